@@ -1,0 +1,38 @@
+# resistance-annotator: developer and user entry points. `make help` lists them.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip --disable-pip-version-check -q
+
+.DEFAULT_GOAL := help
+.PHONY: help demo test lint typecheck schema golden clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+demo: $(BIN)/python  ## install into .venv and annotate the bundled demo VCF into results/
+	$(PIP) install .
+	$(BIN)/resistance-annotator annotate test_data/demo.grch38.vep.vcf.gz \
+		--tumor-type LUAD --out-dir results
+	@echo "results written to results/"
+
+test: $(BIN)/python  ## install with [dev] into .venv and run the whole test suite
+	$(PIP) install -e '.[dev]'
+	$(BIN)/python -m pytest
+
+lint: $(BIN)/python  ## ruff and mypy
+	$(BIN)/ruff check annotator tests
+	$(BIN)/ruff format --check annotator tests
+	$(BIN)/mypy
+
+schema: $(BIN)/python  ## regenerate docs/rules.schema.json from the pydantic models
+	$(BIN)/python -m annotator.rules.jsonschema > docs/rules.schema.json
+
+golden: $(BIN)/python  ## regenerate the golden outputs in tests/golden/ (review the diff!)
+	$(BIN)/python -m tests.golden_regenerate
+
+clean:  ## remove the virtual environment and results
+	rm -rf $(VENV) results

@@ -1,0 +1,37 @@
+"""The frozen configuration of one ``annotate`` run. No globals: every step gets what it needs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+GENOME_CHOICES = ("auto", "GRCh37", "GRCh38")
+
+
+@dataclass(frozen=True)
+class AnnotateConfig:
+    input: Path
+    tumor_type: str
+    sample: str | None = None
+    genome: str = "auto"
+    rule_paths: tuple[Path, ...] = ()
+    bundled_rules: bool = True
+    include_filtered: bool = False
+    out_json: Path | None = None
+    out_tsv: Path | None = None
+    out_dir: Path | None = None
+
+    def output_paths(self, sample: str | None) -> tuple[Path | None, Path | None]:
+        """Where the JSON and TSV go: explicit paths win over ``--out-dir``."""
+        json_path, tsv_path = self.out_json, self.out_tsv
+        if self.out_dir is not None:
+            stem = _safe_file_stem(sample or self.input.name.split(".")[0])
+            json_path = json_path or self.out_dir / f"{stem}.findings.json"
+            tsv_path = tsv_path or self.out_dir / f"{stem}.findings.tsv"
+        return json_path, tsv_path
+
+
+def _safe_file_stem(name: str) -> str:
+    """A sample name as a file name: path separators and control characters replaced."""
+    cleaned = "".join(c if c.isalnum() or c in "-_.+" else "_" for c in name).lstrip(".")
+    return cleaned or "sample"

@@ -1,0 +1,652 @@
+"""Consequence annotations → ``Alteration``s: VEP ``CSQ``, SnpEff ``ANN``, bcftools ``BCSQ``.
+
+:func:`read_annotation_format` reads, once, which annotations the VCF header declares and (for
+VEP) the order of their fields. :class:`ConsequenceResolver` then turns the raw INFO strings of
+one ALT allele into one ``Alteration`` per transcript consequence in a gene of the rules' gene
+table, marks those on the rules' transcript ``preferred`` and classifies each with
+:func:`classify`. Consequences on other transcripts are kept (``preferred=False``) so that
+downstream can say why a rule did not fire.
+
+The conventions followed, as the tools define them:
+
+- VEP ``CSQ``: fields in the order of the header's ``Format:``; one entry per allele and
+  feature. ``Allele`` is the ALT as VEP saw it: when the record has an ALT of another length
+  than REF and all alleles (``*`` aside) share their first base, VEP drops that base and an
+  allele left empty is ``-`` (ensembl-vep ``Parser/VCF.pm``, ``create_VariationFeatures``).
+  ``ALLELE_NUM`` (``--allele_number``), a 1-based index into the ALTs, wins when present.
+  ``MANE_SELECT`` (``MANE`` before VEP 102) is set on the MANE Select transcript only and
+  names its counterpart (the NM_ for an ENST, the ENST under ``--refseq``). HGVS strings are
+  percent-encoded (``%3D`` for ``=``).
+- SnpEff ``ANN``: 16 fixed fields; ``Allele`` is the full ALT, or ``ALT-REF`` for the
+  somatic-versus-germline comparisons of ``-cancer`` mode, which are not this allele's own.
+  ``Rank`` is the exon rank, or the intron rank for intronic consequences.
+- bcftools csq ``BCSQ``: ``[*]consequence|gene|transcript|biotype[|strand|amino_acid_change|
+  dna_change]``, trailing fields left out when empty; ``*`` marks a consequence downstream
+  of a stop on the same haplotype; ``@POS`` points to the record that carries a compound
+  consequence. Consequence names are short forms of SO terms (``missense``) and are
+  translated to SO here; ``dna_change`` is ``POSREF>ALT``, ``+``-joined for compounds.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Final
+from urllib.parse import unquote
+
+from annotator.errors import InputError
+from annotator.models import Alteration, Variant, VariantClass
+from annotator.protein import ChangeKind, ProteinChange, try_parse_protein_change
+from annotator.rules.schema import GeneSpec
+
+__all__ = [
+    "BCSQ_FIELDS",
+    "BCSQ_TERMS",
+    "SEVERITY_ORDER",
+    "SNPEFF_ANN_FIELDS",
+    "TERM_CLASSES",
+    "AnnotationFormat",
+    "ConsequenceResolver",
+    "classify",
+    "read_annotation_format",
+    "vep_alleles",
+]
+
+SNPEFF_ANN_FIELDS: Final[tuple[str, ...]] = (
+    "Allele",
+    "Annotation",
+    "Annotation_Impact",
+    "Gene_Name",
+    "Gene_ID",
+    "Feature_Type",
+    "Feature_ID",
+    "Transcript_BioType",
+    "Rank",
+    "HGVS.c",
+    "HGVS.p",
+    "cDNA.pos / cDNA.length",
+    "CDS.pos / CDS.length",
+    "AA.pos / AA.length",
+    "Distance",
+    "ERRORS / WARNINGS / INFO",
+)
+"""The SnpEff ``ANN`` fields, in the fixed order of the VCF annotation format v1.0."""
+
+BCSQ_FIELDS: Final[tuple[str, ...]] = (
+    "Consequence",
+    "gene",
+    "transcript",
+    "biotype",
+    "strand",
+    "amino_acid_change",
+    "dna_change",
+)
+"""The bcftools csq ``BCSQ`` fields; the last three are left out when empty."""
+
+VEP_REQUIRED_FIELDS: Final[tuple[str, ...]] = ("Allele", "Consequence", "SYMBOL", "Feature")
+
+SEVERITY_ORDER: Final[tuple[str, ...]] = (
+    "transcript_ablation",
+    "splice_acceptor_variant",
+    "splice_donor_variant",
+    "stop_gained",
+    "frameshift_variant",
+    "stop_lost",
+    "start_lost",
+    "initiator_codon_variant",
+    "exon_loss_variant",
+    "transcript_amplification",
+    "feature_elongation",
+    "feature_truncation",
+    "inframe_insertion",
+    "disruptive_inframe_insertion",
+    "conservative_inframe_insertion",
+    "inframe_deletion",
+    "disruptive_inframe_deletion",
+    "conservative_inframe_deletion",
+    "missense_variant",
+    "protein_altering_variant",
+    "splice_donor_5th_base_variant",
+    "splice_region_variant",
+    "splice_donor_region_variant",
+    "splice_polypyrimidine_tract_variant",
+    "incomplete_terminal_codon_variant",
+    "start_retained_variant",
+    "stop_retained_variant",
+    "synonymous_variant",
+    "coding_sequence_variant",
+    "mature_miRNA_variant",
+    "5_prime_UTR_premature_start_codon_gain_variant",
+    "5_prime_UTR_variant",
+    "3_prime_UTR_variant",
+    "non_coding_transcript_exon_variant",
+    "intron_variant",
+    "NMD_transcript_variant",
+    "non_coding_transcript_variant",
+    "coding_transcript_variant",
+    "upstream_gene_variant",
+    "downstream_gene_variant",
+    "TFBS_ablation",
+    "TFBS_amplification",
+    "TF_binding_site_variant",
+    "regulatory_region_ablation",
+    "regulatory_region_amplification",
+    "regulatory_region_variant",
+    "intergenic_variant",
+    "sequence_variant",
+)
+"""SO terms from most to least severe: Ensembl's ranking of VEP consequences, with SnpEff's
+own terms placed beside their VEP kin. Terms not listed rank below all of these."""
+
+_SEVERITY: Final[Mapping[str, int]] = MappingProxyType(
+    {term: rank for rank, term in enumerate(SEVERITY_ORDER)}
+)
+
+TERM_CLASSES: Final[Mapping[str, VariantClass]] = MappingProxyType(
+    {
+        "stop_gained": VariantClass.NONSENSE,
+        "frameshift_variant": VariantClass.FRAMESHIFT,
+        "inframe_deletion": VariantClass.INFRAME_DELETION,
+        "disruptive_inframe_deletion": VariantClass.INFRAME_DELETION,
+        "conservative_inframe_deletion": VariantClass.INFRAME_DELETION,
+        "inframe_insertion": VariantClass.INFRAME_INSERTION,
+        "disruptive_inframe_insertion": VariantClass.INFRAME_INSERTION,
+        "conservative_inframe_insertion": VariantClass.INFRAME_INSERTION,
+        "missense_variant": VariantClass.MISSENSE,
+        "splice_donor_variant": VariantClass.SPLICE_DONOR,
+        "splice_acceptor_variant": VariantClass.SPLICE_ACCEPTOR,
+        "start_lost": VariantClass.START_LOST,
+        "initiator_codon_variant": VariantClass.START_LOST,
+        "synonymous_variant": VariantClass.SYNONYMOUS,
+    }
+)
+"""The class an entry gets from its most severe SO term; unlisted terms give ``other``.
+``protein_altering_variant`` is decided from the protein change (see :func:`classify`)."""
+
+_PROTEIN_KIND_CLASSES: Final[Mapping[ChangeKind, VariantClass]] = MappingProxyType(
+    {
+        ChangeKind.SUBSTITUTION: VariantClass.MISSENSE,
+        ChangeKind.NONSENSE: VariantClass.NONSENSE,
+        ChangeKind.FRAMESHIFT: VariantClass.FRAMESHIFT,
+        ChangeKind.DELETION: VariantClass.INFRAME_DELETION,
+        ChangeKind.INSERTION: VariantClass.INFRAME_INSERTION,
+        ChangeKind.DUPLICATION: VariantClass.INFRAME_INSERTION,
+        ChangeKind.START_LOST: VariantClass.START_LOST,
+        ChangeKind.SYNONYMOUS: VariantClass.SYNONYMOUS,
+    }
+)
+
+BCSQ_TERMS: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "synonymous": "synonymous_variant",
+        "missense": "missense_variant",
+        "stop_lost": "stop_lost",
+        "stop_gained": "stop_gained",
+        "inframe_deletion": "inframe_deletion",
+        "inframe_insertion": "inframe_insertion",
+        "frameshift": "frameshift_variant",
+        "splice_acceptor": "splice_acceptor_variant",
+        "splice_donor": "splice_donor_variant",
+        "start_lost": "start_lost",
+        "splice_region": "splice_region_variant",
+        "stop_retained": "stop_retained_variant",
+        "5_prime_utr": "5_prime_UTR_variant",
+        "3_prime_utr": "3_prime_UTR_variant",
+        "non_coding": "non_coding_transcript_variant",
+        "intron": "intron_variant",
+        "intergenic": "intergenic_variant",
+        "inframe_altering": "protein_altering_variant",
+        "coding_sequence": "coding_sequence_variant",
+        "feature_elongation": "feature_elongation",
+        "feature_truncation": "feature_truncation",
+        "start_retained": "start_retained_variant",
+    }
+)
+"""bcftools csq consequence names (``csq_strings`` in csq.c) → SO terms."""
+
+#: Terms whose SnpEff ``Rank`` counts introns, not exons.
+_INTRONIC_TERMS: Final = frozenset(
+    {
+        "intron_variant",
+        "conserved_intron_variant",
+        "splice_donor_variant",
+        "splice_acceptor_variant",
+        "splice_donor_5th_base_variant",
+        "splice_donor_region_variant",
+        "splice_polypyrimidine_tract_variant",
+    }
+)
+
+_FORMAT: Final = re.compile(r"Format:\s*(?P<fields>\S.*)", re.DOTALL)
+_QUOTED: Final = re.compile(r"'(?P<fields>[^']*)'")
+_RANK: Final = re.compile(r"(?P<first>[0-9]+)(?:-[0-9]+)?(?:/[0-9]+)?")
+_DNA_CHANGE: Final = re.compile(r"(?P<pos>[0-9]+)[^>]*>.*")
+_HGVS_REFERENCE: Final = re.compile(r"^[^:]+:(?=[cgmnpr]\.)")
+_MISSING: Final = frozenset({"", "."})
+_CLIP: Final = 80
+
+
+@dataclass(frozen=True, slots=True)
+class AnnotationFormat:
+    """The consequence annotations a VCF header declares, and their field order.
+
+    ``ann_fields`` is SnpEff's fixed order, or VEP's ``Format:`` when VEP wrote its output to
+    ``ANN`` (``--vcf_info_field ANN``).
+    """
+
+    csq_fields: tuple[str, ...] | None
+    ann_fields: tuple[str, ...] | None
+    bcsq_fields: tuple[str, ...] | None
+
+    @property
+    def present(self) -> bool:
+        """True when the header declares at least one consequence annotation."""
+        return any(f is not None for f in (self.csq_fields, self.ann_fields, self.bcsq_fields))
+
+    @property
+    def ann_is_vep(self) -> bool:
+        """True when ``ANN`` holds VEP output rather than SnpEff's."""
+        return self.ann_fields is not None and "Consequence" in self.ann_fields
+
+
+def read_annotation_format(info_descriptions: Mapping[str, str], path: str) -> AnnotationFormat:
+    """Read the CSQ, ANN and BCSQ declarations of a header (INFO ID → Description).
+
+    Raises InputError naming ``path`` for a CSQ header without ``Format:`` and for a VEP format
+    that lacks a field the resolver needs.
+    """
+    csq = info_descriptions.get("CSQ")
+    ann = info_descriptions.get("ANN")
+    bcsq = info_descriptions.get("BCSQ")
+    return AnnotationFormat(
+        csq_fields=_vep_fields("CSQ", csq, path) if csq is not None else None,
+        ann_fields=_ann_fields(ann, path) if ann is not None else None,
+        bcsq_fields=BCSQ_FIELDS if bcsq is not None else None,
+    )
+
+
+def _vep_fields(key: str, description: str, path: str) -> tuple[str, ...]:
+    match = _FORMAT.search(description)
+    if match is None:
+        raise InputError(
+            f"the INFO/{key} header has no 'Format:' list of fields: {_clip(description)!r}",
+            path=path,
+            hint="expected Ensembl VEP's 'Consequence annotations from Ensembl VEP. "
+            "Format: Allele|Consequence|...'; annotate with vep --vcf",
+        )
+    text = match["fields"].strip().strip("\"'").strip()
+    fields = tuple(name.strip() for name in text.split("|"))
+    missing = [name for name in VEP_REQUIRED_FIELDS if name not in fields]
+    if missing:
+        raise InputError(
+            f"the INFO/{key} Format lacks {', '.join(missing)}: {_clip(text)!r}",
+            path=path,
+            hint="run VEP with --symbol (or --everything) so that each entry names its gene",
+        )
+    return fields
+
+
+def _ann_fields(description: str, path: str) -> tuple[str, ...]:
+    if _FORMAT.search(description) is not None:
+        return _vep_fields("ANN", description, path)
+    match = _QUOTED.search(description)
+    if match is not None:
+        names = match["fields"].split("|")
+        if len(names) != len(SNPEFF_ANN_FIELDS):
+            raise InputError(
+                f"the INFO/ANN header lists {len(names)} fields, not SnpEff's "
+                f"{len(SNPEFF_ANN_FIELDS)}: {_clip(description)!r}",
+                path=path,
+                hint="expected SnpEff's \"Functional annotations: 'Allele | Annotation | "
+                "Annotation_Impact | ... | ERRORS / WARNINGS / INFO'\"",
+            )
+    return SNPEFF_ANN_FIELDS
+
+
+def classify(terms: Sequence[str], protein: ProteinChange | None) -> VariantClass:
+    """The variant class of one transcript consequence; its most severe SO term decides.
+
+    ``protein_altering_variant`` (an in-frame change VEP cannot name) is decided from the
+    protein change: a delins that removes residues is an in-frame deletion, one that adds
+    residues an in-frame insertion, one of equal length a missense change.
+    """
+    if not terms:
+        return VariantClass.OTHER
+    unranked = len(SEVERITY_ORDER)
+    top = min(terms, key=lambda term: _SEVERITY.get(term, unranked))
+    if top == "protein_altering_variant":
+        return _class_from_protein(protein)
+    return TERM_CLASSES.get(top, VariantClass.OTHER)
+
+
+def _class_from_protein(protein: ProteinChange | None) -> VariantClass:
+    if protein is None:
+        return VariantClass.OTHER
+    if protein.kind is ChangeKind.DELINS:
+        net = len(protein.alt) - len(protein.positions)
+        if net < 0:
+            return VariantClass.INFRAME_DELETION
+        if net > 0:
+            return VariantClass.INFRAME_INSERTION
+        return VariantClass.MISSENSE
+    return _PROTEIN_KIND_CLASSES.get(protein.kind, VariantClass.OTHER)
+
+
+def vep_alleles(ref: str, alts: Sequence[str]) -> tuple[str, ...]:
+    """The ALT alleles of a VCF record as VEP names them in ``Allele``, in ALT order.
+
+    Follows ensembl-vep ``Parser/VCF.pm``: only a record with an ALT of another length than
+    REF is trimmed; then the first base is dropped when REF and every ALT (``*`` aside) share
+    it, and an allele left empty is ``-``.
+    """
+    if all(len(alt) == len(ref) for alt in alts):
+        return tuple(alts)
+    if len(alts) > 1:
+        first_bases = {allele[:1].upper() for allele in (ref, *alts) if "*" not in allele}
+        if len(first_bases) != 1:
+            return tuple(alts)
+        return tuple(alt if "*" in alt else alt[1:] or "-" for alt in alts)
+    alt = alts[0]
+    if ref[:1].upper() == alt[:1].upper():
+        return (alt[1:] or "-",)
+    return (alt,)
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    """One transcript consequence of this allele, read from any of the three annotations."""
+
+    gene: str
+    transcript: str | None
+    terms: tuple[str, ...]
+    hgvsp: str | None
+    hgvsc: str | None
+    exon: int | None
+    canonical: bool = False
+    mane_select: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Layout:
+    """Where the fields the resolver reads sit in one entry of a VEP annotation."""
+
+    key: str
+    count: int
+    index: Mapping[str, int]
+
+    @classmethod
+    def of(cls, key: str, fields: Sequence[str]) -> _Layout:
+        index: dict[str, int] = {}
+        for position, name in enumerate(fields):
+            index.setdefault(name, position)
+        return cls(key, len(fields), MappingProxyType(index))
+
+    def value(self, values: Sequence[str], name: str) -> str:
+        position = self.index.get(name)
+        return values[position] if position is not None else ""
+
+
+class ConsequenceResolver:
+    """Turns one ALT allele's consequence annotations into ``Alteration``s in rule genes."""
+
+    def __init__(self, fmt: AnnotationFormat, genes: Mapping[str, GeneSpec]) -> None:
+        self.fmt = fmt
+        self.genes = genes
+        self._csq = _Layout.of("CSQ", fmt.csq_fields) if fmt.csq_fields is not None else None
+        self._ann_vep = (
+            _Layout.of("ANN", fmt.ann_fields)
+            if fmt.ann_fields is not None and fmt.ann_is_vep
+            else None
+        )
+
+    def resolve(self, variant: Variant) -> list[Alteration]:
+        """Every transcript consequence of this ALT allele in a gene of the gene table.
+
+        In annotation order (CSQ, ANN, BCSQ), each entry once; genes match the table's
+        symbols exactly (case-sensitive). Raises InputError with the record number for an
+        entry with the wrong number of fields; the caller adds the path.
+        """
+        alterations: list[Alteration] = []
+        for source, entry in self._entries(variant):
+            spec = self.genes.get(entry.gene)
+            if spec is not None:
+                alterations.append(_alteration(variant, entry, spec, source))
+        return alterations
+
+    def _entries(self, variant: Variant) -> Iterator[tuple[str, _Entry]]:
+        annotations = variant.annotations
+        csq = annotations.get("CSQ")
+        if csq is not None:
+            if self._csq is None:
+                raise _undeclared("CSQ", variant)
+            for entry in _vep_entries(csq, self._csq, variant):
+                yield "VEP", entry
+        ann = annotations.get("ANN")
+        if ann is not None:
+            if self._ann_vep is not None:
+                for entry in _vep_entries(ann, self._ann_vep, variant):
+                    yield "VEP", entry
+            else:
+                for entry in _snpeff_entries(ann, variant):
+                    yield "SnpEff", entry
+        bcsq = annotations.get("BCSQ")
+        if bcsq is not None:
+            for entry in _bcsq_entries(bcsq, variant):
+                yield "BCSQ", entry
+
+
+def _alteration(variant: Variant, entry: _Entry, spec: GeneSpec, source: str) -> Alteration:
+    protein = try_parse_protein_change(entry.hgvsp)
+    return Alteration(
+        gene=entry.gene,
+        variant_class=classify(entry.terms, protein),
+        variant=variant,
+        transcript=entry.transcript,
+        preferred=_is_preferred(spec, entry),
+        hgvsp=protein.hgvs if protein is not None else _without_reference(entry.hgvsp),
+        hgvsc=_without_reference(entry.hgvsc),
+        protein=protein,
+        exon=entry.exon,
+        consequence_terms=entry.terms,
+        source=source,
+    )
+
+
+def _is_preferred(spec: GeneSpec, entry: _Entry) -> bool:
+    """On the rules' transcript: the gene table's ENST or NM_, or VEP's MANE Select for it."""
+    ours = {spec.ensembl_transcript}
+    if spec.refseq_transcript:
+        ours.add(_unversioned(spec.refseq_transcript))
+    ours.discard("")
+    if entry.transcript and _unversioned(entry.transcript) in ours:
+        return True
+    if entry.mane_select and _unversioned(entry.mane_select) in ours:
+        return True
+    return not ours and entry.canonical
+
+
+def _vep_entries(raw: str, layout: _Layout, variant: Variant) -> Iterator[_Entry]:
+    allele = _vep_allele(variant)
+    for number, text in enumerate(_split_entries(raw), start=1):
+        values = text.split("|")
+        if len(values) != layout.count:
+            raise _malformed(
+                variant,
+                layout.key,
+                number,
+                text,
+                found=len(values),
+                expected=str(layout.count),
+                hint=f"the header's {layout.key} Format lists {layout.count} fields; "
+                "was the file annotated again without its header being updated?",
+            )
+        allele_number = layout.value(values, "ALLELE_NUM")
+        if allele_number:
+            if not allele_number.isdigit():
+                raise InputError(
+                    f"INFO/{layout.key} entry {number} has ALLELE_NUM {allele_number!r}, "
+                    "not a number",
+                    record=variant.record_index,
+                    hint="ALLELE_NUM is the 1-based index of the ALT allele (vep --allele_number)",
+                )
+            if int(allele_number) != variant.alt_index + 1:
+                continue
+        elif layout.value(values, "Allele").upper() != allele:
+            continue
+        feature_type = layout.value(values, "Feature_type")
+        if feature_type and feature_type != "Transcript":
+            continue
+        mane = layout.value(values, "MANE_SELECT") or layout.value(values, "MANE")
+        yield _Entry(
+            gene=layout.value(values, "SYMBOL"),
+            transcript=layout.value(values, "Feature") or None,
+            terms=_split_terms(layout.value(values, "Consequence")),
+            hgvsp=_decoded(layout.value(values, "HGVSp")),
+            hgvsc=_decoded(layout.value(values, "HGVSc")),
+            exon=_rank(layout.value(values, "EXON")),
+            canonical=layout.value(values, "CANONICAL") == "YES",
+            mane_select=mane or None,
+        )
+
+
+def _vep_allele(variant: Variant) -> str:
+    """This ALT as VEP names it, upper-case; the whole record's ALTs decide the trimming."""
+    alts = variant.alts
+    if not (0 <= variant.alt_index < len(alts)) or alts[variant.alt_index] != variant.alt:
+        alts, index = (variant.alt,), 0
+    else:
+        index = variant.alt_index
+    return vep_alleles(variant.ref, alts)[index].upper()
+
+
+def _snpeff_entries(raw: str, variant: Variant) -> Iterator[_Entry]:
+    expected = len(SNPEFF_ANN_FIELDS)
+    alt = variant.alt.upper()
+    for number, text in enumerate(_split_entries(raw), start=1):
+        values = text.split("|")
+        if len(values) != expected:
+            raise _malformed(
+                variant,
+                "ANN",
+                number,
+                text,
+                found=len(values),
+                expected=str(expected),
+                hint="SnpEff ANN entries have 16 fields: Allele | Annotation | ... | ERRORS",
+            )
+        # 'ALT-REF' entries of -cancer mode compare two ALTs: never this allele's own.
+        if values[0].upper() != alt or values[5].lower() != "transcript":
+            continue
+        terms = _split_terms(values[1])
+        intronic = not _INTRONIC_TERMS.isdisjoint(terms)
+        yield _Entry(
+            gene=values[3],
+            transcript=values[6] or None,
+            terms=terms,
+            hgvsp=_decoded(values[10]),
+            hgvsc=_decoded(values[9]),
+            exon=None if intronic else _rank(values[8]),
+        )
+
+
+def _bcsq_entries(raw: str, variant: Variant) -> Iterator[_Entry]:
+    this_change = f"{variant.pos}{variant.ref}>{variant.alt}".upper()
+    for number, text in enumerate(_split_entries(raw), start=1):
+        if text.startswith("@"):  # the consequence is stored at another record
+            continue
+        values = text.split("|")
+        if not 4 <= len(values) <= len(BCSQ_FIELDS):
+            raise _malformed(
+                variant,
+                "BCSQ",
+                number,
+                text,
+                found=len(values),
+                expected=f"4 to {len(BCSQ_FIELDS)}",
+                hint="bcftools csq entries are "
+                "'consequence|gene|transcript|biotype[|strand|amino_acid_change|dna_change]'",
+            )
+        values += [""] * (len(BCSQ_FIELDS) - len(values))
+        consequence, gene, transcript, _biotype, _strand, amino_acids, dna_change = values
+        if not _bcsq_is_this_allele(dna_change, this_change, variant.pos):
+            continue
+        # A '*' prefix: downstream of a stop on the same haplotype; the terms are kept as is.
+        names = _split_terms(consequence.removeprefix("*"))
+        terms = tuple(BCSQ_TERMS.get(name, name) for name in names)
+        yield _Entry(
+            gene=gene,
+            transcript=transcript or None,
+            terms=terms,
+            hgvsp=amino_acids or None,
+            hgvsc=None,
+            exon=None,
+        )
+
+
+def _bcsq_is_this_allele(dna_change: str, this_change: str, position: int) -> bool:
+    """True unless ``dna_change`` names another allele at this position and not this one."""
+    if not dna_change:
+        return True  # no DNA change given: cannot tell, keep
+    changes = [change.upper() for change in dna_change.split("+")]
+    if this_change in changes:
+        return True
+    return not any(
+        (match := _DNA_CHANGE.fullmatch(change)) is not None and int(match["pos"]) == position
+        for change in changes
+    )
+
+
+def _split_entries(raw: str) -> list[str]:
+    return [] if raw in _MISSING else raw.split(",")
+
+
+def _split_terms(text: str) -> tuple[str, ...]:
+    return tuple(term for term in text.split("&") if term)
+
+
+def _decoded(text: str) -> str | None:
+    """A HGVS string with VEP's percent-escapes decoded (``%3D`` → ``=``); None when empty."""
+    if not text:
+        return None
+    return unquote(text) if "%" in text else text
+
+
+def _without_reference(hgvs: str | None) -> str | None:
+    """``ENST00000275493.7:c.2369C>T`` → ``c.2369C>T``."""
+    if hgvs is None:
+        return None
+    return _HGVS_REFERENCE.sub("", hgvs, count=1)
+
+
+def _rank(text: str) -> int | None:
+    """``'19/28'`` → 19; ``'18-19/28'`` (spanning exons) → 18; empty → None."""
+    match = _RANK.fullmatch(text.strip())
+    return int(match["first"]) if match is not None else None
+
+
+def _unversioned(identifier: str) -> str:
+    return identifier.partition(".")[0]
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= _CLIP else text[: _CLIP - 3] + "..."
+
+
+def _malformed(
+    variant: Variant, key: str, number: int, text: str, *, found: int, expected: str, hint: str
+) -> InputError:
+    return InputError(
+        f"INFO/{key} entry {number} has {found} fields, expected {expected}: {_clip(text)!r}",
+        record=variant.record_index,
+        hint=hint,
+    )
+
+
+def _undeclared(key: str, variant: Variant) -> InputError:
+    return InputError(
+        f"INFO/{key} is present but the header declares no {key}",
+        record=variant.record_index,
+        hint=f"add the ##INFO=<ID={key},...> line the annotator wrote",
+    )

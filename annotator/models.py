@@ -1,0 +1,217 @@
+"""Plain, immutable records that flow through the pipeline. No I/O here.
+
+read → ``Variant`` → resolve consequence → ``Alteration`` → match rules → ``Finding``
+→ interpret → ``TherapyCall`` → write.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from annotator.protein import ProteinChange
+
+
+class VariantClass(str, Enum):
+    """What a variant does to the protein, as the rules see it."""
+
+    MISSENSE = "missense"
+    NONSENSE = "nonsense"
+    FRAMESHIFT = "frameshift"
+    INFRAME_DELETION = "inframe_deletion"
+    INFRAME_INSERTION = "inframe_insertion"
+    SPLICE_DONOR = "splice_donor"
+    SPLICE_ACCEPTOR = "splice_acceptor"
+    START_LOST = "start_lost"
+    SYNONYMOUS = "synonymous"
+    OTHER = "other"
+
+
+#: Classes that count as ``loss_of_function`` in a gene-level rule.
+LOSS_OF_FUNCTION = frozenset(
+    {
+        VariantClass.NONSENSE,
+        VariantClass.FRAMESHIFT,
+        VariantClass.SPLICE_DONOR,
+        VariantClass.SPLICE_ACCEPTOR,
+        VariantClass.START_LOST,
+    }
+)
+
+
+class Effect(str, Enum):
+    SENSITIVITY = "sensitivity"
+    RESISTANCE = "resistance"
+    REDUCED_SENSITIVITY = "reduced_sensitivity"
+
+
+class EvidenceLevel(str, Enum):
+    """AMP/ASCO/CAP 2017 levels; A is strongest."""
+
+    A = "A"
+    B = "B"
+    C = "C"
+    D = "D"
+
+    @property
+    def rank(self) -> int:
+        """0 for A (strongest) to 3 for D: smaller is stronger."""
+        return "ABCD".index(self.value)
+
+
+class TumorTypeMatch(str, Enum):
+    ON_LABEL = "on_label"
+    OFF_LABEL = "off_label"
+
+
+class MatchType(str, Enum):
+    GENOMIC = "genomic"
+    PROTEIN = "protein"
+    CODON = "codon"
+    EXON = "exon"
+    GENE_CLASS = "gene_class"
+    FUSION = "fusion"
+    COPY_NUMBER = "copy_number"
+    EXPRESSION = "expression"
+    BIOMARKER = "biomarker"
+
+
+@dataclass(frozen=True, slots=True)
+class Variant:
+    """One ALT allele of one input record, for the chosen tumor sample.
+
+    ``record_index`` is the 1-based number of the data record in the input file (header lines
+    not counted); ``alt_index`` is the 0-based index of this allele among the record's ALTs.
+    ``annotations`` holds the raw INFO strings of the consequence annotations present
+    (keys ``CSQ``, ``ANN``, ``BCSQ``); ``alts`` all ALT alleles of the record, which the VEP
+    allele-matching rules need.
+    """
+
+    chrom: str
+    pos: int
+    ref: str
+    alt: str
+    record_index: int
+    alt_index: int = 0
+    alts: tuple[str, ...] = ()
+    filters: tuple[str, ...] = ()
+    vaf: float | None = None
+    depth: int | None = None
+    variant_id: str | None = None
+    annotations: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+
+    @property
+    def passed(self) -> bool:
+        """True for FILTER ``PASS`` or ``.``."""
+        return not self.filters or self.filters == ("PASS",)
+
+    def as_dict(self) -> dict[str, object]:
+        return {"chrom": self.chrom, "pos": self.pos, "ref": self.ref, "alt": self.alt}
+
+
+@dataclass(frozen=True, slots=True)
+class Alteration:
+    """A variant's effect on one gene and transcript.
+
+    ``preferred`` is True when ``transcript`` is the transcript the rules are numbered on
+    (MANE Select / canonical); only preferred alteration may fire protein-, codon- and exon-level
+    rules. ``protein`` is None when there is no protein change or it could not be read.
+    """
+
+    gene: str
+    variant_class: VariantClass
+    variant: Variant | None = None
+    transcript: str | None = None
+    preferred: bool = False
+    hgvsp: str | None = None
+    hgvsc: str | None = None
+    protein: ProteinChange | None = None
+    exon: int | None = None
+    consequence_terms: tuple[str, ...] = ()
+    source: str = ""
+
+    @property
+    def label(self) -> str:
+        """Short name for reports: the one-letter protein change, or the variant class."""
+        if self.protein is not None:
+            return self.protein.short
+        if self.hgvsc:
+            return self.hgvsc
+        return self.variant_class.value
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A rule that fired for an alteration in this sample."""
+
+    rule_id: str
+    gene: str
+    alteration: str
+    hgvsp: str | None
+    variant: Variant | None
+    effect: Effect
+    therapies: tuple[str, ...]
+    evidence_level: EvidenceLevel
+    tumor_type_match: TumorTypeMatch
+    match_type: MatchType
+    citations: tuple[str, ...]
+    transcript: str | None = None
+    hgvsc: str | None = None
+    rule_tumor_types: tuple[str, ...] = ()
+    notes: str | None = None
+
+
+class Call(str, Enum):
+    SENSITIVITY = "sensitivity"
+    RESISTANCE = "resistance"
+    CONFLICTING = "conflicting"
+
+
+@dataclass(frozen=True, slots=True)
+class TherapyCall:
+    therapy: str
+    call: Call
+    evidence_level: EvidenceLevel
+    rule_ids: tuple[str, ...]
+    rationale: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Unclassified:
+    """A variant in a rule gene that could not be classified, and why."""
+
+    gene: str
+    variant: Variant
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """What happened to every input record and allele."""
+
+    records: int = 0
+    alleles: int = 0
+    skipped_filtered: int = 0
+    alleles_annotated: int = 0
+    alleles_in_rule_genes: int = 0
+    findings: int = 0
+    unclassified: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """Everything the writers render, for one sample."""
+
+    tool_version: str
+    rules_version: str
+    rules_sha256: str
+    input: str
+    sample: str | None
+    tumor_type: str
+    genome: str
+    findings: tuple[Finding, ...]
+    therapy_calls: tuple[TherapyCall, ...]
+    unclassified: tuple[Unclassified, ...]
+    summary: Summary

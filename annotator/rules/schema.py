@@ -1,0 +1,244 @@
+"""The rules file format, as pydantic models: the single source of truth.
+
+A rules file is YAML with up to three top-level keys::
+
+    version: "2026.11.0"          # only in rules/manifest.yaml of a rules set
+    genes:   [GeneSpec, ...]      # the gene table: symbol, transcripts, strand, spans
+    rules:   [Rule, ...]
+
+``docs/rules.schema.json`` is generated from these models (``make schema``) and a test checks
+that the committed copy is current.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from annotator.models import Effect, EvidenceLevel, VariantClass
+
+Build = Literal["GRCh37", "GRCh38"]
+
+RULE_ID_PATTERN = r"^[A-Z0-9][A-Za-z0-9_.:-]*$"
+GENE_PATTERN = r"^[A-Z0-9][A-Z0-9-]*$"
+#: A citation: a PubMed id, a DOI, or the review's reference number (``REVIEW:38``).
+CITATION_PATTERN = r"^(PMID:[1-9][0-9]*|DOI:10\.[0-9]{4,9}/\S+|REVIEW:[1-9][0-9]*)$"
+#: A regimen: lower-case generic names, combinations joined by `` + ``.
+THERAPY_PATTERN = r"^[a-z0-9][a-z0-9-]*( [a-z0-9-]+)*( \+ [a-z0-9][a-z0-9-]*( [a-z0-9-]+)*)*$"
+FUSION_PATTERN = r"^[A-Z0-9][A-Z0-9-]*::[A-Z0-9][A-Z0-9-]*$"
+CODON_PATTERN = r"^[ACDEFGHIKLMNPQRSTVWY][1-9][0-9]*$"
+ALLELE_PATTERN = r"^[ACGTN]+$"
+
+
+class StrictModel(BaseModel):
+    """Unknown keys are errors; values are never coerced across types."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class GenomicAllele(StrictModel):
+    chrom: str = Field(pattern=r"^(chr)?([1-9]|1[0-9]|2[0-2]|X|Y|M|MT)$")
+    pos: Annotated[int, Field(ge=1)]
+    ref: str = Field(pattern=ALLELE_PATTERN)
+    alt: str = Field(pattern=ALLELE_PATTERN)
+
+
+class ProteinRange(StrictModel):
+    start: Annotated[int, Field(ge=1)]
+    end: Annotated[int, Field(ge=1)]
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ProteinRange:
+        if self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        return self
+
+
+class Selector(StrictModel):
+    """Which alterations of the gene a rule (or a requires/excludes condition) applies to.
+
+    Exactly one kind is given: ``protein_changes``, ``codons``, ``protein_range``, ``exon``,
+    ``gene_class``, ``genomic``, ``fusion``, ``copy_number``, ``expression`` or ``biomarker``.
+    ``consequences`` narrows ``protein_range``, ``exon`` and ``codons`` (e.g. EGFR exon 19 with
+    ``[inframe_deletion]``).
+    """
+
+    protein_changes: list[str] | None = Field(default=None, min_length=1)
+    codons: list[Annotated[str, Field(pattern=CODON_PATTERN)]] | None = Field(
+        default=None, min_length=1
+    )
+    protein_range: ProteinRange | None = None
+    exon: Annotated[int, Field(ge=1)] | None = None
+    gene_class: Literal["loss_of_function"] | None = None
+    genomic: dict[Build, list[GenomicAllele]] | None = None
+    fusion: str | None = Field(default=None, pattern=FUSION_PATTERN)
+    copy_number: Literal["amplification", "deletion"] | None = None
+    expression: Literal["overexpression", "underexpression"] | None = None
+    biomarker: Literal["MSI-H", "TMB-high"] | None = None
+    # YAML only has strings: enum fields are read in lax mode (the value, not an instance).
+    consequences: list[Annotated[VariantClass, Field(strict=False)]] | None = Field(
+        default=None, min_length=1
+    )
+
+    @property
+    def kind(self) -> str:
+        return next(name for name in SELECTOR_KINDS if getattr(self, name) is not None)
+
+    def describe(self) -> str:
+        """A short human-readable form: 'T790M', 'codons G12, G13', 'exon 19 (inframe_deletion)'."""
+        kind = self.kind
+        if kind == "protein_changes":
+            text = ", ".join(self.protein_changes or [])
+        elif kind == "codons":
+            text = (
+                "codon"
+                + ("s " if len(self.codons or []) > 1 else " ")
+                + ", ".join(self.codons or [])
+            )
+        elif kind == "protein_range":
+            assert self.protein_range is not None
+            text = f"residues {self.protein_range.start}-{self.protein_range.end}"
+        elif kind == "exon":
+            text = f"exon {self.exon}"
+        elif kind == "genomic":
+            text = "; ".join(
+                f"{build} " + ", ".join(f"{a.chrom}:{a.pos}{a.ref}>{a.alt}" for a in alleles)
+                for build, alleles in (self.genomic or {}).items()
+            )
+        else:
+            text = str(getattr(self, kind))
+        if self.consequences:
+            text += " (" + ", ".join(c.value for c in self.consequences) + ")"
+        return text
+
+    @model_validator(mode="after")
+    def _exactly_one_kind(self) -> Selector:
+        given = [name for name in SELECTOR_KINDS if getattr(self, name) is not None]
+        if len(given) != 1:
+            found = ", ".join(given) if given else "none"
+            raise ValueError(
+                f"give exactly one alteration selector of {', '.join(SELECTOR_KINDS)}; "
+                f"found {found}"
+            )
+        if self.consequences is not None and given[0] not in ("protein_range", "exon", "codons"):
+            raise ValueError("consequences narrows only protein_range, exon or codons")
+        if self.genomic is not None and not any(self.genomic.values()):
+            raise ValueError("genomic needs at least one allele for GRCh37 or GRCh38")
+        return self
+
+
+SELECTOR_KINDS: tuple[str, ...] = (
+    "protein_changes",
+    "codons",
+    "protein_range",
+    "exon",
+    "gene_class",
+    "genomic",
+    "fusion",
+    "copy_number",
+    "expression",
+    "biomarker",
+)
+
+
+#: The pseudo-gene of each genome-wide biomarker.
+BIOMARKER_GENES: dict[str, str] = {"MSI-H": "MSI", "TMB-high": "TMB"}
+
+
+class Condition(Selector):
+    """A co-occurring alteration that must (``requires``) or must not (``excludes``) be present."""
+
+    gene: str = Field(pattern=GENE_PATTERN)
+
+
+class TumorTypes(StrictModel):
+    """OncoTree codes the rule applies to (descendants included); ``ALL`` = tumor-agnostic."""
+
+    include: list[str] = Field(min_length=1)
+    exclude: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _all_alone(self) -> TumorTypes:
+        if "ALL" in self.include and len(self.include) > 1:
+            raise ValueError("'ALL' stands alone in include")
+        return self
+
+
+class Rule(StrictModel):
+    id: str = Field(pattern=RULE_ID_PATTERN)
+    gene: str = Field(
+        description="HGNC symbol; the fusion name for fusion rules (BCR::ABL1); "
+        "MSI or TMB for genome-wide biomarkers"
+    )
+    alteration: Selector
+    requires: list[Condition] = Field(default_factory=list)
+    excludes: list[Condition] = Field(default_factory=list)
+    tumor_types: TumorTypes
+    effect: Effect = Field(strict=False)
+    therapies: list[Annotated[str, Field(pattern=THERAPY_PATTERN)]] = Field(min_length=1)
+    evidence_level: EvidenceLevel = Field(strict=False)
+    citations: list[Annotated[str, Field(pattern=CITATION_PATTERN)]] = Field(min_length=1)
+    notes: str | None = None
+
+    @field_validator("citations")
+    @classmethod
+    def _citable(cls, value: list[str]) -> list[str]:
+        if not any(c.startswith(("PMID:", "DOI:")) for c in value):
+            raise ValueError("needs at least one PMID: or DOI: (REVIEW:n alone is not enough)")
+        return value
+
+    @field_validator("therapies")
+    @classmethod
+    def _distinct(cls, value: list[str]) -> list[str]:
+        twice = sorted({t for t in value if value.count(t) > 1})
+        if twice:
+            raise ValueError(f"lists a regimen twice: {', '.join(twice)}")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Rule:
+        kind = self.alteration.kind
+        if kind == "fusion" and self.gene != self.alteration.fusion:
+            raise ValueError(f"a fusion rule's gene is the fusion name {self.alteration.fusion!r}")
+        if kind == "biomarker":
+            expected = BIOMARKER_GENES[str(self.alteration.biomarker)]
+            if self.gene != expected:
+                raise ValueError(
+                    f"a {self.alteration.biomarker} rule's gene is {expected}, not {self.gene!r}"
+                )
+        if kind not in ("fusion", "biomarker") and not re.match(GENE_PATTERN, self.gene):
+            raise ValueError(f"gene {self.gene!r} is not an HGNC-style symbol")
+        return self
+
+
+class Span(StrictModel):
+    chrom: str = Field(pattern=r"^([1-9]|1[0-9]|2[0-2]|X|Y|MT)$")
+    start: Annotated[int, Field(ge=1)]
+    end: Annotated[int, Field(ge=1)]
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Span:
+        if self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        return self
+
+
+class GeneSpec(StrictModel):
+    """A gene in the gene table: the transcript its rules are numbered on, and where it lies."""
+
+    symbol: str = Field(pattern=GENE_PATTERN)
+    ensembl_transcript: str = Field(
+        pattern=r"^ENST[0-9]{11}$", description="MANE Select, unversioned"
+    )
+    refseq_transcript: str | None = Field(default=None, pattern=r"^NM_[0-9]+\.[0-9]+$")
+    strand: Literal["+", "-"]
+    spans: dict[Build, Span] = Field(default_factory=dict)
+    sources: list[str] = Field(min_length=1)
+
+
+class RulesFile(StrictModel):
+    version: str | None = None
+    genes: list[GeneSpec] = Field(default_factory=list)
+    rules: list[Rule] = Field(default_factory=list)

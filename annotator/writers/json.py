@@ -1,0 +1,90 @@
+"""The JSON result: the contract other tools and our own checks rely on (``schema_version``)."""
+
+from __future__ import annotations
+
+import json
+from typing import IO, Any
+
+from annotator.models import Finding, Result, TherapyCall, Unclassified, Variant
+
+SCHEMA_VERSION = "1.0"
+
+
+def result_to_dict(result: Result) -> dict[str, Any]:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool_version": result.tool_version,
+        "rules": {"version": result.rules_version, "sha256": result.rules_sha256},
+        "input": result.input,
+        "sample": result.sample,
+        "tumor_type": result.tumor_type,
+        "genome": result.genome,
+        "research_use_only": True,
+        "findings": [finding_to_dict(f) for f in result.findings],
+        "therapy_calls": [therapy_call_to_dict(c) for c in result.therapy_calls],
+        "unclassified": [unclassified_to_dict(u) for u in result.unclassified],
+        "summary": {
+            "records": result.summary.records,
+            "alleles": result.summary.alleles,
+            "skipped_filtered": result.summary.skipped_filtered,
+            "alleles_annotated": result.summary.alleles_annotated,
+            "alleles_in_rule_genes": result.summary.alleles_in_rule_genes,
+            "findings": result.summary.findings,
+            "unclassified": result.summary.unclassified,
+        },
+    }
+
+
+def variant_to_dict(variant: Variant | None) -> dict[str, Any] | None:
+    if variant is None:
+        return None
+    data: dict[str, Any] = variant.as_dict()
+    if variant.filters:
+        data["filters"] = list(variant.filters)
+    return data
+
+
+def round_vaf(vaf: float | None) -> float | None:
+    return None if vaf is None else round(vaf, 4)
+
+
+def finding_to_dict(finding: Finding) -> dict[str, Any]:
+    variant = finding.variant
+    return {
+        "rule_id": finding.rule_id,
+        "gene": finding.gene,
+        "alteration": finding.alteration,
+        "hgvsp": finding.hgvsp,
+        "hgvsc": finding.hgvsc,
+        "transcript": finding.transcript,
+        "variant": variant_to_dict(variant),
+        "vaf": round_vaf(variant.vaf) if variant else None,
+        "depth": variant.depth if variant else None,
+        "effect": finding.effect.value,
+        "therapies": list(finding.therapies),
+        "evidence_level": finding.evidence_level.value,
+        "tumor_type_match": finding.tumor_type_match.value,
+        "rule_tumor_types": list(finding.rule_tumor_types),
+        "match_type": finding.match_type.value,
+        "citations": list(finding.citations),
+        "notes": finding.notes,
+    }
+
+
+def therapy_call_to_dict(call: TherapyCall) -> dict[str, Any]:
+    return {
+        "therapy": call.therapy,
+        "call": call.call.value,
+        "evidence_level": call.evidence_level.value,
+        "rule_ids": list(call.rule_ids),
+        "rationale": call.rationale,
+    }
+
+
+def unclassified_to_dict(item: Unclassified) -> dict[str, Any]:
+    return {"gene": item.gene, "variant": variant_to_dict(item.variant), "reason": item.reason}
+
+
+def write_json(result: Result, stream: IO[str]) -> None:
+    json.dump(result_to_dict(result), stream, indent=2, ensure_ascii=False)
+    stream.write("\n")

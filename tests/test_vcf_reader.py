@@ -1,0 +1,480 @@
+"""VcfReader: VCF, VCF.gz and BCF into one Variant per ALT allele, and clean errors."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from annotator.errors import InputError, UsageError
+from annotator.models import Variant
+from annotator.readers.vcf import VcfReader
+from tests.vcfgen import FORMS, Form, vcf_text, write_vcf
+
+DATA = Path(__file__).parent / "data"
+
+BRAF_V600E = "chr7\t140753336\trs113488022\tA\tT\t.\tPASS\t.\tGT:AD:AF:DP\t0/1:60,40:0.4:100"
+
+
+@pytest.fixture(params=FORMS)
+def form(request: pytest.FixtureRequest) -> Form:
+    form: Form = request.param
+    return form
+
+
+def read(path: Path, sample: str | None = None) -> tuple[list[Variant], VcfReader]:
+    with VcfReader(path, sample=sample) as reader:
+        return list(reader), reader
+
+
+def write(tmp_path: Path, form: Form, records: list[str], **header: Any) -> Path:
+    return write_vcf(tmp_path, vcf_text(records, **header), form)
+
+
+# Records and header, for every input form.
+
+
+def test_reads_one_snv(tmp_path: Path, form: Form) -> None:
+    path = write(tmp_path, form, [BRAF_V600E])
+    variants, reader = read(path)
+    assert variants == [
+        Variant(
+            chrom="chr7",
+            pos=140753336,
+            ref="A",
+            alt="T",
+            record_index=1,
+            alt_index=0,
+            alts=("T",),
+            filters=(),
+            vaf=variants[0].vaf,
+            depth=100,
+            variant_id="rs113488022",
+        )
+    ]
+    assert variants[0].vaf == pytest.approx(0.4)  # a float32 in the file
+    assert variants[0].annotations == {}
+    assert reader.records_read == 1
+    header = reader.header
+    assert header.path == str(path)
+    assert header.samples == ("TUMOR",)
+    assert header.sample == "TUMOR"
+    assert header.contigs == {"chr7": 159345973, "chr12": 133275309, "chr17": 83257441}
+    assert header.lines[0] == "##fileformat=VCFv4.2"
+    assert header.lines[-1].startswith("#CHROM\tPOS")
+
+
+def test_info_descriptions_are_unquoted(tmp_path: Path, form: Form) -> None:
+    path = write(tmp_path, form, [BRAF_V600E])
+    _, reader = read(path)
+    descriptions = reader.header.info_descriptions
+    assert descriptions["CSQ"] == (
+        "Consequence annotations from Ensembl VEP. Format: Allele|Consequence|IMPACT|SYMBOL"
+    )
+    assert descriptions["ANN"] == (
+        "Functional annotations: 'Allele | Annotation | Annotation_Impact | Gene_Name'"
+    )
+
+
+def test_multiallelic_record_with_af_number_a(tmp_path: Path, form: Form) -> None:
+    record = "chr12\t25245350\t.\tC\tA,T\t.\tPASS\t.\tGT:AD:AF:DP\t0/1/2:50,30,20:0.3,0.2:120"
+    variants, reader = read(write(tmp_path, form, [record]))
+    assert [(v.alt, v.alt_index, v.alts) for v in variants] == [
+        ("A", 0, ("A", "T")),
+        ("T", 1, ("A", "T")),
+    ]
+    assert [v.vaf for v in variants] == [pytest.approx(0.3), pytest.approx(0.2)]
+    assert [v.depth for v in variants] == [120, 120]  # DP wins over sum(AD)
+    assert {v.record_index for v in variants} == {1}
+    assert reader.records_read == 1
+
+
+def test_multiallelic_record_with_ad_number_r(tmp_path: Path, form: Form) -> None:
+    record = "chr12\t25245350\t.\tC\tA,T\t.\tPASS\t.\tGT:AD\t0/1/2:50,30,20"
+    variants, _ = read(write(tmp_path, form, [record]))
+    assert [v.vaf for v in variants] == [pytest.approx(0.3), pytest.approx(0.2)]
+    assert [v.depth for v in variants] == [100, 100]  # no DP: sum(AD)
+
+
+@pytest.mark.parametrize(
+    ("fields", "values", "expected"),
+    [
+        ("AF:AD:DP", ".:.:.", [(None, None)]),
+        ("AF:DP", ".:30", [(None, 30)]),
+        ("AD:DP", "20,.:.", [(None, None)]),  # one count missing: no VAF, no sum
+        ("AD:DP", "0,0:.", [(None, 0)]),  # no reads: no VAF
+        ("AD", ".", [(None, None)]),
+        ("AF:AD", ".:30,10", [(0.25, 40)]),  # AF missing: AD decides
+        ("GT", "0/1", [(None, None)]),  # neither AF nor AD
+    ],
+)
+def test_missing_values_are_none(
+    tmp_path: Path, form: Form, fields: str, values: str, expected: list[tuple[float, int]]
+) -> None:
+    record = f"chr7\t140753336\t.\tA\tT\t.\tPASS\t.\t{fields}\t{values}"
+    variants, _ = read(write(tmp_path, form, [record]))
+    assert [(v.vaf, v.depth) for v in variants] == expected
+
+
+def test_missing_af_of_one_allele_falls_back_to_ad(tmp_path: Path, form: Form) -> None:
+    record = "chr12\t25245350\t.\tC\tA,T\t.\tPASS\t.\tGT:AF:AD\t0/1/2:0.5,.:40,40,20"
+    variants, _ = read(write(tmp_path, form, [record]))
+    assert [v.vaf for v in variants] == [pytest.approx(0.5), pytest.approx(0.2)]
+    assert [v.depth for v in variants] == [100, 100]
+
+
+def test_filters(tmp_path: Path, form: Form) -> None:
+    records = [
+        "chr7\t100\t.\tA\tT\t.\tPASS\t.\tGT\t0/1",
+        "chr7\t200\t.\tA\tT\t.\t.\t.\tGT\t0/1",
+        "chr7\t300\t.\tA\tT\t.\tweak_evidence;germline\t.\tGT\t0/1",
+        "chr7\t400\t.\tA\tT\t.\tgermline\t.\tGT\t0/1",
+    ]
+    variants, _ = read(write(tmp_path, form, records))
+    assert [v.filters for v in variants] == [(), (), ("weak_evidence", "germline"), ("germline",)]
+    assert [v.passed for v in variants] == [True, True, False, False]
+
+
+def test_alt_dot_yields_nothing_but_is_counted(tmp_path: Path, form: Form) -> None:
+    records = [
+        "chr7\t100\t.\tA\tT\t.\tPASS\t.\tGT\t0/1",
+        "chr7\t200\t.\tA\t.\t.\tPASS\t.\tGT\t0/0",
+        "chr7\t300\t.\tG\tC\t.\tPASS\t.\tGT\t0/1",
+    ]
+    variants, reader = read(write(tmp_path, form, records))
+    assert [(v.pos, v.record_index) for v in variants] == [(100, 1), (300, 3)]
+    assert reader.records_read == 3
+
+
+def test_symbolic_and_breakend_alts_are_yielded_as_is(tmp_path: Path, form: Form) -> None:
+    records = [
+        "chr7\t100\tsv1\tA\t<DEL>\t.\tPASS\tSVTYPE=DEL;END=500\tGT\t0/1",
+        "chr7\t600\tbnd1\tG\tG]chr17:198982]\t.\tPASS\tSVTYPE=BND\tGT\t0/1",
+    ]
+    variants, _ = read(write(tmp_path, form, records))
+    assert [(v.alt, v.variant_id) for v in variants] == [
+        ("<DEL>", "sv1"),
+        ("G]chr17:198982]", "bnd1"),
+    ]
+
+
+def test_consequence_annotations_are_kept_raw(tmp_path: Path, form: Form) -> None:
+    csq = "T|missense_variant|MODERATE|BRAF,T|intron_variant|MODIFIER|BRAF"
+    ann = "T|missense_variant|MODERATE|BRAF"
+    bcsq = "missense|BRAF|ENST00000646891"
+    records = [
+        f"chr7\t140753336\t.\tA\tT\t.\tPASS\tCSQ={csq};ANN={ann};BCSQ={bcsq}\tGT\t0/1",
+        "chr7\t140753337\t.\tA\tT\t.\tPASS\tCSQ=T|synonymous_variant|LOW|BRAF\tGT\t0/1",
+        "chr7\t140753338\t.\tA\tT\t.\tPASS\t.\tGT\t0/1",
+    ]
+    variants, _ = read(write(tmp_path, form, records))
+    assert [v.annotations for v in variants] == [
+        {"CSQ": csq, "ANN": ann, "BCSQ": bcsq},
+        {"CSQ": "T|synonymous_variant|LOW|BRAF"},
+        {},
+    ]
+
+
+def test_undeclared_consequence_field_is_not_kept(tmp_path: Path) -> None:
+    # Without its ##INFO line the sub-field names of CSQ are unknown.
+    record = "chr7\t140753336\t.\tA\tT\t.\tPASS\tCSQ=T|missense_variant\tGT\t0/1"
+    variants, _ = read(write(tmp_path, "vcf", [record], info_lines=()))
+    assert variants[0].annotations == {}
+
+
+def test_sites_only(tmp_path: Path, form: Form) -> None:
+    records = ["chr7\t140753336\t.\tA\tT,G\t.\tPASS\t.", "chr7\t140753400\t.\tA\t.\t.\tPASS\t."]
+    variants, reader = read(write(tmp_path, form, records, samples=()))
+    assert reader.header.samples == ()
+    assert reader.header.sample is None
+    assert [(v.alt, v.vaf, v.depth) for v in variants] == [("T", None, None), ("G", None, None)]
+    assert reader.records_read == 2
+
+
+# Choice of the tumor sample.
+
+TWO_SAMPLES = "chr7\t140753336\t.\tA\tT\t.\tPASS\t.\tGT:AD\t0/0:50,0\t0/1:30,10"
+
+
+def test_sample_argument_chooses(tmp_path: Path, form: Form) -> None:
+    path = write(tmp_path, form, [TWO_SAMPLES], samples=("NORMAL", "TUMOR"))
+    variants, reader = read(path, sample="TUMOR")
+    assert reader.header.sample == "TUMOR"
+    assert reader.header.samples == ("NORMAL", "TUMOR")
+    assert variants[0].vaf == pytest.approx(0.25)
+    variants, _ = read(path, sample="NORMAL")
+    assert variants[0].vaf == 0.0
+
+
+def test_sample_argument_must_name_a_sample(tmp_path: Path) -> None:
+    path = write(tmp_path, "vcf", [TWO_SAMPLES], samples=("NORMAL", "TUMOR"))
+    with pytest.raises(UsageError) as caught:
+        VcfReader(path, sample="TUMOUR")
+    assert str(caught.value) == (
+        f"{path}: sample 'TUMOUR' is not in the file (choose one of: NORMAL, TUMOR)"
+    )
+
+
+def test_tumor_sample_header_line_chooses(tmp_path: Path, form: Form) -> None:
+    path = write(
+        tmp_path,
+        form,
+        [TWO_SAMPLES],
+        samples=("N1", "T1"),
+        extra_header=["##normal_sample=N1", "##tumor_sample=T1"],
+    )
+    variants, reader = read(path)
+    assert reader.header.sample == "T1"
+    assert variants[0].vaf == pytest.approx(0.25)
+
+
+def test_tumor_sample_header_line_must_name_a_sample(tmp_path: Path) -> None:
+    path = write(
+        tmp_path, "vcf", [TWO_SAMPLES], samples=("N1", "T1"), extra_header=["##tumor_sample=T9"]
+    )
+    with pytest.raises(InputError, match=r"##tumor_sample=T9 names no sample.*--sample"):
+        VcfReader(path)
+
+
+def test_only_sample_is_chosen(tmp_path: Path) -> None:
+    path = write(tmp_path, "vcf", [BRAF_V600E], samples=("S1",))
+    _, reader = read(path)
+    assert reader.header.sample == "S1"
+
+
+def test_several_samples_without_choice_is_a_usage_error(tmp_path: Path) -> None:
+    path = write(tmp_path, "vcf", [TWO_SAMPLES], samples=("NORMAL", "TUMOR"))
+    with pytest.raises(UsageError) as caught:
+        VcfReader(path)
+    message = str(caught.value)
+    assert "2 samples (NORMAL, TUMOR)" in message
+    assert "--sample" in message
+    assert caught.value.exit_code == 2
+
+
+def test_sample_argument_for_sites_only_file_is_a_usage_error(tmp_path: Path) -> None:
+    path = write(tmp_path, "vcf", ["chr7\t100\t.\tA\tT\t.\tPASS\t."], samples=())
+    with pytest.raises(UsageError, match="no sample columns"):
+        VcfReader(path, sample="TUMOR")
+
+
+# Bad input: one InputError naming the file (and the record), never a crash or a traceback.
+
+
+def assert_one_line(error: InputError, path: Path) -> str:
+    message = str(error)
+    assert "\n" not in message
+    assert message.startswith(str(path))
+    return message
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    path = tmp_path / "absent.vcf"
+    with pytest.raises(InputError) as caught:
+        VcfReader(path)
+    assert "file not found" in assert_one_line(caught.value, path)
+
+
+def test_directory(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="is a directory"):
+        VcfReader(tmp_path)
+
+
+def test_empty_file(tmp_path: Path) -> None:
+    path = tmp_path / "empty.vcf"
+    path.write_bytes(b"")
+    with pytest.raises(InputError) as caught:
+        VcfReader(path)
+    assert "the file is empty" in assert_one_line(caught.value, path)
+
+
+def test_empty_gzip_file(tmp_path: Path) -> None:
+    path = tmp_path / "empty.vcf.gz"
+    path.write_bytes(gzip.compress(b""))
+    with pytest.raises(InputError, match="empty once decompressed"):
+        VcfReader(path)
+
+
+def test_binary_file_named_vcf(tmp_path: Path) -> None:
+    path = tmp_path / "image.vcf"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
+    with pytest.raises(InputError) as caught:
+        VcfReader(path)
+    assert "not a VCF or BCF file" in assert_one_line(caught.value, path)
+
+
+def test_text_file_that_is_not_a_vcf(tmp_path: Path) -> None:
+    path = tmp_path / "calls.vcf"
+    path.write_text("Hugo_Symbol\tChromosome\tStart_Position\nBRAF\t7\t140753336\n")
+    with pytest.raises(InputError, match="it begins with 'Hugo_Symbol"):
+        VcfReader(path)
+
+
+def test_gzip_file_that_is_not_a_vcf(tmp_path: Path) -> None:
+    path = tmp_path / "calls.vcf.gz"
+    path.write_bytes(gzip.compress(b"chrom\tstart\tend\n7\t1\t2\n"))
+    with pytest.raises(InputError, match="not a VCF or BCF file"):
+        VcfReader(path)
+
+
+def test_plain_gzip_vcf_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "input.vcf.gz"
+    path.write_bytes(gzip.compress(vcf_text([BRAF_V600E]).encode()))
+    variants, _ = read(path)
+    assert [v.pos for v in variants] == [140753336]
+
+
+def many_records(count: int) -> list[str]:
+    return [f"chr7\t{1000 + i}\t.\tA\tT\t.\tPASS\t.\tGT:AD\t0/1:30,10" for i in range(count)]
+
+
+@pytest.mark.parametrize("keep", [0.5, 0.9, 0.999])
+def test_truncated_gz(tmp_path: Path, keep: float) -> None:
+    complete = write(tmp_path, "vcf.gz", many_records(20000))
+    data = complete.read_bytes()
+    path = tmp_path / "truncated.vcf.gz"
+    path.write_bytes(data[: int(len(data) * keep)])
+    with pytest.raises(InputError) as caught:
+        VcfReader(path)
+    assert "truncated" in assert_one_line(caught.value, path)
+
+
+def test_truncated_bcf(tmp_path: Path) -> None:
+    complete = write(tmp_path, "bcf", many_records(20000))
+    data = complete.read_bytes()
+    path = tmp_path / "truncated.bcf"
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(InputError, match="truncated"):
+        VcfReader(path)
+
+
+def test_corrupt_block_mid_file(tmp_path: Path) -> None:
+    # Complete BGZF framing, damaged data: htslib fails mid-file, after some records.
+    path = write(tmp_path, "vcf.gz", many_records(20000))
+    data = bytearray(path.read_bytes())
+    middle = len(data) // 2
+    data[middle : middle + 64] = bytes(64)
+    path.write_bytes(bytes(data))
+    with VcfReader(path) as reader, pytest.raises(InputError) as caught:
+        for _ in reader:
+            pass
+    message = assert_one_line(caught.value, path)
+    assert caught.value.record == reader.records_read + 1
+    assert reader.records_read > 0
+    assert f"record {caught.value.record}: cannot read the record" in message
+
+
+def test_malformed_position(tmp_path: Path, form: Form) -> None:
+    records = ["chr7\t100\t.\tA\tT\t.\tPASS\t.\tGT\t0/1", "chr7\tabc\t.\tA\tT\t.\tPASS\t.\tGT\t0/1"]
+    path = write_vcf(tmp_path, vcf_text(records), "vcf")
+    with VcfReader(path) as reader, pytest.raises(InputError) as caught:
+        list(reader)
+    assert caught.value.record == 2
+    assert_one_line(caught.value, path)
+
+
+def test_malformed_position_without_contig_lines(tmp_path: Path) -> None:
+    # When the bad line is also the first of a contig the header does not declare, htslib
+    # returns a record without alleles instead of failing; reading its REF would crash.
+    records = [
+        "chr7\t100\t.\tA\tT\t.\tPASS\t.\tGT\t0/1",
+        "chr12\tabc\t.\tA\tT\t.\tPASS\t.\tGT\t0/1",
+    ]
+    path = write_vcf(tmp_path, vcf_text(records, contigs=None), "vcf")
+    with VcfReader(path) as reader, pytest.raises(InputError) as caught:
+        list(reader)
+    assert caught.value.record == 2
+    assert "malformed record" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["chr7 100 . A T . PASS . GT 0/1", "\x01\x02 binary junk", "chr7\t100\t.\tA"],
+    ids=["spaces", "binary", "too-few-columns"],
+)
+def test_line_that_is_not_tab_separated_columns(tmp_path: Path, line: str) -> None:
+    records = ["chr7\t100\t.\tA\tT\t.\tPASS\t.\tGT\t0/1", line]
+    path = write_vcf(tmp_path, vcf_text(records), "vcf")
+    with VcfReader(path) as reader, pytest.raises(InputError) as caught:
+        list(reader)
+    assert caught.value.record == 2
+    assert_one_line(caught.value, path)
+
+
+def test_blank_line_at_the_end_is_ignored(tmp_path: Path) -> None:
+    path = write_vcf(tmp_path, vcf_text([BRAF_V600E]) + "\n", "vcf")
+    variants, reader = read(path)
+    assert len(variants) == 1
+    assert reader.records_read == 1
+
+
+def test_cyvcf2_failure_on_vcf44_genotypes() -> None:
+    # htslib's VCF 4.4 phasing test: cyvcf2 cannot parse the GT '/0|1' of record 2.
+    path = DATA / "htslib.vcf44_1.vcf"
+    with VcfReader(path, sample="HG00097") as reader, pytest.raises(InputError) as caught:
+        list(reader)
+    message = assert_one_line(caught.value, path)
+    assert caught.value.record == 2
+    assert reader.records_read == 1
+    assert message.startswith(f"{path}, record 2: cannot read the record")
+
+
+# Real files (tests/data/SOURCES.md).
+
+
+def test_real_two_sample_file_needs_sample() -> None:
+    path = DATA / "htslib.tabix_vcf_file.vcf"
+    with pytest.raises(UsageError, match=r"2 samples \(A, B\).*--sample"):
+        VcfReader(path)
+    variants, reader = read(path, sample="B")
+    assert reader.records_read == 15
+    assert len({v.record_index for v in variants}) == 14  # record 10 has ALT '.'
+    assert 10 not in {v.record_index for v in variants}
+    by_record = {(v.record_index, v.alt_index): v for v in variants}
+    assert by_record[3, 0].filters == ("q10",)
+    assert by_record[3, 0].variant_id == "id3D"
+    assert (by_record[4, 1].alt, by_record[4, 1].alts) == ("C", ("T", "C"))
+    assert by_record[4, 1].filters == ("test",)
+    assert by_record[4, 1].depth == 35
+    assert by_record[1, 0].depth is None  # no DP in that record's FORMAT
+    assert len([v for v in variants if v.record_index == 15]) == 305  # 305 ALT alleles
+
+
+def test_real_sites_only_file_with_alt_dot() -> None:
+    variants, reader = read(DATA / "cnvkit.nosample.vcf")
+    assert variants == []
+    assert reader.records_read == 1
+    assert reader.header.sample is None
+
+
+def test_real_tumor_normal_file_with_multiallelic_ad() -> None:
+    path = DATA / "vcf2maf.test.grch37.vcf"
+    with pytest.raises(UsageError, match="TUMOR, NORMAL"):
+        VcfReader(path)
+    variants, reader = read(path, sample="TUMOR")
+    assert reader.records_read == 20
+    pik3ca = next(v for v in variants if v.pos == 178936091)  # PIK3CA E545K
+    assert (pik3ca.chrom, pik3ca.ref, pik3ca.alt) == ("3", "G", "A")
+    assert pik3ca.vaf == pytest.approx(22 / 43)
+    assert pik3ca.depth == 43
+    apc = [(v.record_index, v.alt, v.vaf, v.depth) for v in variants if v.pos == 112174757]
+    assert apc == [
+        (13, "G", 0.0, 20),
+        (13, "GGA", 0.4, 20),
+        (14, "G", 0.6, 20),
+        (14, "GCA", 0.4, 20),
+        (15, "G", 0.4, 20),
+        (15, "GGA", 0.0, 20),
+        (16, "G", 0.0, 20),
+        (16, "GGA", 0.4, 20),
+    ]
+
+
+def test_real_grch38_vcf_gz() -> None:
+    variants, reader = read(DATA / "pcgr.T001-COAD.grch38.vcf.gz")
+    assert reader.records_read == 3313
+    assert len(variants) == 3313
+    braf = [v for v in variants if (v.chrom, v.pos) == ("7", 140753336)]
+    assert [(v.ref, v.alt) for v in braf] == [("A", "T")]  # BRAF V600E
