@@ -19,8 +19,10 @@ demo: $(BIN)/python  ## install into .venv and annotate the bundled demo VCF int
 		--tumor-type LUAD --out-dir results
 	@echo "results written to results/"
 
-test: $(BIN)/python  ## install with [dev] into .venv and run the whole test suite
+test: $(BIN)/python  ## install with [dev] into .venv, lint, type-check and run the whole test suite
 	$(PIP) install -e '.[dev]'
+	$(BIN)/ruff check annotator tests test_data
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 lint: $(BIN)/python  ## ruff and mypy

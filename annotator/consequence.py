@@ -283,7 +283,9 @@ def _vep_fields(key: str, description: str, path: str) -> tuple[str, ...]:
         raise InputError(
             f"the INFO/{key} Format lacks {', '.join(missing)}: {_clip(text)!r}",
             path=path,
-            hint="run VEP with --symbol (or --everything) so that each entry names its gene",
+            hint="run VEP with --symbol (or --everything) so that each entry names its gene"
+            if missing == ["SYMBOL"]
+            else "annotate with vep --vcf, which writes Allele, Consequence and Feature",
         )
     return fields
 

@@ -8,8 +8,9 @@ never stops a rule from firing: it decides ``on_label`` or ``off_label``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from annotator.genome import normalize_chrom
 from annotator.models import (
@@ -39,6 +40,7 @@ PROTEIN_CHANGING = frozenset(
 )
 
 AlleleKey = tuple[str, int, str, str]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,9 +72,9 @@ class SelectorMatcher:
 
     def __init__(self, build: str) -> None:
         self.build = build
-        self._protein_cache: dict[int, frozenset[str]] = {}
-        self._codon_cache: dict[int, tuple[tuple[str, int], ...]] = {}
-        self._genomic_cache: dict[int, frozenset[AlleleKey]] = {}
+        self._protein_changes = SelectorCache(_normalized_protein_changes)
+        self._codons = SelectorCache(_parsed_codons)
+        self.genomic_alleles = SelectorCache(self._alleles_for_build)
 
     def match_alteration(self, selector: Selector, alteration: Alteration) -> MatchType | None:
         kind = selector.kind
@@ -106,7 +108,11 @@ class SelectorMatcher:
                 return MatchType.EXON
             return None
         if kind == "exon":
-            if alteration.exon is not None and alteration.exon == selector.exon:
+            if (
+                alteration.exon is not None
+                and alteration.exon == selector.exon
+                and alteration.variant_class is not VariantClass.SYNONYMOUS
+            ):
                 return MatchType.EXON
             return None
         # fusion, copy_number, expression and biomarker selectors need those inputs, which
@@ -116,42 +122,55 @@ class SelectorMatcher:
     def match_allele(self, selector: Selector, variant: Variant) -> MatchType | None:
         if selector.kind != "genomic":
             return None
-        wanted = self._genomic_alleles(selector)
+        wanted = self.genomic_alleles(selector)
         return MatchType.GENOMIC if allele_key(variant) in wanted else None
 
-    def _protein_changes(self, selector: Selector) -> frozenset[str]:
-        key = id(selector)
-        if key not in self._protein_cache:
-            assert selector.protein_changes is not None
-            self._protein_cache[key] = frozenset(
-                parse_protein_change(text).short for text in selector.protein_changes
-            )
-        return self._protein_cache[key]
-
     def _codon_hit(self, selector: Selector, alteration: Alteration) -> bool:
-        key = id(selector)
-        if key not in self._codon_cache:
-            assert selector.codons is not None
-            self._codon_cache[key] = tuple(parse_codon(text) for text in selector.codons)
         protein = alteration.protein
         if protein is None or not _changes_protein(alteration):
             return False
-        for residue, position in self._codon_cache[key]:
-            if position in protein.positions:
-                # The reference residue must agree, else the numbering is not the rule's.
-                if protein.start == position and protein.start_aa != residue:
-                    continue
-                return True
+        for residue, position in self._codons(selector):
+            if position not in protein.positions:
+                continue
+            # The reference residue must agree where the change names it, else the numbering
+            # is not the rule's.
+            if position == protein.start and protein.start_aa != residue:
+                continue
+            if position == protein.end and protein.end_aa not in (None, residue):
+                continue
+            return True
         return False
 
-    def _genomic_alleles(self, selector: Selector) -> frozenset[AlleleKey]:
-        key = id(selector)
-        if key not in self._genomic_cache:
-            alleles = (selector.genomic or {}).get(self.build, [])  # type: ignore[call-overload]
-            self._genomic_cache[key] = frozenset(
-                (normalize_chrom(a.chrom), a.pos, a.ref, a.alt) for a in alleles
-            )
-        return self._genomic_cache[key]
+    def _alleles_for_build(self, selector: Selector) -> frozenset[AlleleKey]:
+        alleles = (selector.genomic or {}).get(self.build, [])  # type: ignore[call-overload]
+        return frozenset((normalize_chrom(a.chrom), a.pos, a.ref, a.alt) for a in alleles)
+
+
+class SelectorCache(Generic[T]):
+    """Per-selector derived values (parsed notation), keyed by identity.
+
+    Selectors are frozen pydantic models with list fields, so not hashable; the cache keeps a
+    reference to each selector so that an id is never reused for another one.
+    """
+
+    def __init__(self, compute: Callable[[Selector], T]) -> None:
+        self._compute = compute
+        self._items: dict[int, tuple[Selector, T]] = {}
+
+    def __call__(self, selector: Selector) -> T:
+        item = self._items.get(id(selector))
+        if item is None or item[0] is not selector:
+            item = (selector, self._compute(selector))
+            self._items[id(selector)] = item
+        return item[1]
+
+
+def _normalized_protein_changes(selector: Selector) -> frozenset[str]:
+    return frozenset(parse_protein_change(text).short for text in selector.protein_changes or [])
+
+
+def _parsed_codons(selector: Selector) -> tuple[tuple[str, int], ...]:
+    return tuple(parse_codon(text) for text in selector.codons or [])
 
 
 def _consequence_allowed(selector: Selector, alteration: Alteration) -> bool:
@@ -178,7 +197,7 @@ class RuleMatcher:
         self._genomic_rules: dict[AlleleKey, list[Rule]] = {}
         for rule in rules.rules:
             if rule.alteration.kind == "genomic":
-                for key in self.selectors._genomic_alleles(rule.alteration):
+                for key in self.selectors.genomic_alleles(rule.alteration):
                     self._genomic_rules.setdefault(key, []).append(rule)
 
     def has_genomic_rule(self, key: AlleleKey) -> bool:

@@ -17,7 +17,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from annotator.errors import InputError, UsageError
+from annotator.errors import InputError
 
 BUNDLED_FILE = "oncotree.2025_10_03.json"
 ONCOTREE_URL = "https://oncotree.info"
@@ -119,7 +119,7 @@ class OncoTree:
         return found[:limit]
 
     def require(self, code: str) -> TumorType:
-        """The node for a user-given code, or a ``UsageError`` with suggestions.
+        """The node for a user-given code, or an ``InputError`` (exit 1) with suggestions.
 
         Codes are upper-cased first. A retired code's hint names its replacement.
         """
@@ -134,13 +134,13 @@ class OncoTree:
             hint = f"use {named}"
             if key == "ALL":
                 hint += "; 'ALL' for any tumor type is only a rules keyword"
-            raise UsageError(
+            raise InputError(
                 f"OncoTree code {key!r} was {entry.kind} and is not in {self.version}",
                 hint=f"{hint}; see {ONCOTREE_URL}",
             )
         close = self.suggest(key)
         hint = f"did you mean {', '.join(close)}? " if close else ""
-        raise UsageError(f"unknown OncoTree code {key!r}", hint=f"{hint}see {ONCOTREE_URL}")
+        raise InputError(f"unknown OncoTree code {key!r}", hint=f"{hint}see {ONCOTREE_URL}")
 
 
 def load_oncotree(path: Path | None = None) -> OncoTree:

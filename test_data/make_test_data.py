@@ -150,7 +150,7 @@ REFERENCE = {
 # --------------------------------------------------------------------------
 # Annotation builders
 # --------------------------------------------------------------------------
-def csq(  # noqa: PLR0917
+def csq(
     allele: str,
     consequence: str,
     impact: str,
@@ -346,7 +346,7 @@ def egfr_t790m(build: str) -> list[str]:
     ]
 
 
-def kras_entries(  # noqa: PLR0917
+def kras_entries(
     build: str,
     allele: str,
     hgvs_c: str,
@@ -720,7 +720,7 @@ def luad_records(build: str) -> list[Rec]:
 # --------------------------------------------------------------------------
 # Writers
 # --------------------------------------------------------------------------
-def header_lines(  # noqa: PLR0917
+def header_lines(
     build: str,
     chr_prefix: bool,
     extra: Iterable[str],
@@ -747,7 +747,7 @@ def header_lines(  # noqa: PLR0917
     return lines
 
 
-def write_vcf(  # noqa: PLR0917
+def write_vcf(
     path: Path,
     build: str,
     chr_prefix: bool,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from annotator.errors import InputError, UsageError
+from annotator.errors import InputError
 from annotator.tumor_types import OncoTree, TumorType, load_oncotree
 
 
@@ -100,17 +100,17 @@ def test_require_upper_cases(tree: OncoTree) -> None:
 
 
 def test_require_unknown_code_suggests(tree: OncoTree) -> None:
-    with pytest.raises(UsageError) as caught:
+    with pytest.raises(InputError) as caught:
         tree.require("LUADX")
     assert caught.value.message == "unknown OncoTree code 'LUADX'"
     assert caught.value.hint is not None
     assert caught.value.hint.startswith("did you mean LUAD")
     assert "https://oncotree.info" in caught.value.hint
-    assert caught.value.exit_code == 2
+    assert caught.value.exit_code == 1  # the issue: an unknown tumor type exits 1
 
 
 def test_require_retired_code_names_its_replacement(tree: OncoTree) -> None:
-    with pytest.raises(UsageError) as caught:
+    with pytest.raises(InputError) as caught:
         tree.require("GBM")
     assert "GBM" in caught.value.message
     assert caught.value.hint is not None
@@ -121,13 +121,13 @@ def test_require_retired_code_names_its_replacement(tree: OncoTree) -> None:
     ("old", "new"), [("DIPG", "DMG"), ("MFT", "FT"), ("AASTR", "ASTR"), ("all", "BLL")]
 )
 def test_require_retired_codes(tree: OncoTree, old: str, new: str) -> None:
-    with pytest.raises(UsageError) as caught:
+    with pytest.raises(InputError) as caught:
         tree.require(old)
     assert re.search(rf"\b{new}\b", str(caught.value))
 
 
 def test_all_is_not_a_tumor_type(tree: OncoTree) -> None:
-    with pytest.raises(UsageError, match="rules keyword"):
+    with pytest.raises(InputError, match="rules keyword"):
         tree.require("ALL")
 
 
@@ -183,5 +183,5 @@ def test_small_custom_tree(tmp_path: Path) -> None:
     tree = load_oncotree(path)
     assert tree.version == "oncotree_2020_01_01"
     assert tree.ancestors("B") == ["B", "A", "TISSUE"]
-    with pytest.raises(UsageError, match="use B"):
+    with pytest.raises(InputError, match="use B"):
         tree.require("OLD")

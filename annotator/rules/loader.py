@@ -31,7 +31,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from annotator.errors import ProteinNotationError, RulesError, UsageError
+from annotator.errors import InputError, ProteinNotationError, RulesError, UsageError
 from annotator.protein import parse_codon, parse_protein_change
 from annotator.rules.schema import (
     BIOMARKER_GENES,
@@ -749,7 +749,7 @@ def _check_tumor_types(tumor_types: TumorTypes, oncotree: OncoTree) -> Iterator[
             if code not in oncotree:
                 try:
                     oncotree.require(code)
-                except UsageError as error:
+                except InputError as error:
                     yield location, error.message, code, error.hint
                 continue
             canonical = oncotree.get(code).code

@@ -1,0 +1,138 @@
+"""End-to-end: the CLI on the bundled test VCFs, compared with golden files as unified diffs."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from annotator.cli import main
+from tests.golden_cases import CASES, GOLDEN, TEST_DATA, GoldenCase, run_case
+
+
+def assert_same_text(expected: str, actual: str, name: str) -> None:
+    if expected != actual:
+        diff = "".join(
+            difflib.unified_diff(
+                expected.splitlines(keepends=True),
+                actual.splitlines(keepends=True),
+                fromfile=f"golden/{name}",
+                tofile="actual",
+            )
+        )
+        pytest.fail(f"{name} differs from its golden file (make golden to update):\n{diff}")
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda case: case.name)
+def test_golden(case: GoldenCase, tmp_path: Path) -> None:
+    json_text, tsv_text = run_case(case, tmp_path)
+    assert_same_text((GOLDEN / f"{case.name}.findings.json").read_text(), json_text, case.name)
+    assert_same_text((GOLDEN / f"{case.name}.findings.tsv").read_text(), tsv_text, case.name)
+
+
+@pytest.mark.parametrize("suffix", ["vcf.gz", "bcf"])
+def test_compressed_and_bcf_match_plain_vcf(suffix: str, tmp_path: Path) -> None:
+    case = next(c for c in CASES if c.name == "luad_grch37_vep")
+    plain = run_case(case, tmp_path / "plain")
+    other = run_case(case, tmp_path / suffix, TEST_DATA / f"luad.grch37.vep.{suffix}")
+    assert other == plain
+
+
+def test_grch37_and_grch38_give_the_same_findings(tmp_path: Path) -> None:
+    """The same patient on both builds: same rules fire, with build-specific positions."""
+    by_build = {}
+    for name in ("demo_grch38_vep_luad", "luad_grch37_vep"):
+        case = next(c for c in CASES if c.name == name)
+        data = json.loads(run_case(case, tmp_path / name)[0])
+        by_build[data["genome"]] = data
+    assert set(by_build) == {"GRCh37", "GRCh38"}
+
+    def keys(data: dict[str, object]) -> list[tuple[str, str, str]]:
+        findings = data["findings"]
+        assert isinstance(findings, list)
+        return [(f["rule_id"], f["alteration"], f["tumor_type_match"]) for f in findings]
+
+    assert keys(by_build["GRCh37"]) == keys(by_build["GRCh38"])
+    assert by_build["GRCh37"]["therapy_calls"] == by_build["GRCh38"]["therapy_calls"]
+
+
+def test_demo_core_facts(tmp_path: Path) -> None:
+    """The facts a tumor board would check first, independent of the golden file."""
+    case = next(c for c in CASES if c.name == "demo_grch38_vep_luad")
+    data = json.loads(run_case(case, tmp_path)[0])
+    calls = {c["therapy"]: c["call"] for c in data["therapy_calls"]}
+    assert calls["gefitinib"] == "resistance"
+    assert calls["erlotinib"] == "resistance"
+    assert calls["osimertinib"] == "sensitivity"
+    assert "cetuximab" not in calls  # KRAS colorectal rules are off-label in LUAD
+    t790m = [f for f in data["findings"] if f["alteration"] == "T790M"]
+    assert {f["effect"] for f in t790m} == {"resistance", "sensitivity"}
+    assert t790m[0]["variant"] == {"chrom": "chr7", "pos": 55181378, "ref": "C", "alt": "T"}
+    assert t790m[0]["hgvsp"] == "p.Thr790Met"
+    assert data["summary"]["skipped_filtered"] == 1
+    assert all(f["citations"] for f in data["findings"])
+
+
+def test_out_dir_writes_named_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(
+        [
+            "annotate",
+            str(TEST_DATA / "demo.grch38.vep.vcf.gz"),
+            "--tumor-type",
+            "LUAD",
+            "--out-dir",
+            str(tmp_path / "out"),
+        ]
+    )
+    assert code == 0
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "TUMOR.findings.json",
+        "TUMOR.findings.tsv",
+    ]
+    summary = capsys.readouterr().err.strip().splitlines()
+    assert len(summary) == 1
+    assert "sample TUMOR (LUAD, GRCh38): 21 records, 1 skipped by FILTER" in summary[0]
+
+
+def test_json_to_stdout_without_outputs(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["annotate", str(TEST_DATA / "luad.grch38.snpeff.vcf"), "--tumor-type", "LUAD"])
+    assert code == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["schema_version"] == "1.0"
+    assert data["genome"] == "GRCh38"
+
+
+def test_tsv_reads_back_with_pandas(tmp_path: Path) -> None:
+    import pandas as pd
+
+    from annotator.writers.tsv import COLUMNS
+
+    case = next(c for c in CASES if c.name == "demo_grch38_vep_luad")
+    run_case(case, tmp_path)
+    table = pd.read_csv(tmp_path / f"{case.name}.tsv", sep="\t", comment="#")
+    assert tuple(table.columns) == COLUMNS
+    assert len(table) == 8
+    assert set(table["gene"]) == {"EGFR", "KRAS", "BRCA2"}
+
+
+def test_python_dash_m_and_console_script() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "annotator", "--version"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0
+    assert "resistance-annotator, version" in result.stdout
+    script = shutil.which("resistance-annotator", path=str(Path(sys.executable).parent))
+    assert script is not None, "console script not installed next to the interpreter"
+    result = subprocess.run(
+        [script, "rules", "validate"], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("ok: ")

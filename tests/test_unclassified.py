@@ -1,0 +1,70 @@
+"""Nothing silently dropped: rule-gene variants that cannot be classified are reported, with why."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from annotator.cli import main
+from tests.vcfgen import FORMAT_LINES, vcf_text, write_vcf
+
+CSQ_HEADER = (
+    '##INFO=<ID=CSQ,Number=.,Type=String,Description="Consequence annotations from Ensembl VEP. '
+    "Format: Allele|Consequence|IMPACT|SYMBOL|Gene|Feature_type|Feature|BIOTYPE|EXON|INTRON|"
+    "HGVSc|HGVSp|cDNA_position|CDS_position|Protein_position|Amino_acids|Codons|"
+    'Existing_variation|STRAND|CANONICAL|MANE_SELECT|ENSP">'
+)
+# EGFR L858R as VEP writes it on the alternative transcript ENST00000455089 (p.Leu813Arg) only,
+# e.g. after --pick with another order: the rules' transcript ENST00000275493 is absent.
+ALTERNATIVE_ONLY = (
+    "G|missense_variant|MODERATE|EGFR|ENSG00000146648|Transcript|ENST00000455089|protein_coding|"
+    "||ENST00000455089.5:c.2438T>G|ENSP00000415559.1:p.Leu813Arg||2438|813|L/R|cTg/cGg||1|||"
+    "ENSP00000415559"
+)
+# The same allele on the MANE transcript, but without HGVSp (VEP run without --hgvs).
+NO_HGVSP = (
+    "G|missense_variant|MODERATE|EGFR|ENSG00000146648|Transcript|ENST00000275493|protein_coding|"
+    "21/28|||||2573|858|L/R|cTg/cGg||1|YES|NM_005228.5|ENSP00000275493"
+)
+
+
+def annotate(tmp_path: Path, records: list[str]) -> dict[str, object]:
+    text = vcf_text(records, info_lines=(CSQ_HEADER,), format_lines=FORMAT_LINES)
+    path = write_vcf(tmp_path, text)
+    out = tmp_path / "out.json"
+    assert main(["annotate", str(path), "--tumor-type", "LUAD", "--out-json", str(out)]) == 0
+    data = json.loads(out.read_text())
+    assert isinstance(data, dict)
+    return data
+
+
+@pytest.mark.parametrize(
+    ("csq", "reason_part"),
+    [
+        (ALTERNATIVE_ONLY, "not on the rules' transcript ENST00000275493"),
+        (NO_HGVSP, "without a protein change"),
+        (None, "no consequence annotation"),
+    ],
+    ids=["other-transcript-only", "no-hgvsp", "unannotated"],
+)
+def test_rule_gene_variant_reported_unclassified(
+    csq: str | None, reason_part: str, tmp_path: Path
+) -> None:
+    info = f"CSQ={csq}" if csq else "."
+    data = annotate(tmp_path, [f"chr7\t55191822\t.\tT\tG\t.\tPASS\t{info}\tGT:AD\t0/1:243,169"])
+    assert data["findings"] == []
+    unclassified = data["unclassified"]
+    assert isinstance(unclassified, list)
+    assert len(unclassified) == 1
+    item = unclassified[0]
+    assert item["gene"] == "EGFR"
+    assert item["variant"] == {"chrom": "chr7", "pos": 55191822, "ref": "T", "alt": "G"}
+    assert reason_part in item["reason"]
+
+
+def test_variant_outside_rule_genes_is_not_unclassified(tmp_path: Path) -> None:
+    data = annotate(tmp_path, ["chr17\t7675088\t.\tC\tT\t.\tPASS\t.\tGT:AD\t0/1:50,50"])
+    assert data["unclassified"] == []
+    assert data["summary"]["alleles_in_rule_genes"] == 0  # type: ignore[index]
