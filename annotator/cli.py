@@ -31,6 +31,7 @@ from annotator.errors import (
 )
 from annotator.models import Result, TumorTypeMatch
 from annotator.pipeline import run
+from annotator.readers.vcf import set_htslib_messages
 from annotator.rules import load_rules
 from annotator.writers.json import write_json
 
@@ -256,6 +257,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code (tests call this in-process)."""
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
+    set_htslib_messages(shown=debug)
     try:
         with sigterm_raises():
             cli.main(args=args, prog_name=PROG, standalone_mode=False)

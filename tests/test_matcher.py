@@ -31,7 +31,7 @@ from annotator.models import (
 from annotator.protein import parse_protein_change
 from annotator.rules import RuleSet
 from annotator.rules.loader import load_rules
-from annotator.rules.schema import GeneSpec, Selector
+from annotator.rules.schema import SELECTOR_KINDS, GeneSpec, Selector
 from annotator.tumor_types import load_oncotree
 from tests.factories import EGFR, KRAS, alteration, variant
 
@@ -106,18 +106,7 @@ def test_the_table_has_enough_distinct_cases() -> None:
 
 def test_the_table_covers_every_selector_kind() -> None:
     kinds = {case.selector.kind for case in MATCH_CASES}
-    assert kinds == {
-        "protein_changes",
-        "codons",
-        "protein_range",
-        "exon",
-        "gene_class",
-        "genomic",
-        "fusion",
-        "copy_number",
-        "expression",
-        "biomarker",
-    }
+    assert kinds == set(SELECTOR_KINDS)
 
 
 #: One matcher per build across all rows, so that its selector caches are exercised too.

@@ -433,3 +433,11 @@ def _depth(record: Any) -> int | None:
     if not row:
         return None
     return _count(row[0])
+
+
+def set_htslib_messages(shown: bool) -> None:
+    """Show or hide htslib's own ``[W::…]``/``[E::…]`` lines on stderr.
+
+    Our errors already name the file and record; the CLI hides htslib's unless ``--debug``.
+    """
+    cyvcf2.cyvcf2.set_htslib_log_level(3 if shown else 0)
