@@ -17,6 +17,7 @@ from types import FrameType
 from typing import Any, TypeVar
 
 import click
+from pydantic import BaseModel
 
 from annotator import __version__
 from annotator.config import GENOME_CHOICES, AnnotateConfig
@@ -27,12 +28,18 @@ from annotator.errors import (
     EXIT_TERMINATED,
     EXIT_USAGE,
     AnnotatorError,
+    InputError,
     RulesError,
+    UsageError,
 )
 from annotator.models import Result, TumorTypeMatch
 from annotator.pipeline import run
 from annotator.readers.vcf import set_htslib_messages
-from annotator.rules import load_rules
+from annotator.rules import RuleOrigin, RuleSet, load_rules, query
+from annotator.rules.diff import diff_rule_sets, diff_to_dict, format_diff
+from annotator.rules.loader import split_regimen
+from annotator.rules.schema import Rule
+from annotator.tumor_types import load_oncotree
 from annotator.writers.json import write_json
 
 PROG = "resistance-annotator"
@@ -150,7 +157,7 @@ def summary_line(result: Result) -> str:
 
 @cli.group()
 def rules() -> None:
-    """Check and list the rules."""
+    """Check, list, show and compare the rules."""
 
 
 @rules.command("validate")
@@ -165,8 +172,9 @@ def rules_validate(paths: tuple[Path, ...], no_bundled_rules: bool, debug: bool)
     del debug
     ruleset = load_rules(paths, bundled=not no_bundled_rules)
     click.echo(
-        f"ok: {len(ruleset.rules)} rules, {len(ruleset.genes)} genes in {len(ruleset.files)} "
-        f"files; rules version {ruleset.version} sha256:{ruleset.sha256}"
+        f"ok: {len(ruleset.rules)} rules, {len(ruleset.genes)} genes, {len(ruleset.drugs)} "
+        f"drugs, {len(ruleset.hotspots)} hotspots in {len(ruleset.files)} files; "
+        f"rules version {ruleset.version} sha256:{ruleset.sha256}"
     )
 
 
@@ -180,6 +188,8 @@ RULE_COLUMNS = (
     "evidence_level",
     "citations",
 )
+#: The version of the JSON written by ``rules list`` and ``rules diff``.
+RULES_JSON_SCHEMA_VERSION = "1.0"
 
 
 @rules.command("list")
@@ -190,37 +200,52 @@ RULE_COLUMNS = (
     default="table",
     show_default=True,
 )
+@click.option("--gene", help="Only rules of this gene or with it as a fusion partner.")
+@click.option(
+    "--drug", help="Only rules naming this drug: generic or brand name, synonym or drug class."
+)
+@click.option(
+    "--tumor-type",
+    metavar="ONCOTREE_CODE",
+    help="Only rules on-label for this tumor type (e.g. LUAD).",
+)
 @rules_options
 @debug_option
 def rules_list(
-    output_format: str, rule_paths: tuple[Path, ...], no_bundled_rules: bool, debug: bool
+    output_format: str,
+    gene: str | None,
+    drug: str | None,
+    tumor_type: str | None,
+    rule_paths: tuple[Path, ...],
+    no_bundled_rules: bool,
+    debug: bool,
 ) -> None:
-    """List the loaded rules."""
+    """List the loaded rules, optionally only those matching every filter given."""
 
     del debug
     ruleset = load_rules(rule_paths, bundled=not no_bundled_rules)
+    selected = select_listed_rules(ruleset, gene=gene, drug=drug, tumor_type=tumor_type)
     if output_format == "json":
         payload = {
+            "schema_version": RULES_JSON_SCHEMA_VERSION,
+            "tool_version": __version__,
             "rules": {"version": ruleset.version, "sha256": ruleset.sha256},
-            "items": [rule.model_dump(mode="json", exclude_none=True) for rule in ruleset.rules],
+            "items": [rule_to_dict(rule) for rule in selected],
         }
-        click.echo(json.dumps(payload, indent=2))
+        click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
         return
     rows = [
         [
             rule.id,
             rule.gene,
             rule.alteration.describe(),
-            ",".join(rule.tumor_types.include)
-            + (
-                "" if not rule.tumor_types.exclude else " not " + ",".join(rule.tumor_types.exclude)
-            ),
+            describe_tumor_types(rule),
             rule.effect.value,
             "; ".join(rule.therapies),
             rule.evidence_level.value,
             "; ".join(rule.citations),
         ]
-        for rule in ruleset.rules
+        for rule in selected
     ]
     if output_format == "tsv":
         click.echo("\t".join(RULE_COLUMNS))
@@ -232,6 +257,191 @@ def rules_list(
         click.echo(
             "  ".join(value.ljust(width) for value, width in zip(row, widths, strict=True)).rstrip()
         )
+
+
+def select_listed_rules(
+    ruleset: RuleSet, *, gene: str | None, drug: str | None, tumor_type: str | None
+) -> tuple[Rule, ...]:
+    """The rules ``rules list`` shows; a filter that names nothing known is a usage error."""
+    if gene is not None and not query.names_known_gene(gene, ruleset):
+        raise UsageError(
+            f"--gene {gene!r} is not a gene of the rules",
+            hint=_did_you_mean(query.suggest(gene, query.known_genes(ruleset))),
+        )
+    if drug is not None and not query.drug_terms(drug, ruleset):
+        raise UsageError(
+            f"--drug {drug!r} is not a drug, brand name, synonym or drug class of the rules",
+            hint=_did_you_mean(query.suggest(drug, query.known_drug_terms(ruleset))),
+        )
+    oncotree = load_oncotree()
+    code = oncotree.require(tumor_type).code if tumor_type is not None else None
+    return query.select_rules(ruleset, gene=gene, drug=drug, tumor_type=code, oncotree=oncotree)
+
+
+def _did_you_mean(close: Sequence[str]) -> str | None:
+    return f"did you mean {', '.join(close)}?" if close else None
+
+
+def describe_tumor_types(rule: Rule) -> str:
+    """``NSCLC`` or ``NSCLC not LUSC``."""
+    text = ",".join(rule.tumor_types.include)
+    if rule.tumor_types.exclude:
+        text += " not " + ",".join(rule.tumor_types.exclude)
+    return text
+
+
+def rule_to_dict(rule: Rule) -> dict[str, Any]:
+    """One item of ``rules list --format json`` (YAML names: ``with``, not ``with_``)."""
+
+    def dump(model: BaseModel) -> Any:
+        return model.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+    return {
+        "id": rule.id,
+        "gene": rule.gene,
+        "alteration": dump(rule.alteration),
+        "alteration_text": rule.alteration.describe(),
+        "effect": rule.effect.value,
+        "therapies": list(rule.therapies),
+        "evidence_level": rule.evidence_level.value,
+        "tumor_types": dump(rule.tumor_types),
+        "citations": list(rule.citations),
+        "notes": rule.notes,
+        "examples": [dump(example) for example in rule.examples],
+        "requires": [dump(condition) for condition in rule.requires],
+        "excludes": [dump(condition) for condition in rule.excludes],
+    }
+
+
+@rules.command("show")
+@click.argument("rule_id", metavar="ID")
+@rules_options
+@debug_option
+def rules_show(
+    rule_id: str, rule_paths: tuple[Path, ...], no_bundled_rules: bool, debug: bool
+) -> None:
+    """Show one rule: every field, its drugs' classes, where it was read from, its examples.
+
+    An unknown ID is an error (exit 1) that suggests close ids.
+    """
+
+    del debug
+    ruleset = load_rules(rule_paths, bundled=not no_bundled_rules)
+    rule = next((r for r in ruleset.rules if r.id == rule_id), None)
+    if rule is None:
+        close = query.suggest(rule_id, [r.id for r in ruleset.rules], limit=5)
+        raise InputError(f"no rule with id {rule_id!r}", hint=_did_you_mean(close))
+    for line in format_rule(rule, ruleset):
+        click.echo(line)
+
+
+def format_rule(rule: Rule, ruleset: RuleSet) -> list[str]:
+    """The readable view of ``rules show``: ``label: value`` lines, lists one item a line."""
+    origin = ruleset.origin(rule.id)
+    drugs = dict.fromkeys(d for t in rule.therapies for d in split_regimen(t))
+    classes = []
+    for name in drugs:
+        drug = ruleset.drug_lookup(name)
+        text = f"{name}: {', '.join(drug.classes)}" if drug else f"{name}: (not in the drug table)"
+        if drug and drug.brand_names:
+            text += f" (brand names: {', '.join(drug.brand_names)})"
+        classes.append(text)
+    examples = []
+    for example in rule.examples:
+        text = f"{example.alteration} in {example.tumor_type}"
+        if example.with_:
+            text += f", with {', '.join(example.with_)}"
+        if example.conflicts:
+            text += f"; conflicts: {', '.join(example.conflicts)}"
+        examples.append(text)
+    fields: list[tuple[str, str | list[str]]] = [
+        ("gene", rule.gene),
+        ("alteration", f"{rule.alteration.describe()} [{rule.alteration.kind}]"),
+        ("requires", [f"{c.gene} {c.describe()}" for c in rule.requires] or "(none)"),
+        ("excludes", [f"{c.gene} {c.describe()}" for c in rule.excludes] or "(none)"),
+        ("tumor types", _describe_on_label(rule)),
+        ("effect", rule.effect.value),
+        ("therapies", list(rule.therapies)),
+        ("drug classes", classes),
+        ("evidence level", f"{rule.evidence_level.value} (AMP/ASCO/CAP 2017)"),
+        ("citations", list(rule.citations)),
+        ("notes", " ".join((rule.notes or "(none)").split())),
+        ("examples", examples),
+        ("loaded from", _shown_origin(origin) if origin else "(not recorded)"),
+    ]
+    width = max(len(label) for label, _ in fields) + 2
+    lines = [f"rule {rule.id}"]
+    for label, value in fields:
+        values = value if isinstance(value, list) else [value]
+        for index, text in enumerate(values):
+            head = f"{label}:" if index == 0 else ""
+            lines.append(f"  {head.ljust(width)}{text}")
+    return lines
+
+
+def _describe_on_label(rule: Rule) -> str:
+    include = ", ".join(rule.tumor_types.include)
+    text = (
+        "any tumor type (ALL)"
+        if include == "ALL"
+        else f"{include} (and the types below them in OncoTree)"
+    )
+    if rule.tumor_types.exclude:
+        text += f", except {', '.join(rule.tumor_types.exclude)}"
+    return text
+
+
+def _shown_origin(origin: RuleOrigin) -> str:
+    path = origin.path
+    with contextlib.suppress(ValueError):
+        path = path.absolute().relative_to(Path.cwd())
+    return f"{path}:{origin.line}"
+
+
+@rules.command("diff")
+@click.argument("old", type=click.Path(path_type=Path))
+@click.argument("new", type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+)
+@debug_option
+def rules_diff(old: Path, new: Path, output_format: str, debug: bool) -> None:
+    """Compare two rules files or directories, OLD and NEW, each loaded on its own.
+
+    Lists rules, genes, drugs and hotspots added (+), removed (-) and changed (~, one line per
+    field), then a summary. The bundled rules are not added to either side. The exit code is 0
+    whether or not there are differences, 1 when either side does not load.
+    """
+
+    del debug
+    loaded: list[RuleSet] = []
+    problems: list[str] = []
+    for path in (old, new):
+        try:
+            loaded.append(load_rules([path], bundled=False))
+        except RulesError as error:
+            problems.extend(error.problems or [str(error)])
+    if problems:
+        count = len(problems)
+        raise RulesError(
+            f"found {count} problem{'s' if count != 1 else ''} in the rules to compare",
+            problems=problems,
+        )
+    difference = diff_rule_sets(*loaded)
+    if output_format == "json":
+        payload = {
+            "schema_version": RULES_JSON_SCHEMA_VERSION,
+            "tool_version": __version__,
+            **diff_to_dict(difference, str(old), str(new)),
+        }
+        click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+        return
+    for line in format_diff(difference, str(old), str(new)):
+        click.echo(line)
 
 
 @contextlib.contextmanager

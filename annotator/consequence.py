@@ -319,11 +319,12 @@ def classify(terms: Sequence[str], protein: ProteinChange | None) -> VariantClas
     unranked = len(SEVERITY_ORDER)
     top = min(terms, key=lambda term: _SEVERITY.get(term, unranked))
     if top == "protein_altering_variant":
-        return _class_from_protein(protein)
+        return class_from_protein(protein)
     return TERM_CLASSES.get(top, VariantClass.OTHER)
 
 
-def _class_from_protein(protein: ProteinChange | None) -> VariantClass:
+def class_from_protein(protein: ProteinChange | None) -> VariantClass:
+    """The variant class a protein change implies (delins by its net length)."""
     if protein is None:
         return VariantClass.OTHER
     if protein.kind is ChangeKind.DELINS:

@@ -52,6 +52,14 @@ class SampleAllele:
     annotated: bool  # the record carries any consequence annotation at all
 
 
+@dataclass(frozen=True, slots=True)
+class Sample:
+    """Everything observed in one sample: small-variant alleles and gene-level events."""
+
+    alleles: tuple[SampleAllele, ...]
+    events: tuple[Alteration, ...] = ()
+
+
 def allele_key(variant: Variant) -> AlleleKey:
     return (normalize_chrom(variant.chrom), variant.pos, variant.ref.upper(), variant.alt.upper())
 
@@ -82,8 +90,12 @@ class SelectorMatcher:
             if alteration.variant is None:
                 return None
             return self.match_allele(selector, alteration.variant)
+        if kind in EVENT_SELECTORS:
+            return _match_event(selector, alteration)
         if kind == "gene_class":
-            if alteration.preferred and alteration.variant_class in LOSS_OF_FUNCTION:
+            if alteration.event == "deletion" or (
+                alteration.preferred and alteration.variant_class in LOSS_OF_FUNCTION
+            ):
                 return MatchType.GENE_CLASS
             return None
         if not alteration.preferred:
@@ -115,8 +127,6 @@ class SelectorMatcher:
             ):
                 return MatchType.EXON
             return None
-        # fusion, copy_number, expression and biomarker selectors need those inputs, which
-        # small-variant records never are.
         return None
 
     def match_allele(self, selector: Selector, variant: Variant) -> MatchType | None:
@@ -173,6 +183,27 @@ def _parsed_codons(selector: Selector) -> tuple[tuple[str, int], ...]:
     return tuple(parse_codon(text) for text in selector.codons or [])
 
 
+#: Selector kinds that match gene-level events, with the match type each gives.
+EVENT_SELECTORS: Mapping[str, MatchType] = {
+    "fusion": MatchType.FUSION,
+    "copy_number": MatchType.COPY_NUMBER,
+    "expression": MatchType.EXPRESSION,
+    "biomarker": MatchType.BIOMARKER,
+}
+
+
+def _match_event(selector: Selector, alteration: Alteration) -> MatchType | None:
+    """Fusion, copy-number, expression and biomarker selectors match events only."""
+    kind = selector.kind
+    if alteration.event is None:
+        return None
+    if kind == "fusion":
+        hit = alteration.event == "fusion" and alteration.gene == selector.fusion
+    else:
+        hit = alteration.event == getattr(selector, kind)
+    return EVENT_SELECTORS[kind] if hit else None
+
+
 def _consequence_allowed(selector: Selector, alteration: Alteration) -> bool:
     return selector.consequences is None or alteration.variant_class in selector.consequences
 
@@ -203,18 +234,39 @@ class RuleMatcher:
     def has_genomic_rule(self, key: AlleleKey) -> bool:
         return key in self._genomic_rules
 
-    def match(self, alleles: Sequence[SampleAllele]) -> list[Finding]:
-        """All findings of the sample, in input order, then rule id; each (rule, allele) once."""
+    def match(
+        self, alleles: Sequence[SampleAllele], events: Sequence[Alteration] = ()
+    ) -> list[Finding]:
+        """All findings of the sample: small variants in input order, then events; within
+        each, by rule id. Each (rule, allele) and (rule, event) pair once."""
+        sample = Sample(tuple(alleles), tuple(events))
         findings: list[Finding] = []
-        seen: set[tuple[str, AlleleKey | None]] = set()
+        seen: set[tuple[str, tuple[object, ...]]] = set()
         for allele in alleles:
             for rule, alteration, match_type in self._candidates(allele):
                 key = (rule.id, allele_key(allele.variant))
-                if key in seen or not self._conditions_met(rule, alleles):
+                if key in seen or not self._conditions_met(rule, sample):
                     continue
                 seen.add(key)
                 findings.append(self._finding(rule, allele.variant, alteration, match_type))
+        for event in events:
+            for rule, match_type in self._event_candidates(event):
+                event_key = (rule.id, (event.gene, event.event))
+                if event_key in seen or not self._conditions_met(rule, sample):
+                    continue
+                seen.add(event_key)
+                findings.append(self._finding(rule, None, event, match_type))
         return findings
+
+    def _event_candidates(self, event: Alteration) -> list[tuple[Rule, MatchType]]:
+        hits = []
+        for rule in self.rules.for_gene(event.gene):
+            if rule.gene != event.gene and rule.alteration.kind != "fusion":
+                continue
+            match_type = self.selectors.match_alteration(rule.alteration, event)
+            if match_type is not None:
+                hits.append((rule, match_type))
+        return sorted(hits, key=lambda hit: hit[0].id)
 
     def _candidates(
         self, allele: SampleAllele
@@ -231,10 +283,8 @@ class RuleMatcher:
                     hits.append((rule, alteration, match_type))
         return sorted(hits, key=lambda hit: hit[0].id)
 
-    def condition_present(
-        self, condition: Selector, gene: str, alleles: Sequence[SampleAllele]
-    ) -> bool:
-        for allele in alleles:
+    def condition_present(self, condition: Selector, gene: str, sample: Sample) -> bool:
+        for allele in sample.alleles:
             if self.selectors.match_allele(condition, allele.variant) is not None:
                 return True
             for alteration in allele.alterations:
@@ -242,23 +292,27 @@ class RuleMatcher:
                     condition, alteration
                 ):
                     return True
-        return False
+        return any(
+            event.gene == gene and self.selectors.match_alteration(condition, event)
+            for event in sample.events
+        )
 
-    def _conditions_met(self, rule: Rule, alleles: Sequence[SampleAllele]) -> bool:
-        required = all(self.condition_present(c, c.gene, alleles) for c in rule.requires)
-        excluded = any(self.condition_present(c, c.gene, alleles) for c in rule.excludes)
+    def _conditions_met(self, rule: Rule, sample: Sample) -> bool:
+        required = all(self.condition_present(c, c.gene, sample) for c in rule.requires)
+        excluded = any(self.condition_present(c, c.gene, sample) for c in rule.excludes)
         return required and not excluded
 
     def _finding(
         self,
         rule: Rule,
-        variant: Variant,
+        variant: Variant | None,
         alteration: Alteration | None,
         match_type: MatchType,
     ) -> Finding:
         if alteration is not None:
             label = alteration.label
         else:
+            assert variant is not None
             label = f"{variant.chrom}:{variant.pos}{variant.ref}>{variant.alt}"
         return Finding(
             rule_id=rule.id,
@@ -299,14 +353,15 @@ def find_unclassified(
     for allele in alleles:
         key = allele_key(allele.variant)
         if not allele.annotated:
+            resolved = {alteration.gene for alteration in allele.alterations}  # hotspots
             for gene in genes_at.get(key, ()):
-                if (gene, key) not in fired:
+                if (gene, key) not in fired and gene not in resolved:
                     unclassified.append(
                         Unclassified(
                             gene,
                             allele.variant,
-                            "no consequence annotation (CSQ, ANN or BCSQ) on this record; only "
-                            "genomic hotspot rules can match it (annotate the VCF with VEP, "
+                            "no consequence annotation (CSQ, ANN or BCSQ) on this record and not "
+                            "a hotspot of the rules' hotspot table (annotate the VCF with VEP, "
                             "SnpEff or bcftools csq)",
                         )
                     )

@@ -113,11 +113,17 @@ class Variant:
 
 @dataclass(frozen=True, slots=True)
 class Alteration:
-    """A variant's effect on one gene and transcript.
+    """A variant's effect on one gene and transcript, or a gene-level event.
 
     ``preferred`` is True when ``transcript`` is the transcript the rules are numbered on
     (MANE Select / canonical); only preferred alteration may fire protein-, codon- and exon-level
     rules. ``protein`` is None when there is no protein change or it could not be read.
+
+    ``event`` marks alterations that are not small variants: ``fusion`` (``gene`` is then the
+    fusion name, ``BCR::ABL1``), ``amplification`` / ``deletion`` (copy number),
+    ``overexpression`` / ``underexpression``, and ``MSI-H`` / ``TMB-high`` (``gene`` is then
+    ``MSI`` or ``TMB``). Events carry no ``variant``; ``detail`` says what the input file
+    reported for them, in a few words.
     """
 
     gene: str
@@ -131,10 +137,14 @@ class Alteration:
     exon: int | None = None
     consequence_terms: tuple[str, ...] = ()
     source: str = ""
+    event: str | None = None
+    detail: str | None = None  # for events: what the caller reported (breakpoints, log2, TPM)
 
     @property
     def label(self) -> str:
-        """Short name for reports: the one-letter protein change, or the variant class."""
+        """Short name for reports: the one-letter protein change, the event or the class."""
+        if self.event is not None:
+            return self.event
         if self.protein is not None:
             return self.protein.short
         if self.hgvsc:

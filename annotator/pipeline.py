@@ -11,6 +11,7 @@ from annotator.consequence import ConsequenceResolver, read_annotation_format
 from annotator.errors import InputError
 from annotator.gene_regions import GeneLocator
 from annotator.genome import resolve_build
+from annotator.hotspots import HotspotResolver
 from annotator.interpret import call_therapies
 from annotator.matcher import (
     AlleleKey,
@@ -46,6 +47,7 @@ def annotate_vcf(config: AnnotateConfig, rules: RuleSet, tumor_type: str) -> Res
         resolver = ConsequenceResolver(
             read_annotation_format(header.info_descriptions, path), rules.genes
         )
+        hotspots = HotspotResolver(rules.hotspot_index(build), rules.genes)
         locator = GeneLocator(rules.genes, build)
         matcher = RuleMatcher(rules, build=build, tumor_type=tumor_type, oncotree=load_oncotree())
         alleles: list[SampleAllele] = []
@@ -59,7 +61,10 @@ def annotate_vcf(config: AnnotateConfig, rules: RuleSet, tumor_type: str) -> Res
                 continue
             annotated += 1
             try:
-                alterations = tuple(resolver.resolve(variant))
+                if variant.annotations:
+                    alterations = tuple(resolver.resolve(variant))
+                else:
+                    alterations = tuple(hotspots.resolve(variant))
             except InputError as error:
                 error.path = error.path or path
                 raise

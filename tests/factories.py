@@ -19,6 +19,7 @@ from annotator.rules.schema import GeneSpec, Rule
 
 EGFR = GeneSpec(
     symbol="EGFR",
+    hgnc_id="HGNC:3236",
     ensembl_transcript="ENST00000275493",
     refseq_transcript="NM_005228.5",
     strand="+",
@@ -27,6 +28,7 @@ EGFR = GeneSpec(
 )
 KRAS = GeneSpec(
     symbol="KRAS",
+    hgnc_id="HGNC:6407",
     ensembl_transcript="ENST00000311936",
     refseq_transcript="NM_004985.5",
     strand="-",
@@ -76,6 +78,7 @@ def rule(**fields: Any) -> Rule:
         "therapies": ["gefitinib"],
         "evidence_level": "A",
         "citations": ["PMID:15737014"],
+        "examples": [{"alteration": "EGFR p.T790M", "tumor_type": "LUAD"}],
     }
     data.update(fields)
     return Rule.model_validate(data)

@@ -34,6 +34,7 @@ def gene(symbol: str, ensembl: str, refseq: str | None, strand: str = "+") -> Ge
     return GeneSpec.model_validate(
         {
             "symbol": symbol,
+            "hgnc_id": "HGNC:1",  # not read by the resolver
             "ensembl_transcript": ensembl,
             "refseq_transcript": refseq,
             "strand": strand,

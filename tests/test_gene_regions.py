@@ -12,6 +12,7 @@ def gene(symbol: str, **spans: tuple[str, int, int]) -> GeneSpec:
     return GeneSpec.model_validate(
         {
             "symbol": symbol,
+            "hgnc_id": "HGNC:1",  # not read by the locator
             "ensembl_transcript": "ENST00000000001",
             "strand": "+",
             "spans": {

@@ -179,6 +179,7 @@ def test_match_allele_ignores_other_selector_kinds() -> None:
 RULES_YAML = """\
 genes:
   - symbol: EGFR
+    hgnc_id: "HGNC:3236"
     ensembl_transcript: ENST00000275493
     refseq_transcript: NM_005228.5
     strand: "+"
@@ -187,12 +188,20 @@ genes:
       GRCh38: {chrom: "7", start: 55019017, end: 55211628}
     sources: [test]
   - symbol: KRAS
+    hgnc_id: "HGNC:6407"
     ensembl_transcript: ENST00000311936
     refseq_transcript: NM_004985.5
     strand: "-"
     spans:
       GRCh38: {chrom: "12", start: 25205246, end: 25250936}
     sources: [test]
+drugs:
+  - {name: gefitinib, classes: [test class], sources: [test]}
+  - {name: erlotinib, classes: [test class], sources: [test]}
+  - {name: afatinib, classes: [test class], sources: [test]}
+  - {name: dacomitinib, classes: [test class], sources: [test]}
+  - {name: osimertinib, classes: [test class], sources: [test]}
+  - {name: cetuximab, classes: [test class], sources: [test]}
 rules:
   - id: T790M-NSCLC
     gene: EGFR
@@ -202,6 +211,7 @@ rules:
     therapies: [gefitinib]
     evidence_level: A
     citations: ["PMID:15737014"]
+    examples: [{alteration: EGFR p.T790M, tumor_type: LUAD}]
   - id: T790M-ALL
     gene: EGFR
     alteration: {protein_changes: [p.Thr790Met]}
@@ -210,6 +220,7 @@ rules:
     therapies: [erlotinib]
     evidence_level: B
     citations: ["PMID:15737014"]
+    examples: [{alteration: EGFR p.T790M, tumor_type: LUAD}]
   - id: T790M-NOT-LUAD
     gene: EGFR
     alteration: {protein_changes: [T790M]}
@@ -218,6 +229,7 @@ rules:
     therapies: [afatinib]
     evidence_level: C
     citations: ["PMID:15737014"]
+    examples: [{alteration: EGFR p.T790M, tumor_type: LUAD}]
   - id: T790M-GENOMIC
     gene: EGFR
     alteration:
@@ -229,6 +241,7 @@ rules:
     therapies: [dacomitinib]
     evidence_level: D
     citations: ["PMID:15737014"]
+    examples: [{alteration: EGFR p.T790M, tumor_type: LUAD}]
   - id: C797S-WITH-T790M
     gene: EGFR
     alteration: {protein_changes: [C797S]}
@@ -238,6 +251,7 @@ rules:
     therapies: [osimertinib]
     evidence_level: B
     citations: ["PMID:25939061"]
+    examples: [{alteration: EGFR p.T790M, tumor_type: LUAD}]
   - id: EX19-WITHOUT-KRAS-G12
     gene: EGFR
     alteration: {exon: 19, consequences: [inframe_deletion]}
@@ -247,6 +261,7 @@ rules:
     therapies: [osimertinib]
     evidence_level: A
     citations: ["PMID:29151359"]
+    examples: [{alteration: EGFR p.T790M, tumor_type: LUAD}]
   - id: KRAS-G12
     gene: KRAS
     alteration: {codons: [G12]}
@@ -255,6 +270,7 @@ rules:
     therapies: [cetuximab]
     evidence_level: A
     citations: ["PMID:18316791"]
+    examples: [{alteration: EGFR p.T790M, tumor_type: LUAD}]
 """
 
 T790M_RULE_IDS = ["T790M-ALL", "T790M-GENOMIC", "T790M-NOT-LUAD", "T790M-NSCLC"]

@@ -25,7 +25,7 @@ def test_schema_has_id_title_and_description() -> None:
     assert schema["$id"] == SCHEMA_ID
     assert schema["title"]
     assert schema["description"]
-    assert set(schema["properties"]) == {"version", "genes", "rules"}
+    assert set(schema["properties"]) == {"version", "genes", "hotspots", "drugs", "rules"}
 
 
 def test_module_writes_the_schema_to_stdout() -> None:

@@ -53,14 +53,16 @@ def test_rule_gene_variant_reported_unclassified(
     csq: str | None, reason_part: str, tmp_path: Path
 ) -> None:
     info = f"CSQ={csq}" if csq else "."
-    data = annotate(tmp_path, [f"chr7\t55191822\t.\tT\tG\t.\tPASS\t{info}\tGT:AD\t0/1:243,169"])
+    # Without annotation, L858R itself is a hotspot; take an EGFR position that is none.
+    pos = 55191822 if csq else 55100000
+    data = annotate(tmp_path, [f"chr7\t{pos}\t.\tT\tG\t.\tPASS\t{info}\tGT:AD\t0/1:243,169"])
     assert data["findings"] == []
     unclassified = data["unclassified"]
     assert isinstance(unclassified, list)
     assert len(unclassified) == 1
     item = unclassified[0]
     assert item["gene"] == "EGFR"
-    assert item["variant"] == {"chrom": "chr7", "pos": 55191822, "ref": "T", "alt": "G"}
+    assert item["variant"] == {"chrom": "chr7", "pos": pos, "ref": "T", "alt": "G"}
     assert reason_part in item["reason"]
 
 
@@ -68,3 +70,13 @@ def test_variant_outside_rule_genes_is_not_unclassified(tmp_path: Path) -> None:
     data = annotate(tmp_path, ["chr17\t7675088\t.\tC\tT\t.\tPASS\t.\tGT:AD\t0/1:50,50"])
     assert data["unclassified"] == []
     assert data["summary"]["alleles_in_rule_genes"] == 0  # type: ignore[index]
+
+
+def test_unannotated_hotspot_fires_through_the_hotspot_table(tmp_path: Path) -> None:
+    data = annotate(tmp_path, ["chr7\t55191822\t.\tT\tG\t.\tPASS\t.\tGT:AD\t0/1:243,169"])
+    assert data["unclassified"] == []
+    findings = data["findings"]
+    assert isinstance(findings, list)
+    assert {f["rule_id"] for f in findings} == {"EGFR-L858R-EGFRTKI-S"}
+    assert findings[0]["hgvsp"] == "p.Leu858Arg"
+    assert findings[0]["transcript"] == "ENST00000275493"

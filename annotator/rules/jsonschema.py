@@ -25,11 +25,14 @@ def rules_json_schema() -> dict[str, Any]:
     schema["title"] = "resistance-annotator rules file"
     schema["description"] = (
         "A YAML rules file of resistance-annotator: an optional version (read from "
-        "manifest.yaml only), a gene table (genes) and rules linking alterations of a gene to "
-        "drug sensitivity or resistance, with tumor types (OncoTree codes), evidence level and "
-        "citations. Generated from annotator/rules/schema.py; do not edit by hand. The loader "
-        "also cross-checks what a schema cannot: unique ids and genes, genes in the gene table, "
-        "OncoTree codes and protein-change notation."
+        "manifest.yaml only), a gene table (genes, with exons and domains), hotspots placed on "
+        "the genome (hotspots), a drug table (drugs) and rules linking alterations of a gene to "
+        "drug sensitivity or resistance, with tumor types (OncoTree codes), evidence level, "
+        "citations and examples. Generated from annotator/rules/schema.py; do not edit by hand. "
+        "The loader also cross-checks what a schema cannot, across all files: unique rule ids, "
+        "genes, drugs and hotspots; genes, drugs and exons named by rules present in their "
+        "tables; OncoTree codes; protein-change notation; hotspot alleles consistent between "
+        "builds and inside the gene; example conflicts naming rule ids."
     )
     return schema
 

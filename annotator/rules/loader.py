@@ -1,12 +1,30 @@
-"""Load rules files into a ``RuleSet``: YAML → validated rules and gene table → cross-checks.
+"""Load rules files into a ``RuleSet``: YAML → validated entries → cross-checks.
+
+A rules file may hold ``genes:``, ``hotspots:``, ``drugs:`` and ``rules:`` sections (and
+``version:`` in ``manifest.yaml``). The set is the union of every file's sections: a rule may
+name a gene, drug or hotspot defined in any other file.
 
 Every problem in every file is collected in one pass and raised as one ``RulesError`` whose
 ``problems`` are one line each::
 
     <file>: line <n>: rule <id>: <field.path>: <what> (got <value>); <hint>
 
-(``gene <symbol>`` instead of ``rule <id>`` in a gene table; parts that do not apply are left
-out.) YAML syntax errors read ``<file>: line L, column C: YAML syntax error: <problem>``.
+(``gene <symbol>``, ``hotspot <gene> <protein change>`` or ``drug <name>`` instead of
+``rule <id>`` in the other sections; parts that do not apply are left out.) YAML syntax errors
+read ``<file>: line L, column C: YAML syntax error: <problem>``.
+
+Besides the schema, the cross-checks cover what one entry cannot see on its own:
+
+- rules: unique ids; genes, fusion partners and condition genes in the gene table; OncoTree
+  codes (include, exclude, examples); protein-change and codon notation; every drug of every
+  regimen (combinations split on `` + ``) in the drug table; an ``exon`` selector names an exon
+  of the gene's ``exons`` table when the gene has one; example ``conflicts`` name rule ids;
+- genes: unique symbols; exon numbers unique per gene, exon ``cds`` ranges not overlapping;
+- drugs: unique generic names, and no name, brand name or synonym claimed by two drugs;
+- hotspots: gene in the gene table; ``protein_change`` readable and written in its normalized
+  one-letter form (``T790M``, as rules write it); chromosome without ``chr``; the same
+  chromosome and REF/ALT lengths in both builds; each allele inside the gene's span of its build
+  when the span is given; no hotspot listed twice (gene, protein change and alleles).
 
 The bundled set is every ``*.yaml``/``*.yml`` file of :func:`bundled_rules_dir`, sorted by
 name; its ``manifest.yaml`` holds the set's ``version``. Extra files follow in the order given
@@ -15,13 +33,14 @@ name; its ``manifest.yaml`` holds the set's ``version``. Extra files follow in t
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime
 import difflib
 import hashlib
 import re
 import typing
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -32,14 +51,22 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from annotator.errors import InputError, ProteinNotationError, RulesError, UsageError
+from annotator.genome import normalize_chrom
 from annotator.protein import parse_codon, parse_protein_change
 from annotator.rules.schema import (
     BIOMARKER_GENES,
+    THERAPY_PATTERN,
     Condition,
+    Drug,
+    Example,
+    ExonSpec,
     GeneSpec,
+    GenomicAllele,
+    Hotspot,
     Rule,
     RulesFile,
     Selector,
+    Span,
     TumorTypes,
 )
 from annotator.tumor_types import OncoTree, load_oncotree
@@ -51,20 +78,50 @@ ANY_TUMOR_TYPE = "ALL"
 #: Added to the bundled version when extra files are loaded; the version of extra files alone.
 LOCAL_VERSION = "local"
 FUSION_SEPARATOR = "::"
+BUILDS = ("GRCh37", "GRCh38")
+#: Joins the drugs of a combination regimen: ``dabrafenib + trametinib``.
+COMBINATION_SEPARATOR = " + "
 
 _SHOWN_CHARS = 60
 _GENE_HINT = "add it under genes: with its MANE Select transcript"
+_DRUG_HINT = "add it under drugs: with its classes and sources"
+
+#: The entry sections of a rules file: the noun that names an entry in problems, and the keys
+#: whose values label it (``rule EGFR-T790M-1GTKI-R``, ``hotspot EGFR T790M``).
+_SECTIONS: Mapping[str, tuple[str, tuple[str, ...]]] = MappingProxyType(
+    {
+        "rules": ("rule", ("id",)),
+        "genes": ("gene", ("symbol",)),
+        "hotspots": ("hotspot", ("gene", "protein_change")),
+        "drugs": ("drug", ("name",)),
+    }
+)
 
 Location = tuple[int | str, ...]
+#: A hotspot index key: chromosome without ``chr``, position, REF, ALT.
+AlleleKey = tuple[str, int, str, str]
 _Model = typing.TypeVar("_Model", bound=BaseModel)
+_Parts = typing.TypeVar("_Parts")
+
+
+@dataclass(frozen=True)
+class RuleOrigin:
+    """Where a rule was read from: its file and the line of its entry."""
+
+    path: Path
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}"
 
 
 @dataclass(frozen=True)
 class RuleSet:
-    """The rules and gene table of one run, with an index of rules by gene.
+    """The rules, gene table, hotspots and drug table of one run, with indexes.
 
     ``sha256`` is the SHA-256 of the bytes of every loaded file, concatenated in load order
-    (for the bundled set alone: ``cat rules/*.yaml | sha256sum`` in the C locale).
+    (for the bundled set alone: ``cat rules/*.yaml | sha256sum`` in the C locale). ``drugs``
+    is keyed by generic name; ``origins`` gives each rule id's file and line.
     """
 
     version: str
@@ -72,14 +129,26 @@ class RuleSet:
     files: tuple[Path, ...]
     genes: Mapping[str, GeneSpec]
     rules: tuple[Rule, ...]
+    hotspots: tuple[Hotspot, ...] = ()
+    drugs: Mapping[str, Drug] = dataclasses.field(default_factory=dict)
+    origins: Mapping[str, RuleOrigin] = dataclasses.field(
+        default_factory=dict, repr=False, compare=False
+    )
     _index: Mapping[str, tuple[Rule, ...]] = dataclasses.field(
         init=False, repr=False, compare=False
     )
     _gene_symbols: frozenset[str] = dataclasses.field(init=False, repr=False, compare=False)
+    _hotspot_indexes: Mapping[str, Mapping[AlleleKey, tuple[Hotspot, ...]]] = dataclasses.field(
+        init=False, repr=False, compare=False
+    )
+    _drug_names: Mapping[str, Drug] = dataclasses.field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "genes", MappingProxyType(dict(self.genes)))
         object.__setattr__(self, "rules", tuple(self.rules))
+        object.__setattr__(self, "hotspots", tuple(self.hotspots))
+        object.__setattr__(self, "drugs", MappingProxyType(dict(self.drugs)))
+        object.__setattr__(self, "origins", MappingProxyType(dict(self.origins)))
         index: dict[str, list[Rule]] = {}
         symbols: set[str] = set()
         for rule in self.rules:
@@ -93,6 +162,26 @@ class RuleSet:
             self, "_index", MappingProxyType({k: tuple(v) for k, v in index.items()})
         )
         object.__setattr__(self, "_gene_symbols", frozenset(symbols))
+        by_build: dict[str, dict[AlleleKey, list[Hotspot]]] = {}
+        for hotspot in self.hotspots:
+            for build, allele in hotspot.alleles.items():
+                found = (normalize_chrom(allele.chrom), allele.pos, allele.ref, allele.alt)
+                by_build.setdefault(build, {}).setdefault(found, []).append(hotspot)
+        object.__setattr__(
+            self,
+            "_hotspot_indexes",
+            MappingProxyType(
+                {
+                    build: MappingProxyType({key: tuple(found) for key, found in keys.items()})
+                    for build, keys in by_build.items()
+                }
+            ),
+        )
+        names: dict[str, Drug] = {}
+        for drug in self.drugs.values():
+            for name in drug_names(drug):
+                names.setdefault(fold_name(name), drug)
+        object.__setattr__(self, "_drug_names", MappingProxyType(names))
 
     def for_gene(self, gene: str) -> tuple[Rule, ...]:
         """Rules of ``gene``: a symbol, a fusion name (``BCR::ABL1``), ``MSI`` or ``TMB``.
@@ -108,6 +197,37 @@ class RuleSet:
         Fusion names and the biomarker pseudo-genes MSI and TMB are not genes and not listed.
         """
         return self._gene_symbols
+
+    def hotspot_index(self, build: str) -> Mapping[AlleleKey, tuple[Hotspot, ...]]:
+        """The hotspots of ``build`` by allele: (chromosome without ``chr``, pos, REF, ALT).
+
+        Chromosome names are normalized as :func:`annotator.genome.normalize_chrom` does
+        (``chrM`` and ``M`` are ``MT``). Empty for a build no hotspot gives.
+        """
+        return self._hotspot_indexes.get(build, MappingProxyType({}))
+
+    def drug_lookup(self, name: str) -> Drug | None:
+        """The drug with this generic name, brand name or synonym (any case), or None."""
+        return self._drug_names.get(fold_name(name))
+
+    def origin(self, rule_id: str) -> RuleOrigin | None:
+        """The file and line a rule was read from (None for a set built in code)."""
+        return self.origins.get(rule_id)
+
+
+def drug_names(drug: Drug) -> tuple[str, ...]:
+    """Every name of a drug: the generic name, then brand names, then synonyms."""
+    return (drug.name, *drug.brand_names, *drug.synonyms)
+
+
+def fold_name(name: str) -> str:
+    """A drug or class name as compared: case-folded, inner whitespace collapsed."""
+    return " ".join(name.split()).casefold()
+
+
+def split_regimen(therapy: str) -> tuple[str, ...]:
+    """The drugs of a regimen: ``'dabrafenib + trametinib'`` → ``('dabrafenib', 'trametinib')``."""
+    return tuple(part.strip() for part in therapy.split("+"))
 
 
 def bundled_rules_dir() -> Path:
@@ -147,8 +267,15 @@ def load_rules(
         version=version,
         sha256=digest.hexdigest(),
         files=tuple(p.source.path for p in parsed),
-        genes={spec.symbol: spec for p in parsed for spec in p.genes},
-        rules=tuple(rule for p in parsed for rule in p.rules),
+        genes={spec.symbol: spec for p in parsed for spec, _ in p.genes},
+        rules=tuple(rule for p in parsed for rule, _ in p.rules),
+        hotspots=tuple(hotspot for p in parsed for hotspot, _ in p.hotspots),
+        drugs={drug.name: drug for p in parsed for drug, _ in p.drugs},
+        origins={
+            rule.id: RuleOrigin(placed.source.path, placed.line())
+            for p in parsed
+            for rule, placed in p.rules
+        },
     )
 
 
@@ -164,7 +291,7 @@ class _Source:
 
 @dataclass(frozen=True)
 class _Placed:
-    """Where a rule or gene entry sits: its file, the document's root node, section and index."""
+    """Where an entry sits: its file, the document's root node, section and index."""
 
     source: _Source
     root: yaml.Node
@@ -181,16 +308,30 @@ class _Placed:
 
 @dataclass
 class _ParsedFile:
+    """One file: its bytes, its own problems, and its entries for the cross-checks.
+
+    ``rules``, ``genes``, ``hotspots`` and ``drugs`` are filled when the whole file is valid.
+    The ``*_parts`` lists hold the parts of every entry that validate on their own, and the
+    ``*_ids``/``*_symbols``/``*_names`` lists the name of every entry that has one.
+    """
+
     source: _Source
     content: bytes = b""
     problems: list[tuple[int, str]] = dataclasses.field(default_factory=list)  # (line, text)
-    readable: bool = False  # parsed to a mapping whose genes section could be read
+    genes_readable: bool = False  # parsed to a mapping whose genes section could be read
+    drugs_readable: bool = False  # ... whose drugs section could be read
     version: str | None = None
-    rules: list[Rule] = dataclasses.field(default_factory=list)  # when the file is valid
-    genes: list[GeneSpec] = dataclasses.field(default_factory=list)  # when the file is valid
+    rules: list[tuple[Rule, _Placed]] = dataclasses.field(default_factory=list)
+    genes: list[tuple[GeneSpec, _Placed]] = dataclasses.field(default_factory=list)
+    hotspots: list[tuple[Hotspot, _Placed]] = dataclasses.field(default_factory=list)
+    drugs: list[tuple[Drug, _Placed]] = dataclasses.field(default_factory=list)
     rule_parts: list[_RuleParts] = dataclasses.field(default_factory=list)
+    gene_parts: list[_GeneParts] = dataclasses.field(default_factory=list)
+    hotspot_parts: list[_HotspotParts] = dataclasses.field(default_factory=list)
+    drug_parts: list[_DrugParts] = dataclasses.field(default_factory=list)
     rule_ids: list[tuple[str, _Placed]] = dataclasses.field(default_factory=list)
     gene_symbols: list[tuple[str, _Placed]] = dataclasses.field(default_factory=list)
+    drug_names: list[tuple[str, _Placed]] = dataclasses.field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -207,6 +348,8 @@ class _RuleParts:
     alteration: Selector | None
     conditions: tuple[tuple[str, int, Condition], ...]
     tumor_types: TumorTypes | None
+    therapies: tuple[tuple[int, str], ...] = ()  # (index, regimen) for well-formed regimens
+    examples: tuple[tuple[int, Example], ...] = ()
 
     @classmethod
     def from_rule(cls, rule: Rule, placed: _Placed) -> _RuleParts:
@@ -216,7 +359,14 @@ class _RuleParts:
             for index, condition in enumerate(getattr(rule, section))
         )
         return cls(
-            placed, f"rule {rule.id}", rule.gene, rule.alteration, conditions, rule.tumor_types
+            placed,
+            f"rule {rule.id}",
+            rule.gene,
+            rule.alteration,
+            conditions,
+            rule.tumor_types,
+            tuple(enumerate(rule.therapies)),
+            tuple(enumerate(rule.examples)),
         )
 
     @classmethod
@@ -224,21 +374,113 @@ class _RuleParts:
         if not isinstance(item, dict):
             return None
         rule_id, gene = item.get("id"), item.get("gene")
-        conditions = []
-        for section in ("requires", "excludes"):
-            entries = item.get(section)
-            for index, entry in enumerate(entries if isinstance(entries, list) else []):
-                condition = _valid_or_none(Condition, entry)
-                if condition is not None:
-                    conditions.append((section, index, condition))
+        conditions = tuple(
+            (section, index, condition)
+            for section in ("requires", "excludes")
+            for index, condition in _valid_items(Condition, item.get(section))
+        )
+        therapies = item.get("therapies")
         return cls(
             placed,
             f"rule {_clip(rule_id) if isinstance(rule_id, str) else f'#{placed.index + 1}'}",
             gene if isinstance(gene, str) else None,
             _valid_or_none(Selector, item.get("alteration")),
-            tuple(conditions),
+            conditions,
             _valid_or_none(TumorTypes, item.get("tumor_types")),
+            tuple(
+                (index, text)
+                for index, text in enumerate(therapies if isinstance(therapies, list) else [])
+                if isinstance(text, str) and re.match(THERAPY_PATTERN, text)
+            ),
+            _valid_items(Example, item.get("examples")),
         )
+
+
+@dataclass(frozen=True)
+class _GeneParts:
+    """The spans and exons of a gene entry that validate on their own."""
+
+    placed: _Placed
+    symbol: str
+    spans: Mapping[str, Span]
+    exons: tuple[tuple[int, ExonSpec], ...]
+
+    @classmethod
+    def from_entry(cls, item: object, placed: _Placed) -> _GeneParts | None:
+        if not isinstance(item, dict) or not isinstance(item.get("symbol"), str):
+            return None
+        return cls(
+            placed,
+            item["symbol"],
+            _valid_spans(item.get("spans")),
+            _valid_items(ExonSpec, item.get("exons")),
+        )
+
+
+@dataclass(frozen=True)
+class _HotspotParts:
+    """The gene, protein change and alleles of a hotspot entry that validate on their own."""
+
+    placed: _Placed
+    subject: str
+    gene: str | None
+    protein_change: str | None
+    alleles: Mapping[str, GenomicAllele]
+
+    @classmethod
+    def from_entry(cls, item: object, placed: _Placed) -> _HotspotParts | None:
+        if not isinstance(item, dict):
+            return None
+        gene, change, alleles = item.get("gene"), item.get("protein_change"), item.get("alleles")
+        found = {}
+        for build in BUILDS:
+            allele = (
+                _valid_or_none(GenomicAllele, alleles.get(build))
+                if isinstance(alleles, dict)
+                else None
+            )
+            if allele is not None:
+                found[build] = allele
+        return cls(
+            placed,
+            _entry_label("hotspots", {str(k): v for k, v in item.items()}, placed.index),
+            gene if isinstance(gene, str) else None,
+            change if isinstance(change, str) else None,
+            found,
+        )
+
+
+@dataclass(frozen=True)
+class _DrugParts:
+    """The names of a drug entry: generic name, brand names and synonyms (by index)."""
+
+    placed: _Placed
+    name: str
+    brand_names: tuple[tuple[int, str], ...]
+    synonyms: tuple[tuple[int, str], ...]
+
+    @classmethod
+    def from_entry(cls, item: object, placed: _Placed) -> _DrugParts | None:
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+            return None
+        return cls(
+            placed, item["name"], _strings(item.get("brand_names")), _strings(item.get("synonyms"))
+        )
+
+
+def _strings(items: object) -> tuple[tuple[int, str], ...]:
+    return tuple(
+        (index, item)
+        for index, item in enumerate(items if isinstance(items, list) else [])
+        if isinstance(item, str)
+    )
+
+
+def _valid_spans(spans: object) -> dict[str, Span]:
+    if not isinstance(spans, dict):
+        return {}
+    found = {build: _valid_or_none(Span, spans.get(build)) for build in BUILDS}
+    return {build: span for build, span in found.items() if span is not None}
 
 
 def _valid_or_none(model: type[_Model], value: object) -> _Model | None:
@@ -246,6 +488,16 @@ def _valid_or_none(model: type[_Model], value: object) -> _Model | None:
         return model.model_validate(value)
     except ValidationError:
         return None
+
+
+def _valid_items(model: type[_Model], items: object) -> tuple[tuple[int, _Model], ...]:
+    """The items of a list that validate on their own, with their index."""
+    found = []
+    for index, item in enumerate(items if isinstance(items, list) else []):
+        valid = _valid_or_none(model, item)
+        if valid is not None:
+            found.append((index, valid))
+    return tuple(found)
 
 
 def _shown(path: Path) -> str:
@@ -350,20 +602,18 @@ def _read_file(source: _Source) -> _ParsedFile:
 
 def _validate(parsed: _ParsedFile, root: yaml.Node, data: dict[object, object]) -> None:
     source = parsed.source
-    rule_items = data.get("rules")
-    gene_items = data.get("genes")
-    for section, items, found in (
-        ("rules", rule_items, parsed.rule_ids),
-        ("genes", gene_items, parsed.gene_symbols),
+    for section, found in (
+        ("rules", parsed.rule_ids),
+        ("genes", parsed.gene_symbols),
+        ("drugs", parsed.drug_names),
     ):
-        key = "id" if section == "rules" else "symbol"
-        if isinstance(items, list):
-            for index, item in enumerate(items):
-                if isinstance(item, dict) and isinstance(item.get(key), str):
-                    found.append((item[key], _Placed(source, root, section, index)))
-    parsed.readable = gene_items is None or (
-        isinstance(gene_items, list) and all(isinstance(g, dict) for g in gene_items)
-    )
+        key = _SECTIONS[section][1][0]
+        items = data.get(section)
+        for index, item in enumerate(items if isinstance(items, list) else []):
+            if isinstance(item, dict) and isinstance(item.get(key), str):
+                found.append((item[key], _Placed(source, root, section, index)))
+    parsed.genes_readable = _section_readable(data.get("genes"))
+    parsed.drugs_readable = _section_readable(data.get("drugs"))
     version = data.get("version")
     if "version" in data and source.path.name != MANIFEST:
         line = _line_at(root, ("version",))
@@ -382,23 +632,50 @@ def _validate(parsed: _ParsedFile, root: yaml.Node, data: dict[object, object]) 
     elif source.bundled and source.path.name == MANIFEST and version is None:
         text = _problem(source.shown, 1, "required in the bundled manifest", field="version")
         parsed.problems.append((1, text))
+
+    def place(section: str, index: int) -> _Placed:
+        return _Placed(source, root, section, index)
+
     try:
         model = RulesFile.model_validate(data)
     except ValidationError as error:
         parsed.problems.extend(
             _convert_error(source.shown, root, data, detail) for detail in error.errors()
         )
+        rule_items = data.get("rules")
         for index, item in enumerate(rule_items if isinstance(rule_items, list) else []):
-            parts = _RuleParts.from_entry(item, _Placed(source, root, "rules", index))
+            parts = _RuleParts.from_entry(item, place("rules", index))
             if parts is not None:
                 parsed.rule_parts.append(parts)
     else:
-        parsed.rules = list(model.rules)
-        parsed.genes = list(model.genes)
-        parsed.rule_parts = [
-            _RuleParts.from_rule(rule, _Placed(source, root, "rules", index))
-            for index, rule in enumerate(model.rules)
-        ]
+        parsed.rules = [(rule, place("rules", i)) for i, rule in enumerate(model.rules)]
+        parsed.genes = [(spec, place("genes", i)) for i, spec in enumerate(model.genes)]
+        parsed.hotspots = [(h, place("hotspots", i)) for i, h in enumerate(model.hotspots)]
+        parsed.drugs = [(drug, place("drugs", i)) for i, drug in enumerate(model.drugs)]
+        parsed.rule_parts = [_RuleParts.from_rule(rule, placed) for rule, placed in parsed.rules]
+    parsed.gene_parts = _entry_parts(data, "genes", _GeneParts.from_entry, place)
+    parsed.hotspot_parts = _entry_parts(data, "hotspots", _HotspotParts.from_entry, place)
+    parsed.drug_parts = _entry_parts(data, "drugs", _DrugParts.from_entry, place)
+
+
+def _entry_parts(
+    data: Mapping[object, object],
+    section: str,
+    read: Callable[[object, _Placed], _Parts | None],
+    place: Callable[[str, int], _Placed],
+) -> list[_Parts]:
+    items = data.get(section)
+    found = []
+    for index, item in enumerate(items if isinstance(items, list) else []):
+        parts = read(item, place(section, index))
+        if parts is not None:
+            found.append(parts)
+    return found
+
+
+def _section_readable(items: object) -> bool:
+    """True when a section is absent or a list of mappings, so its names could be collected."""
+    return items is None or (isinstance(items, list) and all(isinstance(i, dict) for i in items))
 
 
 def _version(parsed: Sequence[_ParsedFile], *, bundled: bool, extra: bool) -> str:
@@ -467,7 +744,7 @@ def _duplicate_keys(shown: str, root: yaml.Node) -> Iterator[tuple[int, str]]:
                     yield line, text
                 else:
                     first[key.value] = line
-                if subject is None and key.value in ("rules", "genes"):
+                if subject is None and key.value in _SECTIONS:
                     pending.extend(_entry_subjects(value, key.value))
                 else:
                     pending.append((value, subject))
@@ -477,18 +754,24 @@ def _entry_subjects(node: yaml.Node, section: str) -> Iterator[tuple[yaml.Node, 
     if not isinstance(node, yaml.SequenceNode):
         yield node, section
         return
-    name = "id" if section == "rules" else "symbol"
     for index, item in enumerate(node.value):
-        label = f"#{index + 1}"
+        values: dict[str, object] = {}
         if isinstance(item, yaml.MappingNode):
-            for key, value in item.value:
-                if (
-                    isinstance(key, yaml.ScalarNode)
-                    and key.value == name
-                    and isinstance(value, yaml.ScalarNode)
-                ):
-                    label = _clip(value.value)
-        yield item, f"{section[:-1]} {label}"
+            values = {
+                key.value: value.value
+                for key, value in item.value
+                if isinstance(key, yaml.ScalarNode) and isinstance(value, yaml.ScalarNode)
+            }
+        yield item, _entry_label(section, values, index)
+
+
+def _entry_label(section: str, values: Mapping[str, object], index: int) -> str:
+    """``rule EGFR-T790M-1GTKI-R``, ``hotspot EGFR T790M``; ``rule #3`` without a usable name."""
+    noun, keys = _SECTIONS[section]
+    parts = [values.get(key) for key in keys]
+    names = [part for part in parts if isinstance(part, str)]
+    label = _clip(" ".join(names)) if len(names) == len(parts) else f"#{index + 1}"
+    return f"{noun} {label}"
 
 
 # --- problems -------------------------------------------------------------------------------
@@ -518,6 +801,11 @@ _PATTERN_TEXT = {
     "ref": "not an allele of A, C, G, T and N",
     "alt": "not an allele of A, C, G, T and N",
     "chrom": "not a chromosome name (1-22, X, Y, MT)",
+    "hgnc_id": "not an HGNC id such as HGNC:3236",
+    "hgvsc": "not an HGVS coding change such as c.2369C>T",
+    "name": "not a drug name: lower-case generic name (letters, digits, - and spaces)",
+    "alteration": "not an example alteration such as 'EGFR p.T790M' (GENE CHANGE, or one word)",
+    "with": "not an example alteration such as 'EGFR p.L858R' (GENE CHANGE, or one word)",
     "ensembl_transcript": "not an unversioned Ensembl transcript id such as ENST00000275493",
     "refseq_transcript": "not a versioned RefSeq transcript id such as NM_005228.5",
 }
@@ -566,14 +854,12 @@ def _convert_error(
     location: Location = tuple(detail["loc"])
     subject = None
     path = location
-    if len(location) >= 2 and location[0] in ("rules", "genes") and isinstance(location[1], int):
-        section, index = location[0], location[1]
+    if len(location) >= 2 and location[0] in _SECTIONS and isinstance(location[1], int):
+        section, index = str(location[0]), location[1]
         items = data.get(section)
         item = items[index] if isinstance(items, list) and index < len(items) else None
-        key = "id" if section == "rules" else "symbol"
-        name = item.get(key) if isinstance(item, dict) else None
-        label = _clip(name) if isinstance(name, str) else f"#{index + 1}"
-        subject = f"{section[:-1]} {label}"
+        values = {str(k): v for k, v in item.items()} if isinstance(item, dict) else {}
+        subject = _entry_label(section, values, index)
         path = location[2:]
     what, value, hint = _describe_error(detail, location)
     line = _line_at(root, location)
@@ -657,7 +943,7 @@ def _model_in(annotation: object) -> type[BaseModel] | None:
 # --- cross-checks ---------------------------------------------------------------------------
 
 
-#: A problem found by a cross-check: where in the rule, what, the value, a hint.
+#: A problem found by a cross-check: where in the entry, what, the value, a hint.
 _Found = tuple[Location, str, object, str | None]
 
 
@@ -674,36 +960,64 @@ def _genes_matched(gene: str, selector: Selector) -> tuple[str, ...]:
     return (gene,)
 
 
+@dataclass(frozen=True)
+class _Tables:
+    """What the cross-checks look entries up in: the union over all files."""
+
+    oncotree: OncoTree
+    gene_symbols: frozenset[str] | None  # None when a gene table could not be read
+    genes: Mapping[str, _GeneParts]
+    drug_names: frozenset[str] | None  # None when a drug table could not be read
+    rule_ids: frozenset[str]
+
+
 def _cross_check(parsed: Sequence[_ParsedFile], oncotree: OncoTree) -> list[str]:
     problems: list[str] = []
     problems.extend(_duplicates([i for p in parsed for i in p.rule_ids], "rule", "id"))
     problems.extend(_duplicates([i for p in parsed for i in p.gene_symbols], "gene", "symbol"))
-    known = {symbol for p in parsed for symbol, _ in p.gene_symbols}
-    known.update(BIOMARKER_GENES.values())
-    gene_table_read = all(p.readable for p in parsed)
-    for parts in (parts for p in parsed for parts in p.rule_parts):
-        found: list[_Found] = []
-        if gene_table_read:
-            found.extend(_check_genes(parts, known))
-        if parts.tumor_types is not None:
-            found.extend(_check_tumor_types(parts.tumor_types, oncotree))
-        if parts.alteration is not None:
-            found.extend(_check_notation(parts.alteration, ("alteration",)))
-        for section, index, condition in parts.conditions:
-            found.extend(_check_notation(condition, (section, index)))
-        problems.extend(
-            _problem(
-                parts.placed.source.shown,
-                parts.placed.line(*location),
-                what,
-                subject=parts.subject,
-                field=".".join(str(step) for step in location),
-                value=value,
-                hint=hint,
-            )
-            for location, what, value, hint in found
-        )
+    problems.extend(_duplicates([i for p in parsed for i in p.drug_names], "drug", "name"))
+    problems.extend(_shared_drug_names([parts for p in parsed for parts in p.drug_parts]))
+    hotspots = [parts for p in parsed for parts in p.hotspot_parts]
+    problems.extend(_duplicate_hotspots(hotspots))
+    genes: dict[str, _GeneParts] = {}
+    for gene in (parts for p in parsed for parts in p.gene_parts):
+        genes.setdefault(gene.symbol, gene)
+    symbols = {symbol for p in parsed for symbol, _ in p.gene_symbols}
+    tables = _Tables(
+        oncotree=oncotree,
+        gene_symbols=(
+            frozenset(symbols | set(BIOMARKER_GENES.values()))
+            if all(p.genes_readable for p in parsed)
+            else None
+        ),
+        genes=genes,
+        drug_names=(
+            frozenset(name for p in parsed for name, _ in p.drug_names)
+            if all(p.drugs_readable for p in parsed)
+            else None
+        ),
+        rule_ids=frozenset(rule_id for p in parsed for rule_id, _ in p.rule_ids),
+    )
+    for rule in (parts for p in parsed for parts in p.rule_parts):
+        problems.extend(_report(rule.placed, rule.subject, _check_rule(rule, tables)))
+    for gene in (parts for p in parsed for parts in p.gene_parts):
+        problems.extend(_report(gene.placed, f"gene {_clip(gene.symbol)}", _check_exons(gene)))
+    for hotspot in hotspots:
+        problems.extend(_report(hotspot.placed, hotspot.subject, _check_hotspot(hotspot, tables)))
     return problems
+
+
+def _report(placed: _Placed, subject: str, found: Iterable[_Found]) -> Iterator[str]:
+    for location, what, value, hint in found:
+        yield _problem(
+            placed.source.shown,
+            placed.line(*location),
+            what,
+            subject=subject,
+            field=".".join(str(step) for step in location) or None,
+            value=value,
+            hint=hint,
+        )
 
 
 def _duplicates(entries: Sequence[tuple[str, _Placed]], noun: str, key: str) -> Iterator[str]:
@@ -721,7 +1035,83 @@ def _duplicates(entries: Sequence[tuple[str, _Placed]], noun: str, key: str) -> 
             first[name] = placed
 
 
-def _check_genes(parts: _RuleParts, known: set[str]) -> Iterator[_Found]:
+def _shared_drug_names(drugs: Sequence[_DrugParts]) -> Iterator[str]:
+    """A name, brand name or synonym (any case) that two different drugs claim."""
+    claimed: dict[str, _DrugParts] = {}
+    for drug in drugs:
+        own: set[str] = set()
+        named: list[tuple[Location, str]] = [(("name",), drug.name)]
+        named += [(("brand_names", index), name) for index, name in drug.brand_names]
+        named += [(("synonyms", index), name) for index, name in drug.synonyms]
+        for location, name in named:
+            key = fold_name(name)
+            if key in own:
+                continue
+            own.add(key)
+            other = claimed.setdefault(key, drug)
+            if other.name == drug.name:  # this drug, or the same drug twice (reported)
+                continue
+            yield _problem(
+                drug.placed.source.shown,
+                drug.placed.line(*location),
+                f"{name!r} is also a name of drug {_clip(other.name)}, "
+                f"first at {other.placed.where}",
+                subject=f"drug {_clip(drug.name)}",
+                field=".".join(str(step) for step in location),
+                hint="a name, brand name or synonym names one drug",
+            )
+
+
+def _hotspot_key(hotspot: _HotspotParts) -> tuple[object, ...]:
+    """Gene, normalized protein change and alleles: what makes two hotspots the same."""
+    change = hotspot.protein_change
+    with contextlib.suppress(ProteinNotationError):
+        change = parse_protein_change(change or "").short
+    alleles = sorted(
+        (build, normalize_chrom(a.chrom), a.pos, a.ref, a.alt)
+        for build, a in hotspot.alleles.items()
+    )
+    return hotspot.gene, change, tuple(alleles)
+
+
+def _duplicate_hotspots(hotspots: Sequence[_HotspotParts]) -> Iterator[str]:
+    first: dict[tuple[object, ...], _HotspotParts] = {}
+    for hotspot in hotspots:
+        if hotspot.gene is None or hotspot.protein_change is None or not hotspot.alleles:
+            continue
+        other = first.setdefault(_hotspot_key(hotspot), hotspot)
+        if other is not hotspot:
+            yield _problem(
+                hotspot.placed.source.shown,
+                hotspot.placed.line(),
+                "duplicate hotspot (same gene, protein change and alleles), "
+                f"first at {other.placed.where}",
+                subject=hotspot.subject,
+            )
+
+
+# --- rules ----------------------------------------------------------------------------------
+
+
+def _check_rule(parts: _RuleParts, tables: _Tables) -> Iterator[_Found]:
+    if tables.gene_symbols is not None:
+        yield from _check_genes(parts, tables.gene_symbols)
+    if parts.tumor_types is not None:
+        yield from _check_tumor_types(parts.tumor_types, tables.oncotree)
+    if parts.alteration is not None:
+        yield from _check_notation(parts.alteration, ("alteration",))
+        if parts.gene is not None:
+            yield from _check_exon(parts.gene, parts.alteration, ("alteration",), tables.genes)
+    for section, index, condition in parts.conditions:
+        yield from _check_notation(condition, (section, index))
+        yield from _check_exon(condition.gene, condition, (section, index), tables.genes)
+    if tables.drug_names is not None:
+        yield from _check_therapies(parts.therapies, tables.drug_names)
+    for index, example in parts.examples:
+        yield from _check_example(example, ("examples", index), parts, tables)
+
+
+def _check_genes(parts: _RuleParts, known: frozenset[str]) -> Iterator[_Found]:
     if parts.gene is not None and FUSION_SEPARATOR in parts.gene:
         for partner in parts.gene.split(FUSION_SEPARATOR):
             if partner not in known:
@@ -746,15 +1136,7 @@ def _check_tumor_types(tumor_types: TumorTypes, oncotree: OncoTree) -> Iterator[
                 if section == "exclude":
                     yield location, f"'{ANY_TUMOR_TYPE}' is allowed only in include", code, None
                 continue
-            if code not in oncotree:
-                try:
-                    oncotree.require(code)
-                except InputError as error:
-                    yield location, error.message, code, error.hint
-                continue
-            canonical = oncotree.get(code).code
-            if canonical != code:
-                yield location, "not written as in OncoTree", code, f"write {canonical}"
+            yield from _check_code(code, location, oncotree)
     if ANY_TUMOR_TYPE in include:
         return
     included = [oncotree.get(code).code for code in include if code in oncotree]
@@ -773,6 +1155,19 @@ def _check_tumor_types(tumor_types: TumorTypes, oncotree: OncoTree) -> Iterator[
             )
 
 
+def _check_code(code: str, location: Location, oncotree: OncoTree) -> Iterator[_Found]:
+    """An OncoTree code of this release, written as OncoTree writes it."""
+    if code not in oncotree:
+        try:
+            oncotree.require(code)
+        except InputError as error:
+            yield location, error.message, code, error.hint
+        return
+    canonical = oncotree.get(code).code
+    if canonical != code:
+        yield location, "not written as in OncoTree", code, f"write {canonical}"
+
+
 def _check_notation(selector: Selector, prefix: Location) -> Iterator[_Found]:
     for index, text in enumerate(selector.protein_changes or []):
         try:
@@ -784,3 +1179,135 @@ def _check_notation(selector: Selector, prefix: Location) -> Iterator[_Found]:
             parse_codon(text)
         except ProteinNotationError as error:
             yield (*prefix, "codons", index), str(error), text, None
+
+
+def _check_exon(
+    gene: str, selector: Selector, prefix: Location, genes: Mapping[str, _GeneParts]
+) -> Iterator[_Found]:
+    """An ``exon`` selector names an exon of the gene's exon table, when it has one."""
+    parts = genes.get(gene)
+    if selector.exon is None or parts is None or not parts.exons:
+        return
+    numbers = sorted({exon.number for _, exon in parts.exons})
+    if selector.exon not in numbers:
+        listed = ", ".join(str(n) for n in numbers)
+        yield (
+            (*prefix, "exon"),
+            f"not in the exon table of {gene} (exons {listed})",
+            selector.exon,
+            f"add exon {selector.exon} under the gene's exons:",
+        )
+
+
+def _check_therapies(
+    therapies: Sequence[tuple[int, str]], drug_names: frozenset[str]
+) -> Iterator[_Found]:
+    for index, therapy in therapies:
+        for drug in split_regimen(therapy):
+            if drug not in drug_names:
+                yield ("therapies", index), "not in the drug table", drug, _DRUG_HINT
+
+
+def _check_example(
+    example: Example, prefix: Location, parts: _RuleParts, tables: _Tables
+) -> Iterator[_Found]:
+    yield from _check_code(example.tumor_type, (*prefix, "tumor_type"), tables.oncotree)
+    own_id = parts.subject.removeprefix("rule ")
+    for index, rule_id in enumerate(example.conflicts):
+        location: Location = (*prefix, "conflicts", index)
+        if rule_id == own_id:
+            yield location, "names the rule itself", rule_id, "list only other rules"
+        elif rule_id not in tables.rule_ids:
+            close = difflib.get_close_matches(rule_id, sorted(tables.rule_ids), n=1)
+            hint = f"did you mean {close[0]}?" if close else None
+            yield location, "not a rule id", rule_id, hint
+
+
+# --- genes and hotspots ---------------------------------------------------------------------
+
+
+def _check_exons(gene: _GeneParts) -> Iterator[_Found]:
+    """Exon numbers are unique in a gene and exon cds ranges do not overlap."""
+    first: dict[int, int] = {}
+    for index, exon in gene.exons:
+        if exon.number in first:
+            line = gene.placed.line("exons", first[exon.number])
+            what = f"exon {exon.number} listed twice, first at line {line}"
+            yield ("exons", index, "number"), what, _NO_VALUE, None
+        else:
+            first[exon.number] = index
+    furthest: ExonSpec | None = None  # of the exons before, the one whose cds reaches furthest
+    for index, exon in sorted(gene.exons, key=lambda item: (item[1].cds_start, item[0])):
+        if furthest is not None and exon.cds_start <= furthest.cds_end:
+            yield (
+                ("exons", index, "cds_start"),
+                f"c.{exon.cds_start}-{exon.cds_end} of exon {exon.number} overlaps exon "
+                f"{furthest.number} (c.{furthest.cds_start}-{furthest.cds_end})",
+                _NO_VALUE,
+                "exon cds ranges do not overlap",
+            )
+        if furthest is None or exon.cds_end > furthest.cds_end:
+            furthest = exon
+
+
+def _check_hotspot(hotspot: _HotspotParts, tables: _Tables) -> Iterator[_Found]:
+    gene, text = hotspot.gene, hotspot.protein_change
+    if gene is not None and tables.gene_symbols is not None and gene not in tables.gene_symbols:
+        yield ("gene",), "not in the gene table", gene, _GENE_HINT
+    if text is not None:
+        try:
+            change = parse_protein_change(text)
+        except ProteinNotationError as error:
+            yield ("protein_change",), str(error), text, None
+        else:
+            if change.short != text:
+                what = "not in the normalized one-letter form rules use"
+                yield ("protein_change",), what, text, f"write {change.short}"
+    for build, allele in hotspot.alleles.items():
+        if allele.chrom.lower().startswith("chr"):
+            hint = f"write {normalize_chrom(allele.chrom)}"
+            yield (
+                ("alleles", build, "chrom"),
+                "write the chromosome without chr",
+                allele.chrom,
+                hint,
+            )
+    yield from _check_hotspot_builds(hotspot.alleles)
+    gene_parts = tables.genes.get(gene) if gene is not None else None
+    spans = gene_parts.spans if gene_parts is not None else {}
+    for build, allele in hotspot.alleles.items():
+        span = spans.get(build)
+        if span is None:
+            continue
+        chrom = normalize_chrom(allele.chrom)
+        if chrom != normalize_chrom(span.chrom) or not span.start <= allele.pos <= span.end:
+            yield (
+                ("alleles", build, "pos"),
+                f"outside the {gene} {build} span {span.chrom}:{span.start}-{span.end}",
+                f"{chrom}:{allele.pos}",
+                "check the build and the position",
+            )
+
+
+def _check_hotspot_builds(alleles: Mapping[str, GenomicAllele]) -> Iterator[_Found]:
+    """The two builds' alleles of one hotspot agree in chromosome and REF/ALT lengths."""
+    if not all(build in alleles for build in BUILDS):
+        return
+    old, new = (alleles[build] for build in BUILDS)
+    if normalize_chrom(old.chrom) != normalize_chrom(new.chrom):
+        yield (
+            ("alleles", BUILDS[1], "chrom"),
+            f"not the chromosome of the {BUILDS[0]} allele ({old.chrom})",
+            new.chrom,
+            "both builds place a hotspot on the same chromosome",
+        )
+    for field in ("ref", "alt"):
+        before, after = getattr(old, field), getattr(new, field)
+        if len(before) != len(after):
+            yield (
+                ("alleles", BUILDS[1], field),
+                f"{field.upper()} length {len(after)} differs from the {BUILDS[0]} allele's "
+                f"({before!r}, length {len(before)})",
+                after,
+                "both builds describe the same change",
+            )

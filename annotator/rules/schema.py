@@ -1,10 +1,12 @@
 """The rules file format, as pydantic models: the single source of truth.
 
-A rules file is YAML with up to three top-level keys::
+A rules file is YAML with up to five top-level keys::
 
-    version: "2026.11.0"          # only in rules/manifest.yaml of a rules set
-    genes:   [GeneSpec, ...]      # the gene table: symbol, transcripts, strand, spans
-    rules:   [Rule, ...]
+    version:  "2026.11.0"         # only in rules/manifest.yaml of a rules set
+    genes:    [GeneSpec, ...]     # the gene table: symbol, HGNC id, transcripts, spans, exons
+    hotspots: [Hotspot, ...]      # protein changes placed on the genome, per build
+    drugs:    [Drug, ...]         # the drug table: generic name, classes, brand names
+    rules:    [Rule, ...]
 
 ``docs/rules.schema.json`` is generated from these models (``make schema``) and a test checks
 that the committed copy is current.
@@ -153,6 +155,29 @@ class Condition(Selector):
     gene: str = Field(pattern=GENE_PATTERN)
 
 
+#: An example alteration, in one of the forms ``annotator.rules.examples`` reads:
+#: ``EGFR p.T790M`` (or ``EGFR T790M``), ``BRCA1 splice_donor`` (a variant class),
+#: ``chr7:55181378:C:T@GRCh38``, ``BCR::ABL1``, ``ERBB2 amplification``,
+#: ``ERCC1 overexpression``, ``MSI-H``, ``TMB-high``.
+EXAMPLE_PATTERN = r"^\S+( \S+)?$"
+
+
+class Example(StrictModel):
+    """A case the rule must fire on: the test suite runs it through the real matcher."""
+
+    alteration: str = Field(pattern=EXAMPLE_PATTERN)
+    tumor_type: str
+    with_: list[Annotated[str, Field(pattern=EXAMPLE_PATTERN)]] = Field(
+        default_factory=list,
+        alias="with",
+        description="Other alterations present in the same sample (for requires)",
+    )
+    conflicts: list[str] = Field(
+        default_factory=list,
+        description="Rule ids with the opposite effect on a shared therapy that may also fire",
+    )
+
+
 class TumorTypes(StrictModel):
     """OncoTree codes the rule applies to (descendants included); ``ALL`` = tumor-agnostic."""
 
@@ -181,6 +206,7 @@ class Rule(StrictModel):
     evidence_level: EvidenceLevel = Field(strict=False)
     citations: list[Annotated[str, Field(pattern=CITATION_PATTERN)]] = Field(min_length=1)
     notes: str | None = None
+    examples: list[Example] = Field(min_length=1)
 
     @field_validator("citations")
     @classmethod
@@ -225,20 +251,97 @@ class Span(StrictModel):
         return self
 
 
+class ExonSpec(StrictModel):
+    """The coding part of one exon of the gene's MANE Select transcript."""
+
+    number: Annotated[int, Field(ge=1)]
+    cds_start: Annotated[int, Field(ge=1)] = Field(
+        description="c. position of the first coding base"
+    )
+    cds_end: Annotated[int, Field(ge=1)] = Field(description="c. position of the last coding base")
+    spans: dict[Build, Span] = Field(default_factory=dict)
+    sources: list[str] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ExonSpec:
+        if self.cds_end < self.cds_start:
+            raise ValueError(f"cds_end {self.cds_end} is before cds_start {self.cds_start}")
+        return self
+
+    @property
+    def codons(self) -> range:
+        """Codons with at least one base in this exon."""
+        return range((self.cds_start + 2) // 3, (self.cds_end + 2) // 3 + 1)
+
+
+class DomainSpec(StrictModel):
+    """A named protein region (residues, 1-based inclusive), e.g. the ABL1 kinase domain."""
+
+    name: str
+    start: Annotated[int, Field(ge=1)]
+    end: Annotated[int, Field(ge=1)]
+    sources: list[str] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DomainSpec:
+        if self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        return self
+
+
 class GeneSpec(StrictModel):
     """A gene in the gene table: the transcript its rules are numbered on, and where it lies."""
 
     symbol: str = Field(pattern=GENE_PATTERN)
+    hgnc_id: str = Field(pattern=r"^HGNC:[1-9][0-9]*$")
     ensembl_transcript: str = Field(
         pattern=r"^ENST[0-9]{11}$", description="MANE Select, unversioned"
     )
     refseq_transcript: str | None = Field(default=None, pattern=r"^NM_[0-9]+\.[0-9]+$")
     strand: Literal["+", "-"]
     spans: dict[Build, Span] = Field(default_factory=dict)
+    exons: list[ExonSpec] = Field(default_factory=list)
+    domains: list[DomainSpec] = Field(default_factory=list)
+    sources: list[str] = Field(min_length=1)
+
+    def exon_of_codon(self, codon: int) -> int | None:
+        """The exon holding (the first base of) this codon, when the exon table has it."""
+        first_base = 3 * codon - 2
+        for exon in self.exons:
+            if exon.cds_start <= first_base <= exon.cds_end:
+                return exon.number
+        return None
+
+
+class Hotspot(StrictModel):
+    """A protein-level hotspot and its genomic alleles, for VCFs without consequence annotation.
+
+    Alleles are VCF-style and left-normalized; chromosome names without ``chr``.
+    """
+
+    gene: str = Field(pattern=GENE_PATTERN)
+    protein_change: str = Field(description="One-letter form on the gene's MANE transcript")
+    hgvsc: str | None = Field(default=None, pattern=r"^c\.\S+$")
+    alleles: dict[Build, GenomicAllele] = Field(min_length=1)
+    sources: list[str] = Field(min_length=1)
+
+
+DRUG_NAME_PATTERN = r"^[a-z0-9][a-z0-9-]*( [a-z0-9-]+)*$"
+
+
+class Drug(StrictModel):
+    """A drug: its generic name (as rules write it), classes, brand names and synonyms."""
+
+    name: str = Field(pattern=DRUG_NAME_PATTERN)
+    classes: list[str] = Field(min_length=1)
+    brand_names: list[str] = Field(default_factory=list)
+    synonyms: list[str] = Field(default_factory=list, description="Code names, other spellings")
     sources: list[str] = Field(min_length=1)
 
 
 class RulesFile(StrictModel):
     version: str | None = None
     genes: list[GeneSpec] = Field(default_factory=list)
+    hotspots: list[Hotspot] = Field(default_factory=list)
+    drugs: list[Drug] = Field(default_factory=list)
     rules: list[Rule] = Field(default_factory=list)

@@ -1,0 +1,176 @@
+"""Genome-wide biomarkers as gene-level events: ``MSI-H`` (gene ``MSI``); ``TMB-high`` to come.
+
+Each biomarker has its own section below; they share nothing but the ``Alteration`` shape
+(``variant_class`` OTHER, no variant, ``detail`` saying where the call came from).
+
+MSI
+---
+The status comes from ``--msi-status`` (``MSI-H``, ``MSI-L`` or ``MSS``, any case) and/or an
+MSIsensor-family score file. MSIsensor, MSIsensor-pro (``msi`` and ``pro``) and MSIsensor2
+write the same score file: a header ``Total_Number_of_Sites  Number_of_Somatic_Sites  %`` and
+one row, e.g. ``640  75  11.72`` (ding-lab/msisensor README, "Output"; niu-lab/msisensor2
+README). The score is the percentage of unstable sites.
+
+MSI-H when the score is at least ``threshold``, by default 10: the MSK-IMPACT cutoff
+validated against MSI PCR and MMR immunohistochemistry (99.4% concordance in colorectal and
+endometrial cancers; scores 3-10 were called indeterminate there and nearly all were MSS by
+PCR) -- Middha et al., JCO Precis Oncol 2017, PMID:30211344. The cutoff is assay-specific:
+MSIsensor-pro gives none and asks users to calibrate on their panel (xjtu-omics/msisensor-pro
+wiki, FAQ 2), and MSIsensor2 / MSIsensor-ct recommend 20% for tumor-only and cfDNA data.
+A file with no evaluable site is an error, not MSS.
+
+A given status and a file that disagree (``MSI-H`` with a score below the threshold, or
+``MSS`` / ``MSI-L`` with a score at or above it) are a UsageError: the annotator does not pick
+a side.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from annotator.errors import InputError, UsageError
+from annotator.models import Alteration, VariantClass
+from annotator.readers.cnv import format_number, parse_number, read_text_lines
+
+# == MSI ================================================================================
+
+MSI_GENE = "MSI"
+MSI_HIGH = "MSI-H"
+MSI_STATUSES = ("MSI-H", "MSI-L", "MSS")
+#: MSIsensor score (% unstable sites) at or above which a tumor is MSI-H (Middha 2017).
+DEFAULT_MSI_THRESHOLD = 10.0
+MSISENSOR_COLUMNS = ("Total_Number_of_Sites", "Number_of_Somatic_Sites", "%")
+
+_STATUS_SPELLINGS = {
+    "msi-h": "MSI-H",
+    "msih": "MSI-H",
+    "msi-high": "MSI-H",
+    "msi-l": "MSI-L",
+    "msil": "MSI-L",
+    "msi-low": "MSI-L",
+    "mss": "MSS",
+    "stable": "MSS",
+}
+
+
+@dataclass(frozen=True)
+class MsisensorScore:
+    """The one row of an MSIsensor score file."""
+
+    total_sites: int
+    unstable_sites: int
+    percent: float
+
+    def describe(self, threshold: float) -> str:
+        return (
+            f"MSIsensor score {format_number(self.percent)}% ({self.unstable_sites} of "
+            f"{self.total_sites} sites; MSI-H at >= {format_number(threshold)}%)"
+        )
+
+
+def parse_msi_status(status: str) -> str:
+    """``MSI-H``, ``MSI-L`` or ``MSS`` from a user's spelling (``msi-h``, ``MSI_H``, ``MSIH``)."""
+    key = status.strip().lower().replace("_", "-").replace(" ", "-")
+    known = _STATUS_SPELLINGS.get(key)
+    if known is None:
+        raise UsageError(
+            f"unknown MSI status '{status}'", hint=f"use one of {', '.join(MSI_STATUSES)}"
+        )
+    return known
+
+
+def read_msisensor(path: Path) -> MsisensorScore:
+    """The score row of an MSIsensor / MSIsensor-pro / MSIsensor2 output file."""
+    lines = read_text_lines(path, "MSIsensor")
+    rows = [(number, line.split()) for number, line in enumerate(lines, start=1) if line.strip()]
+    if not rows:
+        raise InputError("MSIsensor file is empty", path=path)
+    header_line, header = rows[0]
+    if tuple(header[: len(MSISENSOR_COLUMNS)]) != MSISENSOR_COLUMNS:
+        raise InputError(
+            f"not an MSIsensor score file: header is '{' '.join(header)}'",
+            path=path,
+            line=header_line,
+            hint=f"expected the columns {', '.join(MSISENSOR_COLUMNS)}",
+        )
+    if len(rows) != 2:
+        found = "no score row" if len(rows) == 1 else f"{len(rows) - 1} score rows"
+        raise InputError(f"MSIsensor file has {found}, expected exactly one", path=path)
+    line, cells = rows[1]
+    if len(cells) < len(MSISENSOR_COLUMNS):
+        raise InputError(
+            f"MSIsensor score row has {len(cells)} values, expected {len(MSISENSOR_COLUMNS)}",
+            path=path,
+            line=line,
+        )
+    total = _parse_count(cells[0], MSISENSOR_COLUMNS[0], path, line)
+    unstable = _parse_count(cells[1], MSISENSOR_COLUMNS[1], path, line)
+    percent = parse_number(cells[2], column="%", path=path, line=line)
+    if total == 0:
+        raise InputError(
+            "MSIsensor evaluated no microsatellite site, so the file tells no MSI status",
+            path=path,
+            line=line,
+            hint="check the coverage and the microsatellite list, or pass --msi-status",
+        )
+    if unstable > total or not 0 <= percent <= 100:
+        raise InputError(
+            f"MSIsensor score row is inconsistent: {unstable} of {total} sites, {cells[2]}%",
+            path=path,
+            line=line,
+        )
+    return MsisensorScore(total_sites=total, unstable_sites=unstable, percent=percent)
+
+
+def msi_event(
+    status: str | None,
+    msisensor: Path | None,
+    *,
+    threshold: float = DEFAULT_MSI_THRESHOLD,
+) -> Alteration | None:
+    """The ``MSI-H`` event when the status or the MSIsensor score says so, else None.
+
+    ``status`` is ``--msi-status``; ``msisensor`` an MSIsensor-family score file; ``threshold``
+    the score (in %) at which the file means MSI-H. Both given and disagreeing: UsageError.
+    """
+    if not (math.isfinite(threshold) and 0 < threshold <= 100):
+        raise UsageError(f"MSI score threshold must be above 0 and at most 100, got {threshold}")
+    given = parse_msi_status(status) if status is not None else None
+    score = read_msisensor(Path(msisensor)) if msisensor is not None else None
+    from_file = None
+    if score is not None:
+        from_file = MSI_HIGH if score.percent >= threshold else "not MSI-H"
+    if given is not None and score is not None and (given == MSI_HIGH) != (from_file == MSI_HIGH):
+        raise UsageError(
+            f"--msi-status {given} contradicts {msisensor}: {score.describe(threshold)}",
+            hint="give only one of them, or change the MSI threshold",
+        )
+    if MSI_HIGH not in (given, from_file):
+        return None
+    sources, details = [], []
+    if given is not None:
+        sources.append("--msi-status")
+        details.append(f"--msi-status {given}")
+    if score is not None:
+        sources.append("MSIsensor")
+        details.append(score.describe(threshold))
+    return Alteration(
+        gene=MSI_GENE,
+        variant_class=VariantClass.OTHER,
+        source=", ".join(sources),
+        event=MSI_HIGH,
+        detail="; ".join(details),
+    )
+
+
+def _parse_count(text: str, column: str, path: Path, line: int) -> int:
+    value = parse_number(text, column=column, path=path, line=line)
+    if value < 0 or value != int(value):
+        raise InputError(f"{column} '{text}' is not a count of sites", path=path, line=line)
+    return int(value)
+
+
+# == TMB ================================================================================
+# (to come: tmb_event)

@@ -1,0 +1,597 @@
+"""Read copy-number calls into gene-level ``amplification`` / ``deletion`` events.
+
+Three input forms, told apart by their first lines (plain or gzip-compressed):
+
+* **CNVkit segments** (``.cns``, ``.call.cns``): a tab-separated header with at least
+  ``chromosome start end gene log2`` (``cn``, ``depth``, ``probes``, ``weight`` ... may follow).
+  Coordinates are 0-based, half-open; ``gene`` is a comma-separated list (``-`` for none) and
+  is what maps a segment to genes. ``cn`` is used when present (``cnvkit.py call`` wrote it);
+  otherwise the copy number is derived from ``log2`` as ``cnvkit.py call --purity`` does
+  (below).
+* **VCF** with copy-number records: ``INFO/SVTYPE`` ``CNV``, ``DUP`` or ``DEL``, or an ALT
+  allele ``<CNV>``, ``<DUP>``, ``<DEL>`` (``<DUP:TANDEM>`` too). The copy number is
+  ``FORMAT/CN`` of the tumor sample, else ``INFO/CN``; a copy-number record without either is
+  an error, not a silent skip. Other records (SNVs, breakends, ``<INV>``) are skipped, and so
+  are records with a FILTER other than ``PASS`` / ``.`` unless ``include_filtered``. A record
+  spans ``POS``..``INFO/END`` (else ``POS + |SVLEN|``, else the REF length), and is mapped to
+  every rule gene whose span for the build overlaps it by at least one base. The file is read
+  as text (no cyvcf2); a header whose contig lengths name the other build is an error.
+* **Gene table**: tab-separated, a ``gene`` column plus ``copy_number`` and/or ``call``. When
+  both are given, a non-empty ``call`` wins and ``copy_number`` is only reported. ``call``
+  values (case-insensitive; ``-``, space and ``_`` alike):
+
+  =====================  ================================================================
+  amplification          ``amplification``, ``amplified``, ``amp``,
+                         ``high_level_amplification``, ``2`` (cBioPortal discrete)
+  deletion               ``deletion``, ``deleted``, ``deep_deletion``, ``deepdel``,
+                         ``homdel``, ``homozygous_deletion``, ``-2``
+  no event               ``gain``, ``loss``, ``hetloss``, ``shallow_deletion``,
+                         ``heterozygous_deletion``, ``neutral``, ``diploid``, ``normal``,
+                         ``none``, ``1``, ``0``, ``-1``, empty, ``.``, ``NA``
+  =====================  ================================================================
+
+  A low-level ``gain`` is not an amplification and a one-copy ``loss`` not a deep deletion,
+  as in cBioPortal's OQL, whose default copy-number query is ``AMP HOMDEL`` with ``GAIN`` and
+  ``HETLOSS`` as separate, lower-level states (docs.cbioportal.org/user-guide/oql). Anything
+  else (``del``, ``cnv``) is an error naming these lists, rather than a guess.
+
+Calling (``CopyNumberThresholds``). A copy number is rounded to the nearest integer (halves to
+even, as numpy in CNVkit), then:
+
+* **amplification** when it is at least ``amplification_cn``; by default 2.5 x ploidy, i.e.
+  5 copies in a diploid tumor: the "clinical reporting convention" of CNVkit's ``ampdel``
+  segment filter, "5+ copies (2.5-fold gain) is amplification"
+  (etal/cnvkit ``cnvlib/segfilters.py``). PCGR is stricter, ``--n_copy_gain`` defaulting to 6
+  total copies (sigven/pcgr ``pcgr.py``): pass ``amplification_cn=6`` to match it.
+* **deletion** (deep, homozygous) when it is at most ``deletion_cn``, by default 0 copies:
+  "0 copies is homozygous/deep deletion" (same CNVkit filter); cBioPortal's ``HOMDEL`` (-2).
+
+Copy number from log2 (CNVkit ``cnvlib/call.py``, ``_log2_ratio_to_absolute``; the
+``call -m clonal --purity`` use is described in CNVkit's ``doc/heterogeneity.rst``): with
+``v`` the log2 ratio, ``p`` the purity, ``r`` the reference copies and ``x`` the copies
+expected in the sample, ``n = (r * 2**v - x * (1 - p)) / p``, which is ``n = r * 2**v`` for a
+pure sample. Here ``r = x = ploidy`` on every chromosome: CNVkit's sex-chromosome adjustment
+needs the sample's and the reference's sex, which this reader does not know, so for X and Y a
+``cn`` column (from ``cnvkit.py call -x/-y``) is more accurate. A negative result is 0.
+
+One event per gene and kind: when several segments or rows call the same gene, the most
+extreme one (highest copy number for an amplification, lowest for a deletion) gives
+``detail``, e.g. ``CNVkit log2 3.53, CN 23, chr12:57.9-58.5 Mb``. A gene with both an
+amplified and a deleted segment yields both events.
+"""
+
+from __future__ import annotations
+
+import gzip
+import math
+import re
+import zlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from annotator.errors import InputError, UsageError
+from annotator.gene_regions import GeneLocator
+from annotator.genome import resolve_build
+from annotator.models import Alteration, VariantClass
+from annotator.rules.schema import GeneSpec
+
+AMPLIFICATION = "amplification"
+DELETION = "deletion"
+
+#: Default amplification threshold as a multiple of the ploidy (CNVkit ``ampdel``: 5 at 2).
+AMPLIFICATION_FOLD = 2.5
+
+CNVKIT_COLUMNS = ("chromosome", "start", "end", "gene", "log2")
+#: CNVkit's labels for bins and segments without a gene.
+_CNVKIT_NO_GENE = frozenset({"", "-", "Antitarget", "Background"})
+
+CNV_SVTYPES = frozenset({"CNV", "DUP", "DEL"})
+_CNV_ALTS = frozenset({"<CNV>", "<DUP>", "<DEL>", "<DUP:TANDEM>"})
+
+AMPLIFICATION_CALLS = frozenset(
+    {"amplification", "amplified", "amp", "high_level_amplification", "2"}
+)
+DELETION_CALLS = frozenset(
+    {
+        "deletion",
+        "deleted",
+        "deep_deletion",
+        "deepdel",
+        "homdel",
+        "homozygous_deletion",
+        "-2",
+    }
+)
+NO_EVENT_CALLS = frozenset(
+    {
+        "gain",
+        "loss",
+        "hetloss",
+        "shallow_deletion",
+        "heterozygous_deletion",
+        "neutral",
+        "diploid",
+        "normal",
+        "none",
+        "1",
+        "0",
+        "-1",
+        "",
+        ".",
+        "na",
+        "nan",
+    }
+)
+#: Cell values that mean "no value" in the table formats.
+MISSING_VALUES = frozenset({"", ".", "na", "nan", "null", "none"})
+
+_MAX_SHOWN_COLUMNS = 10
+_INTEGER = re.compile(r"^[+-]?[0-9]+$")
+
+
+# -- thresholds --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CopyNumberThresholds:
+    """When a total copy number is an amplification or a deep deletion (see module doc).
+
+    ``amplification_cn`` None means ``AMPLIFICATION_FOLD`` x ``ploidy`` (5 at ploidy 2).
+    ``ploidy`` and ``purity`` are used only to derive a copy number from a log2 ratio.
+    """
+
+    amplification_cn: float | None = None
+    deletion_cn: float = 0.0
+    ploidy: float = 2.0
+    purity: float = 1.0
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.ploidy) and self.ploidy > 0):
+            raise UsageError(f"copy-number ploidy must be a number above 0, got {self.ploidy}")
+        if not (math.isfinite(self.purity) and 0 < self.purity <= 1):
+            raise UsageError(
+                f"tumor purity must be above 0 and at most 1, got {self.purity}",
+                hint="give purity as a fraction, e.g. 0.6 for 60%",
+            )
+        if not math.isfinite(self.deletion_cn) or self.deletion_cn < 0:
+            raise UsageError(f"deletion copy number must be 0 or more, got {self.deletion_cn}")
+        if not math.isfinite(self.amplification_at) or self.amplification_at <= self.deletion_cn:
+            raise UsageError(
+                f"amplification copy number {self.amplification_at:g} must be above the "
+                f"deletion copy number {self.deletion_cn:g}"
+            )
+
+    @property
+    def amplification_at(self) -> float:
+        """The smallest (rounded) copy number called an amplification."""
+        if self.amplification_cn is not None:
+            return self.amplification_cn
+        return AMPLIFICATION_FOLD * self.ploidy
+
+    def copy_number_from_log2(self, log2: float) -> float:
+        """Total copy number from a log2 copy ratio, as CNVkit ``call --purity`` (not rounded)."""
+        # Capped so that absurd ratios (a log2 of 5000) stay finite: 2**1000 copies is plenty.
+        copies = self.ploidy * math.pow(2.0, min(log2, 1000.0))
+        if self.purity < 1:
+            copies = (copies - self.ploidy * (1 - self.purity)) / self.purity
+        return max(copies, 0.0)
+
+    def call(self, copy_number: float) -> str | None:
+        """``amplification``, ``deletion`` or None for a total copy number."""
+        rounded = round(copy_number)
+        if rounded >= self.amplification_at:
+            return AMPLIFICATION
+        if rounded <= self.deletion_cn:
+            return DELETION
+        return None
+
+
+# -- shared text helpers (also used by the expression and MSI readers) -------------------
+
+
+def read_text_lines(path: Path, what: str) -> list[str]:
+    """The lines of a UTF-8 text file, gzip-compressed or not; InputError when unreadable.
+
+    ``what`` names the file in messages ("copy-number", "expression" ...).
+    """
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{what} file not found", path=path) from None
+    except OSError as error:
+        raise InputError(
+            f"cannot read the {what} file: {error.strerror or error}", path=path
+        ) from None
+    if raw[:2] == b"\x1f\x8b":
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError, zlib.error) as error:
+            raise InputError(f"{what} file is not valid gzip: {error}", path=path) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise InputError(
+            f"{what} file is not UTF-8 text", path=path, line=line, hint="is it a binary file?"
+        ) from None
+    return text.splitlines()
+
+
+def parse_number(text: str, *, column: str, path: Path, line: int) -> float:
+    """A finite number from a table cell; InputError naming the column and line otherwise."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise InputError(f"{column} '{text}' is not a number", path=path, line=line)
+    return value
+
+
+def split_row(row: str, width: int, *, path: Path, line: int) -> list[str]:
+    """The tab-separated cells of a table row, which must be as many as the header's."""
+    cells = row.split("\t")
+    if len(cells) != width:
+        raise InputError(
+            f"row has {len(cells)} tab-separated columns but the header has {width}",
+            path=path,
+            line=line,
+        )
+    return [cell.strip() for cell in cells]
+
+
+def describe_columns(columns: Sequence[str]) -> str:
+    """A header's columns for a message, shortened when there are many."""
+    shown = ", ".join(columns[:_MAX_SHOWN_COLUMNS])
+    if len(columns) > _MAX_SHOWN_COLUMNS:
+        shown += f", ... ({len(columns)} columns)"
+    return shown
+
+
+def format_number(value: float, decimals: int = 2) -> str:
+    """``value`` with at most ``decimals`` decimals and no trailing zeros: 3.53, 1.9, 8."""
+    text = f"{value:.{decimals}f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def format_region(chrom: str, start: int, end: int) -> str:
+    """``chr12:57.9-58.5 Mb`` (1-based, inclusive bounds); exact bases for short regions."""
+    for decimals in (1, 2, 3):
+        low, high = f"{start / 1e6:.{decimals}f}", f"{end / 1e6:.{decimals}f}"
+        if low != high:
+            return f"{chrom}:{low}-{high} Mb"
+    return f"{chrom}:{start}-{end}"
+
+
+# -- the reader --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Call:
+    """One gene called amplified or deleted by one segment or row."""
+
+    gene: str
+    event: str
+    copy_number: float
+    detail: str
+
+
+class _Calls:
+    """The most extreme call per gene and event, in the order genes were first called."""
+
+    def __init__(self) -> None:
+        self._calls: dict[tuple[str, str], _Call] = {}
+
+    def add(self, call: _Call) -> None:
+        key = (call.gene, call.event)
+        known = self._calls.get(key)
+        if known is None or _more_extreme(call, known):
+            self._calls[key] = call
+
+    def alterations(self, source: str) -> list[Alteration]:
+        return [
+            Alteration(
+                gene=call.gene,
+                variant_class=VariantClass.OTHER,
+                source=source,
+                event=call.event,
+                detail=call.detail,
+            )
+            for call in self._calls.values()
+        ]
+
+
+def _more_extreme(call: _Call, than: _Call) -> bool:
+    if call.event == AMPLIFICATION:
+        return call.copy_number > than.copy_number
+    return call.copy_number < than.copy_number
+
+
+def read_copy_number(
+    path: str | Path,
+    *,
+    genes: Mapping[str, GeneSpec],
+    build: str,
+    thresholds: CopyNumberThresholds,
+    sample: str | None = None,
+    include_filtered: bool = False,
+) -> list[Alteration]:
+    """One ``amplification`` or ``deletion`` event per rule gene the file calls so.
+
+    Genes not in ``genes`` are ignored. ``build`` places VCF records on the gene spans (and is
+    checked against the VCF header); ``sample`` picks the VCF sample whose ``FORMAT/CN`` is
+    read when the VCF has several. ``include_filtered`` keeps VCF records with a FILTER.
+    """
+    path = Path(path)
+    lines = read_text_lines(path, "copy-number")
+    first = next((index for index, line in enumerate(lines) if line.strip()), None)
+    if first is None:
+        raise InputError("copy-number file is empty", path=path)
+    if lines[first].startswith("##fileformat=VCF"):
+        locator = GeneLocator(genes, build)
+        return _read_vcf(lines, path, locator, build, thresholds, sample, include_filtered)
+    header = next(
+        (
+            index
+            for index in range(first, len(lines))
+            if lines[index].strip() and not lines[index].startswith("#")
+        ),
+        None,
+    )
+    if header is None:
+        raise InputError("copy-number file has only comment lines", path=path)
+    columns = [cell.strip().lower() for cell in lines[header].split("\t")]
+    if set(CNVKIT_COLUMNS) <= set(columns):
+        return _read_cnvkit(lines, header, columns, path, genes, thresholds)
+    if "gene" in columns and ("copy_number" in columns or "call" in columns):
+        return _read_gene_table(lines, header, columns, path, genes, thresholds)
+    raise InputError(
+        f"unknown copy-number format: header columns are {describe_columns(columns)}",
+        path=path,
+        line=header + 1,
+        hint="expected a CNVkit .cns (chromosome, start, end, gene, log2), "
+        "a VCF with CNV records, or a gene table (gene plus copy_number or call)",
+    )
+
+
+def _read_cnvkit(
+    lines: Sequence[str],
+    header: int,
+    columns: list[str],
+    path: Path,
+    genes: Mapping[str, GeneSpec],
+    thresholds: CopyNumberThresholds,
+) -> list[Alteration]:
+    index = {name: columns.index(name) for name in (*CNVKIT_COLUMNS, "cn") if name in columns}
+    calls = _Calls()
+    for number, row in enumerate(lines[header + 1 :], start=header + 2):
+        if not row.strip() or row.startswith("#"):
+            continue
+        cells = split_row(row, len(columns), path=path, line=number)
+        chrom = cells[index["chromosome"]]
+        start = _parse_position(cells[index["start"]], "start", path, number)
+        end = _parse_position(cells[index["end"]], "end", path, number)
+        if end < start:
+            raise InputError(f"end {end} is before start {start}", path=path, line=number)
+        log2 = parse_number(cells[index["log2"]], column="log2", path=path, line=number)
+        if "cn" in index:
+            copy_number = parse_number(cells[index["cn"]], column="cn", path=path, line=number)
+            if copy_number < 0:
+                raise InputError(f"cn '{cells[index['cn']]}' is negative", path=path, line=number)
+            shown = f"CN {format_number(copy_number)}"
+        else:
+            copy_number = thresholds.copy_number_from_log2(log2)
+            note = "" if thresholds.purity == 1 else f" at purity {thresholds.purity:g}"
+            shown = f"CN {round(copy_number)} (from log2{note})"
+        event = thresholds.call(copy_number)
+        if event is None:
+            continue
+        named = [
+            gene.strip()
+            for gene in cells[index["gene"]].split(",")
+            if gene.strip() not in _CNVKIT_NO_GENE
+        ]
+        detail = (
+            f"CNVkit log2 {format_number(log2)}, {shown}, {format_region(chrom, start + 1, end)}"
+        )
+        for gene in dict.fromkeys(named):
+            if gene in genes:
+                calls.add(_Call(gene, event, copy_number, detail))
+    return calls.alterations("CNVkit")
+
+
+def _read_gene_table(
+    lines: Sequence[str],
+    header: int,
+    columns: list[str],
+    path: Path,
+    genes: Mapping[str, GeneSpec],
+    thresholds: CopyNumberThresholds,
+) -> list[Alteration]:
+    gene_at = columns.index("gene")
+    cn_at = columns.index("copy_number") if "copy_number" in columns else None
+    call_at = columns.index("call") if "call" in columns else None
+    calls = _Calls()
+    for number, row in enumerate(lines[header + 1 :], start=header + 2):
+        if not row.strip() or row.startswith("#"):
+            continue
+        cells = split_row(row, len(columns), path=path, line=number)
+        gene = cells[gene_at]
+        if not gene:
+            raise InputError("gene is empty", path=path, line=number)
+        copy_number: float | None = None
+        if cn_at is not None and cells[cn_at].lower() not in MISSING_VALUES:
+            copy_number = parse_number(cells[cn_at], column="copy_number", path=path, line=number)
+            if copy_number < 0:
+                raise InputError(
+                    f"copy_number '{cells[cn_at]}' is negative", path=path, line=number
+                )
+        call_text = cells[call_at] if call_at is not None else ""
+        parts: list[str] = []
+        if call_text.lower() not in MISSING_VALUES:
+            event = _event_of_call(call_text, path, number)
+            parts.append(f"call {call_text}")
+        elif copy_number is not None:
+            event = thresholds.call(copy_number)
+        else:
+            continue
+        if copy_number is not None:
+            parts.append(f"copy number {format_number(copy_number)}")
+        if event is None or gene not in genes:
+            continue
+        # Called rows without a number sort as the most extreme of their kind.
+        extreme = math.inf if event == AMPLIFICATION else -math.inf
+        value = copy_number if copy_number is not None else extreme
+        calls.add(_Call(gene, event, value, ", ".join(parts)))
+    return calls.alterations("copy-number table")
+
+
+def _event_of_call(text: str, path: Path, line: int) -> str | None:
+    key = text.strip().lower()
+    key = str(int(key)) if _INTEGER.match(key) else re.sub(r"[\s_-]+", "_", key)
+    if key in AMPLIFICATION_CALLS:
+        return AMPLIFICATION
+    if key in DELETION_CALLS:
+        return DELETION
+    if key in NO_EVENT_CALLS:
+        return None
+    raise InputError(
+        f"copy-number call '{text}' is not one this reader knows",
+        path=path,
+        line=line,
+        hint="amplification: amp, amplification, 2; deep deletion: homdel, deep_deletion, "
+        "deletion, -2; no event: gain, loss, hetloss, neutral, 1, 0, -1",
+    )
+
+
+def _parse_position(text: str, column: str, path: Path, line: int) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise InputError(f"{column} '{text}' is not a whole number", path=path, line=line) from None
+    if value < 0:
+        raise InputError(f"{column} '{text}' is negative", path=path, line=line)
+    return value
+
+
+# -- VCF ---------------------------------------------------------------------------------
+
+_CONTIG_ID = re.compile(r"[<,]ID=([^,>]+)")
+_CONTIG_LENGTH = re.compile(r"[<,]length=([0-9]+)")
+
+
+def _read_vcf(
+    lines: Sequence[str],
+    path: Path,
+    locator: GeneLocator,
+    build: str,
+    thresholds: CopyNumberThresholds,
+    sample: str | None,
+    include_filtered: bool,
+) -> list[Alteration]:
+    header_end = next((i for i, line in enumerate(lines) if line.startswith("#CHROM")), None)
+    if header_end is None:
+        raise InputError(
+            "VCF has no #CHROM header line", path=path, hint="check it with 'bcftools view -h'"
+        )
+    header_lines = lines[: header_end + 1]
+    contigs: dict[str, int] = {}
+    for line in header_lines:
+        if line.startswith("##contig=<"):
+            name, length = _CONTIG_ID.search(line), _CONTIG_LENGTH.search(line)
+            if name and length:
+                contigs[name.group(1)] = int(length.group(1))
+    resolve_build(build, contigs, header_lines, str(path))
+    samples = lines[header_end].rstrip("\r").split("\t")[9:]
+    sample_index = _sample_index(samples, sample, path)
+    calls = _Calls()
+    for number, row in enumerate(lines[header_end + 1 :], start=header_end + 2):
+        if not row.strip():
+            continue
+        cells = row.rstrip("\r").split("\t")
+        if len(cells) < 8:
+            raise InputError(
+                f"VCF record has {len(cells)} tab-separated columns, at least 8 are needed",
+                path=path,
+                line=number,
+            )
+        chrom, pos_text, _id, ref, alt, _qual, filters, info_text = cells[:8]
+        info = _parse_info(info_text)
+        svtype = info.get("SVTYPE")
+        alts = alt.split(",")
+        if svtype not in CNV_SVTYPES and not any(a in _CNV_ALTS for a in alts):
+            continue
+        if not include_filtered and filters not in ("PASS", "."):
+            continue
+        copy_text = _format_value(cells, sample_index, "CN") or info.get("CN") or "."
+        if copy_text == ".":
+            raise InputError(
+                "copy-number record has no CN in FORMAT or INFO",
+                path=path,
+                line=number,
+                hint="a copy-number VCF needs the total copy number in FORMAT/CN or INFO/CN",
+            )
+        copy_number = parse_number(copy_text, column="CN", path=path, line=number)
+        if copy_number < 0:
+            raise InputError(f"CN '{copy_text}' is negative", path=path, line=number)
+        event = thresholds.call(copy_number)
+        if event is None:
+            continue
+        pos = _parse_position(pos_text, "POS", path, number)
+        end = _record_end(info, pos, ref, path, number)
+        kind = svtype or next((a.strip("<>") for a in alts if a in _CNV_ALTS), "CNV")
+        detail = f"VCF {kind} CN {format_number(copy_number)}, {format_region(chrom, pos, end)}"
+        for gene in locator.genes_at(chrom, pos, end):
+            calls.add(_Call(gene, event, copy_number, detail))
+    return calls.alterations("CNV VCF")
+
+
+def _sample_index(samples: Sequence[str], sample: str | None, path: Path) -> int | None:
+    if sample is not None:
+        if sample not in samples:
+            listed = ", ".join(samples) if samples else "none"
+            raise InputError(f"sample '{sample}' is not in the VCF (samples: {listed})", path=path)
+        return samples.index(sample)
+    if len(samples) > 1:
+        raise InputError(
+            f"VCF has {len(samples)} samples ({', '.join(samples)}); "
+            "cannot tell which one's FORMAT/CN to read",
+            path=path,
+            hint="name the tumor sample",
+        )
+    return 0 if samples else None
+
+
+def _parse_info(text: str) -> dict[str, str]:
+    if text in ("", "."):
+        return {}
+    info: dict[str, str] = {}
+    for item in text.split(";"):
+        key, _, value = item.partition("=")
+        info[key] = value
+    return info
+
+
+def _format_value(cells: Sequence[str], sample_index: int | None, key: str) -> str | None:
+    if sample_index is None or len(cells) <= 9 + sample_index:
+        return None
+    keys = cells[8].split(":")
+    if key not in keys:
+        return None
+    values = cells[9 + sample_index].split(":")
+    at = keys.index(key)
+    return values[at] if at < len(values) else None
+
+
+def _record_end(info: Mapping[str, str], pos: int, ref: str, path: Path, line: int) -> int:
+    if info.get("END", "") not in ("", "."):
+        end = _parse_position(info["END"], "END", path, line)
+    elif info.get("SVLEN", "") not in ("", "."):
+        length = abs(int(parse_number(info["SVLEN"], column="SVLEN", path=path, line=line)))
+        end = pos + length
+    else:
+        end = pos + max(len(ref), 1) - 1
+    if end < pos:
+        raise InputError(f"END {end} is before POS {pos}", path=path, line=line)
+    return end

@@ -1,0 +1,203 @@
+"""msi_event: --msi-status and MSIsensor score files into the MSI-H event."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from annotator.biomarkers import (
+    DEFAULT_MSI_THRESHOLD,
+    MsisensorScore,
+    msi_event,
+    parse_msi_status,
+    read_msisensor,
+)
+from annotator.errors import InputError, UsageError
+from annotator.models import VariantClass
+
+# The score file as the MSIsensor README shows it (ding-lab/msisensor, "Output").
+README_SCORE = "Total_Number_of_Sites\tNumber_of_Somatic_Sites\t%\n640\t75\t11.72\n"
+
+
+def score_file(tmp_path: Path, percent: float, total: int = 640, unstable: int = 75) -> Path:
+    path = tmp_path / "sample.msi"
+    path.write_text(
+        f"Total_Number_of_Sites\tNumber_of_Somatic_Sites\t%\n{total}\t{unstable}\t{percent}\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "sample.msi"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_default_threshold_is_the_msk_impact_cutoff() -> None:
+    assert DEFAULT_MSI_THRESHOLD == 10.0
+
+
+@pytest.mark.parametrize(
+    ("status", "percent", "threshold", "expected"),
+    [
+        # status only
+        ("MSI-H", None, 10.0, True),
+        ("msi-h", None, 10.0, True),
+        ("MSS", None, 10.0, False),
+        ("MSI-L", None, 10.0, False),
+        (None, None, 10.0, False),
+        # file only: MSI-H at score >= threshold
+        (None, 11.72, 10.0, True),
+        (None, 10.0, 10.0, True),
+        (None, 9.99, 10.0, False),
+        (None, 0.0, 10.0, False),
+        (None, 4.0, 3.5, True),  # MSIsensor-pro users calibrating their own cutoff
+        (None, 15.0, 20.0, False),  # MSIsensor2's tumor-only cutoff
+        # both, agreeing
+        ("MSI-H", 25.0, 10.0, True),
+        ("MSS", 1.2, 10.0, False),
+        ("MSI-L", 4.0, 10.0, False),
+    ],
+)
+def test_msi_status_and_score(
+    tmp_path: Path, status: str | None, percent: float | None, threshold: float, expected: bool
+) -> None:
+    path = score_file(tmp_path, percent) if percent is not None else None
+    event = msi_event(status, path, threshold=threshold)
+    assert (event is not None) is expected
+    if event is not None:
+        assert event.gene == "MSI"
+        assert event.event == "MSI-H"
+        assert event.variant_class is VariantClass.OTHER
+        assert event.variant is None
+        assert event.label == "MSI-H"
+
+
+@pytest.mark.parametrize(
+    ("status", "percent"),
+    [("MSI-H", 9.99), ("MSI-H", 0.0), ("MSS", 10.0), ("MSI-L", 35.2)],
+)
+def test_status_contradicting_the_score_is_a_usage_error(
+    tmp_path: Path, status: str, percent: float
+) -> None:
+    path = score_file(tmp_path, percent)
+    with pytest.raises(UsageError, match=f"--msi-status {status} contradicts") as caught:
+        msi_event(status, path, threshold=10.0)
+    assert str(path) in str(caught.value)
+    assert caught.value.exit_code == 2
+
+
+def test_details(tmp_path: Path) -> None:
+    path = write(tmp_path, README_SCORE)
+    from_status = msi_event("MSI-H", None, threshold=10.0)
+    assert from_status is not None
+    assert (from_status.source, from_status.detail) == ("--msi-status", "--msi-status MSI-H")
+    from_file = msi_event(None, path, threshold=10.0)
+    assert from_file is not None
+    assert from_file.source == "MSIsensor"
+    assert from_file.detail == "MSIsensor score 11.72% (75 of 640 sites; MSI-H at >= 10%)"
+    both = msi_event("MSI-H", path, threshold=10.0)
+    assert both is not None
+    assert both.source == "--msi-status, MSIsensor"
+    assert both.detail == (
+        "--msi-status MSI-H; MSIsensor score 11.72% (75 of 640 sites; MSI-H at >= 10%)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("spelling", "status"),
+    [
+        ("MSI-H", "MSI-H"),
+        ("msi_h", "MSI-H"),
+        ("MSIH", "MSI-H"),
+        ("MSI-high", "MSI-H"),
+        (" MSI-L ", "MSI-L"),
+        ("msi low", "MSI-L"),
+        ("MSS", "MSS"),
+        ("stable", "MSS"),
+    ],
+)
+def test_status_spellings(spelling: str, status: str) -> None:
+    assert parse_msi_status(spelling) == status
+
+
+@pytest.mark.parametrize("spelling", ["MSI", "high", "dMMR", ""])
+def test_unknown_status_is_a_usage_error(spelling: str) -> None:
+    with pytest.raises(UsageError, match="use one of MSI-H, MSI-L, MSS"):
+        msi_event(spelling, None, threshold=10.0)
+
+
+@pytest.mark.parametrize("threshold", [0.0, -1.0, 100.5, float("nan")])
+def test_threshold_out_of_range(threshold: float) -> None:
+    with pytest.raises(UsageError, match="MSI score threshold"):
+        msi_event("MSS", None, threshold=threshold)
+
+
+# -- the score file ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        README_SCORE,
+        # spaces instead of tabs, as the README renders it, and a trailing blank line
+        "Total_Number_of_Sites   Number_of_Somatic_Sites %\n640     75      11.72\n\n",
+        # extra columns after the three (some pipelines add a QC status)
+        "Total_Number_of_Sites\tNumber_of_Somatic_Sites\t%\tqc\n640\t75\t11.72\tPASS\n",
+    ],
+)
+def test_read_msisensor(tmp_path: Path, text: str) -> None:
+    assert read_msisensor(write(tmp_path, text)) == MsisensorScore(640, 75, 11.72)
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="MSIsensor file not found"):
+        msi_event(None, tmp_path / "nope.msi", threshold=10.0)
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        ("", None, "MSIsensor file is empty"),
+        ("msi_score\n11.7\n", 1, "not an MSIsensor score file: header is 'msi_score'"),
+        ("Total_Number_of_Sites\tNumber_of_Somatic_Sites\t%\n", None, "has no score row"),
+        (README_SCORE + "640\t80\t12.5\n", None, "has 2 score rows, expected exactly one"),
+        (
+            "Total_Number_of_Sites\tNumber_of_Somatic_Sites\t%\n640\t75\n",
+            2,
+            "score row has 2 values, expected 3",
+        ),
+        (
+            "Total_Number_of_Sites\tNumber_of_Somatic_Sites\t%\n640\t75\thigh\n",
+            2,
+            "% 'high' is not a number",
+        ),
+        (
+            "Total_Number_of_Sites\tNumber_of_Somatic_Sites\t%\n640.5\t75\t11.7\n",
+            2,
+            "Total_Number_of_Sites '640.5' is not a count of sites",
+        ),
+        (
+            "Total_Number_of_Sites\tNumber_of_Somatic_Sites\t%\n0\t0\t0.00\n",
+            2,
+            "evaluated no microsatellite site",
+        ),
+        (
+            "Total_Number_of_Sites\tNumber_of_Somatic_Sites\t%\n64\t75\t117.19\n",
+            2,
+            "inconsistent",
+        ),
+    ],
+)
+def test_score_file_errors(tmp_path: Path, text: str, line: int | None, message: str) -> None:
+    with pytest.raises(InputError, match=message) as caught:
+        msi_event(None, write(tmp_path, text), threshold=10.0)
+    assert caught.value.line == line
+
+
+def test_bad_header_names_the_expected_columns(tmp_path: Path) -> None:
+    with pytest.raises(InputError) as caught:
+        read_msisensor(write(tmp_path, "sites\tsomatic\tpercent\n640\t75\t11.72\n"))
+    assert "Total_Number_of_Sites, Number_of_Somatic_Sites, %" in str(caught.value)
