@@ -22,10 +22,11 @@ from annotator.models import (
     Unclassified,
     Variant,
     VariantClass,
+    phase_between,
 )
 from annotator.protein import ChangeKind, parse_codon, parse_protein_change
 from annotator.rules import RuleSet
-from annotator.rules.schema import GeneSpec, Rule, Selector, TumorTypes
+from annotator.rules.schema import Condition, GeneSpec, Rule, Selector, TumorTypes
 from annotator.tumor_types import OncoTree
 
 #: Classes whose protein change a rule needs to read.
@@ -245,7 +246,7 @@ class RuleMatcher:
         for allele in alleles:
             for rule, alteration, match_type in self._candidates(allele):
                 key = (rule.id, allele_key(allele.variant))
-                if key in seen or not self._conditions_met(rule, sample):
+                if key in seen or not self._conditions_met(rule, sample, allele.variant):
                     continue
                 seen.add(key)
                 findings.append(self._finding(rule, allele.variant, alteration, match_type))
@@ -283,23 +284,35 @@ class RuleMatcher:
                     hits.append((rule, alteration, match_type))
         return sorted(hits, key=lambda hit: hit[0].id)
 
-    def condition_present(self, condition: Selector, gene: str, sample: Sample) -> bool:
+    def condition_present(
+        self, condition: Condition, sample: Sample, anchor: Variant | None = None
+    ) -> bool:
+        """Whether the sample has the condition's alteration (in the required phase to
+        ``anchor``, the allele that fired the rule, when the condition names a phase)."""
         for allele in sample.alleles:
+            if condition.phase is not None and (
+                anchor is None
+                or allele.variant == anchor
+                or phase_between(anchor, allele.variant).value != condition.phase
+            ):
+                continue
             if self.selectors.match_allele(condition, allele.variant) is not None:
                 return True
             for alteration in allele.alterations:
-                if alteration.gene == gene and self.selectors.match_alteration(
+                if alteration.gene == condition.gene and self.selectors.match_alteration(
                     condition, alteration
                 ):
                     return True
+        if condition.phase is not None:
+            return False
         return any(
-            event.gene == gene and self.selectors.match_alteration(condition, event)
+            event.gene == condition.gene and self.selectors.match_alteration(condition, event)
             for event in sample.events
         )
 
-    def _conditions_met(self, rule: Rule, sample: Sample) -> bool:
-        required = all(self.condition_present(c, c.gene, sample) for c in rule.requires)
-        excluded = any(self.condition_present(c, c.gene, sample) for c in rule.excludes)
+    def _conditions_met(self, rule: Rule, sample: Sample, anchor: Variant | None = None) -> bool:
+        required = all(self.condition_present(c, sample, anchor) for c in rule.requires)
+        excluded = any(self.condition_present(c, sample, anchor) for c in rule.excludes)
         return required and not excluded
 
     def _finding(

@@ -86,7 +86,8 @@ class Variant:
     not counted); ``alt_index`` is the 0-based index of this allele among the record's ALTs.
     ``annotations`` holds the raw INFO strings of the consequence annotations present
     (keys ``CSQ``, ``ANN``, ``BCSQ``); ``alts`` all ALT alleles of the record, which the VEP
-    allele-matching rules need.
+    allele-matching rules need. ``phase_set`` and ``haplotype`` place the allele on a phased
+    haplotype (GT ``0|1`` with ``PS``, or GATK's ``PGT``/``PID``), for cis/trans decisions.
     """
 
     chrom: str
@@ -101,6 +102,11 @@ class Variant:
     depth: int | None = None
     variant_id: str | None = None
     annotations: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+    end: int | None = None  # INFO/END of symbolic alleles
+    svtype: str | None = None  # INFO/SVTYPE
+    mate_id: str | None = None  # INFO/MATEID of a breakend
+    phase_set: str | None = None  # tumor FORMAT/PS (or PID) when its GT is phased
+    haplotype: int | None = None  # index of the phased GT haplotype that carries this ALT
 
     @property
     def passed(self) -> bool:
@@ -171,6 +177,24 @@ class Finding:
     hgvsc: str | None = None
     rule_tumor_types: tuple[str, ...] = ()
     notes: str | None = None
+
+
+class Phase(str, Enum):
+    CIS = "cis"
+    TRANS = "trans"
+    UNKNOWN = "unknown"
+
+
+def phase_between(first: Variant, second: Variant) -> Phase:
+    """Cis when both alleles sit on the same haplotype of one phase set, trans on different."""
+    if (
+        first.phase_set is None
+        or first.phase_set != second.phase_set
+        or first.haplotype is None
+        or second.haplotype is None
+    ):
+        return Phase.UNKNOWN
+    return Phase.CIS if first.haplotype == second.haplotype else Phase.TRANS
 
 
 class Call(str, Enum):

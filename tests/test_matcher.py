@@ -650,3 +650,66 @@ def test_non_preferred_allele_that_fired_a_genomic_rule_is_classified(
     allele = SampleAllele(on, (alteration("EGFR", "p.Thr790Met", preferred=False, on=on),), True)
     findings = make_matcher(rule_set).match([allele])
     assert unclassified_of(allele, ("EGFR",), tuple(findings)) == []
+
+
+# --- phase: conditions with cis/trans on the rule's own gene -------------------------------------
+
+PHASE_RULES = """
+genes:
+  - symbol: EGFR
+    hgnc_id: "HGNC:3236"
+    ensembl_transcript: ENST00000275493
+    refseq_transcript: NM_005228.5
+    strand: "+"
+    sources: [test]
+drugs:
+  - {name: osimertinib, classes: [test class], sources: [test]}
+rules:
+  - id: C797S-CIS
+    gene: EGFR
+    alteration: {protein_changes: [C797S]}
+    requires: [{gene: EGFR, protein_changes: [T790M], phase: cis}]
+    tumor_types: {include: [NSCLC]}
+    effect: resistance
+    therapies: [osimertinib]
+    evidence_level: C
+    citations: ["PMID:25939061"]
+    examples: [{alteration: EGFR p.C797S, tumor_type: LUAD, with: [EGFR p.T790M cis]}]
+  - id: C797S-TRANS
+    gene: EGFR
+    alteration: {protein_changes: [C797S]}
+    requires: [{gene: EGFR, protein_changes: [T790M], phase: trans}]
+    tumor_types: {include: [NSCLC]}
+    effect: resistance
+    therapies: [osimertinib]
+    evidence_level: C
+    citations: ["PMID:25939061"]
+    examples: [{alteration: EGFR p.C797S, tumor_type: LUAD, with: [EGFR p.T790M trans]}]
+"""
+
+
+@pytest.mark.parametrize(
+    ("t790m_phase", "expected"),
+    [
+        (("PS1", 0), ["C797S-CIS"]),
+        (("PS1", 1), ["C797S-TRANS"]),
+        (("PS2", 0), []),  # another phase set: unknown
+        ((None, None), []),  # unphased: unknown, neither fires
+    ],
+)
+def test_phased_conditions(
+    tmp_path: Path, t790m_phase: tuple[str | None, int | None], expected: list[str]
+) -> None:
+    path = tmp_path / "phase.yaml"
+    path.write_text(PHASE_RULES)
+    ruleset = load_rules([path], bundled=False)
+    c797s_variant = variant(pos=55181399, ref="G", alt="C", phase_set="PS1", haplotype=0)
+    t790m_variant = variant(
+        pos=55181378, phase_set=t790m_phase[0], haplotype=t790m_phase[1], record_index=2
+    )
+    alleles = [
+        SampleAllele(t790m_variant, (alteration("EGFR", "T790M", on=t790m_variant),), True),
+        SampleAllele(c797s_variant, (alteration("EGFR", "C797S", on=c797s_variant),), True),
+    ]
+    matcher = RuleMatcher(ruleset, build="GRCh38", tumor_type="LUAD", oncotree=load_oncotree())
+    assert [f.rule_id for f in matcher.match(alleles)] == expected

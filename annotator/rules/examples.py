@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from annotator.consequence import class_from_protein
 from annotator.errors import ProteinNotationError
@@ -57,20 +57,28 @@ class ExampleSample:
 
 
 def build_sample(texts: Sequence[str], ruleset: RuleSet) -> ExampleSample:
-    """The sample an example describes: its alteration plus the ``with`` ones."""
-    builds = {m["build"] for m in (_GENOMIC.match(t) for t in texts) if m}
+    """The sample an example describes: its alteration plus the ``with`` ones.
+
+    A text after the first may end in ``cis`` or ``trans``: that allele is then phased with
+    the first one (one phase set; the same haplotype for cis, the other for trans).
+    """
+    parsed = [_split_phase(text) for text in texts]
+    phased = any(phase is not None for _text, phase in parsed)
+    builds = {m["build"] for m in (_GENOMIC.match(t) for t, _p in parsed) if m}
     if len(builds) > 1:
         raise ExampleError(f"mixes builds {sorted(builds)}")
     build = builds.pop() if builds else DEFAULT_BUILD
     hotspots = HotspotResolver(ruleset.hotspot_index(build), ruleset.genes)
     alleles: list[SampleAllele] = []
     events: list[Alteration] = []
-    for number, text in enumerate(texts, start=1):
+    for number, (text, phase) in enumerate(parsed, start=1):
+        haplotype = 1 if phase == "trans" else 0
         genomic = _GENOMIC.match(text)
         if genomic:
             variant = Variant(
                 genomic["chrom"], int(genomic["pos"]), genomic["ref"], genomic["alt"], number
             )
+            variant = _phased(variant, haplotype) if phased else variant
             found = hotspots.resolve(variant)
             if not found:
                 raise ExampleError(f"{text!r} is not in the hotspot table for {build}")
@@ -78,11 +86,27 @@ def build_sample(texts: Sequence[str], ruleset: RuleSet) -> ExampleSample:
             continue
         alteration = parse_alteration(text, ruleset, number)
         if alteration.event is not None:
+            if phase is not None:
+                raise ExampleError(f"{text!r}: only small variants can be phased")
             events.append(alteration)
-        else:
-            assert alteration.variant is not None
-            alleles.append(SampleAllele(alteration.variant, (alteration,), annotated=True))
+            continue
+        assert alteration.variant is not None
+        if phased:
+            alteration = replace(alteration, variant=_phased(alteration.variant, haplotype))
+        assert alteration.variant is not None
+        alleles.append(SampleAllele(alteration.variant, (alteration,), annotated=True))
     return ExampleSample(build, tuple(alleles), tuple(events))
+
+
+def _split_phase(text: str) -> tuple[str, str | None]:
+    head, _, last = text.rpartition(" ")
+    if head and last in ("cis", "trans"):
+        return head, last
+    return text, None
+
+
+def _phased(variant: Variant, haplotype: int) -> Variant:
+    return replace(variant, phase_set="example", haplotype=haplotype)
 
 
 def parse_alteration(text: str, ruleset: RuleSet, number: int = 1) -> Alteration:

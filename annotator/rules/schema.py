@@ -153,13 +153,22 @@ class Condition(Selector):
     """A co-occurring alteration that must (``requires``) or must not (``excludes``) be present."""
 
     gene: str = Field(pattern=GENE_PATTERN)
+    phase: Literal["cis", "trans"] | None = Field(
+        default=None,
+        description="Only with a condition on the rule's own gene: the condition's allele must "
+        "lie on the same (cis) or the other (trans) haplotype as the rule's allele. An unknown "
+        "phase never meets it.",
+    )
 
 
 #: An example alteration, in one of the forms ``annotator.rules.examples`` reads:
 #: ``EGFR p.T790M`` (or ``EGFR T790M``), ``BRCA1 splice_donor`` (a variant class),
 #: ``chr7:55181378:C:T@GRCh38``, ``BCR::ABL1``, ``ERBB2 amplification``,
-#: ``ERCC1 overexpression``, ``MSI-H``, ``TMB-high``.
+#: ``ERCC1 overexpression``, ``MSI-H``, ``TMB-high``; in ``with``, an optional trailing ``cis``
+#: or ``trans`` phases that alteration against the example's own.
 EXAMPLE_PATTERN = r"^\S+( \S+)?$"
+#: A ``with`` entry may end in ``cis`` or ``trans``: its phase to the example's alteration.
+WITH_PATTERN = r"^\S+( \S+)?( (cis|trans))?$"
 
 
 class Example(StrictModel):
@@ -167,7 +176,7 @@ class Example(StrictModel):
 
     alteration: str = Field(pattern=EXAMPLE_PATTERN)
     tumor_type: str
-    with_: list[Annotated[str, Field(pattern=EXAMPLE_PATTERN)]] = Field(
+    with_: list[Annotated[str, Field(pattern=WITH_PATTERN)]] = Field(
         default_factory=list,
         alias="with",
         description="Other alterations present in the same sample (for requires)",
@@ -236,6 +245,12 @@ class Rule(StrictModel):
                 )
         if kind not in ("fusion", "biomarker") and not re.match(GENE_PATTERN, self.gene):
             raise ValueError(f"gene {self.gene!r} is not an HGNC-style symbol")
+        for condition in (*self.requires, *self.excludes):
+            if condition.phase is not None and condition.gene != self.gene:
+                raise ValueError(
+                    f"a phased condition must be on the rule's gene {self.gene}, "
+                    f"not {condition.gene}"
+                )
         return self
 
 
