@@ -32,7 +32,7 @@ from pathlib import Path
 
 from annotator.errors import InputError, UsageError
 from annotator.models import Alteration, VariantClass
-from annotator.readers.cnv import format_number, parse_number, read_text_lines
+from annotator.readers.text import format_number, parse_number, read_text_lines
 
 # == MSI ================================================================================
 

@@ -10,7 +10,8 @@ import pytest
 
 from annotator.errors import InputError, UsageError
 from annotator.models import Alteration, VariantClass
-from annotator.readers.cnv import CopyNumberThresholds, format_region, read_copy_number
+from annotator.readers.cnv import CopyNumberThresholds, read_copy_number
+from annotator.readers.text import format_region
 from annotator.rules.schema import GeneSpec
 
 DATA = Path(__file__).parent / "data"

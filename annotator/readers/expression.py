@@ -38,7 +38,7 @@ from pathlib import Path
 
 from annotator.errors import InputError, UsageError
 from annotator.models import Alteration, VariantClass
-from annotator.readers.cnv import (
+from annotator.readers.text import (
     MISSING_VALUES,
     describe_columns,
     format_number,
