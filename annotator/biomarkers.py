@@ -1,4 +1,4 @@
-"""Genome-wide biomarkers as gene-level events: ``MSI-H`` (gene ``MSI``); ``TMB-high`` to come.
+"""Genome-wide biomarkers as gene-level events: ``MSI-H`` (gene ``MSI``), ``TMB-high`` (``TMB``).
 
 Each biomarker has its own section below; they share nothing but the ``Alteration`` shape
 (``variant_class`` OTHER, no variant, ``detail`` saying where the call came from).
@@ -174,3 +174,72 @@ def _parse_count(text: str, column: str, path: Path, line: int) -> int:
 
 # == TMB ================================================================================
 # (to come: tmb_event)
+
+
+# == TMB ================================================================================
+#
+# Tumor mutational burden is computed in the same single pass over the VCF that annotates it:
+# the number of PASS alleles with a coding non-synonymous consequence on any transcript (SO
+# terms in ``annotator.consequence.NONSYNONYMOUS_TERMS``: missense, stop gained/lost, start
+# lost, frameshift, in-frame insertion/deletion, protein altering), divided by the size of
+# the sequenced territory in megabases (``--panel-size-mb``, which the user must give: the
+# tool cannot know it). TMB-high at ``--tmb-threshold`` mutations/Mb or more, 10 by default:
+# the cutoff of the FDA tissue-agnostic approval of pembrolizumab (KEYNOTE-158; see the
+# TMB-HIGH rule's citations). Panels differ in what they count (FoundationOne also counts
+# synonymous variants), so a TMB from another assay is not directly comparable.
+
+TMB_GENE = "TMB"
+TMB_HIGH = "TMB-high"
+TMB_DEFINITION = (
+    "PASS alleles with a coding non-synonymous consequence (missense, nonsense, stop lost, "
+    "start lost, frameshift, in-frame insertion or deletion) per megabase of panel"
+)
+
+
+@dataclass(frozen=True)
+class TmbResult:
+    mutations: int
+    panel_size_mb: float
+    threshold: float
+
+    @property
+    def per_mb(self) -> float:
+        return self.mutations / self.panel_size_mb
+
+    @property
+    def high(self) -> bool:
+        return self.per_mb >= self.threshold
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "mutations": self.mutations,
+            "panel_size_mb": self.panel_size_mb,
+            "per_mb": round(self.per_mb, 2),
+            "threshold": self.threshold,
+            "status": TMB_HIGH if self.high else "TMB-low",
+            "definition": TMB_DEFINITION,
+        }
+
+
+def check_tmb_options(panel_size_mb: float | None, threshold: float) -> None:
+    if panel_size_mb is not None and not (math.isfinite(panel_size_mb) and panel_size_mb > 0):
+        raise UsageError(f"--panel-size-mb must be above 0, got {panel_size_mb:g}")
+    if not (math.isfinite(threshold) and threshold > 0):
+        raise UsageError(f"--tmb-threshold must be above 0, got {threshold:g}")
+
+
+def tmb_event(result: TmbResult) -> Alteration | None:
+    """The ``TMB-high`` event when the TMB reaches the threshold, else None."""
+    if not result.high:
+        return None
+    return Alteration(
+        TMB_GENE,
+        VariantClass.OTHER,
+        event=TMB_HIGH,
+        source="vcf",
+        detail=(
+            f"TMB {format_number(result.per_mb)}/Mb ({result.mutations} mutations over "
+            f"{format_number(result.panel_size_mb)} Mb; "
+            f"threshold {format_number(result.threshold)})"
+        ),
+    )

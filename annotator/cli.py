@@ -20,7 +20,7 @@ import click
 from pydantic import BaseModel
 
 from annotator import __version__
-from annotator.config import GENOME_CHOICES, AnnotateConfig
+from annotator.config import DEFAULT_TMB_THRESHOLD, GENOME_CHOICES, AnnotateConfig
 from annotator.errors import (
     EXIT_INPUT,
     EXIT_INTERRUPTED,
@@ -34,6 +34,8 @@ from annotator.errors import (
 )
 from annotator.models import Result, TumorTypeMatch
 from annotator.pipeline import run
+from annotator.readers.cnv import CopyNumberThresholds
+from annotator.readers.expression import ExpressionThresholds
 from annotator.readers.vcf import set_htslib_messages
 from annotator.rules import RuleOrigin, RuleSet, load_rules, query
 from annotator.rules.diff import diff_rule_sets, diff_to_dict, format_diff
@@ -81,8 +83,11 @@ def cli() -> None:
     """
 
 
+PATH = click.Path(path_type=Path)
+
+
 @cli.command()
-@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
+@click.argument("input_path", metavar="INPUT", type=PATH)
 @click.option(
     "--tumor-type", required=True, metavar="ONCOTREE_CODE", help="Tumor type (e.g. LUAD)."
 )
@@ -94,52 +99,100 @@ def cli() -> None:
     show_default=True,
     help="Genome build; auto reads the ##contig lengths.",
 )
+@click.option(
+    "--caller",
+    default="auto",
+    show_default=True,
+    help="Variant caller whose FORMAT fields give VAF and depth; auto reads the header.",
+)
 @rules_options
 @click.option("--include-filtered", is_flag=True, help="Also annotate records that fail FILTER.")
-@click.option("--out-json", type=click.Path(path_type=Path), help="Write the JSON result here.")
-@click.option("--out-tsv", type=click.Path(path_type=Path), help="Write findings as TSV here.")
+@click.option("--min-vaf", type=float, help="Set aside findings below this VAF (reported).")
+@click.option("--min-depth", type=int, help="Set aside findings below this depth (reported).")
+@click.option("--fusions", type=PATH, help="Arriba, STAR-Fusion or simple fusion TSV.")
+@click.option("--cnv", type=PATH, help="CNVkit .cns, CNV VCF or gene copy-number TSV.")
 @click.option(
-    "--out-dir",
-    type=click.Path(path_type=Path),
-    help="Write DIR/<sample>.findings.json and .findings.tsv.",
+    "--amplification-cn",
+    type=float,
+    help="Copy number called amplification [default: 2.5 x ploidy].",
 )
+@click.option(
+    "--deletion-cn", type=float, default=0.0, show_default=True, help="Deep deletion at or below."
+)
+@click.option("--ploidy", type=float, default=2.0, show_default=True, help="For log2 to CN.")
+@click.option("--purity", type=float, default=1.0, show_default=True, help="For log2 to CN.")
+@click.option("--expression", type=PATH, help="Gene expression TSV (TPM, z-score or call).")
+@click.option("--expression-high-z", type=float, default=2.0, show_default=True)
+@click.option("--expression-low-z", type=float, default=-2.0, show_default=True)
+@click.option("--expression-high-tpm", type=float, help="Overexpression at TPM at or above.")
+@click.option("--expression-low-tpm", type=float, help="Underexpression at TPM at or below.")
+@click.option("--msi-status", help="MSI-H, MSI-L or MSS.")
+@click.option("--msi-file", type=PATH, help="MSIsensor(-pro/2) score file.")
+@click.option("--msi-threshold", type=float, help="MSIsensor score (%) for MSI-H [default: 10].")
+@click.option(
+    "--panel-size-mb", type=float, help="Sequenced territory in Mb; computes TMB from the VCF."
+)
+@click.option(
+    "--tmb-threshold",
+    type=float,
+    default=DEFAULT_TMB_THRESHOLD,
+    show_default=True,
+    help="TMB-high at or above this many mutations per Mb.",
+)
+@click.option("--out-json", type=PATH, help="Write the JSON result here.")
+@click.option("--out-tsv", type=PATH, help="Write findings as TSV here.")
+@click.option("--out-dir", type=PATH, help="Write DIR/<sample>.findings.json and .findings.tsv.")
 @debug_option
-def annotate(
-    input_path: Path,
-    tumor_type: str,
-    sample: str | None,
-    genome: str,
-    rule_paths: tuple[Path, ...],
-    no_bundled_rules: bool,
-    include_filtered: bool,
-    out_json: Path | None,
-    out_tsv: Path | None,
-    out_dir: Path | None,
-    debug: bool,
-) -> Result:
+def annotate(input_path: Path, **options: Any) -> Result:
     """Annotate INPUT (VCF, VCF.gz or BCF) for one tumor sample.
 
     Without --out-json, --out-tsv or --out-dir the JSON result goes to standard output.
     """
-
-    del debug
-    config = AnnotateConfig(
-        input=input_path,
-        tumor_type=tumor_type,
-        sample=sample,
-        genome=genome,
-        rule_paths=rule_paths,
-        bundled_rules=not no_bundled_rules,
-        include_filtered=include_filtered,
-        out_json=out_json,
-        out_tsv=out_tsv,
-        out_dir=out_dir,
-    )
+    config = annotate_config(input_path, options)
     result = run(config)
-    if out_json is None and out_tsv is None and out_dir is None:
+    if config.out_json is None and config.out_tsv is None and config.out_dir is None:
         write_json(result, sys.stdout)
     click.echo(summary_line(result), err=True)
     return result
+
+
+def annotate_config(input_path: Path, options: dict[str, Any]) -> AnnotateConfig:
+    """The click options of ``annotate`` as a frozen configuration."""
+    return AnnotateConfig(
+        input=input_path,
+        tumor_type=options["tumor_type"],
+        sample=options["sample"],
+        genome=options["genome"],
+        caller=options["caller"],
+        rule_paths=options["rule_paths"],
+        bundled_rules=not options["no_bundled_rules"],
+        include_filtered=options["include_filtered"],
+        min_vaf=options["min_vaf"],
+        min_depth=options["min_depth"],
+        fusions=options["fusions"],
+        cnv=options["cnv"],
+        cnv_thresholds=CopyNumberThresholds(
+            amplification_cn=options["amplification_cn"],
+            deletion_cn=options["deletion_cn"],
+            ploidy=options["ploidy"],
+            purity=options["purity"],
+        ),
+        expression=options["expression"],
+        expression_thresholds=ExpressionThresholds(
+            high_zscore=options["expression_high_z"],
+            low_zscore=options["expression_low_z"],
+            high_tpm=options["expression_high_tpm"],
+            low_tpm=options["expression_low_tpm"],
+        ),
+        msi_status=options["msi_status"],
+        msi_file=options["msi_file"],
+        msi_threshold=options["msi_threshold"],
+        panel_size_mb=options["panel_size_mb"],
+        tmb_threshold=options["tmb_threshold"],
+        out_json=options["out_json"],
+        out_tsv=options["out_tsv"],
+        out_dir=options["out_dir"],
+    )
 
 
 def summary_line(result: Result) -> str:
@@ -149,7 +202,8 @@ def summary_line(result: Result) -> str:
         f"{PROG}: sample {result.sample or '(sites only)'} ({result.tumor_type}, {result.genome}): "
         f"{summary.records} records, {summary.skipped_filtered} skipped by FILTER, "
         f"{summary.alleles_in_rule_genes} alleles in rule genes, {summary.findings} findings "
-        f"({on_label} on-label), {len(result.therapy_calls)} therapy calls, "
+        f"({on_label} on-label), {len(result.events)} gene-level events, "
+        f"{len(result.therapy_calls)} therapy calls, "
         f"{summary.unclassified} unclassified; rules {result.rules_version} "
         f"sha256:{result.rules_sha256[:12]}"
     )

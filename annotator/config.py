@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from annotator.readers.cnv import CopyNumberThresholds
+from annotator.readers.expression import ExpressionThresholds
+
 GENOME_CHOICES = ("auto", "GRCh37", "GRCh38")
+DEFAULT_TMB_THRESHOLD = 10.0
 
 
 @dataclass(frozen=True)
@@ -14,9 +18,24 @@ class AnnotateConfig:
     tumor_type: str
     sample: str | None = None
     genome: str = "auto"
+    caller: str = "auto"
     rule_paths: tuple[Path, ...] = ()
     bundled_rules: bool = True
     include_filtered: bool = False
+    min_vaf: float | None = None
+    min_depth: int | None = None
+    # Other inputs of the same tumor.
+    fusions: Path | None = None
+    cnv: Path | None = None
+    cnv_thresholds: CopyNumberThresholds = field(default_factory=CopyNumberThresholds)
+    expression: Path | None = None
+    expression_thresholds: ExpressionThresholds = field(default_factory=ExpressionThresholds)
+    msi_status: str | None = None
+    msi_file: Path | None = None
+    msi_threshold: float | None = None
+    panel_size_mb: float | None = None
+    tmb_threshold: float = DEFAULT_TMB_THRESHOLD
+    # Outputs.
     out_json: Path | None = None
     out_tsv: Path | None = None
     out_dir: Path | None = None
@@ -25,13 +44,13 @@ class AnnotateConfig:
         """Where the JSON and TSV go: explicit paths win over ``--out-dir``."""
         json_path, tsv_path = self.out_json, self.out_tsv
         if self.out_dir is not None:
-            stem = _safe_file_stem(sample or self.input.name.split(".")[0])
+            stem = safe_file_stem(sample or self.input.name.split(".")[0])
             json_path = json_path or self.out_dir / f"{stem}.findings.json"
             tsv_path = tsv_path or self.out_dir / f"{stem}.findings.tsv"
         return json_path, tsv_path
 
 
-def _safe_file_stem(name: str) -> str:
+def safe_file_stem(name: str) -> str:
     """A sample name as a file name: path separators and control characters replaced."""
     cleaned = "".join(c if c.isalnum() or c in "-_.+" else "_" for c in name).lstrip(".")
     return cleaned or "sample"

@@ -391,6 +391,25 @@ class _Layout:
         return values[position] if position is not None else ""
 
 
+#: SO terms that make an allele count towards TMB: coding non-synonymous changes.
+NONSYNONYMOUS_TERMS: Final[frozenset[str]] = frozenset(
+    {
+        "missense_variant",
+        "stop_gained",
+        "stop_lost",
+        "start_lost",
+        "frameshift_variant",
+        "inframe_insertion",
+        "inframe_deletion",
+        "disruptive_inframe_insertion",
+        "disruptive_inframe_deletion",
+        "conservative_inframe_insertion",
+        "conservative_inframe_deletion",
+        "protein_altering_variant",
+    }
+)
+
+
 class ConsequenceResolver:
     """Turns one ALT allele's consequence annotations into ``Alteration``s in rule genes."""
 
@@ -417,6 +436,13 @@ class ConsequenceResolver:
             if spec is not None:
                 alterations.append(_alteration(variant, entry, spec, source))
         return alterations
+
+    def changes_protein(self, variant: Variant) -> bool:
+        """Whether any annotated transcript, of any gene, has a non-synonymous coding change
+        (``NONSYNONYMOUS_TERMS``); what TMB counts."""
+        return any(
+            not NONSYNONYMOUS_TERMS.isdisjoint(entry.terms) for _, entry in self._entries(variant)
+        )
 
     def _entries(self, variant: Variant) -> Iterator[tuple[str, _Entry]]:
         annotations = variant.annotations

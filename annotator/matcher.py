@@ -343,6 +343,7 @@ class RuleMatcher:
             hgvsc=alteration.hgvsc if alteration else None,
             rule_tumor_types=tuple(rule.tumor_types.include),
             notes=rule.notes,
+            detail=alteration.detail if alteration else None,
         )
 
 

@@ -177,6 +177,7 @@ class Finding:
     hgvsc: str | None = None
     rule_tumor_types: tuple[str, ...] = ()
     notes: str | None = None
+    detail: str | None = None  # for events: what the input reported (breakpoints, CN, score)
 
 
 class Phase(str, Enum):
@@ -249,3 +250,8 @@ class Result:
     therapy_calls: tuple[TherapyCall, ...]
     unclassified: tuple[Unclassified, ...]
     summary: Summary
+    filtered_findings: tuple[tuple[Finding, str], ...] = ()  # with why (VAF, depth)
+    events: tuple[Alteration, ...] = ()  # gene-level events read from the inputs
+    notes: tuple[str, ...] = ()  # input records that gave no event, and why
+    tmb: dict[str, object] | None = None  # TmbResult.as_dict() when computed
+    caller: str | None = None

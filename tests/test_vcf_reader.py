@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from annotator.errors import InputError, UsageError
-from annotator.models import Variant
+from annotator.models import Phase, Variant, phase_between
 from annotator.readers.vcf import VcfReader
-from tests.vcfgen import FORMS, Form, vcf_text, write_vcf
+from tests.vcfgen import FORMAT_LINES, FORMS, PHASE_FORMAT_LINES, Form, vcf_text, write_vcf
 
 DATA = Path(__file__).parent / "data"
 
@@ -158,6 +158,163 @@ def test_symbolic_and_breakend_alts_are_yielded_as_is(tmp_path: Path, form: Form
         ("<DEL>", "sv1"),
         ("G]chr17:198982]", "bnd1"),
     ]
+
+
+# Structural-variant fields: INFO END, SVTYPE, MATEID.
+
+
+def test_structural_variant_fields(tmp_path: Path, form: Form) -> None:
+    records = [
+        "chr7\t100\tsv1\tA\t<DEL>\t.\tPASS\tSVTYPE=DEL;END=500\tGT\t0/1",
+        "chr7\t600\tbnd_W\tG\tG]chr17:198982]\t.\tPASS\tSVTYPE=BND;MATEID=bnd_Y\tGT\t0/1",
+        "chr17\t198982\tbnd_Y\tA\t]chr7:600]A\t.\tPASS\tSVTYPE=BND;MATEID=bnd_W\tGT\t0/1",
+        "chr7\t700\t.\tA\tT\t.\tPASS\t.\tGT\t0/1",
+    ]
+    variants, _ = read(write(tmp_path, form, records))
+    assert [(v.end, v.svtype, v.mate_id) for v in variants] == [
+        (500, "DEL", None),
+        (None, "BND", "bnd_Y"),
+        (None, "BND", "bnd_W"),
+        (None, None, None),
+    ]
+
+
+def test_mate_id_with_one_value_per_alt_is_split(tmp_path: Path) -> None:
+    record = "chr7\t600\t.\tG\tG]chr17:100],G]chr17:200]\t.\tPASS\tMATEID=m1,m2\tGT\t1/2"
+    variants, _ = read(write(tmp_path, "vcf", [record]))
+    assert [v.mate_id for v in variants] == ["m1", "m2"]
+
+
+def test_undeclared_structural_fields_are_not_read(tmp_path: Path) -> None:
+    record = "chr7\t100\tsv1\tA\t<DEL>\t.\tPASS\tSVTYPE=DEL;END=500\tGT\t0/1"
+    variants, _ = read(write(tmp_path, "vcf", [record], info_lines=()))
+    assert (variants[0].end, variants[0].svtype) == (None, None)
+
+
+def test_real_breakends_with_mate_ids() -> None:
+    variants, _ = read(DATA / "bcftools.norm.breakend.1.vcf")
+    assert [(v.variant_id, v.mate_id, v.svtype, v.end) for v in variants] == [
+        ("bnd_V", "bnd_U", None, None),
+        ("bnd_U", "bnd_V", None, None),
+    ]
+
+
+def test_real_delly_deletion_and_breakend() -> None:
+    variants, _ = read(DATA / "vcf2maf.test_delly.grch37.vcf", sample="TUMOR")
+    by_id = {v.variant_id: v for v in variants}
+    deletion = by_id["DEL00000578"]
+    assert (deletion.alt, deletion.svtype, deletion.end) == ("<DEL>", "DEL", 66197751)
+    breakend = by_id["BND00000094"]
+    assert (breakend.alt, breakend.svtype, breakend.mate_id) == ("]15:80623247]C", "BND", None)
+    assert breakend.end == 80623247  # DELLY writes the mate position as END
+
+
+# Phase: GT with PS, and GATK's PGT/PID.
+
+PHASED_FORMAT = (*FORMAT_LINES, *PHASE_FORMAT_LINES)
+
+
+def read_phased(tmp_path: Path, form: Form, records: list[str]) -> list[Variant]:
+    path = write(tmp_path, form, records, format_lines=PHASED_FORMAT)
+    variants, _ = read(path)
+    return variants
+
+
+def phases(variants: list[Variant]) -> list[tuple[str | None, int | None]]:
+    return [(v.phase_set, v.haplotype) for v in variants]
+
+
+def test_phased_gt_with_ps(tmp_path: Path, form: Form) -> None:
+    records = [
+        "chr7\t100\t.\tA\tT\t.\tPASS\t.\tGT:PS\t0|1:100",
+        "chr7\t200\t.\tA\tT\t.\tPASS\t.\tGT:PS\t1|0:100",
+        "chr7\t300\t.\tA\tT\t.\tPASS\t.\tGT:PS\t0|1:100",
+    ]
+    variants = read_phased(tmp_path, form, records)
+    assert phases(variants) == [("100", 1), ("100", 0), ("100", 1)]
+    assert phase_between(variants[0], variants[1]) is Phase.TRANS
+    assert phase_between(variants[0], variants[2]) is Phase.CIS
+
+
+def test_multiallelic_phased_gt(tmp_path: Path, form: Form) -> None:
+    records = [
+        "chr12\t25245350\t.\tC\tA,T\t.\tPASS\t.\tGT:PS\t1|2:25245300",
+        "chr12\t25245360\t.\tC\tA,T\t.\tPASS\t.\tGT:PS\t0|2:25245300",  # A not called
+    ]
+    variants = read_phased(tmp_path, form, records)
+    assert phases(variants) == [
+        ("25245300", 0),
+        ("25245300", 1),
+        ("25245300", None),
+        ("25245300", 1),
+    ]
+
+
+def test_unphased_homozygous_haploid_and_missing_gt(tmp_path: Path, form: Form) -> None:
+    records = [
+        "chr7\t100\t.\tA\tT\t.\tPASS\t.\tGT:PS\t0/1:100",  # unphased: PS says nothing
+        "chr7\t200\t.\tA\tT\t.\tPASS\t.\tGT:PS\t1|1:100",  # on both haplotypes
+        "chr7\t300\t.\tA\tT\t.\tPASS\t.\tGT\t1",  # haploid
+        "chr7\t400\t.\tA\tT\t.\tPASS\t.\tGT:PS\t.|.:100",
+        "chr7\t500\t.\tA\tT\t.\tPASS\t.\tPS\t100",  # no GT in this record
+        "chr7\t600\t.\tA\tT\t.\tPASS\t.\tGT:PS\t0|1:.",  # phased, PS missing
+        "chr7\t700\t.\tA\tT\t.\tPASS\t.\tGT\t1|0",  # phased, no PS field
+    ]
+    variants = read_phased(tmp_path, form, records)
+    assert phases(variants) == [
+        (None, None),
+        ("100", None),
+        (None, None),
+        ("100", None),
+        (None, None),
+        (None, 1),
+        (None, 0),
+    ]
+    assert phase_between(variants[5], variants[6]) is Phase.UNKNOWN
+
+
+def test_gatk_pgt_pid_take_precedence(tmp_path: Path, form: Form) -> None:
+    records = [
+        # GATK >= 4.0.12 Mutect2 (pVACtools issue #371, there on chr5): phased GT, PS,
+        # and PGT/PID.
+        "chr7\t172373622\t.\tC\tA\t.\tPASS\t.\tGT:AD:PGT:PID:PS"
+        "\t0|1:8,4:0|1:172373622_C_A:172373622",
+        # Older GATK: GT unphased, phase only in PGT/PID.
+        "chr7\t172373627\t.\tC\tT\t.\tPASS\t.\tGT:AD:PGT:PID\t0/1:8,4:1|0:172373622_C_A",
+        # PGT/PID missing on this record: GT and PS decide.
+        "chr7\t172373700\t.\tG\tA\t.\tPASS\t.\tGT:AD:PGT:PID:PS\t0|1:8,4:.:.:172373700",
+        # Homozygous ALT: PGT is heterozygous by design, but the ALT is on both haplotypes.
+        "chr7\t172373710\t.\tG\tA\t.\tPASS\t.\tGT:AD:PGT:PID\t1/1:0,12:0|1:172373622_C_A",
+    ]
+    variants = read_phased(tmp_path, form, records)
+    assert phases(variants) == [
+        ("172373622_C_A", 1),
+        ("172373622_C_A", 0),
+        ("172373700", 1),
+        ("172373622_C_A", None),
+    ]
+    assert phase_between(variants[0], variants[1]) is Phase.TRANS
+
+
+def test_gatk_pgt_star_allele_site(tmp_path: Path) -> None:
+    # GATK PR #6432: a SNP spanned by a phased deletion, GT 1|2 with ALT T,* and PGT 1|0.
+    record = "chr1\t12\t.\tG\tT,*\t.\tPASS\t.\tGT:PGT:PID\t1|2:1|0:10_ACGT_A"
+    variants = read_phased(tmp_path, "vcf", [record])
+    assert phases(variants) == [("10_ACGT_A", 0), ("10_ACGT_A", None)]
+
+
+def test_phase_of_the_chosen_sample(tmp_path: Path) -> None:
+    record = "chr7\t100\t.\tA\tT\t.\tPASS\t.\tGT:PS\t0|0:50\t1|0:100"
+    path = write(tmp_path, "vcf", [record], samples=("NORMAL", "TUMOR"), format_lines=PHASED_FORMAT)
+    variants, _ = read(path, sample="TUMOR")
+    assert phases(variants) == [("100", 0)]
+    variants, _ = read(path, sample="NORMAL")
+    assert phases(variants) == [("50", None)]
+
+
+def test_sites_only_has_no_phase(tmp_path: Path) -> None:
+    variants, _ = read(write(tmp_path, "vcf", ["chr7\t100\t.\tA\tT\t.\tPASS\t."], samples=()))
+    assert phases(variants) == [(None, None)]
 
 
 def test_consequence_annotations_are_kept_raw(tmp_path: Path, form: Form) -> None:

@@ -41,6 +41,18 @@ INFO_LINES: tuple[str, ...] = (
     'BCFtools/csq. Format: Consequence|gene|transcript">',
     '##INFO=<ID=SVTYPE,Number=1,Type=String,Description="Type of structural variant">',
     '##INFO=<ID=END,Number=1,Type=Integer,Description="End position of the variant">',
+    '##INFO=<ID=MATEID,Number=.,Type=String,Description="ID of mate breakends">',
+)
+#: Phasing FORMAT fields as GATK declares them (PS by the VCF spec; PGT/PID GATK's own).
+PHASE_FORMAT_LINES: tuple[str, ...] = (
+    '##FORMAT=<ID=PS,Number=1,Type=Integer,Description="Phasing set (typically the position of '
+    'the first variant in the set)">',
+    '##FORMAT=<ID=PGT,Number=1,Type=String,Description="Physical phasing haplotype information, '
+    "describing how the alternate alleles are phased in relation to one another; will always be "
+    'heterozygous and is not intended to describe called alleles">',
+    '##FORMAT=<ID=PID,Number=1,Type=String,Description="Physical phasing ID information, where '
+    "each unique ID within a given sample (but not across samples) connects records within a "
+    'phasing group">',
 )
 FILTER_LINES: tuple[str, ...] = (
     '##FILTER=<ID=PASS,Description="All filters passed">',

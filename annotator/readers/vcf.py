@@ -13,7 +13,69 @@ crashes the interpreter instead. This module stands between it and the rest of t
 * cyvcf2 quirks avoided: ``VCF(lazy=True)`` crashes on ``Variant.FORMAT``; ``Variant.format``
   raises KeyError for a FORMAT field the header does not declare; integer values that are
   missing or padding come back as negative sentinels (-2147483648, -2147483647) and float
-  ones as NaN.
+  ones as NaN; ``Variant.genotypes`` raises for a record whose FORMAT has no ``GT``.
+
+Caller fields
+-------------
+
+Each variant caller writes the tumor sample's variant allele fraction (VAF) and read depth in
+fields of its own. ``VcfReader(path, caller="auto")`` recognises the caller by its header
+lines (``reader.caller`` says which one it took); ``caller=`` names it instead. Where a record
+lacks a caller's own fields, the generic ones (last row) fill the gap. A VAF outside 0-1 is
+dropped; a count-based VAF needs a non-zero denominator.
+
+| caller | VAF of each ALT (FORMAT fields unless INFO) | depth |
+| --- | --- | --- |
+| `mutect2` | `AF` (Number=A), else `AD` | `DP` |
+| `strelka2` | SNV: `{ALT}U` / (`{ALT}U` + `{REF}U`); indel: `TIR` / (`TIR` + `TAR`) | `DP` |
+| `vardict` | `AF` (Number=A), else `AD` | `DP` |
+| `freebayes` | `AO` / (`RO` + sum of `AO`) | `DP`, else `RO` + sum of `AO` |
+| `varscan2` | `FREQ` (`12.5%` is 0.125), else `AD` / (`AD` + `RD`) | `DP` |
+| `deepvariant` | `VAF` (Number=A), else `AD` | `DP` |
+| `octopus` | `AF` (Number=R, REF first), else `AD` / `ADP` | `DP`, else `ADP` |
+| `info` | INFO `TVAF`; with no sample column, INFO `AF` | INFO `TDP`, or INFO `DP` |
+| `generic` | `AF` (Number=A), else `AD` (Number=R): ALT count / sum | `DP`, else sum of `AD` |
+
+``auto`` takes the caller named by the header:
+
+| caller | header line |
+| --- | --- |
+| `mutect2` | `##source=Mutect2`, `##MutectVersion=`, `##GATKCommandLine=<ID=Mutect2,...>` |
+| `strelka2` | `##source=strelka` (Strelka 1 and 2 somatic) |
+| `vardict` | `##source=VarDict...` (`VarDict_v1.8.2`) |
+| `freebayes` | `##source=freeBayes ...` |
+| `varscan2` | `##source=VarScan2` |
+| `deepvariant` | `##DeepVariant_version=`, `##source=DeepVariant` |
+| `octopus` | `##octopus=<...>` |
+| `info` | none of the above, and INFO `TVAF` or `TDP` declared, or no sample column |
+| `generic` | none of the above; or two different callers named |
+
+Notes: Strelka's counts come as "tier 1,tier 2"; tier 1 is taken, as Strelka's user guide
+computes the somatic VAF (`AU`, `CU`, `GU`, `TU` hold the base counts). VarScan's `AD` is the
+ALT depth alone (Number=1, not Number=R), and its percent `FREQ` is read only from a String
+field (a FREQ rewritten as a Float has no telling scale, so `AD`/`RD` decide). Octopus writes
+`AF`, `AD` and `ADP` only when asked for those annotations. Fields describing one ALT
+(Strelka's `TIR`, VarScan's `FREQ`/`AD`) give no VAF on a multi-allelic record. INFO `AF` of a
+sites-only file is read as the tumor's VAF, the way single-sample callers write it; a
+population frequency there would be misread, so pass ``caller="generic"`` for such a file.
+
+Structural variants and phase
+-----------------------------
+
+``Variant.end``, ``svtype`` and ``mate_id`` are INFO ``END``, ``SVTYPE`` and ``MATEID`` (when
+the header declares them; a ``MATEID`` with one value per ALT is split). ``phase_set`` and
+``haplotype`` place the ALT on a haplotype of the tumor sample:
+
+* GATK physical phasing first: FORMAT ``PGT`` (``0|1``) with ``PID``. ``PID`` connects the
+  records of one phasing group in the sample, so it is the phase set; the haplotype is the
+  position of this ALT's allele number in ``PGT``.
+* else a phased ``GT`` (``0|1``, ``1|2``): the haplotype is the position of this ALT's allele
+  number in ``GT``, the phase set FORMAT ``PS`` as a string. A phased ``GT`` without ``PS``
+  gives the haplotype but no phase set (the spec puts all such records in one set; we do not
+  guess which records those are), so no cis/trans call is made from it.
+* no haplotype when the ALT sits on more than one copy (``1|1``: on every haplotype, so
+  neither cis nor trans alone describes it), is not in the genotype at all, or the genotype is
+  unphased or haploid.
 """
 
 from __future__ import annotations
@@ -21,7 +83,7 @@ from __future__ import annotations
 import math
 import re
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -36,6 +98,39 @@ from annotator.models import Variant
 #: them).
 ANNOTATION_KEYS = ("CSQ", "ANN", "BCSQ")
 
+#: The callers whose VAF and depth fields the reader knows (see "Caller fields" above).
+CALLERS = (
+    "mutect2",
+    "strelka2",
+    "vardict",
+    "freebayes",
+    "varscan2",
+    "deepvariant",
+    "octopus",
+    "info",
+    "generic",
+)
+#: What ``VcfReader(caller=...)`` accepts: ``auto`` (detect from the header) or a caller.
+CALLER_CHOICES = ("auto", *CALLERS)
+
+# Header line prefixes (lower case) that name the caller which wrote the file.
+_CALLER_LINES: tuple[tuple[str, str], ...] = (
+    ("##source=mutect2", "mutect2"),
+    ("##source=filtermutectcalls", "mutect2"),
+    ("##mutectversion=", "mutect2"),
+    ("##gatkcommandline=<id=mutect2,", "mutect2"),
+    ("##gatkcommandline.mutect2=", "mutect2"),  # GATK 3 MuTect2
+    ("##source=strelka", "strelka2"),
+    ("##source=vardict", "vardict"),
+    ("##source=freebayes", "freebayes"),
+    ("##source=varscan", "varscan2"),
+    ("##deepvariant_version=", "deepvariant"),
+    ("##source=deepvariant", "deepvariant"),
+    ("##octopus=", "octopus"),
+)
+_SV_KEYS = ("END", "SVTYPE", "MATEID")
+_BASES = frozenset("ACGT")
+
 _VCF_MAGIC = b"##fileformat=VCF"
 _BCF_MAGIC = b"BCF\x02"
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -43,6 +138,7 @@ _GZIP_MAGIC = b"\x1f\x8b"
 _BGZF_EOF = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")
 _PREFIX_SIZE = 65536  # enough compressed bytes to hold a whole first BGZF block
 _NUMERIC_KINDS = frozenset("iuf")
+_TEXT_KINDS = frozenset("USO")
 _MAX_LISTED_SAMPLES = 10
 _READ_HINT = "check the file with 'bcftools view'"
 
@@ -73,7 +169,11 @@ class VcfReader:
 
     Records with FILTER values are included (``Variant.filters`` holds them; PASS and ``.``
     give ``()``). A record whose ALT is ``.`` yields nothing but counts in ``records_read``.
-    Symbolic ALTs (``<DEL>``, breakends) are yielded as they are.
+    Symbolic ALTs (``<DEL>``, breakends) are yielded as they are, with INFO ``END``,
+    ``SVTYPE`` and ``MATEID``.
+
+    ``caller`` chooses how VAF and depth are read (see "Caller fields" in the module
+    docstring): ``"auto"`` detects it from the header; ``reader.caller`` is the one taken.
 
     Use as a context manager::
 
@@ -82,9 +182,12 @@ class VcfReader:
                 ...
     """
 
-    def __init__(self, path: str | Path, *, sample: str | None = None) -> None:
+    def __init__(
+        self, path: str | Path, *, sample: str | None = None, caller: str | None = "auto"
+    ) -> None:
         self.path = str(path)
         self.records_read = 0
+        requested_caller = _check_caller(caller)
         _check_file(self.path)
         try:
             self._vcf: Any = cyvcf2.VCF(self.path)
@@ -100,6 +203,11 @@ class VcfReader:
         except BaseException:
             self._vcf.close()
             raise
+        #: The caller whose fields give VAF and depth: one of ``CALLERS``.
+        self.caller: str = requested_caller or _detect_caller(
+            self.header.lines, self._info_ids, has_sample=self.header.sample is not None
+        )
+        self._read_evidence = _CALLER_READERS[self.caller]
 
     def _read_header(self, requested: str | None) -> VcfHeader:
         lines = tuple(line for line in self._vcf.raw_header.splitlines() if line)
@@ -124,9 +232,9 @@ class VcfReader:
         # the sub-field names), so only declared ones are read; this also saves a lookup each.
         self._annotation_keys = tuple(key for key in ANNOTATION_KEYS if key in info_descriptions)
         # Only query FORMAT fields the header declares: cyvcf2 raises KeyError for others.
-        self._af = "AF" in format_ids and chosen is not None
-        self._ad = "AD" in format_ids and chosen is not None
-        self._dp = "DP" in format_ids and chosen is not None
+        self._format_ids = frozenset(format_ids) if chosen is not None else frozenset()
+        self._info_ids = frozenset(info_descriptions)
+        self._sv_keys = tuple(key for key in _SV_KEYS if key in info_descriptions)
         return VcfHeader(
             path=self.path,
             samples=samples,
@@ -202,27 +310,20 @@ class VcfReader:
                 if isinstance(value, str):
                     annotations[key] = value
 
-        fractions = _float_values(record, "AF") if self._af else None
-        if fractions is not None and len(fractions) != len(alts):
-            fractions = None  # not one value per ALT: cannot tell which is which
-        counts = _int_values(record, "AD") if self._ad else None
-        count_total: int | None = None
-        if counts is not None and len(counts) == len(alts) + 1 and None not in counts:
-            count_total = sum(count for count in counts if count is not None)
-        else:
-            counts = None
-        depth = _depth(record) if self._dp else None
-        if depth is None:
-            depth = count_total
+        fields = _Fields(
+            record,
+            ref,
+            alts,
+            self._format_ids,
+            self._info_ids,
+            has_sample=self.header.sample is not None,
+        )
+        fractions, depth = _read_with_fallback(self._read_evidence, fields)
+        phase_set, haplotypes = _read_phase(fields)
+        end, svtype, mate_ids = self._structural(record, len(alts))
 
         variants = []
         for index, alt in enumerate(alts):
-            vaf = fractions[index] if fractions is not None else None
-            if vaf is not None and not 0.0 <= vaf <= 1.0:
-                vaf = None
-            if vaf is None and counts is not None and count_total:
-                alt_count = counts[index + 1]
-                vaf = alt_count / count_total if alt_count is not None else None
             variants.append(
                 Variant(
                     chrom=chrom,
@@ -233,13 +334,40 @@ class VcfReader:
                     alt_index=index,
                     alts=alts,
                     filters=filters,
-                    vaf=vaf,
+                    vaf=fractions[index],
                     depth=depth,
                     variant_id=variant_id,
                     annotations=dict(annotations),
+                    end=end,
+                    svtype=svtype,
+                    mate_id=mate_ids[index],
+                    phase_set=phase_set,
+                    haplotype=haplotypes[index],
                 )
             )
         return variants
+
+    def _structural(
+        self, record: Any, alt_count: int
+    ) -> tuple[int | None, str | None, list[str | None]]:
+        """INFO END, SVTYPE and MATEID (one per ALT) of a record, where declared."""
+        end: int | None = None
+        svtype: str | None = None
+        mate_ids: list[str | None] = [None] * alt_count
+        if not self._sv_keys:
+            return end, svtype, mate_ids
+        info = record.INFO
+        for key in self._sv_keys:
+            value = info.get(key)
+            if value is None:
+                continue
+            if key == "END":
+                end = _integer(value)
+            elif key == "SVTYPE":
+                svtype = _text(value)
+            else:
+                mate_ids = _per_alt_text(value, alt_count)
+        return end, svtype, mate_ids
 
 
 def _check_file(path: str) -> None:
@@ -395,8 +523,307 @@ def _is_unsplit_line(record: Any) -> bool:
     return not record.ALT and record.end <= record.start
 
 
+def _check_caller(caller: str | None) -> str | None:
+    """The caller named by ``caller=``; None for ``auto`` (detect it from the header)."""
+    if caller is None:
+        return None
+    name = caller.strip().lower()
+    if name == "auto":
+        return None
+    if name not in CALLERS:
+        raise UsageError(
+            f"unknown variant caller '{caller}'", hint=f"choose one of: {', '.join(CALLER_CHOICES)}"
+        )
+    return name
+
+
+def _detect_caller(lines: Sequence[str], info_ids: frozenset[str], *, has_sample: bool) -> str:
+    """The caller named by the header lines; ``info`` or ``generic`` when none is."""
+    found: set[str] = set()
+    for line in lines:
+        if not line.startswith("##"):
+            continue
+        lowered = line.lower()
+        found.update(name for prefix, name in _CALLER_LINES if lowered.startswith(prefix))
+    if len(found) == 1:
+        (only,) = found
+        return only
+    if found:
+        return "generic"  # two callers named: no one set of fields to trust
+    if "TVAF" in info_ids or "TDP" in info_ids or not has_sample:
+        return "info"
+    return "generic"
+
+
+class _Fields:
+    """One record's values: FORMAT for the chosen sample, INFO for the site, read on demand.
+
+    Only fields the header declares are read (cyvcf2 raises KeyError for the others); FORMAT
+    fields only when there is a chosen sample. Missing values come back as None.
+    """
+
+    __slots__ = ("_format_ids", "_info", "_info_ids", "alts", "has_sample", "record", "ref")
+
+    def __init__(
+        self,
+        record: Any,
+        ref: str,
+        alts: tuple[str, ...],
+        format_ids: frozenset[str],
+        info_ids: frozenset[str],
+        *,
+        has_sample: bool,
+    ) -> None:
+        self.record = record
+        self.ref = ref
+        self.alts = alts
+        self.has_sample = has_sample
+        self._format_ids = format_ids if has_sample else frozenset()
+        self._info_ids = info_ids
+        self._info: Any = None
+
+    def integers(self, key: str) -> list[int | None] | None:
+        return _int_values(self.record, key) if key in self._format_ids else None
+
+    def floats(self, key: str) -> list[float | None] | None:
+        return _float_values(self.record, key) if key in self._format_ids else None
+
+    def text(self, key: str) -> str | None:
+        """A String FORMAT value (Number=1); None for numeric fields."""
+        if key not in self._format_ids:
+            return None
+        values = self.record.format(key)
+        if values is None or values.dtype.kind not in _TEXT_KINDS or len(values) == 0:
+            return None
+        value = values[0]
+        if isinstance(value, bytes):
+            value = value.decode(errors="replace")
+        return _text(value)
+
+    def genotype(self) -> tuple[list[int], bool] | None:
+        """The allele numbers of GT (-1 for ``.``) and whether GT is phased."""
+        if "GT" not in self._format_ids:
+            return None
+        try:
+            genotypes = self.record.genotypes
+        except Exception:  # cyvcf2 raises for a record whose FORMAT has no GT
+            return None
+        if not genotypes:
+            return None
+        row = genotypes[0]
+        return [int(allele) for allele in row[:-1]], bool(row[-1])
+
+    def info_values(self, key: str) -> list[Any] | None:
+        if key not in self._info_ids:
+            return None
+        if self._info is None:
+            self._info = self.record.INFO
+        value = self._info.get(key)
+        if value is None:
+            return None
+        if isinstance(value, (tuple, list)):
+            return list(value)
+        return [value]
+
+    def info_floats(self, key: str) -> list[float | None] | None:
+        values = self.info_values(key)
+        return None if values is None else [_float(value) for value in values]
+
+    def info_integers(self, key: str) -> list[int | None] | None:
+        values = self.info_values(key)
+        return None if values is None else [_integer(value) for value in values]
+
+
+#: Per-ALT VAFs and the depth of one record, for the chosen sample.
+_Evidence = tuple[list[float | None], int | None]
+_EvidenceReader = Callable[[_Fields], _Evidence]
+
+
+def _read_generic(fields: _Fields) -> _Evidence:
+    """FORMAT AF (Number=A), else AD (Number=R) ALT / sum; depth DP, else the sum of AD."""
+    alt_count = len(fields.alts)
+    fractions = _per_alt(fields.floats("AF"), alt_count)
+    counts = _allele_counts(fields.integers("AD"), alt_count)
+    total = sum(counts) if counts is not None else None
+    depth = _first(fields.integers("DP"))
+    if depth is None:
+        depth = total
+    vafs: list[float | None] = []
+    for index in range(alt_count):
+        vaf = _fraction(fractions[index]) if fractions is not None else None
+        if vaf is None and counts is not None:
+            vaf = _ratio(counts[index + 1], total)
+        vafs.append(vaf)
+    return vafs, depth
+
+
+def _read_strelka2(fields: _Fields) -> _Evidence:
+    """Strelka somatic: tier-1 {ALT}U / ({ALT}U + {REF}U) for SNVs, TIR / (TIR + TAR) for indels."""
+    alt_count = len(fields.alts)
+    depth = _first(fields.integers("DP"))
+    vafs: list[float | None] = [None] * alt_count
+    indel_reads = _first(fields.integers("TIR"))
+    if indel_reads is not None:  # an indel record: TIR and TAR describe its one indel allele
+        other_reads = _first(fields.integers("TAR"))
+        if alt_count == 1 and other_reads is not None:
+            vafs[0] = _ratio(indel_reads, indel_reads + other_reads)
+        return vafs, depth
+    ref_reads = _tier1_base_count(fields, fields.ref)
+    if ref_reads is None:
+        return vafs, depth
+    for index, alt in enumerate(fields.alts):
+        alt_reads = _tier1_base_count(fields, alt)
+        if alt_reads is not None:
+            vafs[index] = _ratio(alt_reads, alt_reads + ref_reads)
+    return vafs, depth
+
+
+def _tier1_base_count(fields: _Fields, base: str) -> int | None:
+    """Strelka's tier-1 count of one base: the first value of FORMAT AU, CU, GU or TU."""
+    base = base.upper()
+    if base not in _BASES:
+        return None
+    return _first(fields.integers(f"{base}U"))
+
+
+def _read_freebayes(fields: _Fields) -> _Evidence:
+    """FreeBayes: AO / (RO + sum of AO); depth DP, else RO + sum of AO."""
+    alt_count = len(fields.alts)
+    depth = _first(fields.integers("DP"))
+    vafs: list[float | None] = [None] * alt_count
+    alt_values = fields.integers("AO") or []
+    alt_reads = [count for count in alt_values if count is not None]
+    ref_reads = _first(fields.integers("RO"))
+    if len(alt_reads) == alt_count == len(alt_values) and ref_reads is not None:
+        total = ref_reads + sum(alt_reads)
+        vafs = [_ratio(count, total) for count in alt_reads]
+        if depth is None:
+            depth = total
+    return vafs, depth
+
+
+def _read_varscan2(fields: _Fields) -> _Evidence:
+    """VarScan 2: FREQ ("12.5%"), else AD / (AD + RD) with AD the ALT depth; depth DP."""
+    alt_count = len(fields.alts)
+    depth = _first(fields.integers("DP"))
+    if alt_count != 1:
+        return [None] * alt_count, depth  # FREQ, AD and RD describe one ALT
+    vaf = _fraction(_percent(fields.text("FREQ")))
+    if vaf is None:
+        alt_values = fields.integers("AD")
+        alt_reads = alt_values[0] if alt_values is not None and len(alt_values) == 1 else None
+        ref_reads = _first(fields.integers("RD"))
+        if alt_reads is not None and ref_reads is not None:
+            vaf = _ratio(alt_reads, alt_reads + ref_reads)
+    return [vaf], depth
+
+
+def _read_deepvariant(fields: _Fields) -> _Evidence:
+    """DeepVariant: FORMAT VAF (Number=A); depth DP (AD via the generic fallback)."""
+    alt_count = len(fields.alts)
+    vafs = _per_alt(fields.floats("VAF"), alt_count) or [None] * alt_count
+    return vafs, _first(fields.integers("DP"))
+
+
+def _read_octopus(fields: _Fields) -> _Evidence:
+    """Octopus: FORMAT AF (Number=R, REF first), else AD / ADP; depth DP, else ADP."""
+    alt_count = len(fields.alts)
+    assigned = _first(fields.integers("ADP"))
+    depth = _first(fields.integers("DP"))
+    if depth is None:
+        depth = assigned
+    fractions = fields.floats("AF")
+    if fractions is not None and len(fractions) == alt_count + 1:
+        return fractions[1:], depth
+    counts = fields.integers("AD")
+    if counts is not None and len(counts) == alt_count + 1:
+        return [_ratio(count, assigned) for count in counts[1:]], depth
+    return [None] * alt_count, depth
+
+
+def _read_info(fields: _Fields) -> _Evidence:
+    """INFO TVAF / TDP (PCGR); for a file without sample column, INFO AF / DP."""
+    alt_count = len(fields.alts)
+    vafs = _per_alt(fields.info_floats("TVAF"), alt_count)
+    depth = _first(fields.info_integers("TDP"))
+    if not fields.has_sample:
+        if vafs is None:
+            vafs = _per_alt(fields.info_floats("AF"), alt_count)
+        if depth is None:
+            depth = _first(fields.info_integers("DP"))
+    return vafs or [None] * alt_count, depth
+
+
+_CALLER_READERS: dict[str, _EvidenceReader] = {
+    "mutect2": _read_generic,  # GATK's FORMAT AF, AD and DP are the generic fields
+    "strelka2": _read_strelka2,
+    "vardict": _read_generic,  # VarDict writes FORMAT AF (Number=A), AD (Number=R) and DP
+    "freebayes": _read_freebayes,
+    "varscan2": _read_varscan2,
+    "deepvariant": _read_deepvariant,
+    "octopus": _read_octopus,
+    "info": _read_info,
+    "generic": _read_generic,
+}
+
+
+def _read_with_fallback(reader: _EvidenceReader, fields: _Fields) -> _Evidence:
+    """The caller's VAFs and depth; a VAF outside 0-1 is dropped; gaps filled generically."""
+    vafs, depth = reader(fields)
+    vafs = [_fraction(vaf) for vaf in vafs]
+    if reader is not _read_generic and (depth is None or None in vafs):
+        generic_vafs, generic_depth = _read_generic(fields)
+        vafs = [
+            own if own is not None else other for own, other in zip(vafs, generic_vafs, strict=True)
+        ]
+        if depth is None:
+            depth = generic_depth
+    return vafs, depth
+
+
+def _read_phase(fields: _Fields) -> tuple[str | None, list[int | None]]:
+    """The phase set of the record and, per ALT, the haplotype carrying it (or None)."""
+    alt_count = len(fields.alts)
+    unknown: list[int | None] = [None] * alt_count
+    if not fields.has_sample:
+        return None, unknown
+    called = fields.genotype()
+    physical = fields.text("PGT")
+    group = fields.text("PID")
+    if physical is not None and group is not None and "|" in physical:
+        # GATK physical phasing: PID links the records of one phasing group in the sample.
+        phased = [_allele_number(allele) for allele in physical.split("|")]
+        phase_set: str | None = group
+    elif called is not None and called[1] and len(called[0]) >= 2:
+        phased = list(called[0])
+        phase_set = _phase_set_id(fields)
+    else:
+        return None, unknown
+    haplotypes: list[int | None] = []
+    for number in range(1, alt_count + 1):
+        if called is not None and called[0].count(number) != 1:
+            haplotypes.append(None)  # not in the genotype, or on more than one copy
+            continue
+        positions = [index for index, allele in enumerate(phased) if allele == number]
+        haplotypes.append(positions[0] if len(positions) == 1 else None)
+    return phase_set, haplotypes
+
+
+def _phase_set_id(fields: _Fields) -> str | None:
+    """FORMAT PS as a string (an Integer by the spec; a String is taken as written)."""
+    number = _first(fields.integers("PS"))
+    if number is not None:
+        return str(number)
+    return fields.text("PS")
+
+
+def _allele_number(text: str) -> int | None:
+    text = text.strip()
+    return int(text) if text.isdigit() else None
+
+
 def _sample_values(record: Any, key: str) -> list[Any] | None:
-    """The chosen sample's values of FORMAT ``key`` in this record, or None if absent."""
+    """The chosen sample's values of numeric FORMAT ``key`` in this record, or None if absent."""
     try:
         values = record.format(key)
     except KeyError:
@@ -428,11 +855,80 @@ def _count(value: float) -> int | None:
     return int(value)
 
 
-def _depth(record: Any) -> int | None:
-    row = _sample_values(record, "DP")
-    if not row:
+def _first(values: Sequence[int | None] | None) -> int | None:
+    return values[0] if values else None
+
+
+def _per_alt(values: list[float | None] | None, alt_count: int) -> list[float | None] | None:
+    """The values when there is one per ALT; None otherwise (cannot tell which is which)."""
+    if values is None or len(values) != alt_count:
         return None
-    return _count(row[0])
+    return values
+
+
+def _allele_counts(values: list[int | None] | None, alt_count: int) -> list[int] | None:
+    """Counts for REF and every ALT (Number=R), or None if any is missing or they do not fit."""
+    if values is None or len(values) != alt_count + 1:
+        return None
+    counts = [value for value in values if value is not None]
+    return counts if len(counts) == len(values) else None
+
+
+def _ratio(part: int | None, whole: int | None) -> float | None:
+    if part is None or not whole:
+        return None
+    return part / whole
+
+
+def _fraction(value: float | None) -> float | None:
+    """A VAF in 0-1, or None."""
+    if value is None or math.isnan(value) or not 0.0 <= value <= 1.0:
+        return None
+    return value
+
+
+def _percent(text: str | None) -> float | None:
+    """VarScan's FREQ: ``12.5%`` is 0.125; anything else is None."""
+    if text is None or not text.endswith("%"):
+        return None
+    number = _float(text[:-1])
+    return None if number is None else number / 100
+
+
+def _float(value: Any) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(number) else number
+
+
+def _integer(value: Any) -> int | None:
+    """An INFO integer (the first one of a list); None for missing values."""
+    if isinstance(value, (tuple, list)):
+        value = value[0] if value else None
+    number = _float(value)
+    if number is None or number < 0:
+        return None
+    return int(number)
+
+
+def _text(value: Any) -> str | None:
+    text = str(value).strip()
+    return None if text in ("", ".") else text
+
+
+def _per_alt_text(value: Any, alt_count: int) -> list[str | None]:
+    """One string per ALT: split when the value has one part per ALT, else the whole for all."""
+    if isinstance(value, (tuple, list)):
+        parts = [str(part) for part in value]
+        whole = ",".join(parts)
+    else:
+        whole = str(value)
+        parts = whole.split(",")
+    if len(parts) == alt_count:
+        return [_text(part) for part in parts]
+    return [_text(whole)] * alt_count
 
 
 def set_htslib_messages(shown: bool) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import IO, Any
 
-from annotator.models import Finding, Result, TherapyCall, Unclassified, Variant
+from annotator.models import Alteration, Finding, Result, TherapyCall, Unclassified, Variant
 
 SCHEMA_VERSION = "1.0"
 
@@ -19,10 +19,18 @@ def result_to_dict(result: Result) -> dict[str, Any]:
         "sample": result.sample,
         "tumor_type": result.tumor_type,
         "genome": result.genome,
+        "caller": result.caller,
         "research_use_only": True,
         "findings": [finding_to_dict(f) for f in result.findings],
         "therapy_calls": [therapy_call_to_dict(c) for c in result.therapy_calls],
         "unclassified": [unclassified_to_dict(u) for u in result.unclassified],
+        "filtered_findings": [
+            {**finding_to_dict(finding), "filter_reason": reason}
+            for finding, reason in result.filtered_findings
+        ],
+        "events": [event_to_dict(e) for e in result.events],
+        "biomarkers": {"tmb": result.tmb},
+        "input_notes": list(result.notes),
         "summary": {
             "records": result.summary.records,
             "alleles": result.summary.alleles,
@@ -54,6 +62,7 @@ def finding_to_dict(finding: Finding) -> dict[str, Any]:
         "rule_id": finding.rule_id,
         "gene": finding.gene,
         "alteration": finding.alteration,
+        "detail": finding.detail,
         "hgvsp": finding.hgvsp,
         "hgvsc": finding.hgvsc,
         "transcript": finding.transcript,
@@ -68,6 +77,15 @@ def finding_to_dict(finding: Finding) -> dict[str, Any]:
         "match_type": finding.match_type.value,
         "citations": list(finding.citations),
         "notes": finding.notes,
+    }
+
+
+def event_to_dict(event: Alteration) -> dict[str, Any]:
+    return {
+        "gene": event.gene,
+        "event": event.event,
+        "source": event.source,
+        "detail": event.detail,
     }
 
 

@@ -1,0 +1,360 @@
+"""Consequences of unannotated records (no ``CSQ``, ``ANN`` or ``BCSQ``) from the rules' tables.
+
+For one ALT allele, :meth:`GenomicAnnotator.annotate` tries, in order:
+
+1. the hotspot table: the allele, normalized as the hotspot alleles are
+   (:func:`annotator.normalize.normalize_allele`), equal to a hotspot allele of the build →
+   the hotspot's protein change (:func:`annotator.hotspots.hotspot_alteration`);
+2. the gene table's exons (the coding part of each listed exon of the MANE Select transcript,
+   with its genomic span per build): what follows from positions and lengths alone.
+
+What the exon table decides, per gene whose span holds the allele:
+
+- an indel inside the coding part of one exon: ``inframe_deletion`` / ``inframe_insertion``
+  when the net length change is a multiple of 3, else ``frameshift``; an ``Alteration`` on
+  the MANE transcript with the exon number and no protein change;
+- a change of the first two or last two intron bases next to a listed exon (within the exon's
+  genomic span ± 2): ``splice_donor`` or ``splice_acceptor`` by the gene's strand (the 5' end
+  of an intron is the donor). ``exon`` is None, as VEP and SnpEff give intronic consequences
+  no exon. The side of an exon whose coding part starts at c.1 is not taken for an intron
+  boundary (it borders the 5' UTR); an insertion counts only when both bases around it are
+  splice-site bases, so one between +2 and +3 is not a splice variant;
+- an SNV or MNV inside the coding part: the codons touched, but not the protein change (that
+  needs the reference codon) — a note, which the pipeline reports as unclassified;
+- anything else in the gene's span (introns beyond ± 2, exons the table does not list, an
+  indel that straddles the end of a coding part without touching a splice site): a note.
+
+c. positions: on the ``+`` strand ``c = cds_start + (pos - span.start)``, on the ``-`` strand
+``c = cds_start + (span.end - pos)``; the codon of c. position ``c`` is ``(c + 2) // 3``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Final
+
+from annotator.errors import RulesError
+from annotator.gene_regions import GeneLocator
+from annotator.genome import normalize_chrom
+from annotator.hotspots import hotspot_alteration
+from annotator.matcher import AlleleKey, allele_key
+from annotator.models import Alteration, Variant, VariantClass
+from annotator.normalize import ReferenceSequence, is_sequence_allele, normalize_allele
+from annotator.rules.schema import GeneSpec, Hotspot
+
+__all__ = ["PROTEIN_CHANGE_HINT", "GenomicAnnotator", "GenomicResult", "codon_of"]
+
+#: How to get the protein change the exon table cannot give.
+PROTEIN_CHANGE_HINT: Final = (
+    "the protein change needs the reference sequence (run with --reference/--gff for full "
+    "consequence calling, or annotate with VEP)"
+)
+UNKNOWN_WITHOUT_ANNOTATION: Final = "protein effect unknown without annotation"
+
+_TERMS: Final[Mapping[VariantClass, str]] = {
+    VariantClass.FRAMESHIFT: "frameshift_variant",
+    VariantClass.INFRAME_DELETION: "inframe_deletion",
+    VariantClass.INFRAME_INSERTION: "inframe_insertion",
+    VariantClass.SPLICE_DONOR: "splice_donor_variant",
+    VariantClass.SPLICE_ACCEPTOR: "splice_acceptor_variant",
+}
+_COMPLEMENT: Final = str.maketrans("ACGTN", "TGCAN")
+
+
+@dataclass(frozen=True, slots=True)
+class GenomicResult:
+    """What the tables say about one allele.
+
+    ``notes`` are (gene, reason) for rule genes whose span holds the allele but whose effect
+    stays unknown; ``codons`` the codons of the MANE transcript the allele touches, per gene
+    (for indels and for SNV/MNV notes alike; empty after a hotspot hit).
+    """
+
+    alterations: list[Alteration] = field(default_factory=list)
+    notes: list[tuple[str, str]] = field(default_factory=list)
+    codons: dict[str, tuple[int, ...]] = field(default_factory=dict)
+
+
+def codon_of(cds_position: int) -> int:
+    """The codon number of a c. position: c.1-3 → 1, c.2369 → 790."""
+    return (cds_position + 2) // 3
+
+
+@dataclass(frozen=True, slots=True)
+class _SpliceSite:
+    pos: int
+    variant_class: VariantClass
+    offset: str  # HGVS intronic position: "2184+1", "2185-2"
+
+
+@dataclass(frozen=True, slots=True)
+class _Exon:
+    """The coding part of one exon, placed on the genome of one build."""
+
+    number: int
+    start: int
+    end: int
+    cds_start: int
+    cds_end: int
+    splice_sites: tuple[_SpliceSite, ...]
+
+    def cds_at(self, pos: int, strand: str) -> int:
+        return self.cds_start + (pos - self.start if strand == "+" else self.end - pos)
+
+    def holds(self, first: int, last: int) -> bool:
+        return self.start <= first and last <= self.end
+
+    def overlaps(self, first: int, last: int) -> bool:
+        return self.start <= last and first <= self.end
+
+
+@dataclass(frozen=True, slots=True)
+class _Gene:
+    spec: GeneSpec
+    exons: tuple[_Exon, ...]  # in transcript order
+
+    @property
+    def listed(self) -> str:
+        return _ranges(exon.number for exon in self.exons)
+
+
+@dataclass(frozen=True, slots=True)
+class _Change:
+    """The reference bases an allele changes, from its normalized form.
+
+    ``first``..``last`` are the changed bases; for a pure insertion, the two bases it lies
+    between (``last == first + 1``).
+    """
+
+    first: int
+    last: int
+    net: int  # len(ALT) - len(REF)
+    insertion: bool
+
+    @classmethod
+    def of(cls, pos: int, ref: str, alt: str) -> _Change:
+        net = len(alt) - len(ref)
+        padded = net != 0 and min(len(ref), len(alt)) == 1
+        if padded and ref[0] == alt[0]:  # VCF padding base first
+            if len(ref) == 1:
+                return cls(pos, pos + 1, net, insertion=True)
+            return cls(pos + 1, pos + len(ref) - 1, net, insertion=False)
+        if padded and ref[-1] == alt[-1]:  # padding base last: an indel at a contig start
+            if len(ref) == 1:
+                return cls(pos - 1, pos, net, insertion=True)
+            return cls(pos, pos + len(ref) - 2, net, insertion=False)
+        return cls(pos, pos + len(ref) - 1, net, insertion=False)
+
+    @property
+    def substitution(self) -> bool:
+        return self.net == 0
+
+
+class GenomicAnnotator:
+    """Alterations and notes for unannotated alleles, from the hotspot and gene tables.
+
+    ``hotspot_index`` is :meth:`annotator.rules.RuleSet.hotspot_index` of ``build``;
+    ``fasta`` (a ``pysam.FastaFile`` of the same build), when given, left-aligns indels before
+    the hotspot lookup. Raises ``RulesError`` when an exon's genomic span and c. range differ
+    in length.
+    """
+
+    def __init__(
+        self,
+        genes: Mapping[str, GeneSpec],
+        build: str,
+        hotspot_index: Mapping[AlleleKey, Sequence[Hotspot]],
+        fasta: ReferenceSequence | None = None,
+    ) -> None:
+        self._genes = genes
+        self._hotspots = hotspot_index
+        self._fasta = fasta
+        self._locator = GeneLocator(genes, build)
+        self._placed = {symbol: _place(spec, build) for symbol, spec in genes.items()}
+
+    def annotate(self, variant: Variant) -> GenomicResult:
+        if not (is_sequence_allele(variant.ref) and is_sequence_allele(variant.alt)):
+            return GenomicResult()  # symbolic, breakend or spanning deletion: not ours
+        chrom, pos, ref, alt = normalize_allele(
+            variant.chrom, variant.pos, variant.ref, variant.alt, self._fasta
+        )
+        if ref == alt:
+            return GenomicResult()
+        key = (normalize_chrom(chrom), pos, ref, alt)
+        hotspots = self._hotspots.get(key) or self._hotspots.get(allele_key(variant), ())
+        if hotspots:
+            return GenomicResult(
+                [hotspot_alteration(h, variant, self._genes.get(h.gene)) for h in hotspots]
+            )
+        change = _Change.of(pos, ref, alt)
+        result = GenomicResult()
+        for symbol in self._locator.genes_at(chrom, change.first, change.last):
+            gene = self._placed[symbol]
+            if gene is None or not gene.exons:
+                reason = f"the gene table lists no coding exons for {symbol}"
+                result.notes.append((symbol, f"{reason}; {UNKNOWN_WITHOUT_ANNOTATION}"))
+                continue
+            self._classify(gene, variant, change, (ref, alt), result)
+        return result
+
+    def _classify(
+        self,
+        gene: _Gene,
+        variant: Variant,
+        change: _Change,
+        alleles: tuple[str, str],
+        result: GenomicResult,
+    ) -> None:
+        symbol, strand = gene.spec.symbol, gene.spec.strand
+        splice = _splice_hit(gene, change)
+        if splice is not None:
+            hgvsc = None
+            ref, alt = alleles
+            if len(ref) == len(alt) == 1:
+                if strand == "-":
+                    ref, alt = ref.translate(_COMPLEMENT), alt.translate(_COMPLEMENT)
+                hgvsc = f"c.{splice.offset}{ref}>{alt}"
+            result.alterations.append(
+                self._alteration(gene, variant, splice.variant_class, hgvsc=hgvsc)
+            )
+            return
+        exon = next((e for e in gene.exons if e.holds(change.first, change.last)), None)
+        if exon is None:
+            touched = [e for e in gene.exons if e.overlaps(change.first, change.last)]
+            if touched:
+                where = "inserted at the edge of" if change.insertion else "extends beyond"
+                reason = (
+                    f"{where} the coding part of {symbol} exon {touched[0].number}; "
+                    f"{UNKNOWN_WITHOUT_ANNOTATION}"
+                )
+            else:
+                reason = (
+                    f"outside the coding exons the gene table lists ({symbol} {gene.listed}); "
+                    f"{UNKNOWN_WITHOUT_ANNOTATION}"
+                )
+            result.notes.append((symbol, reason))
+            return
+        ends = sorted((exon.cds_at(change.first, strand), exon.cds_at(change.last, strand)))
+        codons = tuple(range(codon_of(ends[0]), codon_of(ends[1]) + 1))
+        result.codons[symbol] = codons
+        if change.substitution:
+            result.notes.append(
+                (symbol, f"{symbol} {_codon_text(codons)} changed; {PROTEIN_CHANGE_HINT}")
+            )
+            return
+        if change.net % 3:
+            variant_class = VariantClass.FRAMESHIFT
+        elif change.net < 0:
+            variant_class = VariantClass.INFRAME_DELETION
+        else:
+            variant_class = VariantClass.INFRAME_INSERTION
+        result.alterations.append(self._alteration(gene, variant, variant_class, exon=exon.number))
+
+    def _alteration(
+        self,
+        gene: _Gene,
+        variant: Variant,
+        variant_class: VariantClass,
+        *,
+        exon: int | None = None,
+        hgvsc: str | None = None,
+    ) -> Alteration:
+        return Alteration(
+            gene=gene.spec.symbol,
+            variant_class=variant_class,
+            variant=variant,
+            transcript=gene.spec.ensembl_transcript,
+            preferred=True,
+            hgvsc=hgvsc,
+            protein=None,
+            exon=exon,
+            consequence_terms=(_TERMS[variant_class],),
+            source="genomic",
+        )
+
+
+def _splice_hit(gene: _Gene, change: _Change) -> _SpliceSite | None:
+    """The first splice-site base (transcript order) the change alters, if any.
+
+    A pure insertion alters a splice site only when both bases around it belong to it.
+    """
+    for exon in gene.exons:
+        if change.insertion:
+            at = {site.pos: site for site in exon.splice_sites}
+            left, right = at.get(change.first), at.get(change.last)
+            if left is not None and right is not None:
+                return left if gene.spec.strand == "+" else right
+            continue
+        for site in exon.splice_sites:
+            if change.first <= site.pos <= change.last:
+                return site
+    return None
+
+
+def _place(spec: GeneSpec, build: str) -> _Gene | None:
+    """The gene's listed exons with a span on ``build``, in transcript order."""
+    gene_span = spec.spans.get(build)  # type: ignore[call-overload]
+    if gene_span is None:
+        return None
+    exons: list[_Exon] = []
+    for exon in sorted(spec.exons, key=lambda e: e.cds_start):
+        span = exon.spans.get(build)  # type: ignore[call-overload]
+        if span is None:
+            continue
+        length, cds_length = span.end - span.start + 1, exon.cds_end - exon.cds_start + 1
+        if length != cds_length:
+            raise RulesError(
+                f"gene {spec.symbol} exon {exon.number}: the {build} span "
+                f"{span.chrom}:{span.start}-{span.end} is {length} bases but "
+                f"c.{exon.cds_start}-{exon.cds_end} is {cds_length}",
+                hint="an exon's span is the genomic extent of its coding part only",
+            )
+        exons.append(
+            _Exon(
+                exon.number,
+                span.start,
+                span.end,
+                exon.cds_start,
+                exon.cds_end,
+                _splice_sites(spec.strand, span.start, span.end, exon.cds_start, exon.cds_end),
+            )
+        )
+    return _Gene(spec, tuple(exons))
+
+
+def _splice_sites(
+    strand: str, start: int, end: int, cds_start: int, cds_end: int
+) -> tuple[_SpliceSite, ...]:
+    """The ± 1, 2 intron bases around an exon's coding part, 5' (acceptor) side first."""
+    acceptor, donor = VariantClass.SPLICE_ACCEPTOR, VariantClass.SPLICE_DONOR
+    five_prime, three_prime = (start, end) if strand == "+" else (end, start)
+    step = 1 if strand == "+" else -1  # genomic direction of increasing c.
+    sites = []
+    if cds_start != 1:  # c.1 starts the coding sequence inside an exon, after the 5' UTR
+        sites += [
+            _SpliceSite(five_prime - 2 * step, acceptor, f"{cds_start}-2"),
+            _SpliceSite(five_prime - step, acceptor, f"{cds_start}-1"),
+        ]
+    sites += [
+        _SpliceSite(three_prime + step, donor, f"{cds_end}+1"),
+        _SpliceSite(three_prime + 2 * step, donor, f"{cds_end}+2"),
+    ]
+    return tuple(sites)
+
+
+def _codon_text(codons: Sequence[int]) -> str:
+    if len(codons) == 1:
+        return f"codon {codons[0]}"
+    return f"codons {codons[0]}-{codons[-1]}"
+
+
+def _ranges(numbers: Iterable[int]) -> str:
+    """``[18, 19, 20, 21, 23]`` → ``'18-21, 23'``."""
+    runs: list[list[int]] = []
+    for number in sorted(set(numbers)):
+        if runs and number == runs[-1][-1] + 1:
+            runs[-1].append(number)
+        else:
+            runs.append([number])
+    return ", ".join(f"{r[0]}-{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs)

@@ -1,0 +1,620 @@
+"""Read a MAF (GDC, TCGA or vcf2maf Mutation Annotation Format) into per-sample ``SampleAllele``s.
+
+One MAF row is one tumour allele of one sample (``Tumor_Sample_Barcode``). Each row becomes a
+``Variant`` and, when ``Hugo_Symbol`` is a gene of the rules' gene table, one ``Alteration``
+read from the row's own annotation columns (a MAF carries one transcript per row: no
+consequence annotation is resolved again).
+
+Lines are read one at a time (plain or gzip) and split on tabs with ``str.split``, neither
+pandas nor ``csv``: every error must name the physical line; cells must stay text (pandas turns
+``NA`` into NaN and chromosome ``7`` into an integer, and warns about mixed column types, which
+the strict test settings make errors); MAF cells are never quoted, so ``csv`` quote handling
+could only mangle a cell holding ``"``; and a project MAF is streamed, never held whole.
+
+Columns (GDC MAF format, docs.gdc.cancer.gov/Data/File_Formats/MAF_Format; vcf2maf
+``docs/vep_maf_readme.txt``) are found by name, case-insensitively as mskcc/vcf2maf
+``maf2vcf.pl`` does (older TCGA MAFs write ``End_position``); the first of a repeated name wins.
+Required: ``Hugo_Symbol``, ``Chromosome``, ``Start_Position``, ``End_Position``,
+``Reference_Allele``, ``Variant_Classification``, ``Tumor_Sample_Barcode`` and one of
+``Tumor_Seq_Allele1``/``Tumor_Seq_Allele2``. Read when present: ``NCBI_Build``, ``HGVSp_Short``,
+``HGVSp``, ``Protein_Change`` (older TCGA MAFs), ``HGVSc``, ``Transcript_ID``, ``Exon_Number``,
+``t_depth``, ``t_ref_count``, ``t_alt_count``, ``FILTER`` and vcf2maf's ``flanking_bps``.
+Lines starting with ``#`` (``#version 2.4``) are skipped.
+
+Alleles. The tumour allele is ``Tumor_Seq_Allele2`` unless it is empty or equals
+``Reference_Allele``; then ``Tumor_Seq_Allele1``. MAF positions are 1-based on the plus strand
+and an empty allele is written ``-``: a deletion starts at its first deleted base
+(``Reference_Allele`` = the deleted bases, alt ``-``), an insertion has ``Reference_Allele``
+``-`` and ``Start_Position`` on the base *before* the inserted bases (``End_Position`` =
+Start + 1). Both are what vcf2maf.pl writes after removing the bases REF and ALT share at
+their start (``$start = $pos - 1`` for an insertion) and what maf2vcf.pl undoes ("for
+MAF-format simple insertions, $pos is already the locus of the preceding bp").
+The VCF form needs the reference base before the event, which a MAF does not carry. As in
+maf2vcf.pl it is needed when one allele is empty, or when the alleles differ in length and in
+their first base; then:
+
+- insertion ``Start_Position`` S, ``-`` > ``INS``: VCF ``POS`` = S, ``REF`` = base at S,
+  ``ALT`` = that base + ``INS``;
+- deletion or complex change at S, ``DEL`` > ``ALT``: ``POS`` = S - 1,
+  ``REF`` = base at S - 1 + ``DEL``, ``ALT`` = the same base + ``ALT`` (``-`` read as empty).
+
+The base is taken only from vcf2maf's ``flanking_bps``: the reference from ``VCF POS - 1`` to
+``VCF POS + len(VCF REF)`` (vcf2maf.pl, ``samtools faidx`` region ``$pos - 1 .. $pos +
+length($ref)``), whose last base is therefore the one after ``End_Position`` (after
+``Start_Position`` for an insertion). It is used only when ``Reference_Allele`` is found at its
+place in it. Otherwise the row keeps its MAF form (``pos`` = ``Start_Position``, ``-`` for the
+empty allele), it is counted in ``MafCounts.unpadded_indels`` and a note says so: no base is
+invented. A complex change with two non-empty alleles is valid VCF as it is and is kept so
+when no flanking base is known. SNVs and same-length changes are already in VCF form.
+(tests/test_maf.py checks that the 20 rows of vcf2maf's own test output convert back to the
+VCF records they were made from, indels and multi-allelic records included.)
+
+Alterations (rule genes only). ``preferred`` when ``Transcript_ID`` without its version is the
+gene table's ``ensembl_transcript`` (or its RefSeq accession, for MAFs of VEP ``--refseq``).
+A file *without* a ``Transcript_ID`` column (the older TCGA layout, e.g. maftools'
+``tcga_laml.maf.gz``) names no transcript: its protein changes are then ASSUMED to be numbered
+on the rules' (canonical) transcript and marked ``preferred``, with a note. ``source`` is
+``maf``. The protein change is the first of ``HGVSp_Short``, ``HGVSp``, ``Protein_Change`` that
+the notation parser reads; ``Exon_Number`` ``19/28`` gives exon 19. The class comes from
+``Variant_Classification`` (:data:`CLASSIFICATIONS`); ``Splice_Site`` is a donor or an acceptor
+only when ``HGVSc`` puts the change on intron position +1/+2 or -1/-2 of the transcript,
+otherwise ``other`` with a note saying why. Other classifications (``Splice_Region``,
+``Nonstop_Mutation``, ``Intron``, ``IGR`` ...) are ``other``.
+
+``Variant.record_index`` is the 1-based number of the data row (comment and header lines not
+counted); errors name the physical line. ``vaf`` = ``t_alt_count`` / ``t_depth`` (or
+``t_ref_count`` + ``t_alt_count`` without ``t_depth``); ``NA``, ``.`` or empty counts give
+None.
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+import zlib
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Final, TypeAlias
+
+from annotator.errors import InputError
+from annotator.genome import Build
+from annotator.matcher import SampleAllele
+from annotator.models import Alteration, Variant, VariantClass
+from annotator.protein import ProteinChange, try_parse_protein_change
+from annotator.rules.schema import GeneSpec
+
+__all__ = ["BUILD_NAMES", "CLASSIFICATIONS", "MafCounts", "MafData", "read_maf", "splice_class"]
+
+SOURCE: Final = "maf"
+
+REQUIRED_COLUMNS: Final[tuple[str, ...]] = (
+    "Hugo_Symbol",
+    "Chromosome",
+    "Start_Position",
+    "End_Position",
+    "Reference_Allele",
+    "Variant_Classification",
+    "Tumor_Sample_Barcode",
+)
+TUMOR_ALLELE_COLUMNS: Final[tuple[str, ...]] = ("Tumor_Seq_Allele1", "Tumor_Seq_Allele2")
+PROTEIN_COLUMNS: Final[tuple[str, ...]] = ("HGVSp_Short", "HGVSp", "Protein_Change")
+
+BUILD_NAMES: Final[Mapping[str, Build]] = MappingProxyType(
+    {
+        "37": "GRCh37",
+        "grch37": "GRCh37",
+        "grch37-lite": "GRCh37",
+        "hg19": "GRCh37",
+        "b37": "GRCh37",
+        "38": "GRCh38",
+        "grch38": "GRCh38",
+        "hg38": "GRCh38",
+    }
+)
+"""``NCBI_Build`` values (lower-case) and the build they name."""
+
+CLASSIFICATIONS: Final[Mapping[str, VariantClass]] = MappingProxyType(
+    {
+        "Missense_Mutation": VariantClass.MISSENSE,
+        "Nonsense_Mutation": VariantClass.NONSENSE,
+        "Frame_Shift_Del": VariantClass.FRAMESHIFT,
+        "Frame_Shift_Ins": VariantClass.FRAMESHIFT,
+        "In_Frame_Del": VariantClass.INFRAME_DELETION,
+        "In_Frame_Ins": VariantClass.INFRAME_INSERTION,
+        "Translation_Start_Site": VariantClass.START_LOST,
+        "Silent": VariantClass.SYNONYMOUS,
+    }
+)
+"""``Variant_Classification`` → class; ``Splice_Site`` is decided from HGVSc, the rest is
+``other``."""
+
+SPLICE_SITE: Final = "Splice_Site"
+
+_GZIP_MAGIC: Final = b"\x1f\x8b"
+_MISSING: Final = frozenset({"", ".", "na", "nan"})
+_ALLELE: Final = re.compile(r"[ACGTN]+|-")
+_BASES: Final = re.compile(r"[ACGTN]+")
+_HGVS_REFERENCE: Final = re.compile(r"^[^:]+:(?=[cgmnpr]\.)")
+_EXON: Final = re.compile(r"(?P<first>[0-9]+)(?:-[0-9]+)?(?:/[0-9]+)?")
+_C_POSITION: Final = r"[-*]?[0-9]+(?:[+-][0-9]+)?"
+_HGVSC_SPAN: Final = re.compile(
+    rf"c\.\(?(?P<first>{_C_POSITION})(?:_(?P<last>{_C_POSITION}))?(?![0-9+-])"
+)
+_C_PARTS: Final = re.compile(r"(?P<region>[-*]?)(?P<base>[0-9]+)(?P<offset>[+-][0-9]+)?")
+_SPLICE_OFFSETS: Final = (1, 2)
+_WHOLE_NUMBER: Final = re.compile(r"[0-9]+")
+
+_Value: TypeAlias = Callable[[str], str]  # column name -> the row's stripped cell ('' if absent)
+
+
+@dataclass(frozen=True, slots=True)
+class MafCounts:
+    """What one sample's rows gave.
+
+    ``records``: data rows of the sample; ``outside_rule_genes``: rows whose ``Hugo_Symbol`` is
+    not in the gene table (``Unknown`` included); ``unpadded_indels``: indel rows kept in their
+    MAF form because the reference base before them is not in the file.
+    """
+
+    records: int = 0
+    outside_rule_genes: int = 0
+    unpadded_indels: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class MafData:
+    """A MAF file read: its build, samples in file order, and each sample's alleles and counts.
+
+    ``notes`` are one line each (``path, line N: ...`` for a row, ``path: ...`` for the file):
+    assumptions made and classifications that could not be made.
+    """
+
+    path: str
+    build: Build | None
+    samples: tuple[str, ...]
+    alleles: Mapping[str, list[SampleAllele]]
+    counts: Mapping[str, MafCounts]
+    notes: tuple[str, ...] = ()
+
+
+def read_maf(path: Path, genes: Mapping[str, GeneSpec]) -> MafData:
+    """Read a MAF file, plain or gzip-compressed, into per-sample ``SampleAllele``s.
+
+    Raises InputError naming the path (and the line) for a missing or unreadable file, a
+    header without a required column, a row with another number of cells than the header, an
+    empty sample or chromosome, a position or read count that is not a whole number, an allele
+    that is not bases or ``-``, a row whose tumour alleles both equal the reference, an
+    ``NCBI_Build`` other than GRCh37/GRCh38 spellings, and a file naming two builds.
+    """
+    reader = _MafReader(path, genes)
+    for line, text in _numbered_lines(path):
+        if not text.strip() or text.startswith("#"):
+            continue
+        if reader.columns is None:
+            reader.read_header(text, line)
+        else:
+            reader.read_row(text, line)
+    if reader.columns is None:
+        raise InputError(
+            "no MAF header line", path=path, hint=f"expected columns {', '.join(REQUIRED_COLUMNS)}"
+        )
+    return reader.result()
+
+
+def splice_class(hgvsc: str | None) -> tuple[VariantClass, str | None]:
+    """The class of a ``Splice_Site`` row from its HGVSc, and why not when it stays ``other``.
+
+    A donor change touches intron position +1 or +2 after an exon (``c.494+1G>A``,
+    ``c.1713_1729+5del``), an acceptor change -1 or -2 before one (``c.1730-2A>G``). HGVS
+    ``c.`` positions are numbered along the transcript, so this holds on either strand.
+    """
+    if not hgvsc:
+        return VariantClass.OTHER, "no HGVSc to tell a splice donor from an acceptor change"
+    text = _without_reference(hgvsc) or ""
+    match = _HGVSC_SPAN.match(text)
+    if match is None:
+        return VariantClass.OTHER, f"HGVSc {hgvsc!r} is not a c. change with positions"
+    first = _c_position(match["first"])
+    last = _c_position(match["last"]) if match["last"] else first
+    first, last = min(first, last), max(first, last)
+    donor = _touches(first, last, sign=1)
+    acceptor = _touches(first, last, sign=-1)
+    if donor and acceptor:
+        return VariantClass.OTHER, f"HGVSc {hgvsc!r} spans both a splice donor and an acceptor"
+    if donor:
+        return VariantClass.SPLICE_DONOR, None
+    if acceptor:
+        return VariantClass.SPLICE_ACCEPTOR, None
+    return VariantClass.OTHER, f"HGVSc {hgvsc!r} is not on intron position +1/+2 or -1/-2"
+
+
+# ------------------------------------------------------------------------------ the reader
+
+
+@dataclass
+class _Sample:
+    alleles: list[SampleAllele] = field(default_factory=list)
+    records: int = 0
+    outside_rule_genes: int = 0
+    unpadded_indels: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class _Columns:
+    """Column name (lower-case) → index, first occurrence."""
+
+    names: tuple[str, ...]
+    index: Mapping[str, int]
+
+    @classmethod
+    def of(cls, names: Sequence[str]) -> _Columns:
+        index: dict[str, int] = {}
+        for position, name in enumerate(names):
+            index.setdefault(name.lower(), position)
+        return cls(tuple(names), MappingProxyType(index))
+
+    def has(self, name: str) -> bool:
+        return name.lower() in self.index
+
+    def value(self, cells: Sequence[str], name: str) -> str:
+        position = self.index.get(name.lower())
+        return cells[position].strip() if position is not None else ""
+
+
+class _MafReader:
+    def __init__(self, path: Path, genes: Mapping[str, GeneSpec]) -> None:
+        self.path = path
+        self.genes = genes
+        self.columns: _Columns | None = None
+        self.samples: dict[str, _Sample] = {}
+        self.build: Build | None = None
+        self.build_line = 0
+        self.rows = 0
+        self.assumed_transcript = 0
+        self.unpadded = 0
+        self.notes: list[str] = []
+
+    def error(self, message: str, line: int, hint: str | None = None) -> InputError:
+        return InputError(message, path=self.path, line=line, hint=hint)
+
+    def read_header(self, text: str, line: int) -> None:
+        columns = _Columns.of([name.strip() for name in text.split("\t")])
+        missing = [name for name in REQUIRED_COLUMNS if not columns.has(name)]
+        if not any(columns.has(name) for name in TUMOR_ALLELE_COLUMNS):
+            missing.append(" or ".join(TUMOR_ALLELE_COLUMNS))
+        if missing:
+            raise self.error(
+                f"MAF header lacks column(s) {', '.join(missing)}",
+                line,
+                hint="a MAF needs " + ", ".join((*REQUIRED_COLUMNS, *TUMOR_ALLELE_COLUMNS)),
+            )
+        self.columns = columns
+
+    def read_row(self, text: str, line: int) -> None:
+        columns = self.columns
+        assert columns is not None
+        cells = text.split("\t")
+        if len(cells) != len(columns.names):
+            raise self.error(
+                f"row has {len(cells)} tab-separated cells, the header has {len(columns.names)}",
+                line,
+            )
+        self.rows += 1
+
+        def value(name: str) -> str:
+            return columns.value(cells, name)
+
+        sample_name = value("Tumor_Sample_Barcode")
+        chrom = value("Chromosome")
+        if not sample_name or not chrom:
+            empty = "Tumor_Sample_Barcode" if not sample_name else "Chromosome"
+            raise self.error(f"{empty} is empty", line)
+        self._check_build(value("NCBI_Build"), line)
+        start = self._position(value("Start_Position"), "Start_Position", line)
+        self._position(value("End_Position"), "End_Position", line)
+        ref, alt = self._alleles(value, line)
+        pos, vcf_ref, vcf_alt, padded = _vcf_form(start, ref, alt, value("flanking_bps").upper())
+        vaf, depth = self._vaf_and_depth(value, line)
+        variant = Variant(
+            chrom=chrom,
+            pos=pos,
+            ref=vcf_ref,
+            alt=vcf_alt,
+            record_index=self.rows,
+            alts=(vcf_alt,),
+            filters=_filters(value("FILTER")),
+            vaf=vaf,
+            depth=depth,
+        )
+        sample = self.samples.setdefault(sample_name, _Sample())
+        sample.records += 1
+        if not padded:
+            sample.unpadded_indels += 1
+            self.unpadded += 1
+        spec = self.genes.get(value("Hugo_Symbol"))
+        if spec is None:
+            sample.outside_rule_genes += 1
+            alterations: tuple[Alteration, ...] = ()
+        else:
+            alterations = (self._alteration(spec, variant, value, line),)
+        sample.alleles.append(SampleAllele(variant, alterations, annotated=True))
+
+    def _check_build(self, text: str, line: int) -> None:
+        if not text:
+            return
+        build = BUILD_NAMES.get(text.lower())
+        if build is None:
+            raise self.error(
+                f"NCBI_Build {text!r} is not GRCh37 or GRCh38",
+                line,
+                hint="the annotator reads GRCh37 (37, GRCh37, hg19) and GRCh38 (38, GRCh38, hg38)",
+            )
+        if self.build is None:
+            self.build, self.build_line = build, line
+        elif build != self.build:
+            raise self.error(
+                f"NCBI_Build {text!r} ({build}) differs from {self.build} on line "
+                f"{self.build_line}",
+                line,
+                hint="split the file by build; one MAF must be on one genome build",
+            )
+
+    def _position(self, text: str, column: str, line: int) -> int:
+        if not _WHOLE_NUMBER.fullmatch(text) or int(text) < 1:
+            raise self.error(f"{column} {text!r} is not a position (a whole number >= 1)", line)
+        return int(text)
+
+    def _alleles(self, value: _Value, line: int) -> tuple[str, str]:
+        ref = value("Reference_Allele").upper()
+        first = value("Tumor_Seq_Allele1").upper()
+        second = value("Tumor_Seq_Allele2").upper()
+        if second and second != ref:
+            alt = second
+        elif first and first != ref:
+            alt = first
+        else:
+            raise self.error(
+                f"no tumor allele differs from Reference_Allele {ref!r} "
+                f"(Tumor_Seq_Allele1 {first!r}, Tumor_Seq_Allele2 {second!r})",
+                line,
+            )
+        for column, allele in (("Reference_Allele", ref), ("tumor allele", alt)):
+            if not _ALLELE.fullmatch(allele):
+                raise self.error(
+                    f"{column} {allele!r} is not a DNA sequence or '-'",
+                    line,
+                    hint="MAF alleles are A, C, G, T, N, or '-' for the empty allele of an indel",
+                )
+        return ref, alt
+
+    def _vaf_and_depth(self, value: _Value, line: int) -> tuple[float | None, int | None]:
+        alt = _count(value("t_alt_count"), "t_alt_count", self.path, line)
+        depth = _count(value("t_depth"), "t_depth", self.path, line)
+        if depth is None:
+            ref = _count(value("t_ref_count"), "t_ref_count", self.path, line)
+            if ref is not None and alt is not None:
+                depth = ref + alt
+        vaf: float | None = None
+        if alt is not None and depth:
+            if alt > depth:
+                self.notes.append(
+                    f"{self.path}, line {line}: t_alt_count {alt} exceeds the depth {depth}; no VAF"
+                )
+            else:
+                vaf = alt / depth
+        return vaf, depth
+
+    def _alteration(self, spec: GeneSpec, variant: Variant, value: _Value, line: int) -> Alteration:
+        columns = self.columns
+        assert columns is not None
+        transcript = value("Transcript_ID") or None
+        if columns.has("Transcript_ID"):
+            preferred = transcript is not None and _is_rules_transcript(spec, transcript)
+        else:
+            preferred = True
+            self.assumed_transcript += 1
+        texts = [value(name) for name in PROTEIN_COLUMNS]
+        protein = _first_protein(texts)
+        hgvsc = _without_reference(value("HGVSc") or None)
+        classification = value("Variant_Classification")
+        if classification == SPLICE_SITE:
+            variant_class, reason = splice_class(hgvsc)
+            if reason is not None:
+                self.notes.append(
+                    f"{self.path}, line {line}: {spec.symbol} {SPLICE_SITE}: {reason}; "
+                    "class 'other'"
+                )
+        else:
+            variant_class = CLASSIFICATIONS.get(classification, VariantClass.OTHER)
+        raw_protein = next((text for text in texts if text), None)
+        return Alteration(
+            gene=spec.symbol,
+            variant_class=variant_class,
+            variant=variant,
+            transcript=transcript,
+            preferred=preferred,
+            hgvsp=protein.hgvs if protein is not None else _without_reference(raw_protein),
+            hgvsc=hgvsc,
+            protein=protein,
+            exon=_exon(value("Exon_Number")),
+            source=SOURCE,
+        )
+
+    def result(self) -> MafData:
+        notes: list[str] = []
+        if self.assumed_transcript:
+            notes.append(
+                f"{self.path}: no Transcript_ID column; the protein changes of "
+                f"{self.assumed_transcript} row(s) in rule genes are assumed to be on the "
+                "rules' (canonical) transcripts"
+            )
+        if self.unpadded:
+            notes.append(
+                f"{self.path}: {self.unpadded} indel row(s) kept in MAF form (pos = "
+                "Start_Position, '-' for the empty allele): the file gives no reference base "
+                "before them (no usable flanking_bps)"
+            )
+        notes.extend(self.notes)
+        return MafData(
+            path=str(self.path),
+            build=self.build,
+            samples=tuple(self.samples),
+            alleles={name: sample.alleles for name, sample in self.samples.items()},
+            counts={
+                name: MafCounts(
+                    records=sample.records,
+                    outside_rule_genes=sample.outside_rule_genes,
+                    unpadded_indels=sample.unpadded_indels,
+                )
+                for name, sample in self.samples.items()
+            },
+            notes=tuple(notes),
+        )
+
+
+# ------------------------------------------------------------------------------ helpers
+
+
+def _numbered_lines(path: Path) -> Iterator[tuple[int, str]]:
+    """(1-based line number, line without its end) of a UTF-8 text file, gzip or not."""
+    try:
+        with path.open("rb") as handle:
+            compressed = handle.read(2) == _GZIP_MAGIC
+    except FileNotFoundError:
+        raise InputError("MAF file not found", path=path) from None
+    except IsADirectoryError:
+        raise InputError("is a directory, not a MAF file", path=path) from None
+    except OSError as error:
+        raise InputError(
+            f"cannot read the MAF file: {error.strerror or error}", path=path
+        ) from None
+    try:
+        with (
+            gzip.open(path, "rt", encoding="utf-8", newline="")
+            if compressed
+            else path.open(encoding="utf-8", newline="")
+        ) as text:
+            yield from enumerate((content.rstrip("\r\n") for content in text), start=1)
+    except UnicodeDecodeError:
+        # Text is decoded in chunks: the failing line is not known exactly.
+        raise InputError(
+            "MAF file is not UTF-8 text", path=path, hint="is it a binary file?"
+        ) from None
+    except (OSError, EOFError, zlib.error) as error:
+        raise InputError(
+            f"cannot read the {'gzip-compressed ' if compressed else ''}MAF file: {error}",
+            path=path,
+        ) from None
+
+
+def _vcf_form(start: int, ref: str, alt: str, flanking: str) -> tuple[int, str, str, bool]:
+    """(pos, ref, alt, True) in VCF form; (Start_Position, ref, alt, False) when the base before
+    an indel is not known (module docstring)."""
+    deleted = "" if ref == "-" else ref
+    inserted = "" if alt == "-" else alt
+    if deleted and inserted and (len(deleted) == len(inserted) or deleted[0] == inserted[0]):
+        return start, deleted, inserted, True  # already in VCF form
+    base = _base_before(start, deleted, flanking)
+    if base is not None:
+        if not deleted:  # insertion: Start_Position is the base before it
+            return start, base, base + inserted, True
+        return start - 1, base + deleted, base + inserted, True
+    if deleted and inserted:
+        return start, deleted, inserted, True  # complex change: valid VCF without the base
+    return start, ref, alt, False
+
+
+def _base_before(start: int, deleted: str, flanking: str) -> str | None:
+    """The reference base vcf2maf's ``flanking_bps`` gives before the event, or None."""
+    if not _BASES.fullmatch(flanking):
+        return None
+    last = start + len(deleted) if deleted else start + 1  # the base after the MAF allele
+    first = last - len(flanking) + 1
+    wanted = start if not deleted else start - 1
+    if wanted < first:
+        return None
+    if deleted and flanking[start - first : start - first + len(deleted)] != deleted:
+        return None
+    return flanking[wanted - first]
+
+
+def _filters(text: str) -> tuple[str, ...]:
+    """``FILTER`` values as ``Variant.filters`` holds them: PASS and ``.`` give ()."""
+    values = tuple(part.strip() for part in re.split(r"[;,]", text) if part.strip())
+    return () if values in ((), (".",), ("PASS",)) else values
+
+
+def _count(text: str, column: str, path: Path, line: int) -> int | None:
+    if text.lower() in _MISSING:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if value < 0 or not value.is_integer():
+        raise InputError(
+            f"{column} {text!r} is not a read count (a whole number)", path=path, line=line
+        )
+    return int(value)
+
+
+def _is_rules_transcript(spec: GeneSpec, transcript: str) -> bool:
+    ours = {spec.ensembl_transcript}
+    if spec.refseq_transcript:
+        ours.add(_unversioned(spec.refseq_transcript))
+    return _unversioned(transcript) in ours
+
+
+def _first_protein(texts: Sequence[str]) -> ProteinChange | None:
+    for text in texts:
+        protein = try_parse_protein_change(text or None)
+        if protein is not None:
+            return protein
+    return None
+
+
+def _exon(text: str) -> int | None:
+    """``'19/28'`` → 19; ``'18-19/28'`` → 18; empty → None."""
+    match = _EXON.fullmatch(text)
+    return int(match["first"]) if match is not None else None
+
+
+def _without_reference(hgvs: str | None) -> str | None:
+    """``ENST00000275493.7:c.2369C>T`` → ``c.2369C>T``."""
+    if hgvs is None:
+        return None
+    return _HGVS_REFERENCE.sub("", hgvs, count=1)
+
+
+def _unversioned(identifier: str) -> str:
+    return identifier.partition(".")[0]
+
+
+_CPosition = tuple[int, int, int]  # (region: 0 5'UTR, 1 CDS, 2 3'UTR; base; intron offset)
+
+
+def _c_position(text: str) -> _CPosition:
+    """``c.`` position → a key that sorts along the transcript: ``-12`` < ``5`` < ``5+1`` <
+    ``6-2`` < ``*3``."""
+    match = _C_PARTS.fullmatch(text)
+    assert match is not None  # guaranteed by _HGVSC_SPAN
+    base = int(match["base"])
+    offset = int(match["offset"]) if match["offset"] else 0
+    if match["region"] == "-":
+        return 0, -base, offset
+    if match["region"] == "*":
+        return 2, base, offset
+    return 1, base, offset
+
+
+def _touches(first: _CPosition, last: _CPosition, *, sign: int) -> bool:
+    """True when first..last covers intron position sign*1 or sign*2 of an exon boundary that
+    one of its ends is written against (an end with an offset of that sign)."""
+    anchors = {(end[0], end[1]) for end in (first, last) if end[2] * sign > 0}
+    return any(
+        first <= (region, base, sign * offset) <= last
+        for region, base in anchors
+        for offset in _SPLICE_OFFSETS
+    )
