@@ -12,6 +12,7 @@ import signal
 import sys
 import traceback
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from types import FrameType
 from typing import Any, TypeVar
@@ -105,6 +106,12 @@ PATH = click.Path(path_type=Path)
     show_default=True,
     help="Variant caller whose FORMAT fields give VAF and depth; auto reads the header.",
 )
+@click.option(
+    "--reference",
+    type=PATH,
+    help="Reference FASTA: left-normalize unannotated indels; with --gff, call consequences.",
+)
+@click.option("--gff", type=PATH, help="Ensembl GFF3: annotate the VCF with bcftools csq first.")
 @rules_options
 @click.option("--include-filtered", is_flag=True, help="Also annotate records that fail FILTER.")
 @click.option("--min-vaf", type=float, help="Set aside findings below this VAF (reported).")
@@ -143,17 +150,21 @@ PATH = click.Path(path_type=Path)
 @click.option("--out-tsv", type=PATH, help="Write findings as TSV here.")
 @click.option("--out-dir", type=PATH, help="Write DIR/<sample>.findings.json and .findings.tsv.")
 @debug_option
-def annotate(input_path: Path, **options: Any) -> Result:
-    """Annotate INPUT (VCF, VCF.gz or BCF) for one tumor sample.
+def annotate(input_path: Path, **options: Any) -> list[Result]:
+    """Annotate INPUT (VCF, VCF.gz, BCF, or a MAF) for its tumor sample(s).
 
-    Without --out-json, --out-tsv or --out-dir the JSON result goes to standard output.
+    Without --out-json, --out-tsv or --out-dir the JSON result goes to standard output (a MAF
+    with several samples then needs --sample or --out-dir).
     """
     config = annotate_config(input_path, options)
-    result = run(config)
     if config.out_json is None and config.out_tsv is None and config.out_dir is None:
-        write_json(result, sys.stdout)
-    click.echo(summary_line(result), err=True)
-    return result
+        config = replace(config, single_sample_to_stdout=True)
+    results = run(config)
+    if config.single_sample_to_stdout:
+        write_json(results[0], sys.stdout)
+    for result in results:
+        click.echo(summary_line(result), err=True)
+    return results
 
 
 def annotate_config(input_path: Path, options: dict[str, Any]) -> AnnotateConfig:
@@ -164,6 +175,8 @@ def annotate_config(input_path: Path, options: dict[str, Any]) -> AnnotateConfig
         sample=options["sample"],
         genome=options["genome"],
         caller=options["caller"],
+        reference=options["reference"],
+        gff=options["gff"],
         rule_paths=options["rule_paths"],
         bundled_rules=not options["no_bundled_rules"],
         include_filtered=options["include_filtered"],

@@ -19,6 +19,8 @@ class AnnotateConfig:
     sample: str | None = None
     genome: str = "auto"
     caller: str = "auto"
+    reference: Path | None = None  # FASTA: left-normalize indels; with gff, call consequences
+    gff: Path | None = None  # Ensembl GFF3 for bcftools csq
     rule_paths: tuple[Path, ...] = ()
     bundled_rules: bool = True
     include_filtered: bool = False
@@ -39,6 +41,7 @@ class AnnotateConfig:
     out_json: Path | None = None
     out_tsv: Path | None = None
     out_dir: Path | None = None
+    single_sample_to_stdout: bool = False  # no output file given: JSON of one sample to stdout
 
     def output_paths(self, sample: str | None) -> tuple[Path | None, Path | None]:
         """Where the JSON and TSV go: explicit paths win over ``--out-dir``."""

@@ -19,13 +19,19 @@ What the exon table decides, per gene whose span holds the allele:
   no exon. The side of an exon whose coding part starts at c.1 is not taken for an intron
   boundary (it borders the 5' UTR); an insertion counts only when both bases around it are
   splice-site bases, so one between +2 and +3 is not a splice variant;
-- an SNV or MNV inside the coding part: the codons touched, but not the protein change (that
-  needs the reference codon) — a note, which the pipeline reports as unclassified;
+- an SNV inside the coding part: an ``Alteration`` of class ``other`` on the MANE transcript
+  with the exon number, ``hgvsc`` (``c.35G>A``, coding-strand bases: complemented on the ``-``
+  strand), no protein change and a :class:`~annotator.models.CodonChange` (codon number, place
+  in the codon, coding-strand bases), from which the matcher decides codon-level rules with the
+  genetic code (:mod:`annotator.genetic_code`); and, as for an MNV inside the coding part, a
+  note naming the codons touched, since the protein change needs the reference codon. The
+  pipeline reports the note as unclassified unless a rule fires for the allele in that gene;
 - anything else in the gene's span (introns beyond ± 2, exons the table does not list, an
   indel that straddles the end of a coding part without touching a splice site): a note.
 
 c. positions: on the ``+`` strand ``c = cds_start + (pos - span.start)``, on the ``-`` strand
-``c = cds_start + (span.end - pos)``; the codon of c. position ``c`` is ``(c + 2) // 3``.
+``c = cds_start + (span.end - pos)``; the codon of c. position ``c`` is ``(c + 2) // 3`` and
+its place in that codon ``(c - 1) % 3 + 1``.
 """
 
 from __future__ import annotations
@@ -39,11 +45,17 @@ from annotator.gene_regions import GeneLocator
 from annotator.genome import normalize_chrom
 from annotator.hotspots import hotspot_alteration
 from annotator.matcher import AlleleKey, allele_key
-from annotator.models import Alteration, Variant, VariantClass
+from annotator.models import Alteration, CodonChange, Variant, VariantClass
 from annotator.normalize import ReferenceSequence, is_sequence_allele, normalize_allele
 from annotator.rules.schema import GeneSpec, Hotspot
 
-__all__ = ["PROTEIN_CHANGE_HINT", "GenomicAnnotator", "GenomicResult", "codon_of"]
+__all__ = [
+    "PROTEIN_CHANGE_HINT",
+    "GenomicAnnotator",
+    "GenomicResult",
+    "codon_of",
+    "codon_position_of",
+]
 
 #: How to get the protein change the exon table cannot give.
 PROTEIN_CHANGE_HINT: Final = (
@@ -59,7 +71,10 @@ _TERMS: Final[Mapping[VariantClass, str]] = {
     VariantClass.SPLICE_DONOR: "splice_donor_variant",
     VariantClass.SPLICE_ACCEPTOR: "splice_acceptor_variant",
 }
+#: SO term of an SNV in a coding exon whose protein effect the tables cannot tell.
+CODING_SEQUENCE_VARIANT: Final = "coding_sequence_variant"
 _COMPLEMENT: Final = str.maketrans("ACGTN", "TGCAN")
+_BASES: Final = frozenset("ACGT")
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,8 +82,9 @@ class GenomicResult:
     """What the tables say about one allele.
 
     ``notes`` are (gene, reason) for rule genes whose span holds the allele but whose effect
-    stays unknown; ``codons`` the codons of the MANE transcript the allele touches, per gene
-    (for indels and for SNV/MNV notes alike; empty after a hotspot hit).
+    stays unknown (an SNV in a coding exon has both a codon-change alteration and a note);
+    ``codons`` the codons of the MANE transcript the allele touches, per gene (for indels and
+    for SNV/MNV notes alike; empty after a hotspot hit).
     """
 
     alterations: list[Alteration] = field(default_factory=list)
@@ -79,6 +95,11 @@ class GenomicResult:
 def codon_of(cds_position: int) -> int:
     """The codon number of a c. position: c.1-3 → 1, c.2369 → 790."""
     return (cds_position + 2) // 3
+
+
+def codon_position_of(cds_position: int) -> int:
+    """The place (1-3) of a c. position in its codon: c.34 → 1, c.35 → 2, c.36 → 3."""
+    return (cds_position - 1) % 3 + 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,6 +260,11 @@ class GenomicAnnotator:
         codons = tuple(range(codon_of(ends[0]), codon_of(ends[1]) + 1))
         result.codons[symbol] = codons
         if change.substitution:
+            ref, alt = alleles
+            if len(ref) == len(alt) == 1 and {ref, alt} <= _BASES:
+                result.alterations.append(
+                    self._codon_change(gene, variant, exon, change.first, ref, alt)
+                )
             result.notes.append(
                 (symbol, f"{symbol} {_codon_text(codons)} changed; {PROTEIN_CHANGE_HINT}")
             )
@@ -251,6 +277,28 @@ class GenomicAnnotator:
             variant_class = VariantClass.INFRAME_INSERTION
         result.alterations.append(self._alteration(gene, variant, variant_class, exon=exon.number))
 
+    def _codon_change(
+        self, gene: _Gene, variant: Variant, exon: _Exon, pos: int, ref: str, alt: str
+    ) -> Alteration:
+        """The alteration of an SNV at ``pos`` in ``exon``; ``ref``/``alt`` genomic bases."""
+        if gene.spec.strand == "-":
+            ref, alt = ref.translate(_COMPLEMENT), alt.translate(_COMPLEMENT)
+        cds_position = exon.cds_at(pos, gene.spec.strand)
+        codon_change = CodonChange(
+            codon=codon_of(cds_position),
+            position=codon_position_of(cds_position),
+            ref=ref,
+            alt=alt,
+        )
+        return self._alteration(
+            gene,
+            variant,
+            VariantClass.OTHER,
+            exon=exon.number,
+            hgvsc=f"c.{cds_position}{ref}>{alt}",
+            codon_change=codon_change,
+        )
+
     def _alteration(
         self,
         gene: _Gene,
@@ -259,7 +307,9 @@ class GenomicAnnotator:
         *,
         exon: int | None = None,
         hgvsc: str | None = None,
+        codon_change: CodonChange | None = None,
     ) -> Alteration:
+        term = CODING_SEQUENCE_VARIANT if codon_change is not None else _TERMS[variant_class]
         return Alteration(
             gene=gene.spec.symbol,
             variant_class=variant_class,
@@ -269,8 +319,9 @@ class GenomicAnnotator:
             hgvsc=hgvsc,
             protein=None,
             exon=exon,
-            consequence_terms=(_TERMS[variant_class],),
+            consequence_terms=(term,),
             source="genomic",
+            codon_change=codon_change,
         )
 
 

@@ -4,6 +4,24 @@ Pure functions over plain records. A rule fires when its selector matches an alt
 gene (protein-, codon-, range- and exon-level selectors only on the rules' transcript), its
 ``requires`` conditions are all met in the sample and none of its ``excludes`` is. Tumor type
 never stops a rule from firing: it decides ``on_label`` or ``off_label``.
+
+Codon changes without a protein change (an unannotated SNV placed on a codon by the gene
+table, :attr:`Alteration.codon_change`) are decided with the genetic code
+(:mod:`annotator.genetic_code`) over the codons the reference residue may have, and fire a rule
+only when the outcome is certain enough for it:
+
+- ``codons`` (residue R, number N): codon N, a base R's codons can carry there, R never kept
+  (certainly non-synonymous) → ``codon``; ``consequences`` must allow every class the change
+  may have (missense, nonsense; ``start_lost`` for M1; ``other`` for a stop lost);
+- ``protein_changes``: a substitution X N Y at codon N when the change always gives Y from X;
+- ``exon``, ``protein_range``: the residue unknown (any of the 64 codons), the change certainly
+  non-synonymous and every class it may have allowed by ``consequences``;
+- ``gene_class: loss_of_function``: only a certain loss-of-function class (a certain nonsense),
+  which a single base change of an unknown residue never is in the standard code.
+
+The finding of such a change is labelled ``G12 (c.35G>A; D or E)``: the rule's residue and
+codon, the coding change and the residues it may give (``or`` before the last; ``*`` a stop);
+``codon 12 (c.35G>A)`` when the rule names no residue.
 """
 
 from __future__ import annotations
@@ -12,10 +30,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from annotator.genetic_code import STOP, codon_outcomes
 from annotator.genome import normalize_chrom
 from annotator.models import (
     LOSS_OF_FUNCTION,
     Alteration,
+    CodonChange,
     Finding,
     MatchType,
     TumorTypeMatch,
@@ -24,7 +44,7 @@ from annotator.models import (
     VariantClass,
     phase_between,
 )
-from annotator.protein import ChangeKind, parse_codon, parse_protein_change
+from annotator.protein import ChangeKind, ProteinChange, parse_codon, parse_protein_change
 from annotator.rules import RuleSet
 from annotator.rules.schema import Condition, GeneSpec, Rule, Selector, TumorTypes
 from annotator.tumor_types import OncoTree
@@ -51,6 +71,7 @@ class SampleAllele:
     variant: Variant
     alterations: tuple[Alteration, ...]
     annotated: bool  # the record carries any consequence annotation at all
+    notes: tuple[tuple[str, str], ...] = ()  # (gene, why its effect is unknown), unannotated
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +103,7 @@ class SelectorMatcher:
     def __init__(self, build: str) -> None:
         self.build = build
         self._protein_changes = SelectorCache(_normalized_protein_changes)
+        self._substitutions = SelectorCache(_single_residue_changes)
         self._codons = SelectorCache(_parsed_codons)
         self.genomic_alleles = SelectorCache(self._alleles_for_build)
 
@@ -93,6 +115,9 @@ class SelectorMatcher:
             return self.match_allele(selector, alteration.variant)
         if kind in EVENT_SELECTORS:
             return _match_event(selector, alteration)
+        codon_change = alteration.codon_change
+        if codon_change is not None and alteration.protein is None:
+            return self._match_codon_change(selector, alteration, codon_change)
         if kind == "gene_class":
             if alteration.event == "deletion" or (
                 alteration.preferred and alteration.variant_class in LOSS_OF_FUNCTION
@@ -152,6 +177,73 @@ class SelectorMatcher:
             return True
         return False
 
+    def _match_codon_change(
+        self, selector: Selector, alteration: Alteration, change: CodonChange
+    ) -> MatchType | None:
+        """A selector against a codon change of unknown protein effect (module docstring)."""
+        if not alteration.preferred:
+            return None
+        kind = selector.kind
+        if kind == "codons":
+            return MatchType.CODON if self._codon_residue(selector, change) else None
+        if kind == "protein_changes":
+            return MatchType.PROTEIN if self._substitution_residue(selector, change) else None
+        classes = _outcome_classes(change)
+        if kind == "gene_class":
+            certain = bool(classes) and classes <= LOSS_OF_FUNCTION
+            return MatchType.GENE_CLASS if certain else None
+        if VariantClass.SYNONYMOUS in classes or not _consequences_allow(selector, classes):
+            return None
+        if kind == "protein_range":
+            assert selector.protein_range is not None
+            span = selector.protein_range
+            return MatchType.EXON if span.start <= change.codon <= span.end else None
+        if kind == "exon":
+            return MatchType.EXON if alteration.exon == selector.exon else None
+        return None
+
+    def _codon_residue(self, selector: Selector, change: CodonChange) -> str | None:
+        """The residue of the first codon of a ``codons`` selector that the change certainly
+        alters, with classes its ``consequences`` allow; None when there is none."""
+        for residue, number in self._codons(selector):
+            if number != change.codon:
+                continue
+            classes = _outcome_classes(change, residue)
+            if (
+                classes
+                and VariantClass.SYNONYMOUS not in classes
+                and _consequences_allow(selector, classes)
+            ):
+                return residue
+        return None
+
+    def _substitution_residue(self, selector: Selector, change: CodonChange) -> str | None:
+        """The reference residue of the first substitution X N Y of a ``protein_changes``
+        selector that the change certainly is (codon N, X always becomes Y)."""
+        for protein in self._substitutions(selector):
+            if protein.start == change.codon and _residues_after(change, protein.start_aa) == {
+                protein.alt
+            }:
+                return protein.start_aa
+        return None
+
+    def codon_change_label(self, selector: Selector, alteration: Alteration) -> str:
+        """The label of a codon-change finding: ``G12 (c.35G>A; D or E)`` with the residue the
+        rule names, ``codon 12 (c.35G>A)`` when it names none (module docstring)."""
+        change = alteration.codon_change
+        assert change is not None
+        cds_position = 3 * (change.codon - 1) + change.position
+        coding = f"c.{cds_position}{change.ref}>{change.alt}"
+        residue = None
+        if selector.kind == "codons":
+            residue = self._codon_residue(selector, change)
+        elif selector.kind == "protein_changes":
+            residue = self._substitution_residue(selector, change)
+        if residue is None:
+            return f"codon {change.codon} ({coding})"
+        residues = _residue_list(_residues_after(change, residue))
+        return f"{residue}{change.codon} ({coding}; {residues})"
+
     def _alleles_for_build(self, selector: Selector) -> frozenset[AlleleKey]:
         alleles = (selector.genomic or {}).get(self.build, [])  # type: ignore[call-overload]
         return frozenset((normalize_chrom(a.chrom), a.pos, a.ref, a.alt) for a in alleles)
@@ -180,8 +272,53 @@ def _normalized_protein_changes(selector: Selector) -> frozenset[str]:
     return frozenset(parse_protein_change(text).short for text in selector.protein_changes or [])
 
 
+def _single_residue_changes(selector: Selector) -> tuple[ProteinChange, ...]:
+    """The changes of one residue into another (``G12C``, ``Q61*``, ``M1I``) of a selector."""
+    kinds = (ChangeKind.SUBSTITUTION, ChangeKind.NONSENSE, ChangeKind.START_LOST)
+    changes = (parse_protein_change(text) for text in selector.protein_changes or [])
+    return tuple(c for c in changes if c.kind in kinds and c.end is None and len(c.alt) == 1)
+
+
 def _parsed_codons(selector: Selector) -> tuple[tuple[str, int], ...]:
     return tuple(parse_codon(text) for text in selector.codons or [])
+
+
+def _residues_after(change: CodonChange, residue: str) -> frozenset[str]:
+    outcomes = codon_outcomes(change.position, change.ref, change.alt, residue)
+    return frozenset(after for _, after in outcomes)
+
+
+def _outcome_classes(change: CodonChange, residue: str | None = None) -> frozenset[VariantClass]:
+    """The classes a codon change may have, over the codons of ``residue`` (all 64 when None)
+    with its reference base: empty when none has it. A stop lost is ``other``, as
+    :mod:`annotator.consequence` classes VEP's ``stop_lost``; a changed Met at codon 1 is
+    ``start_lost``."""
+    classes = set()
+    for before, after in codon_outcomes(change.position, change.ref, change.alt, residue):
+        if before == after:
+            classes.add(VariantClass.SYNONYMOUS)
+        elif before == STOP:
+            classes.add(VariantClass.OTHER)
+        elif change.codon == 1 and before == "M":
+            classes.add(VariantClass.START_LOST)
+        elif after == STOP:
+            classes.add(VariantClass.NONSENSE)
+        else:
+            classes.add(VariantClass.MISSENSE)
+    return frozenset(classes)
+
+
+def _consequences_allow(selector: Selector, classes: frozenset[VariantClass]) -> bool:
+    """Whether every class the change may have is one the selector's ``consequences`` take."""
+    return selector.consequences is None or classes <= set(selector.consequences)
+
+
+def _residue_list(residues: Iterable[str]) -> str:
+    """``{'E', 'D'}`` → ``'D or E'``; ``{'C', 'W', '*'}`` → ``'C, W or *'`` (the stop last)."""
+    ordered = sorted(residues, key=lambda residue: (residue == STOP, residue))
+    if len(ordered) <= 1:
+        return "".join(ordered)
+    return f"{', '.join(ordered[:-1])} or {ordered[-1]}"
 
 
 #: Selector kinds that match gene-level events, with the match type each gives.
@@ -322,7 +459,13 @@ class RuleMatcher:
         alteration: Alteration | None,
         match_type: MatchType,
     ) -> Finding:
-        if alteration is not None:
+        if (
+            alteration is not None
+            and alteration.codon_change is not None
+            and alteration.protein is None
+        ):
+            label = self.selectors.codon_change_label(rule.alteration, alteration)
+        elif alteration is not None:
             label = alteration.label
         else:
             assert variant is not None
@@ -367,18 +510,7 @@ def find_unclassified(
     for allele in alleles:
         key = allele_key(allele.variant)
         if not allele.annotated:
-            resolved = {alteration.gene for alteration in allele.alterations}  # hotspots
-            for gene in genes_at.get(key, ()):
-                if (gene, key) not in fired and gene not in resolved:
-                    unclassified.append(
-                        Unclassified(
-                            gene,
-                            allele.variant,
-                            "no consequence annotation (CSQ, ANN or BCSQ) on this record and not "
-                            "a hotspot of the rules' hotspot table (annotate the VCF with VEP, "
-                            "SnpEff or bcftools csq)",
-                        )
-                    )
+            unclassified.extend(_unannotated_unclassified(allele, genes_at.get(key, ()), fired))
             continue
         by_gene: dict[str, list[Alteration]] = {}
         for alteration in allele.alterations:
@@ -399,6 +531,29 @@ def find_unclassified(
             if reason is not None:
                 unclassified.append(Unclassified(gene, allele.variant, reason))
     return unclassified
+
+
+UNANNOTATED_REASON = (
+    "no consequence annotation (CSQ, ANN or BCSQ) on this record and not a hotspot of the "
+    "rules' hotspot table (annotate the VCF with VEP, SnpEff or bcftools csq, or give "
+    "--reference and --gff)"
+)
+
+
+def _unannotated_unclassified(
+    allele: SampleAllele, genes: Sequence[str], fired: set[tuple[str, AlleleKey]]
+) -> list[Unclassified]:
+    """Rule genes of an unannotated record that no rule classified: the annotator's note for
+    the gene when it left one, else the general reason (unless the tables resolved it)."""
+    key = allele_key(allele.variant)
+    notes = dict(allele.notes)
+    resolved = {a.gene for a in allele.alterations if a.codon_change is None}
+    found = []
+    for gene in dict.fromkeys([*genes, *notes]):
+        if (gene, key) in fired or (gene in resolved and gene not in notes):
+            continue
+        found.append(Unclassified(gene, allele.variant, notes.get(gene, UNANNOTATED_REASON)))
+    return found
 
 
 def _unclassified_reason(

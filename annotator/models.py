@@ -118,6 +118,21 @@ class Variant:
 
 
 @dataclass(frozen=True, slots=True)
+class CodonChange:
+    """A single-base change at a known codon whose protein effect is not annotated.
+
+    ``position`` is the base's place in the codon (1-3); ``ref`` and ``alt`` are the bases on
+    the coding strand. With the reference residue a rule names, the genetic code tells whether
+    the change is synonymous.
+    """
+
+    codon: int
+    position: int
+    ref: str
+    alt: str
+
+
+@dataclass(frozen=True, slots=True)
 class Alteration:
     """A variant's effect on one gene and transcript, or a gene-level event.
 
@@ -145,6 +160,7 @@ class Alteration:
     source: str = ""
     event: str | None = None
     detail: str | None = None  # for events: what the caller reported (breakpoints, log2, TPM)
+    codon_change: CodonChange | None = None  # unannotated SNV in a coding exon of the table
 
     @property
     def label(self) -> str:

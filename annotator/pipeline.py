@@ -1,68 +1,58 @@
 """``run(config)``: the annotate steps in order, no click.
 
-read → resolve consequence → match rules → interpret → write.
+read (``annotator.inputs``) → resolve consequence → match rules → interpret → write.
 
-One pass over the VCF reads the small variants of the tumor sample, resolves their
-consequences in rule genes, collects structural-variant breakends and counts what TMB needs.
-The other inputs (fusion, copy-number and expression files, MSI) give gene-level events. The
-matcher sees both; findings below ``--min-vaf``/``--min-depth`` are set aside, reported as
-filtered, and make no therapy call.
+Findings below ``--min-vaf``/``--min-depth`` are set aside, reported as filtered, and make no
+therapy call.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from functools import partial
 
 from annotator import __version__
-from annotator.biomarkers import (
-    DEFAULT_MSI_THRESHOLD,
-    TmbResult,
-    check_tmb_options,
-    msi_event,
-    tmb_event,
-)
+from annotator.biomarkers import check_tmb_options
 from annotator.config import AnnotateConfig
-from annotator.consequence import ConsequenceResolver, read_annotation_format
-from annotator.errors import InputError
-from annotator.gene_regions import GeneLocator
-from annotator.genome import resolve_build
-from annotator.hotspots import HotspotResolver
+from annotator.errors import UsageError
+from annotator.inputs import SmallVariants, read_events, read_samples
 from annotator.interpret import call_therapies
-from annotator.matcher import (
-    AlleleKey,
-    RuleMatcher,
-    SampleAllele,
-    SelectorMatcher,
-    allele_key,
-    find_unclassified,
-)
-from annotator.models import Alteration, Finding, Result, Summary, Variant
-from annotator.readers.cnv import read_copy_number
-from annotator.readers.expression import read_expression
-from annotator.readers.fusions import read_fusion_calls
-from annotator.readers.vcf import VcfReader
+from annotator.matcher import RuleMatcher, find_unclassified
+from annotator.models import Finding, Result, Summary, Variant
 from annotator.rules import RuleSet, load_rules
-from annotator.structural import Breakend, find_breakend_fusions
 from annotator.tumor_types import OncoTree, load_oncotree
 from annotator.writers.atomic import staged_outputs
 from annotator.writers.json import write_json
 from annotator.writers.tsv import write_tsv
 
 
-def run(config: AnnotateConfig) -> Result:
-    """Annotate one tumor sample and write the requested outputs."""
+def run(config: AnnotateConfig) -> list[Result]:
+    """Annotate every tumor sample of the input and write the requested outputs."""
     check_tmb_options(config.panel_size_mb, config.tmb_threshold)
     oncotree = load_oncotree()
     tumor_type = oncotree.require(config.tumor_type).code
     rules = load_rules(config.rule_paths, bundled=config.bundled_rules, oncotree=oncotree)
-    result = annotate(config, rules, tumor_type, oncotree)
-    write_outputs(config, result)
-    return result
+    samples = read_samples(config, rules)
+    one_file = config.out_json is not None or config.out_tsv is not None
+    if len(samples) > 1 and (one_file or config.single_sample_to_stdout):
+        raise UsageError(
+            f"the input has {len(samples)} samples, and --out-json, --out-tsv and standard "
+            "output take one",
+            hint="use --out-dir (one set of files per sample) or choose one with --sample",
+        )
+    results = [annotate(config, rules, tumor_type, oncotree, small) for small in samples]
+    write_outputs(config, results)
+    return results
 
 
-def annotate(config: AnnotateConfig, rules: RuleSet, tumor_type: str, oncotree: OncoTree) -> Result:
-    small = read_small_variants(config, rules)
+def annotate(
+    config: AnnotateConfig,
+    rules: RuleSet,
+    tumor_type: str,
+    oncotree: OncoTree,
+    small: SmallVariants,
+) -> Result:
+    """Match, interpret and summarize one tumor sample."""
     tmb = small.tmb(config)
     events, notes = read_events(config, rules, small, tmb)
     matcher = RuleMatcher(rules, build=small.build, tumor_type=tumor_type, oncotree=oncotree)
@@ -99,128 +89,6 @@ def annotate(config: AnnotateConfig, rules: RuleSet, tumor_type: str, oncotree: 
     )
 
 
-@dataclass
-class SmallVariants:
-    """What the pass over the VCF gives."""
-
-    build: str
-    sample: str | None
-    caller: str | None
-    alleles: list[SampleAllele] = field(default_factory=list)
-    genes_at: dict[AlleleKey, tuple[str, ...]] = field(default_factory=dict)
-    breakends: list[Breakend] = field(default_factory=list)
-    records: int = 0
-    alleles_seen: int = 0
-    alleles_annotated: int = 0
-    filtered_records: set[int] = field(default_factory=set)
-    nonsynonymous: int = 0
-    annotated_records: int = 0
-
-    def tmb(self, config: AnnotateConfig) -> TmbResult | None:
-        if config.panel_size_mb is None:
-            return None
-        if self.alleles_annotated and not self.annotated_records:
-            raise InputError(
-                "TMB needs consequence annotation (CSQ, ANN or BCSQ) to tell coding "
-                "non-synonymous variants; the VCF has none",
-                path=config.input,
-                hint="annotate with VEP, SnpEff or bcftools csq, or leave out --panel-size-mb",
-            )
-        return TmbResult(self.nonsynonymous, config.panel_size_mb, config.tmb_threshold)
-
-
-def read_small_variants(config: AnnotateConfig, rules: RuleSet) -> SmallVariants:
-    path = str(config.input)
-    with VcfReader(config.input, sample=config.sample, caller=config.caller) as reader:
-        header = reader.header
-        build = resolve_build(config.genome, header.contigs, header.lines, path)
-        resolver = ConsequenceResolver(
-            read_annotation_format(header.info_descriptions, path), rules.genes
-        )
-        hotspots = HotspotResolver(rules.hotspot_index(build), rules.genes)
-        locator = GeneLocator(rules.genes, build)
-        selectors = SelectorMatcher(build)
-        genomic_rules = frozenset(
-            key
-            for rule in rules.rules
-            if rule.alteration.kind == "genomic"
-            for key in selectors.genomic_alleles(rule.alteration)
-        )
-        result = SmallVariants(build=build, sample=header.sample, caller=reader.caller)
-        for variant in reader:
-            result.alleles_seen += 1
-            if not variant.passed and not config.include_filtered:
-                result.filtered_records.add(variant.record_index)
-                continue
-            result.alleles_annotated += 1
-            if _is_structural(variant):
-                result.breakends.append(_breakend(variant))
-                continue
-            try:
-                if variant.annotations:
-                    result.annotated_records += 1
-                    alterations = tuple(resolver.resolve(variant))
-                    if variant.passed and resolver.changes_protein(variant):
-                        result.nonsynonymous += 1
-                else:
-                    alterations = tuple(hotspots.resolve(variant))
-            except InputError as error:
-                error.path = error.path or path
-                raise
-            end = variant.pos + max(len(variant.ref), 1) - 1
-            in_genes = locator.genes_at(variant.chrom, variant.pos, end)
-            key = allele_key(variant)
-            if alterations or in_genes or key in genomic_rules:
-                result.alleles.append(SampleAllele(variant, alterations, bool(variant.annotations)))
-                result.genes_at[key] = in_genes
-        result.records = reader.records_read
-    return result
-
-
-def read_events(
-    config: AnnotateConfig, rules: RuleSet, small: SmallVariants, tmb: TmbResult | None
-) -> tuple[list[Alteration], list[str]]:
-    """Gene-level events from every input, and notes on what gave none."""
-    events: list[Alteration] = []
-    notes: list[str] = []
-    known = rules.gene_symbols
-    if small.breakends:
-        found = find_breakend_fusions(small.breakends, rules.genes, small.build)
-        events.extend(found.alterations)
-        notes.extend(found.notes)
-    if config.fusions is not None:
-        calls = read_fusion_calls(config.fusions)
-        notes.extend(calls.skipped)
-        events.extend(
-            fusion for fusion in calls.alterations if not known.isdisjoint(fusion.gene.split("::"))
-        )
-    if config.cnv is not None:
-        events.extend(
-            read_copy_number(
-                config.cnv,
-                genes=rules.genes,
-                build=small.build,
-                thresholds=config.cnv_thresholds,
-                sample=small.sample if config.cnv.suffix != ".cns" else None,
-                include_filtered=config.include_filtered,
-            )
-        )
-    if config.expression is not None:
-        events.extend(
-            event
-            for event in read_expression(config.expression, thresholds=config.expression_thresholds)
-            if event.gene in known
-        )
-    if config.msi_status is not None or config.msi_file is not None:
-        threshold = config.msi_threshold or DEFAULT_MSI_THRESHOLD
-        msi = msi_event(config.msi_status, config.msi_file, threshold=threshold)
-        if msi is not None:
-            events.append(msi)
-    if tmb is not None and (event := tmb_event(tmb)) is not None:
-        events.append(event)
-    return _deduplicated(events), notes
-
-
 def set_aside_low_support(
     findings: Sequence[Finding], config: AnnotateConfig
 ) -> tuple[list[Finding], list[tuple[Finding, str]]]:
@@ -249,39 +117,12 @@ def _low_support(variant: Variant | None, config: AnnotateConfig) -> str | None:
     return "; ".join(reasons) or None
 
 
-def _is_structural(variant: Variant) -> bool:
-    alt = variant.alt
-    return variant.svtype == "BND" or alt.startswith("<") or "[" in alt or "]" in alt
-
-
-def _breakend(variant: Variant) -> Breakend:
-    return Breakend(
-        chrom=variant.chrom,
-        pos=variant.pos,
-        alt=variant.alt,
-        id=variant.variant_id,
-        mate_id=variant.mate_id,
-        record_index=variant.record_index,
-        end=variant.end,
-    )
-
-
-def _deduplicated(events: Sequence[Alteration]) -> list[Alteration]:
-    """One event per (gene, event): the first one seen, as the files list them."""
-    seen: set[tuple[str, str | None]] = set()
-    kept = []
-    for event in events:
-        key = (event.gene, event.event)
-        if key not in seen:
-            seen.add(key)
-            kept.append(event)
-    return kept
-
-
-def write_outputs(config: AnnotateConfig, result: Result) -> None:
-    json_path, tsv_path = config.output_paths(result.sample)
+def write_outputs(config: AnnotateConfig, results: Sequence[Result]) -> None:
+    """All files of all samples appear together, or none does."""
     with staged_outputs() as stage:
-        if json_path is not None:
-            stage.add_text(json_path, lambda stream: write_json(result, stream))
-        if tsv_path is not None:
-            stage.add_text(tsv_path, lambda stream: write_tsv(result, stream))
+        for result in results:
+            json_path, tsv_path = config.output_paths(result.sample)
+            if json_path is not None:
+                stage.add_text(json_path, partial(write_json, result))
+            if tsv_path is not None:
+                stage.add_text(tsv_path, partial(write_tsv, result))

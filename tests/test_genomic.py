@@ -16,9 +16,23 @@ from dataclasses import dataclass, field
 import pytest
 
 from annotator.errors import RulesError
-from annotator.genomic import PROTEIN_CHANGE_HINT, GenomicAnnotator, GenomicResult, codon_of
-from annotator.matcher import AlleleKey, RuleMatcher, SampleAllele, SelectorMatcher
-from annotator.models import MatchType, Variant, VariantClass
+from annotator.genetic_code import possible_residues
+from annotator.genomic import (
+    PROTEIN_CHANGE_HINT,
+    GenomicAnnotator,
+    GenomicResult,
+    codon_of,
+    codon_position_of,
+)
+from annotator.matcher import (
+    AlleleKey,
+    RuleMatcher,
+    SampleAllele,
+    SelectorMatcher,
+    allele_key,
+    find_unclassified,
+)
+from annotator.models import CodonChange, MatchType, Variant, VariantClass
 from annotator.rules import RuleSet, load_rules
 from annotator.rules.schema import GeneSpec, Hotspot, Selector
 from annotator.tumor_types import load_oncotree
@@ -46,15 +60,25 @@ def variant(
 class Case:
     """One allele and what the tables say about it.
 
-    ``alterations``: (gene, class, exon, hgvsc); ``notes``: (gene, regular expression).
+    ``alterations``: (gene, class, exon, hgvsc) of those without a codon change;
+    ``codon_changes``: (gene, exon, hgvsc, CodonChange) of SNVs in a coding exon (see
+    :func:`snv`); ``notes``: (gene, regular expression).
     """
 
     id: str
     allele: tuple[str, int, str, str]
     alterations: tuple[tuple[str, VariantClass, int | None, str | None], ...] = ()
+    codon_changes: tuple[tuple[str, int, str, CodonChange], ...] = ()
     notes: tuple[tuple[str, str], ...] = ()
     codons: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
     build: str = "GRCh38"
+
+
+def snv(
+    gene: str, exon: int, hgvsc: str, codon: int, position: int
+) -> tuple[str, int, str, CodonChange]:
+    """An expected codon change; ``hgvsc`` (``c.2369C>T``) gives the coding-strand bases."""
+    return gene, exon, hgvsc, CodonChange(codon, position, hgvsc[-3], hgvsc[-1])
 
 
 def codon_note(gene: str, codons: str) -> tuple[str, str]:
@@ -69,8 +93,19 @@ def outside_note(gene: str) -> tuple[str, str]:
 
 
 def check(result: GenomicResult, case: Case) -> None:
-    found = [(a.gene, a.variant_class, a.exon, a.hgvsc) for a in result.alterations]
+    found = [
+        (a.gene, a.variant_class, a.exon, a.hgvsc)
+        for a in result.alterations
+        if a.codon_change is None
+    ]
     assert found == list(case.alterations)
+    changes = [a for a in result.alterations if a.codon_change is not None]
+    assert [(a.gene, a.exon, a.hgvsc, a.codon_change) for a in changes] == list(case.codon_changes)
+    for alteration in changes:
+        assert alteration.variant_class is VariantClass.OTHER
+        assert alteration.consequence_terms == ("coding_sequence_variant",)
+        # An SNV keeps its note: unclassified unless a rule fires.
+        assert alteration.gene in {gene for gene, _ in result.notes}
     assert [gene for gene, _ in result.notes] == [gene for gene, _ in case.notes]
     for (_, text), (_, pattern) in zip(result.notes, case.notes, strict=True):
         assert re.search(pattern, text), text
@@ -87,12 +122,14 @@ EGFR_CASES = [
     Case(
         "T790-other-alt-grch38",
         ("7", 55181378, "C", "A"),
+        codon_changes=(snv("EGFR", 20, "c.2369C>A", 790, 2),),
         notes=(codon_note("EGFR", "codon 790"),),
         codons={"EGFR": (790,)},
     ),
     Case(
         "T790M-grch37",
         ("7", 55249071, "C", "T"),
+        codon_changes=(snv("EGFR", 20, "c.2369C>T", 790, 2),),
         notes=(codon_note("EGFR", "codon 790"),),
         codons={"EGFR": (790,)},
         build="GRCh37",
@@ -100,24 +137,28 @@ EGFR_CASES = [
     Case(
         "T790M-chr-prefix",
         ("chr7", 55181378, "C", "T"),
+        codon_changes=(snv("EGFR", 20, "c.2369C>T", 790, 2),),
         notes=(codon_note("EGFR", "codon 790"),),
         codons={"EGFR": (790,)},
     ),
     Case(
         "L858R-grch38",
         ("7", 55191822, "T", "G"),
+        codon_changes=(snv("EGFR", 21, "c.2573T>G", 858, 2),),
         notes=(codon_note("EGFR", "codon 858"),),
         codons={"EGFR": (858,)},
     ),
     Case(
         "exon19-first-coding-base",
         ("7", 55174722, "G", "A"),  # c.2185
+        codon_changes=(snv("EGFR", 19, "c.2185G>A", 729, 1),),
         notes=(codon_note("EGFR", "codon 729"),),
         codons={"EGFR": (729,)},
     ),
     Case(
         "exon19-last-coding-base",
         ("7", 55174820, "G", "A"),  # c.2283
+        codon_changes=(snv("EGFR", 19, "c.2283G>A", 761, 3),),
         notes=(codon_note("EGFR", "codon 761"),),
         codons={"EGFR": (761,)},
     ),
@@ -297,7 +338,12 @@ def test_multi_allelic_record(rules: RuleSet) -> None:
     check(
         results[2],
         Case(
-            "", ("", 0, "", ""), notes=(codon_note("EGFR", "codon 750"),), codons={"EGFR": (750,)}
+            "",
+            ("", 0, "", ""),
+            # ...GAAGC>...GAAGT: the last REF base, 55174771 + 15 = c.2185 + 64 = c.2249
+            codon_changes=(snv("EGFR", 19, "c.2249C>T", 750, 2),),
+            notes=(codon_note("EGFR", "codon 750"),),
+            codons={"EGFR": (750,)},
         ),
     )
 
@@ -399,24 +445,28 @@ SYNTHETIC_CASES = [
     Case(
         "plus-c1",
         ("1", 1001, "A", "G"),
+        codon_changes=(snv("PLUS", 1, "c.1A>G", 1, 1),),
         notes=(codon_note("PLUS", "codon 1"),),
         codons={"PLUS": (1,)},
     ),
     Case(
         "plus-c10-split-codon",
         ("1", 1010, "A", "G"),
+        codon_changes=(snv("PLUS", 1, "c.10A>G", 4, 1),),
         notes=(codon_note("PLUS", "codon 4"),),
         codons={"PLUS": (4,)},
     ),
     Case(
         "plus-c11-split-codon",
         ("1", 2001, "A", "G"),
+        codon_changes=(snv("PLUS", 2, "c.11A>G", 4, 2),),
         notes=(codon_note("PLUS", "codon 4"),),
         codons={"PLUS": (4,)},
     ),
     Case(
         "plus-c13",
         ("1", 2003, "A", "G"),
+        codon_changes=(snv("PLUS", 2, "c.13A>G", 5, 1),),
         notes=(codon_note("PLUS", "codon 5"),),
         codons={"PLUS": (5,)},
     ),
@@ -429,6 +479,7 @@ SYNTHETIC_CASES = [
     Case(
         "plus-padded-snv",
         ("1", 2001, "AAC", "AGC"),
+        codon_changes=(snv("PLUS", 2, "c.12A>G", 4, 3),),
         notes=(codon_note("PLUS", "codon 4"),),
         codons={"PLUS": (4,)},
     ),
@@ -512,30 +563,35 @@ SYNTHETIC_CASES = [
     Case(
         "minus-c1",
         ("2", 6000, "T", "C"),
+        codon_changes=(snv("MINUS", 1, "c.1A>G", 1, 1),),
         notes=(codon_note("MINUS", "codon 1"),),
         codons={"MINUS": (1,)},
     ),
     Case(
         "minus-c10-split-codon",
         ("2", 5991, "A", "G"),
+        codon_changes=(snv("MINUS", 1, "c.10T>C", 4, 1),),
         notes=(codon_note("MINUS", "codon 4"),),
         codons={"MINUS": (4,)},
     ),
     Case(
         "minus-c11-split-codon",
         ("2", 5000, "A", "G"),
+        codon_changes=(snv("MINUS", 2, "c.11T>C", 4, 2),),
         notes=(codon_note("MINUS", "codon 4"),),
         codons={"MINUS": (4,)},
     ),
     Case(
         "minus-c30",
         ("2", 4981, "A", "G"),
+        codon_changes=(snv("MINUS", 2, "c.30T>C", 10, 3),),
         notes=(codon_note("MINUS", "codon 10"),),
         codons={"MINUS": (10,)},
     ),
     Case(
         "minus-c31",
         ("2", 4000, "A", "G"),
+        codon_changes=(snv("MINUS", 3, "c.31T>C", 11, 1),),
         notes=(codon_note("MINUS", "codon 11"),),
         codons={"MINUS": (11,)},
     ),

@@ -45,7 +45,7 @@ def annotate(tmp_path: Path, records: list[str]) -> dict[str, object]:
     [
         (ALTERNATIVE_ONLY, "not on the rules' transcript ENST00000275493"),
         (NO_HGVSP, "without a protein change"),
-        (None, "no consequence annotation"),
+        (None, "outside the coding exons the gene table lists (EGFR 18-21)"),
     ],
     ids=["other-transcript-only", "no-hgvsp", "unannotated"],
 )

@@ -1,0 +1,298 @@
+"""Read every input of one tumor into what the matcher needs.
+
+The VCF (or MAF) gives small-variant alleles with their alterations in rule genes: from the
+consequence annotation (VEP CSQ, SnpEff ANN, bcftools BCSQ), else from the rules' hotspot and
+exon tables; with ``--reference`` and ``--gff`` the VCF is first annotated with bcftools csq.
+The same pass collects structural-variant breakends and what TMB counts. Fusion,
+copy-number and expression files, MSI and TMB give gene-level events.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pysam
+
+from annotator.biomarkers import DEFAULT_MSI_THRESHOLD, TmbResult, msi_event, tmb_event
+from annotator.config import AnnotateConfig
+from annotator.consequence import ConsequenceResolver, read_annotation_format
+from annotator.csq_calling import call_consequences
+from annotator.errors import InputError, UsageError
+from annotator.gene_regions import GeneLocator
+from annotator.genome import resolve_build
+from annotator.genomic import GenomicAnnotator
+from annotator.matcher import AlleleKey, SampleAllele, SelectorMatcher, allele_key
+from annotator.models import Alteration, Variant
+from annotator.readers.cnv import read_copy_number
+from annotator.readers.expression import read_expression
+from annotator.readers.fusions import read_fusion_calls
+from annotator.readers.maf import read_maf
+from annotator.readers.vcf import VcfReader
+from annotator.rules import RuleSet
+from annotator.structural import Breakend, find_breakend_fusions
+
+
+def read_samples(config: AnnotateConfig, rules: RuleSet) -> list[SmallVariants]:
+    """The small variants of each tumor sample of the input: one for a VCF, one or more for a
+    MAF (other inputs belong to one tumor, so they need a single sample)."""
+    if not is_maf(config.input):
+        return [read_vcf_sample(config, rules)]
+    samples = read_maf_samples(config, rules)
+    other_inputs = (
+        config.fusions,
+        config.cnv,
+        config.expression,
+        config.msi_status,
+        config.msi_file,
+    )
+    if len(samples) > 1 and any(value is not None for value in other_inputs):
+        raise UsageError(
+            f"the MAF has {len(samples)} samples; fusion, copy-number, expression and MSI "
+            "inputs belong to one tumor",
+            hint="choose it with --sample",
+        )
+    return samples
+
+
+def open_reference(path: Path) -> pysam.FastaFile:
+    """The reference FASTA (indexed; an index is built beside it when missing)."""
+    try:
+        return pysam.FastaFile(str(path))
+    except (OSError, ValueError) as error:
+        raise InputError(
+            f"cannot open the reference FASTA: {error}",
+            path=path,
+            hint="give an uncompressed or bgzip-compressed FASTA, indexed with samtools faidx",
+        ) from None
+
+
+@dataclass
+class SmallVariants:
+    """One tumor sample's small variants: what the pass over its VCF (or its MAF rows) gives."""
+
+    build: str
+    sample: str | None
+    caller: str | None
+    alleles: list[SampleAllele] = field(default_factory=list)
+    genes_at: dict[AlleleKey, tuple[str, ...]] = field(default_factory=dict)
+    breakends: list[Breakend] = field(default_factory=list)
+    records: int = 0
+    alleles_seen: int = 0
+    alleles_annotated: int = 0
+    filtered_records: set[int] = field(default_factory=set)
+    nonsynonymous: int = 0
+    annotated_records: int = 0
+    notes: list[str] = field(default_factory=list)  # reader notes: assumptions, skipped rows
+
+    def tmb(self, config: AnnotateConfig) -> TmbResult | None:
+        if config.panel_size_mb is None:
+            return None
+        if self.caller == "maf":
+            raise UsageError(
+                "TMB is computed from a VCF; --panel-size-mb does not work with a MAF yet",
+                path=config.input,
+            )
+        if self.alleles_annotated and not self.annotated_records:
+            raise InputError(
+                "TMB needs consequence annotation (CSQ, ANN or BCSQ) to tell coding "
+                "non-synonymous variants; the VCF has none",
+                path=config.input,
+                hint="annotate with VEP, SnpEff or bcftools csq, or leave out --panel-size-mb",
+            )
+        return TmbResult(self.nonsynonymous, config.panel_size_mb, config.tmb_threshold)
+
+
+def read_vcf_sample(config: AnnotateConfig, rules: RuleSet) -> SmallVariants:
+    """One pass over the VCF; with --reference and --gff, over its bcftools csq annotation."""
+    if config.gff is not None:
+        if config.reference is None:
+            raise UsageError("--gff needs --reference (the FASTA the VCF was called against)")
+        with tempfile.TemporaryDirectory(prefix="resistance-annotator.") as workdir:
+            annotated = call_consequences(config.input, config.reference, config.gff, Path(workdir))
+            return _read_vcf(config, rules, annotated)
+    return _read_vcf(config, rules, config.input)
+
+
+def _read_vcf(config: AnnotateConfig, rules: RuleSet, vcf: Path) -> SmallVariants:
+    path = str(config.input)
+    fasta = open_reference(config.reference) if config.reference is not None else None
+    with VcfReader(vcf, sample=config.sample, caller=config.caller) as reader:
+        header = reader.header
+        build = resolve_build(config.genome, header.contigs, header.lines, path)
+        resolver = ConsequenceResolver(
+            read_annotation_format(header.info_descriptions, path), rules.genes
+        )
+        genomic = GenomicAnnotator(rules.genes, build, rules.hotspot_index(build), fasta)
+        locator = GeneLocator(rules.genes, build)
+        selectors = SelectorMatcher(build)
+        genomic_rules = frozenset(
+            key
+            for rule in rules.rules
+            if rule.alteration.kind == "genomic"
+            for key in selectors.genomic_alleles(rule.alteration)
+        )
+        result = SmallVariants(build=build, sample=header.sample, caller=reader.caller)
+        for variant in reader:
+            result.alleles_seen += 1
+            if not variant.passed and not config.include_filtered:
+                result.filtered_records.add(variant.record_index)
+                continue
+            result.alleles_annotated += 1
+            if _is_structural(variant):
+                result.breakends.append(_breakend(variant))
+                continue
+            notes: tuple[tuple[str, str], ...] = ()
+            try:
+                if variant.annotations:
+                    result.annotated_records += 1
+                    alterations = tuple(resolver.resolve(variant))
+                    if variant.passed and resolver.changes_protein(variant):
+                        result.nonsynonymous += 1
+                else:
+                    from_tables = genomic.annotate(variant)
+                    alterations, notes = tuple(from_tables.alterations), tuple(from_tables.notes)
+            except InputError as error:
+                error.path = error.path or path
+                raise
+            end = variant.pos + max(len(variant.ref), 1) - 1
+            in_genes = locator.genes_at(variant.chrom, variant.pos, end)
+            key = allele_key(variant)
+            if alterations or notes or in_genes or key in genomic_rules:
+                result.alleles.append(
+                    SampleAllele(variant, alterations, bool(variant.annotations), notes)
+                )
+                result.genes_at[key] = in_genes
+        result.records = reader.records_read
+    if fasta is not None:
+        fasta.close()
+    return result
+
+
+def is_maf(path: Path) -> bool:
+    """A MAF by its name (``.maf``, ``.maf.gz``, ``.maf.txt``)."""
+    name = path.name.lower()
+    return name.endswith((".maf", ".maf.gz", ".maf.txt", ".maf.tsv"))
+
+
+def read_maf_samples(config: AnnotateConfig, rules: RuleSet) -> list[SmallVariants]:
+    """Each sample of a MAF (or the one ``--sample`` names) as if read from its own VCF."""
+    data = read_maf(config.input, rules.genes)
+    build: str
+    if data.build is not None:
+        build = data.build
+        if config.genome not in ("auto", build):
+            raise InputError(
+                f"the MAF's NCBI_Build is {build} but --genome {config.genome} was given",
+                path=config.input,
+            )
+    elif config.genome != "auto":
+        build = config.genome
+    else:
+        raise InputError(
+            "the MAF has no NCBI_Build column to tell the genome build",
+            path=config.input,
+            hint="pass --genome GRCh37 or --genome GRCh38",
+        )
+    samples = data.samples
+    if config.sample is not None:
+        if config.sample not in samples:
+            raise UsageError(
+                f"sample {config.sample!r} is not in the MAF",
+                path=config.input,
+                hint=f"its Tumor_Sample_Barcode values: {', '.join(samples[:10])}",
+            )
+        samples = (config.sample,)
+    results = []
+    for sample in samples:
+        counts = data.counts[sample]
+        alleles = list(data.alleles[sample])
+        results.append(
+            SmallVariants(
+                build=build,
+                sample=sample,
+                caller="maf",
+                alleles=alleles,
+                records=counts.records,
+                alleles_seen=counts.records,
+                alleles_annotated=counts.records,
+                annotated_records=counts.records,
+                notes=list(data.notes),
+            )
+        )
+    return results
+
+
+def read_events(
+    config: AnnotateConfig, rules: RuleSet, small: SmallVariants, tmb: TmbResult | None
+) -> tuple[list[Alteration], list[str]]:
+    """Gene-level events from every input, and notes on what gave none."""
+    events: list[Alteration] = []
+    notes: list[str] = list(small.notes)
+    known = rules.gene_symbols
+    if small.breakends:
+        found = find_breakend_fusions(small.breakends, rules.genes, small.build)
+        events.extend(found.alterations)
+        notes.extend(found.notes)
+    if config.fusions is not None:
+        calls = read_fusion_calls(config.fusions)
+        notes.extend(calls.skipped)
+        events.extend(
+            fusion for fusion in calls.alterations if not known.isdisjoint(fusion.gene.split("::"))
+        )
+    if config.cnv is not None:
+        events.extend(
+            read_copy_number(
+                config.cnv,
+                genes=rules.genes,
+                build=small.build,
+                thresholds=config.cnv_thresholds,
+                sample=small.sample if config.cnv.suffix != ".cns" else None,
+                include_filtered=config.include_filtered,
+            )
+        )
+    if config.expression is not None:
+        events.extend(
+            event
+            for event in read_expression(config.expression, thresholds=config.expression_thresholds)
+            if event.gene in known
+        )
+    if config.msi_status is not None or config.msi_file is not None:
+        threshold = config.msi_threshold or DEFAULT_MSI_THRESHOLD
+        msi = msi_event(config.msi_status, config.msi_file, threshold=threshold)
+        if msi is not None:
+            events.append(msi)
+    if tmb is not None and (event := tmb_event(tmb)) is not None:
+        events.append(event)
+    return _deduplicated(events), notes
+
+
+def _is_structural(variant: Variant) -> bool:
+    alt = variant.alt
+    return variant.svtype == "BND" or alt.startswith("<") or "[" in alt or "]" in alt
+
+
+def _breakend(variant: Variant) -> Breakend:
+    return Breakend(
+        chrom=variant.chrom,
+        pos=variant.pos,
+        alt=variant.alt,
+        id=variant.variant_id,
+        mate_id=variant.mate_id,
+        record_index=variant.record_index,
+        end=variant.end,
+    )
+
+
+def _deduplicated(events: Sequence[Alteration]) -> list[Alteration]:
+    """One event per (gene, event): the first one seen, as the files list them."""
+    seen: set[tuple[str, str | None]] = set()
+    kept = []
+    for event in events:
+        key = (event.gene, event.event)
+        if key not in seen:
+            seen.add(key)
+            kept.append(event)
+    return kept

@@ -1,0 +1,237 @@
+"""The real public files (copies in tests/data, see SOURCES.md there): each annotates or fails
+with a one-line message; the PCGR GRCh37/GRCh38 pair gives the same findings; MAF inputs;
+consequence calling with --reference/--gff end to end."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from annotator.cli import main
+from annotator.rules import load_rules
+from tests.golden_cases import TEST_DATA
+
+DATA = Path(__file__).parent / "data"
+DEMO = TEST_DATA / "demo.grch38.vep.vcf.gz"
+LUAD37 = TEST_DATA / "luad.grch37.vep.vcf"
+
+# Every variant, MAF and fusion file of ../shared/data/public, with the arguments a user would
+# give, and whether it annotates (0) or fails cleanly (1: input error, 2: usage error).
+REAL_FILES = [
+    ("vcf2maf.test.grch37.vcf", ["--genome", "GRCh37", "--sample", "TUMOR"], 0),
+    ("vcf2maf.test_strelka.grch37.vcf", ["--genome", "GRCh37", "--sample", "TUMOR"], 0),
+    ("vcf2maf.test_mutect.grch37.vcf", ["--genome", "GRCh37", "--sample", "TUMOR"], 0),
+    ("vcf2maf.test_delly.grch37.vcf", ["--genome", "GRCh37", "--sample", "TUMOR"], 0),
+    ("pcgr.T001-COAD.grch37.vcf.gz", [], 0),
+    ("pcgr.T001-COAD.grch38.vcf.gz", [], 0),
+    ("bcftools.split-vep.2.vep_csq.vcf", [], 0),
+    ("bcftools.split-vep.4.bcsq.vcf", [], 0),
+    ("bcftools.norm.breakend.1.vcf", ["--genome", "GRCh38"], 0),
+    ("bcftools.annotate.olap.cnv_symbolic.vcf", [], 0),
+    ("cnvkit.nosample.vcf", ["--genome", "GRCh37"], 0),
+    ("htslib.tabix_vcf_file.vcf", ["--genome", "GRCh37", "--sample", "A"], 0),
+    ("htslib.vcf44_1.vcf", ["--genome", "GRCh38", "--sample", "HG00096"], 1),  # record 2
+    ("vcf2maf.test.grch37.vcf", ["--genome", "GRCh37"], 2),  # two samples, none chosen
+    ("vcf2maf.test_output.vep_isoforms.grch37.maf", [], 0),
+    ("maftools.tcga_laml.grch37.maf.gz", ["--sample", "TCGA-AB-2802"], 0),
+]
+FUSION_FILES = [
+    "arriba.test.fusions.grch37.tsv",
+    "fusor.star_fusion_test.grch38.tsv",
+    "pcgr.T001-BRCA.grch38.fusions.tsv",
+]
+
+
+def run(argv: list[str], capfd: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    code = main(argv)
+    return code, capfd.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "expected"), REAL_FILES, ids=[f"{n}-{e}" for n, _a, e in REAL_FILES]
+)
+def test_real_file_annotates_or_fails_cleanly(
+    name: str, args: list[str], expected: int, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    code, err = run(
+        ["annotate", str(DATA / name), "--tumor-type", "LUAD", "--out-dir", str(out), *args],
+        capfd,
+    )
+    assert code == expected, err
+    if expected:
+        assert len(err.splitlines()) == 1, err
+        assert name in err
+        assert "Traceback" not in err
+        assert not out.exists()
+    else:
+        assert sorted(p.suffix for p in out.iterdir()) == [".json", ".tsv"]
+
+
+@pytest.mark.parametrize("name", FUSION_FILES)
+def test_real_fusion_files_read(
+    name: str, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out.json"
+    code, err = run(
+        [
+            "annotate",
+            str(DEMO),
+            "--tumor-type",
+            "LUAD",
+            "--fusions",
+            str(DATA / name),
+            "--out-json",
+            str(out),
+        ],
+        capfd,
+    )
+    assert code == 0, err
+    data = json.loads(out.read_text())
+    # Only fusions with a rule gene partner are kept (ALK, RET, NTRK1 are no rule genes yet).
+    known = load_rules().gene_symbols
+    assert all(not known.isdisjoint(e["gene"].split("::")) for e in data["events"])
+
+
+def test_pcgr_pair_gives_the_same_findings_on_both_builds(tmp_path: Path) -> None:
+    """The same TCGA colorectal tumor, GRCh37 and GRCh38 (sigven/pcgr examples, MIT)."""
+    results: dict[str, dict[str, Any]] = {}
+    for build in ("37", "38"):
+        out = tmp_path / f"{build}.json"
+        vcf = DATA / f"pcgr.T001-COAD.grch{build}.vcf.gz"
+        assert main(["annotate", str(vcf), "--tumor-type", "COAD", "--out-json", str(out)]) == 0
+        results[build] = json.loads(out.read_text())
+    assert results["37"]["genome"] == "GRCh37"
+    assert results["38"]["genome"] == "GRCh38"
+
+    def findings(data: dict[str, Any]) -> list[tuple[str, str, float]]:
+        return [(f["rule_id"], f["alteration"], f["vaf"]) for f in data["findings"]]
+
+    assert findings(results["37"]) == findings(results["38"])
+    assert ("BRAF-V600E-CRC-ENCORAFENIBCETUXIMAB-S", "V600E", 0.3148) in findings(results["38"])
+    assert results["37"]["therapy_calls"] == results["38"]["therapy_calls"]
+    # Unclassified rule-gene variants differ only where the gene table has no GRCh37 span.
+    genes = load_rules().genes
+    no_grch37 = {g for g, spec in genes.items() if "GRCh37" not in spec.spans}
+    only38 = {u["gene"] for u in results["38"]["unclassified"]} - {
+        u["gene"] for u in results["37"]["unclassified"]
+    }
+    assert only38 <= no_grch37
+
+
+def test_maf_with_transcripts(tmp_path: Path) -> None:
+    """vcf2maf's test MAF (mskcc/vcf2maf, Apache-2.0): PIK3CA E545K in breast cancer."""
+    out = tmp_path / "out.json"
+    maf = DATA / "vcf2maf.test_output.vep_isoforms.grch37.maf"
+    assert main(["annotate", str(maf), "--tumor-type", "BRCA", "--out-json", str(out)]) == 0
+    data = json.loads(out.read_text())
+    assert data["genome"] == "GRCh37"
+    assert data["caller"] == "maf"
+    pik3ca = [f for f in data["findings"] if f["gene"] == "PIK3CA"]
+    assert {f["alteration"] for f in pik3ca} == {"E545K"}
+    assert "PIK3CA-HOTSPOT-ALPELISIB-S" in {f["rule_id"] for f in pik3ca}
+
+
+def test_multi_sample_maf_writes_one_set_per_sample(tmp_path: Path) -> None:
+    """TCGA LAML (maftools, MIT): one result per sample; FLT3 D835Y fires the TKD rule."""
+    maf = DATA / "maftools.tcga_laml.grch37.maf.gz"
+    out = tmp_path / "out"
+    assert main(["annotate", str(maf), "--tumor-type", "AML", "--out-dir", str(out)]) == 0
+    files = sorted(out.glob("*.findings.json"))
+    assert len(files) == 193
+    assert len(list(out.glob("*.findings.tsv"))) == 193
+    d835 = 0
+    for path in files:
+        data = json.loads(path.read_text())
+        assert path.name == f"{data['sample']}.findings.json"
+        d835 += any(
+            f["alteration"] == "D835Y" and f["rule_id"] == "FLT3-TKD-D835-I836-FLT3I-S"
+            for f in data["findings"]
+        )
+    assert d835 == 10
+
+
+def test_multi_sample_maf_needs_out_dir_or_sample(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    maf = DATA / "maftools.tcga_laml.grch37.maf.gz"
+    code, err = run(
+        ["annotate", str(maf), "--tumor-type", "AML", "--out-json", str(tmp_path / "x.json")],
+        capfd,
+    )
+    assert code == 2
+    assert "--out-dir" in err
+    assert not (tmp_path / "x.json").exists()
+
+
+SYNTHETIC_RULES = """
+# Test fixture for the synthetic genes of tests/data/csq (not curated knowledge).
+genes:
+  - symbol: GENE1
+    hgnc_id: "HGNC:999999"
+    ensembl_transcript: ENST00000000001
+    strand: "+"
+    sources: [synthetic test gene, tests/data/csq/README.md]
+rules:
+  - id: GENE1-LOF-TEST-S
+    gene: GENE1
+    alteration: {gene_class: loss_of_function}
+    tumor_types: {include: [ALL]}
+    effect: sensitivity
+    therapies: [olaparib]
+    evidence_level: D
+    citations: ["PMID:15829966"]
+    examples: [{alteration: GENE1 frameshift, tumor_type: LUAD}]
+"""
+
+
+def test_reference_and_gff_call_consequences_end_to_end(tmp_path: Path) -> None:
+    rules = tmp_path / "synthetic.yaml"
+    rules.write_text(SYNTHETIC_RULES)
+    out = tmp_path / "out.json"
+    csq = DATA / "csq"
+    code = main(
+        [
+            "annotate",
+            str(csq / "variants.vcf"),
+            "--tumor-type",
+            "LUAD",
+            "--sample",
+            "TUMOR",
+            "--genome",
+            "GRCh38",
+            "--reference",
+            str(csq / "synthetic.fa"),
+            "--gff",
+            str(csq / "synthetic.gff3"),
+            "--rules",
+            str(rules),
+            "--out-json",
+            str(out),
+        ]
+    )
+    assert code == 0
+    data = json.loads(out.read_text())
+    lof = [f for f in data["findings"] if f["rule_id"] == "GENE1-LOF-TEST-S"]
+    assert lof, data["findings"]
+    assert all(f["match_type"] == "gene_class" for f in lof)
+    assert data["input"].endswith("variants.vcf")  # the user's file, not the intermediate
+
+
+def test_gff_needs_reference(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    code, err = run(
+        [
+            "annotate",
+            str(DEMO),
+            "--tumor-type",
+            "LUAD",
+            "--gff",
+            str(DATA / "csq" / "synthetic.gff3"),
+        ],
+        capfd,
+    )
+    assert code == 2
+    assert "--gff needs --reference" in err
