@@ -58,14 +58,22 @@ def read_samples(config: AnnotateConfig, rules: RuleSet) -> list[SmallVariants]:
 
 
 def open_reference(path: Path) -> pysam.FastaFile:
-    """The reference FASTA (indexed; an index is built beside it when missing)."""
+    """The reference FASTA, which must be indexed: nothing is written beside the user's file."""
+    if not path.is_file():
+        raise InputError("reference FASTA not found", path=path)
+    if not Path(f"{path}.fai").is_file():
+        raise InputError(
+            "the reference FASTA has no index (.fai)",
+            path=path,
+            hint=f"index it with 'samtools faidx {path}'",
+        )
     try:
         return pysam.FastaFile(str(path))
     except (OSError, ValueError) as error:
         raise InputError(
             f"cannot open the reference FASTA: {error}",
             path=path,
-            hint="give an uncompressed or bgzip-compressed FASTA, indexed with samtools faidx",
+            hint="give an uncompressed or bgzip-compressed FASTA indexed with samtools faidx",
         ) from None
 
 
@@ -118,7 +126,9 @@ def read_vcf_sample(config: AnnotateConfig, rules: RuleSet) -> SmallVariants:
 
 def _read_vcf(config: AnnotateConfig, rules: RuleSet, vcf: Path) -> SmallVariants:
     path = str(config.input)
-    fasta = open_reference(config.reference) if config.reference is not None else None
+    # After bcftools csq every record is annotated; the FASTA serves unannotated records only.
+    use_fasta = config.reference is not None and config.gff is None
+    fasta = open_reference(config.reference) if use_fasta and config.reference else None
     with VcfReader(vcf, sample=config.sample, caller=config.caller) as reader:
         header = reader.header
         build = resolve_build(config.genome, header.contigs, header.lines, path)

@@ -235,3 +235,15 @@ def test_gff_needs_reference(tmp_path: Path, capfd: pytest.CaptureFixture[str]) 
     )
     assert code == 2
     assert "--gff needs --reference" in err
+
+
+def test_reference_must_be_indexed(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    fasta = tmp_path / "ref.fa"
+    fasta.write_text((DATA / "csq" / "synthetic.fa").read_text())
+    code, err = run(
+        ["annotate", str(DEMO), "--tumor-type", "LUAD", "--reference", str(fasta)], capfd
+    )
+    assert code == 1
+    assert "has no index (.fai)" in err
+    assert "samtools faidx" in err
+    assert list(tmp_path.iterdir()) == [fasta]  # nothing written beside the user's file
