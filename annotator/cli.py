@@ -37,7 +37,7 @@ from annotator.models import Result, TumorTypeMatch
 from annotator.pipeline import run
 from annotator.readers.cnv import CopyNumberThresholds
 from annotator.readers.expression import ExpressionThresholds
-from annotator.readers.vcf import set_htslib_messages
+from annotator.readers.vcf import CALLER_CHOICES, set_htslib_messages
 from annotator.rules import RuleOrigin, RuleSet, load_rules, query
 from annotator.rules.diff import diff_rule_sets, diff_to_dict, format_diff
 from annotator.rules.loader import split_regimen
@@ -102,6 +102,7 @@ PATH = click.Path(path_type=Path)
 )
 @click.option(
     "--caller",
+    type=click.Choice(CALLER_CHOICES),
     default="auto",
     show_default=True,
     help="Variant caller whose FORMAT fields give VAF and depth; auto reads the header.",
@@ -129,8 +130,12 @@ PATH = click.Path(path_type=Path)
 @click.option("--ploidy", type=float, default=2.0, show_default=True, help="For log2 to CN.")
 @click.option("--purity", type=float, default=1.0, show_default=True, help="For log2 to CN.")
 @click.option("--expression", type=PATH, help="Gene expression TSV (TPM, z-score or call).")
-@click.option("--expression-high-z", type=float, default=2.0, show_default=True)
-@click.option("--expression-low-z", type=float, default=-2.0, show_default=True)
+@click.option(
+    "--expression-high-z", type=float, default=2.0, show_default=True, help="Overexpression z."
+)
+@click.option(
+    "--expression-low-z", type=float, default=-2.0, show_default=True, help="Underexpression z."
+)
 @click.option("--expression-high-tpm", type=float, help="Overexpression at TPM at or above.")
 @click.option("--expression-low-tpm", type=float, help="Underexpression at TPM at or below.")
 @click.option("--msi-status", help="MSI-H, MSI-L or MSS.")

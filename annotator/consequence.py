@@ -608,10 +608,19 @@ def _bcsq_entries(raw: str, variant: Variant) -> Iterator[_Entry]:
             gene=gene,
             transcript=transcript or None,
             terms=terms,
-            hgvsp=amino_acids or None,
+            hgvsp=_bcsq_synonymous(amino_acids) or amino_acids or None,
             hgvsc=None,
             exon=None,
         )
+
+
+_BCSQ_SAME_RESIDUE = re.compile(r"^(?P<position>[1-9][0-9]*)(?P<residue>[A-Z*])$")
+
+
+def _bcsq_synonymous(amino_acids: str) -> str | None:
+    """bcftools writes a synonymous change as the residue alone (``15L``): read it as L15=."""
+    match = _BCSQ_SAME_RESIDUE.match(amino_acids)
+    return f"{match['residue']}{match['position']}=" if match else None
 
 
 def _bcsq_is_this_allele(dna_change: str, this_change: str, position: int) -> bool:

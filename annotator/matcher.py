@@ -185,9 +185,11 @@ class SelectorMatcher:
             return None
         kind = selector.kind
         if kind == "codons":
-            return MatchType.CODON if self._codon_residue(selector, change) else None
+            found = self._codon_residue(selector, change) is not None
+            return MatchType.CODON if found else None
         if kind == "protein_changes":
-            return MatchType.PROTEIN if self._substitution_residue(selector, change) else None
+            found = self._substitution_residue(selector, change) is not None
+            return MatchType.PROTEIN if found else None
         classes = _outcome_classes(change)
         if kind == "gene_class":
             certain = bool(classes) and classes <= LOSS_OF_FUNCTION

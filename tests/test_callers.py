@@ -428,9 +428,19 @@ def test_info_tvaf_tdp(tmp_path: Path, form: Form) -> None:
 
 def test_info_af_dp_of_a_sites_only_file(tmp_path: Path, form: Form) -> None:
     records = ["chr7\t100\t.\tA\tT\t.\tPASS\tAF=0.3;DP=90", "chr7\t200\t.\tA\tT\t.\tPASS\t."]
-    variants, reader = read(tmp_path, records, form=form, samples=(), info_lines=SITES_INFO)
+    variants, reader = read(
+        tmp_path, records, form=form, samples=(), info_lines=SITES_INFO, caller="info"
+    )
     assert reader.caller == "info"
     assert evidence(variants) == [(pytest.approx(0.3), 90), (None, None)]
+
+
+def test_sites_only_info_af_is_not_a_vaf_unless_asked(tmp_path: Path) -> None:
+    """Regression: a sites-only file's INFO AF may be a population frequency (gnomAD)."""
+    records = ["chr7\t100\t.\tA\tT\t.\tPASS\tAF=0.3;DP=90"]
+    variants, reader = read(tmp_path, records, samples=(), info_lines=SITES_INFO)
+    assert reader.caller == "generic"
+    assert evidence(variants) == [(None, None)]
 
 
 def test_info_af_is_not_read_when_there_is_a_sample(tmp_path: Path) -> None:

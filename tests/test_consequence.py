@@ -692,14 +692,13 @@ def test_bcsq_matches_the_alt_by_its_dna_change(alt_index: int, expected: str) -
     ]
 
 
-def test_bcsq_synonymous_keeps_the_raw_amino_acid_field() -> None:
+def test_bcsq_synonymous_residue_alone_reads_as_synonymous_change() -> None:
+    """bcftools writes a synonymous change as the residue alone: 787Q is p.Gln787=."""
     entry = "synonymous|EGFR|ENST00000275493|protein_coding|+|787Q|55181370G>A"
     [alteration] = resolve(record(55181370, "G", "A", BCSQ=entry))
-    assert (alteration.variant_class, alteration.protein, alteration.hgvsp) == (
-        VariantClass.SYNONYMOUS,
-        None,
-        "787Q",
-    )
+    assert alteration.variant_class is VariantClass.SYNONYMOUS
+    assert alteration.protein is not None
+    assert (alteration.protein.short, alteration.hgvsp) == ("Q787=", "p.Gln787=")
 
 
 def test_bcsq_entry_with_too_few_fields_is_an_input_error() -> None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from annotator.errors import RulesError
+from annotator.gene_regions import GeneLocator
 from annotator.genetic_code import possible_residues
 from annotator.genomic import (
     PROTEIN_CHANGE_HINT,
@@ -32,7 +33,8 @@ from annotator.matcher import (
     allele_key,
     find_unclassified,
 )
-from annotator.models import CodonChange, MatchType, Variant, VariantClass
+from annotator.models import CodonChange, Finding, MatchType, Unclassified, Variant, VariantClass
+from annotator.protein import ChangeKind
 from annotator.rules import RuleSet, load_rules
 from annotator.rules.schema import GeneSpec, Hotspot, Selector
 from annotator.tumor_types import load_oncotree
@@ -228,6 +230,75 @@ def test_egfr_from_the_gene_table(rules: RuleSet, case: Case) -> None:
     check(annotator.annotate(variant(*case.allele)), case)
 
 
+# KRAS, minus strand. Exon 2's coding part (rules/genes.yaml) is GRCh38 12:25245274-25245384
+# (GRCh37 12:25398208-25398318) = c.1-111: c = 1 + (25245384 - pos), so pos = 25245385 - c.
+# Codon 12 (GGT) is c.34-36 = 25245351, 25245350, 25245349; codon 13 (GGC) starts at c.37 =
+# 25245348. Genomic bases are the complement of the coding ones (C>G at 25245351 = c.34G>C).
+KRAS_EXON2_GRCH38 = (25245274, 25245384)
+
+
+def kras_grch38(cds_position: int) -> int:
+    """The GRCh38 position of a c. position in KRAS exon 2 (c.1-111, minus strand)."""
+    return KRAS_EXON2_GRCH38[1] + 1 - cds_position
+
+
+KRAS_CASES = [
+    Case(
+        "kras-c34G>C-G12R",
+        ("12", kras_grch38(34), "C", "G"),  # 25245351
+        codon_changes=(snv("KRAS", 2, "c.34G>C", 12, 1),),
+        notes=(codon_note("KRAS", "codon 12"),),
+        codons={"KRAS": (12,)},
+    ),
+    Case(
+        "kras-c34G>C-G12R-grch37",
+        ("12", 25398285, "C", "G"),  # 25398318 - 33
+        codon_changes=(snv("KRAS", 2, "c.34G>C", 12, 1),),
+        notes=(codon_note("KRAS", "codon 12"),),
+        codons={"KRAS": (12,)},
+        build="GRCh37",
+    ),
+    Case(
+        "kras-c36T>C-synonymous",
+        ("12", kras_grch38(36), "A", "G"),  # 25245349
+        codon_changes=(snv("KRAS", 2, "c.36T>C", 12, 3),),
+        notes=(codon_note("KRAS", "codon 12"),),
+        codons={"KRAS": (12,)},
+    ),
+    Case(
+        "kras-c37G>A-G13",
+        ("12", kras_grch38(37), "C", "T"),  # 25245348
+        codon_changes=(snv("KRAS", 2, "c.37G>A", 13, 1),),
+        notes=(codon_note("KRAS", "codon 13"),),
+        codons={"KRAS": (13,)},
+    ),
+    Case(
+        "kras-c111-last-coding-base-of-exon2",
+        ("12", KRAS_EXON2_GRCH38[0], "A", "G"),  # 25245274
+        codon_changes=(snv("KRAS", 2, "c.111T>C", 37, 3),),
+        notes=(codon_note("KRAS", "codon 37"),),
+        codons={"KRAS": (37,)},
+    ),
+]
+
+
+@pytest.mark.parametrize("case", KRAS_CASES, ids=[case.id for case in KRAS_CASES])
+def test_kras_codon_changes_from_the_gene_table(rules: RuleSet, case: Case) -> None:
+    """Not hotspots: with the hotspot table too, the gene table decides."""
+    annotator = GenomicAnnotator(rules.genes, case.build, rules.hotspot_index(case.build))
+    result = annotator.annotate(variant(*case.allele))
+    check(result, case)
+    assert {a.transcript for a in result.alterations} == {"ENST00000311936"}
+
+
+def test_kras_exon2_is_where_the_cases_assume(rules: RuleSet) -> None:
+    kras = rules.genes["KRAS"]
+    (exon2,) = [exon for exon in kras.exons if exon.number == 2]
+    span = exon2.spans["GRCh38"]
+    assert (kras.strand, exon2.cds_start, exon2.cds_end) == ("-", 1, 111)
+    assert (span.start, span.end) == KRAS_EXON2_GRCH38
+
+
 def test_outside_note_lists_the_table_exons(rules: RuleSet) -> None:
     """The note names the exons the table lists, runs joined (18-21 when this was written)."""
     numbers = sorted(exon.number for exon in rules.genes["EGFR"].exons)
@@ -249,6 +320,19 @@ def test_outside_note_lists_the_table_exons(rules: RuleSet) -> None:
     ]
 
 
+def test_codon_position_of() -> None:
+    assert [codon_position_of(c) for c in (1, 2, 3, 4, 34, 35, 36, 2369)] == [
+        1,
+        2,
+        3,
+        1,
+        1,
+        2,
+        3,
+        2,
+    ]
+
+
 def test_codon_of() -> None:
     assert [codon_of(c) for c in (1, 2, 3, 4, 2235, 2236, 2369, 2573)] == [
         1,
@@ -264,9 +348,10 @@ def test_codon_of() -> None:
 
 def test_every_hotspot_snv_lands_on_its_codon(rules: RuleSet) -> None:
     """Cross-check of the exon table against the hotspot table, both strands: every hotspot
-    SNV inside a listed exon gets the codon of its protein change and the exon of the hotspot
-    alteration (KRAS, NRAS and BRAF are on the minus strand)."""
-    checked = 0
+    SNV inside a listed exon gets the codon of its protein change, and its codon change (base
+    place in the codon, coding-strand bases) can turn the hotspot's reference residue into its
+    new one (KRAS, NRAS and BRAF are on the minus strand)."""
+    checked = substitutions = 0
     for build in ("GRCh37", "GRCh38"):
         from_table = GenomicAnnotator(rules.genes, build, {})
         with_hotspots = GenomicAnnotator(rules.genes, build, rules.hotspot_index(build))
@@ -281,8 +366,21 @@ def test_every_hotspot_snv_lands_on_its_codon(rules: RuleSet) -> None:
             (expected,) = with_hotspots.annotate(snv).alterations[:1]
             assert expected.protein is not None
             assert codons == (expected.protein.start,), (build, hotspot.protein_change)
+            (change,) = [
+                a.codon_change
+                for a in from_table.annotate(snv).alterations
+                if a.gene == hotspot.gene and a.codon_change is not None
+            ]
+            assert change.codon == expected.protein.start
+            if expected.protein.kind in (ChangeKind.SUBSTITUTION, ChangeKind.NONSENSE):
+                residues = possible_residues(
+                    expected.protein.start_aa, change.position, change.ref, change.alt
+                )
+                assert expected.protein.alt in residues, (build, hotspot.protein_change, change)
+                substitutions += 1
             checked += 1
     assert checked >= 20
+    assert substitutions >= 20
 
 
 # --- EGFR, real hotspot table: normalized lookup ---------------------------------------------
@@ -371,6 +469,69 @@ def test_exon_rules_fire(
     matcher = RuleMatcher(rules, build="GRCh38", tumor_type="LUAD", oncotree=load_oncotree())
     findings = matcher.match([SampleAllele(given, tuple(alterations), annotated=False)])
     assert rule_ids <= {finding.rule_id for finding in findings}
+
+
+def annotate_and_match(
+    rules: RuleSet, allele: tuple[str, int, str, str], tumor_type: str = "COADREAD"
+) -> tuple[list[Finding], list[Unclassified], Variant]:
+    """An unannotated record through the tables, the bundled rules and find_unclassified, as
+    the pipeline runs them (hotspot table first, gene spans from the gene table)."""
+    given = variant(*allele)
+    result = GenomicAnnotator(rules.genes, "GRCh38", rules.hotspot_index("GRCh38")).annotate(given)
+    sample = SampleAllele(given, tuple(result.alterations), False, tuple(result.notes))
+    matcher = RuleMatcher(rules, build="GRCh38", tumor_type=tumor_type, oncotree=load_oncotree())
+    findings = matcher.match([sample])
+    genes_at = {
+        allele_key(given): GeneLocator(rules.genes, "GRCh38").genes_at(given.chrom, given.pos)
+    }
+    return findings, find_unclassified([sample], rules.genes, findings, genes_at), given
+
+
+def test_kras_g12r_fires_the_ras_codon_rule(rules: RuleSet) -> None:
+    """c.34G>C: Gly GGN with its first base G>C is always CGN, Arg; G12R is no hotspot."""
+    findings, unclassified, given = annotate_and_match(rules, ("12", kras_grch38(34), "C", "G"))
+    assert [(f.rule_id, f.match_type) for f in findings] == [
+        ("KRAS-EX2TO4-ANTIEGFR-R", MatchType.CODON)
+    ]
+    (finding,) = findings
+    assert finding.alteration == "G12 (c.34G>C; R)"
+    assert finding.hgvsc == "c.34G>C"
+    assert finding.hgvsp is None
+    assert finding.transcript == "ENST00000311936"
+    assert finding.variant == given
+    assert finding.tumor_type_match.value == "on_label"
+    assert unclassified == []
+
+
+def test_kras_g13_of_two_possible_residues_fires_the_codon_rule(rules: RuleSet) -> None:
+    """c.37G>A: Gly GGN -> AGN, Ser or Arg; either way not Gly, so the codon rule fires, and no
+    residue-specific rule could."""
+    findings, unclassified, _ = annotate_and_match(rules, ("12", kras_grch38(37), "C", "T"))
+    assert [(f.rule_id, f.alteration) for f in findings] == [
+        ("KRAS-EX2TO4-ANTIEGFR-R", "G13 (c.37G>A; R or S)")
+    ]
+    assert unclassified == []
+
+
+def test_kras_synonymous_third_base_is_unclassified_with_its_note(rules: RuleSet) -> None:
+    """c.36T>C: any third-base change of Gly keeps Gly; no rule fires and the note stays."""
+    findings, unclassified, given = annotate_and_match(rules, ("12", kras_grch38(36), "A", "G"))
+    assert findings == []
+    assert unclassified == [
+        Unclassified("KRAS", given, f"KRAS codon 12 changed; {PROTEIN_CHANGE_HINT}")
+    ]
+
+
+def test_kras_g12c_without_its_hotspot_row_is_not_certainly_g12c(rules: RuleSet) -> None:
+    """c.34G>T could be Cys, Trp or a stop from a Gly codon: the RAS codon rule fires (G12 is
+    certainly changed), the G12C rules need the reference codon and do not."""
+    given = variant("12", kras_grch38(34), "C", "A")
+    (alteration,) = GenomicAnnotator(rules.genes, "GRCh38", {}).annotate(given).alterations
+    matcher = RuleMatcher(rules, build="GRCh38", tumor_type="COADREAD", oncotree=load_oncotree())
+    findings = matcher.match([SampleAllele(given, (alteration,), False)])
+    assert [(f.rule_id, f.alteration) for f in findings] == [
+        ("KRAS-EX2TO4-ANTIEGFR-R", "G12 (c.34G>T; C, W or *)")
+    ]
 
 
 # --- synthetic gene tables: strands, codons split by an intron, exon boundaries ----------------

@@ -1,5 +1,6 @@
-"""Tests for annotator.matcher: selectors from tests/data/matcher_cases.tsv, RuleMatcher over
-rules loaded from a temporary YAML file, and find_unclassified."""
+"""Tests for annotator.matcher: selectors from tests/data/matcher_cases.tsv, codon changes from
+tests/data/codon_cases.tsv, RuleMatcher over rules loaded from a temporary YAML file, and
+find_unclassified."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from annotator.matcher import (
 )
 from annotator.models import (
     Alteration,
+    CodonChange,
     Effect,
     EvidenceLevel,
     Finding,
@@ -117,6 +119,100 @@ SHARED_MATCHERS: dict[str, SelectorMatcher] = {}
 def test_match_alteration(case: MatchCase) -> None:
     matcher = SHARED_MATCHERS.setdefault(case.build, SelectorMatcher(case.build))
     assert matcher.match_alteration(case.selector, case.alteration) == case.expected
+
+
+# --- codon changes (unannotated SNVs on a known codon), table-driven ---------------------------
+
+
+@dataclass(frozen=True)
+class CodonCase:
+    case: str
+    selector: Selector
+    alteration: Alteration
+    expected: MatchType | None
+    label: str
+
+
+def codon_alteration(
+    gene: str,
+    change: CodonChange,
+    *,
+    exon: int | None = None,
+    preferred: bool = True,
+    on: Variant | None = None,
+) -> Alteration:
+    """What GenomicAnnotator gives for an SNV in a listed coding exon."""
+    cds_position = 3 * (change.codon - 1) + change.position
+    return Alteration(
+        gene=gene,
+        variant_class=VariantClass.OTHER,
+        variant=on or variant(annotations={}),
+        transcript="ENST00000311936" if preferred else "ENST00000000001",
+        preferred=preferred,
+        hgvsc=f"c.{cds_position}{change.ref}>{change.alt}",
+        exon=exon,
+        consequence_terms=("coding_sequence_variant",),
+        source="genomic",
+        codon_change=change,
+    )
+
+
+def read_codon_cases() -> list[CodonCase]:
+    with (DATA / "codon_cases.tsv").open(encoding="utf-8") as handle:
+        rows = csv.DictReader(
+            (line for line in handle if not line.startswith("#")),
+            delimiter="\t",
+            quoting=csv.QUOTE_NONE,
+        )
+        cases = []
+        for row in rows:
+            assert row["preferred"] in ("yes", "no"), row["case"]
+            change = CodonChange(int(row["codon"]), int(row["position"]), row["ref"], row["alt"])
+            cases.append(
+                CodonCase(
+                    case=row["case"],
+                    selector=Selector.model_validate(yaml.safe_load(row["selector"])),
+                    alteration=codon_alteration(
+                        row["gene"],
+                        change,
+                        exon=int(row["exon"]) if row["exon"] else None,
+                        preferred=row["preferred"] == "yes",
+                        on=_variant_from(row["variant"]),
+                    ),
+                    expected=None if row["expected"] == "none" else MatchType(row["expected"]),
+                    label=row["label"],
+                )
+            )
+        return cases
+
+
+CODON_CASES = read_codon_cases()
+
+
+def test_the_codon_table_is_complete() -> None:
+    names = [case.case for case in CODON_CASES]
+    assert len(set(names)) == len(names) >= 40
+    assert {case.selector.kind for case in CODON_CASES} == set(SELECTOR_KINDS)
+    for case in CODON_CASES:
+        assert bool(case.label) == (case.expected is not None), case.case
+
+
+@pytest.mark.parametrize("case", CODON_CASES, ids=[case.case for case in CODON_CASES])
+def test_match_codon_change(case: CodonCase) -> None:
+    matcher = SHARED_MATCHERS.setdefault("GRCh38", SelectorMatcher("GRCh38"))
+    assert matcher.match_alteration(case.selector, case.alteration) == case.expected
+    if case.expected is not None:
+        assert matcher.codon_change_label(case.selector, case.alteration) == case.label
+
+
+def test_a_protein_change_wins_over_a_codon_change() -> None:
+    """An alteration with both (not what the annotators write) is matched on its protein."""
+    with_protein = replace(
+        alteration("KRAS", "p.Gly12Asp", exon=2), codon_change=CodonChange(12, 3, "T", "C")
+    )
+    matcher = SelectorMatcher("GRCh38")
+    assert matcher.match_alteration(Selector(codons=["G12"]), with_protein) is MatchType.CODON
+    assert with_protein.protein is not None
 
 
 def test_selector_cache_keyed_by_id_of_a_freed_selector() -> None:
@@ -470,6 +566,49 @@ def test_findings_in_input_order_then_rule_id(rule_set: RuleSet) -> None:
     assert [f.rule_id for f in findings] == [*T790M_RULE_IDS, "KRAS-G12"]
 
 
+# KRAS c.35G>A at GRCh38 12:25245350 C>T (minus strand); c.34 at 25245351, c.36 at 25245349.
+KRAS_NOTE = ("KRAS", "KRAS codon 12 changed; the protein change needs the reference sequence")
+
+
+def kras_codon_allele(position: int, ref: str, alt: str, pos: int) -> SampleAllele:
+    """An unannotated KRAS codon-12 SNV as GenomicAnnotator leaves it: alteration and note.
+    ``ref``/``alt`` are coding-strand bases; the record's are their complements."""
+    complement = str.maketrans("ACGT", "TGCA")
+    on = variant("12", pos, ref.translate(complement), alt.translate(complement), annotations={})
+    change = codon_alteration("KRAS", CodonChange(12, position, ref, alt), exon=2, on=on)
+    return SampleAllele(on, (change,), False, (KRAS_NOTE,))
+
+
+def test_codon_change_fires_a_codon_rule(rule_set: RuleSet) -> None:
+    allele = kras_codon_allele(2, "G", "A", 25245350)
+    findings = make_matcher(rule_set, "COAD").match([allele])
+    assert [(f.rule_id, f.match_type) for f in findings] == [("KRAS-G12", MatchType.CODON)]
+    (finding,) = findings
+    assert finding.alteration == "G12 (c.35G>A; D or E)"
+    assert finding.hgvsc == "c.35G>A"
+    assert finding.hgvsp is None
+    assert finding.transcript == "ENST00000311936"
+
+
+def test_synonymous_codon_change_fires_nothing(rule_set: RuleSet) -> None:
+    assert make_matcher(rule_set, "COAD").match([kras_codon_allele(3, "T", "C", 25245349)]) == []
+
+
+@pytest.mark.parametrize(
+    ("kras", "expected"),
+    [
+        (kras_codon_allele(1, "G", "C", 25245351), ["KRAS-G12"]),  # G12R: excludes met
+        (kras_codon_allele(3, "T", "C", 25245349), ["EX19-WITHOUT-KRAS-G12"]),  # synonymous
+    ],
+    ids=["certain-g12-change-excludes", "synonymous-does-not-exclude"],
+)
+def test_codon_change_in_a_condition(
+    rule_set: RuleSet, kras: SampleAllele, expected: list[str]
+) -> None:
+    findings = make_matcher(rule_set).match([ex19_allele(), kras])
+    assert sorted(f.rule_id for f in findings) == expected
+
+
 def test_genomic_rule_on_an_unannotated_record(rule_set: RuleSet) -> None:
     on = variant("chr7", 55181378, "C", "T", annotations={})
     findings = make_matcher(rule_set).match([SampleAllele(on, (), False)])
@@ -626,6 +765,29 @@ def test_unannotated_record_that_fired_a_rule_is_classified(rule_set: RuleSet) -
     # A finding for another gene does not classify it in EGFR.
     other_gene = tuple(replace(f, gene="KRAS") for f in findings)
     assert [gene for gene, _ in unclassified_of(allele, ("EGFR",), other_gene)] == ["EGFR"]
+
+
+def test_codon_change_that_fired_no_rule_reports_its_note(rule_set: RuleSet) -> None:
+    allele = kras_codon_allele(3, "T", "C", 25245349)
+    findings = tuple(make_matcher(rule_set, "COAD").match([allele]))
+    assert findings == ()
+    assert unclassified_of(allele, ("KRAS",), findings) == [KRAS_NOTE]
+
+
+def test_codon_change_that_fired_a_rule_is_classified(rule_set: RuleSet) -> None:
+    allele = kras_codon_allele(1, "G", "C", 25245351)
+    findings = tuple(make_matcher(rule_set, "COAD").match([allele]))
+    assert [f.rule_id for f in findings] == ["KRAS-G12"]
+    assert unclassified_of(allele, ("KRAS",), findings) == []
+
+
+def test_codon_change_without_a_note_gets_the_general_reason() -> None:
+    """A codon change does not classify its gene by itself: without a note (not what the
+    annotator writes) the unannotated-record reason stands."""
+    allele = replace(kras_codon_allele(1, "G", "C", 25245351), notes=())
+    [(gene, reason)] = unclassified_of(allele, ("KRAS",))
+    assert gene == "KRAS"
+    assert "no consequence annotation" in reason
 
 
 def test_annotated_record_in_span_without_a_transcript_of_the_gene() -> None:

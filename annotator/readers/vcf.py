@@ -47,7 +47,7 @@ dropped; a count-based VAF needs a non-zero denominator.
 | `varscan2` | `##source=VarScan2` |
 | `deepvariant` | `##DeepVariant_version=`, `##source=DeepVariant` |
 | `octopus` | `##octopus=<...>` |
-| `info` | none of the above, and INFO `TVAF` or `TDP` declared, or no sample column |
+| `info` | none of the above, and INFO `TVAF` or `TDP` declared |
 | `generic` | none of the above; or two different callers named |
 
 Notes: Strelka's counts come as "tier 1,tier 2"; tier 1 is taken, as Strelka's user guide
@@ -56,8 +56,8 @@ ALT depth alone (Number=1, not Number=R), and its percent `FREQ` is read only fr
 field (a FREQ rewritten as a Float has no telling scale, so `AD`/`RD` decide). Octopus writes
 `AF`, `AD` and `ADP` only when asked for those annotations. Fields describing one ALT
 (Strelka's `TIR`, VarScan's `FREQ`/`AD`) give no VAF on a multi-allelic record. INFO `AF` of a
-sites-only file is read as the tumor's VAF, the way single-sample callers write it; a
-population frequency there would be misread, so pass ``caller="generic"`` for such a file.
+sites-only file is read as the tumor's VAF only with ``caller="info"`` (``--caller info``):
+in a sites-only file it is as often a population frequency, so ``auto`` does not read it.
 
 Structural variants and phase
 -----------------------------
@@ -550,8 +550,11 @@ def _detect_caller(lines: Sequence[str], info_ids: frozenset[str], *, has_sample
         return only
     if found:
         return "generic"  # two callers named: no one set of fields to trust
-    if "TVAF" in info_ids or "TDP" in info_ids or not has_sample:
+    if "TVAF" in info_ids or "TDP" in info_ids:
         return "info"
+    # A sites-only file's INFO AF is as often a population frequency (gnomAD, 1000 Genomes)
+    # as a tumor VAF: it is read only when the user says --caller info.
+    del has_sample
     return "generic"
 
 
