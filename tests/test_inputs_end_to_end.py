@@ -159,3 +159,25 @@ def test_min_vaf_sets_findings_aside(tmp_path: Path) -> None:
     unfiltered = annotate(tmp_path, str(DEMO), "--tumor-type", "COAD")
     assert calls(unfiltered)["cetuximab"] == "resistance"
     assert unfiltered["filtered_findings"] == []
+
+
+def test_breakend_pair_in_the_vcf_gives_bcr_abl1(tmp_path: Path) -> None:
+    """A t(9;22) breakend pair (VCF 4.2 section 5.4 notation) inside the BCR and ABL1 spans of
+    the gene table (GRCh38; both genes on the + strand): BCR up to the break, then ABL1 on."""
+    from tests.vcfgen import INFO_LINES, vcf_text, write_vcf
+
+    sv_info = tuple(line for line in INFO_LINES if "ID=SVTYPE" in line or "ID=MATEID" in line)
+    contigs = {"chr9": 138394717, "chr22": 50818468}
+    records = [
+        "chr9\t130854064\tbnd_abl1\tA\t]chr22:23290555]A\t.\tPASS\tSVTYPE=BND;MATEID=bnd_bcr"
+        "\tGT:AD\t0/1:30,12",
+        "chr22\t23290555\tbnd_bcr\tG\tG[chr9:130854064[\t.\tPASS\tSVTYPE=BND;MATEID=bnd_abl1"
+        "\tGT:AD\t0/1:28,14",
+    ]
+    vcf = write_vcf(tmp_path, vcf_text(records, contigs=contigs, info_lines=sv_info))
+    data = annotate(tmp_path, str(vcf), "--tumor-type", "CML")
+    assert [(e["gene"], e["event"], e["source"]) for e in data["events"]] == [
+        ("BCR::ABL1", "fusion", "vcf-sv")
+    ]
+    assert calls(data)["imatinib"] == "sensitivity"
+    assert data["summary"]["records"] == 2
