@@ -194,6 +194,9 @@ class Finding:
     rule_tumor_types: tuple[str, ...] = ()
     notes: str | None = None
     detail: str | None = None  # for events: what the input reported (breakpoints, CN, score)
+    subclonal: bool = False  # VAF below the subclonal fraction of the sample's top driver VAF
+    phase: str | None = None  # cis / trans / unknown, for findings of phased rules
+    phase_source: str | None = None  # "vcf" (GT|PS, PGT/PID) or "reads" (--bam)
 
 
 class Phase(str, Enum):
@@ -238,6 +241,28 @@ class Unclassified:
     reason: str
 
 
+class NearMissReason(str, Enum):
+    """Why a variant in a rule gene did not fire a rule (``--explain``)."""
+
+    OFF_LABEL = "off_label"  # fired, but for another tumor type (which the rule needs)
+    TRANSCRIPT = "transcript_differs"  # the change is on another transcript than the rule's
+    FILTERED = "filtered"  # FILTER, VAF or depth
+    UNCLASSIFIED = "unclassified"  # no annotation, effect unknown
+    REQUIRES_UNMET = "requires_unmet"
+    EXCLUDED = "excluded"
+    PHASE_UNKNOWN = "phase_unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class NearMiss:
+    rule_id: str
+    gene: str
+    alteration: str
+    variant: Variant | None
+    reason: NearMissReason
+    detail: str
+
+
 @dataclass(frozen=True, slots=True)
 class Summary:
     """What happened to every input record and allele."""
@@ -271,3 +296,6 @@ class Result:
     notes: tuple[str, ...] = ()  # input records that gave no event, and why
     tmb: dict[str, object] | None = None  # TmbResult.as_dict() when computed
     caller: str | None = None
+    near_misses: tuple[NearMiss, ...] = ()  # with --explain
+    tumor_type_name: str | None = None
+    command_line: str | None = None
