@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test lint typecheck schema golden clean
+.PHONY: help demo test lint typecheck schema golden bench bench-quick clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -35,6 +35,12 @@ schema: $(BIN)/python  ## regenerate docs/rules.schema.json from the pydantic mo
 
 golden: $(BIN)/python  ## regenerate the golden outputs in tests/golden/ (review the diff!)
 	$(BIN)/python -m tests.golden_regenerate
+
+bench: $(BIN)/python  ## benchmark 100k/1M/5M records vs bcftools & co, update bench/RESULTS.md
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+bench-quick: $(BIN)/python  ## quick benchmark (100k and 1M records), update bench/RESULTS.md
+	$(BIN)/python bench/run.py --quick $(BENCH_ARGS)
 
 clean:  ## remove the virtual environment and results
 	rm -rf $(VENV) results

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import shlex
 import signal
 import sys
 import traceback
@@ -21,6 +22,7 @@ import click
 from pydantic import BaseModel
 
 from annotator import __version__
+from annotator.cohort import CohortOutputs, build_cohort, write_cohort
 from annotator.config import DEFAULT_TMB_THRESHOLD, GENOME_CHOICES, AnnotateConfig
 from annotator.errors import (
     EXIT_INPUT,
@@ -33,6 +35,7 @@ from annotator.errors import (
     RulesError,
     UsageError,
 )
+from annotator.interpret import DEFAULT_SUBCLONAL_FRACTION
 from annotator.models import Result, TumorTypeMatch
 from annotator.pipeline import run
 from annotator.readers.cnv import CopyNumberThresholds
@@ -151,9 +154,36 @@ PATH = click.Path(path_type=Path)
     show_default=True,
     help="TMB-high at or above this many mutations per Mb.",
 )
+@click.option(
+    "--bam",
+    type=PATH,
+    help="Tumor BAM/CRAM (indexed; CRAM needs --reference): read-backed cis/trans phase for "
+    "rules that need it when the VCF does not phase the pair.",
+)
+@click.option(
+    "--subclonal-fraction",
+    type=click.FloatRange(0.0, 1.0, min_open=True),
+    default=DEFAULT_SUBCLONAL_FRACTION,
+    show_default=True,
+    help="Flag findings whose VAF is below this fraction of the highest on-label sensitivity "
+    "VAF as subclonal (flag only).",
+)
+@click.option(
+    "--explain",
+    is_flag=True,
+    help="List near misses: rule-gene alterations that fired no rule on-label, and why.",
+)
 @click.option("--out-json", type=PATH, help="Write the JSON result here.")
 @click.option("--out-tsv", type=PATH, help="Write findings as TSV here.")
-@click.option("--out-dir", type=PATH, help="Write DIR/<sample>.findings.json and .findings.tsv.")
+@click.option("--out-vcf", type=PATH, help="Annotated VCF (bgzip + tabix index when .gz).")
+@click.option("--out-html", type=PATH, help="Self-contained HTML report.")
+@click.option("--out-md", type=PATH, help="The report as Markdown.")
+@click.option(
+    "--out-dir",
+    type=PATH,
+    help="Write DIR/<sample>.findings.json, .findings.tsv, .report.html, .report.md and, "
+    "for a VCF, .annotated.vcf.gz.",
+)
 @debug_option
 def annotate(input_path: Path, **options: Any) -> list[Result]:
     """Annotate INPUT (VCF, VCF.gz, BCF, or a MAF) for its tumor sample(s).
@@ -161,8 +191,10 @@ def annotate(input_path: Path, **options: Any) -> list[Result]:
     Without --out-json, --out-tsv or --out-dir the JSON result goes to standard output (a MAF
     with several samples then needs --sample or --out-dir).
     """
-    config = annotate_config(input_path, options)
-    if config.out_json is None and config.out_tsv is None and config.out_dir is None:
+    root = click.get_current_context().find_root()
+    argv = root.obj.get("argv", ()) if isinstance(root.obj, dict) else ()
+    config = annotate_config(input_path, options, argv)
+    if not config.output_paths(None).any:
         config = replace(config, single_sample_to_stdout=True)
     results = run(config)
     if config.single_sample_to_stdout:
@@ -172,7 +204,9 @@ def annotate(input_path: Path, **options: Any) -> list[Result]:
     return results
 
 
-def annotate_config(input_path: Path, options: dict[str, Any]) -> AnnotateConfig:
+def annotate_config(
+    input_path: Path, options: dict[str, Any], argv: Sequence[str] = ()
+) -> AnnotateConfig:
     """The click options of ``annotate`` as a frozen configuration."""
     return AnnotateConfig(
         input=input_path,
@@ -207,9 +241,16 @@ def annotate_config(input_path: Path, options: dict[str, Any]) -> AnnotateConfig
         msi_threshold=options["msi_threshold"],
         panel_size_mb=options["panel_size_mb"],
         tmb_threshold=options["tmb_threshold"],
+        bam=options["bam"],
+        subclonal_fraction=options["subclonal_fraction"],
+        explain=options["explain"],
         out_json=options["out_json"],
         out_tsv=options["out_tsv"],
         out_dir=options["out_dir"],
+        out_vcf=options["out_vcf"],
+        out_html=options["out_html"],
+        out_md=options["out_md"],
+        command_line=shlex.join([PROG, *argv]),
     )
 
 
@@ -516,6 +557,34 @@ def rules_diff(old: Path, new: Path, output_format: str, debug: bool) -> None:
         click.echo(line)
 
 
+@cli.command("cohort")
+@click.argument("json_paths", metavar="JSON...", nargs=-1, required=True, type=PATH)
+@click.option(
+    "--out-dir",
+    required=True,
+    type=PATH,
+    help="Write cohort.findings.tsv, cohort.therapy_calls.tsv and cohort.report.html here.",
+)
+@debug_option
+def cohort(json_paths: tuple[Path, ...], out_dir: Path, debug: bool) -> CohortOutputs:
+    """Build the cohort outputs from the per-sample JSON results of annotate.
+
+    A sample is named after its file (S1.findings.json is S1). The report links to each
+    sample's S.report.html when it sits next to the JSON.
+    """
+
+    del debug
+    result = build_cohort(json_paths)
+    outputs = write_cohort(result, out_dir)
+    click.echo(
+        f"{PROG}: cohort of {len(result.samples)} samples: {len(result.findings)} findings, "
+        f"{len(result.therapy_calls.columns)} therapies with a call, "
+        f"{len(result.markers)} resistance markers; wrote {out_dir}",
+        err=True,
+    )
+    return outputs
+
+
 @contextlib.contextmanager
 def sigterm_raises() -> Iterator[None]:
     """Turn SIGTERM into an exception so that cleanup runs, then restore the handler."""
@@ -542,7 +611,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     set_htslib_messages(shown=debug)
     try:
         with sigterm_raises():
-            cli.main(args=args, prog_name=PROG, standalone_mode=False)
+            cli.main(args=args, prog_name=PROG, standalone_mode=False, obj={"argv": args})
     except click.exceptions.Exit as done:
         return int(done.exit_code)
     except click.ClickException as error:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from annotator.interpret import DEFAULT_SUBCLONAL_FRACTION
 from annotator.readers.cnv import CopyNumberThresholds
 from annotator.readers.expression import ExpressionThresholds
 
@@ -37,20 +38,49 @@ class AnnotateConfig:
     msi_threshold: float | None = None
     panel_size_mb: float | None = None
     tmb_threshold: float = DEFAULT_TMB_THRESHOLD
+    # Interpretation.
+    bam: Path | None = None  # tumor BAM/CRAM: read-backed phase for phased rule conditions
+    subclonal_fraction: float = DEFAULT_SUBCLONAL_FRACTION
+    explain: bool = False  # list near misses: rule-gene alterations that fired no rule, and why
     # Outputs.
     out_json: Path | None = None
     out_tsv: Path | None = None
     out_dir: Path | None = None
+    out_vcf: Path | None = None
+    out_html: Path | None = None
+    out_md: Path | None = None
+    command_line: str | None = None  # as the user typed it, for the outputs' provenance
     single_sample_to_stdout: bool = False  # no output file given: JSON of one sample to stdout
 
-    def output_paths(self, sample: str | None) -> tuple[Path | None, Path | None]:
-        """Where the JSON and TSV go: explicit paths win over ``--out-dir``."""
-        json_path, tsv_path = self.out_json, self.out_tsv
-        if self.out_dir is not None:
-            stem = safe_file_stem(sample or self.input.name.split(".")[0])
-            json_path = json_path or self.out_dir / f"{stem}.findings.json"
-            tsv_path = tsv_path or self.out_dir / f"{stem}.findings.tsv"
-        return json_path, tsv_path
+    def output_paths(self, sample: str | None, *, vcf_input: bool = True) -> OutputPaths:
+        """Where each output goes: explicit paths win over ``--out-dir``, which writes the
+        findings (JSON, TSV), the reports (HTML, Markdown) and, for a VCF input, the annotated
+        VCF, all named after the sample."""
+        paths = OutputPaths(self.out_json, self.out_tsv, self.out_vcf, self.out_html, self.out_md)
+        if self.out_dir is None:
+            return paths
+        stem = safe_file_stem(sample or self.input.name.split(".")[0])
+        directory = self.out_dir
+        return OutputPaths(
+            json=paths.json or directory / f"{stem}.findings.json",
+            tsv=paths.tsv or directory / f"{stem}.findings.tsv",
+            vcf=paths.vcf or (directory / f"{stem}.annotated.vcf.gz" if vcf_input else None),
+            html=paths.html or directory / f"{stem}.report.html",
+            markdown=paths.markdown or directory / f"{stem}.report.md",
+        )
+
+
+@dataclass(frozen=True)
+class OutputPaths:
+    json: Path | None
+    tsv: Path | None
+    vcf: Path | None
+    html: Path | None
+    markdown: Path | None
+
+    @property
+    def any(self) -> bool:
+        return any(p is not None for p in (self.json, self.tsv, self.vcf, self.html, self.markdown))
 
 
 def safe_file_stem(name: str) -> str:

@@ -49,8 +49,16 @@ class AnnotatorError(Exception):
             text = ": ".join([", ".join(where), text])
         if self.hint:
             text = f"{text} ({self.hint})"
-        # A message is one line, whatever the offending value contained.
-        return " ".join(text.split())
+        return one_line(text)
+
+
+def one_line(text: str) -> str:
+    """``text`` as one printable line: whitespace runs (newlines included) become one space
+    and other unprintable characters an escape (``\\x00``, ``\\u200b``), whatever the offending
+    value held."""
+    return "".join(
+        char if char.isprintable() else ascii(char)[1:-1] for char in " ".join(text.split())
+    )
 
 
 class InputError(AnnotatorError):

@@ -94,6 +94,8 @@ class SmallVariants:
     nonsynonymous: int = 0
     annotated_records: int = 0
     notes: list[str] = field(default_factory=list)  # reader notes: assumptions, skipped rows
+    # With --explain: rule-gene alleles of records that failed FILTER, kept aside to be explained.
+    filtered_alleles: list[SampleAllele] = field(default_factory=list)
 
     def tmb(self, config: AnnotateConfig) -> TmbResult | None:
         if config.panel_size_mb is None:
@@ -149,6 +151,10 @@ def _read_vcf(config: AnnotateConfig, rules: RuleSet, vcf: Path) -> SmallVariant
             result.alleles_seen += 1
             if not variant.passed and not config.include_filtered:
                 result.filtered_records.add(variant.record_index)
+                if config.explain and not _is_structural(variant):
+                    aside = _filtered_allele(variant, resolver, genomic, locator, genomic_rules)
+                    if aside is not None:
+                        result.filtered_alleles.append(aside)
                 continue
             result.alleles_annotated += 1
             if _is_structural(variant):
@@ -179,6 +185,32 @@ def _read_vcf(config: AnnotateConfig, rules: RuleSet, vcf: Path) -> SmallVariant
     if fasta is not None:
         fasta.close()
     return result
+
+
+def _filtered_allele(
+    variant: Variant,
+    resolver: ConsequenceResolver,
+    genomic: GenomicAnnotator,
+    locator: GeneLocator,
+    genomic_rules: frozenset[AlleleKey],
+) -> SampleAllele | None:
+    """A FILTER-failed allele as the matcher would see it, when it touches a rule gene (for
+    ``--explain``); None when it does not or its annotation cannot be read (the record is
+    skipped anyway, so a malformed annotation there is no error)."""
+    try:
+        if variant.annotations:
+            alterations = tuple(resolver.resolve(variant))
+            notes: tuple[tuple[str, str], ...] = ()
+        else:
+            from_tables = genomic.annotate(variant)
+            alterations, notes = tuple(from_tables.alterations), tuple(from_tables.notes)
+    except InputError:
+        return None
+    end = variant.pos + max(len(variant.ref), 1) - 1
+    in_genes = locator.genes_at(variant.chrom, variant.pos, end)
+    if alterations or notes or in_genes or allele_key(variant) in genomic_rules:
+        return SampleAllele(variant, alterations, bool(variant.annotations), notes)
+    return None
 
 
 def is_maf(path: Path) -> bool:

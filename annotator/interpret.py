@@ -1,20 +1,38 @@
-"""Per-sample, per-therapy calls from on-label findings (first version of the policy).
+"""Per-sample, per-therapy calls from on-label findings, and the subclonal flag.
 
-Policy, for each regimen named by an on-label finding:
+Therapy-call policy, for each therapy (regimen, as the rules write it) named by an on-label
+finding. Resistance means ``resistance`` or ``reduced_sensitivity``; levels are AMP/ASCO/CAP
+A (strongest) to D; each side's level is the strongest of its findings:
 
-* only sensitivity findings → ``sensitivity`` at their strongest level;
-* only resistance findings (``resistance`` or ``reduced_sensitivity``) → ``resistance``;
-* both: resistance at a level at least as strong as the best sensitivity → ``resistance``
-  (e.g. EGFR T790M (A) outweighs EGFR L858R (A) for gefitinib); resistance weaker than the
-  sensitivity → ``conflicting``, reported at the stronger (sensitivity) level.
+* only sensitivity findings → ``sensitivity``;
+* only resistance findings → ``resistance``;
+* both, resistance at the same or a stronger level than the sensitivity → ``resistance``: an
+  acquired-resistance rule overrides the sensitivity of the same drug at the same or a weaker
+  level ("gefitinib: resistance — EGFR T790M (A) outweighs EGFR L858R sensitivity (A)");
+* both, resistance at a weaker level → ``conflicting``, with both sides shown.
 
-Off-label findings never make a call. Regimens are compared as written: a rule on
-``dabrafenib + trametinib`` says nothing about ``dabrafenib`` alone.
+The call's ``evidence_level`` is the strongest level of the side it names (the sensitivity side
+for ``conflicting``); ``sensitivity_level`` and ``resistance_level`` give each side's. Off-label
+findings never make a call. Regimens are compared as written (``dabrafenib + trametinib`` says
+nothing about ``dabrafenib`` alone); drug classes reach a call only through a rule's
+``therapy_classes``, which the matcher expands into the finding's therapies.
+
+Subclonal flag (:func:`flag_subclonal`): the "driver" VAF is the highest VAF among the sample's
+on-label sensitivity findings; a finding whose VAF is below ``fraction`` x that VAF is flagged
+``subclonal``. With the same copy number and both variants heterozygous, the ratio of two VAFs
+estimates the fraction of the driver-carrying cells that carry the second variant, so the
+default 0.25 flags a variant seen in under about a quarter of those cells: a convention of this
+tool (chosen to leave the binomial noise of a clonal variant at usual depths unflagged), not a
+published threshold. Copy-number changes and purity bend the ratio, so the flag is a prompt to
+look, never a filter: flagged findings still count in the calls, whose rationale says
+"subclonal". Findings without a VAF (events, callers that give none) are never flagged; without
+a driver VAF nothing is.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 from annotator.models import (
     Call,
@@ -24,6 +42,38 @@ from annotator.models import (
     TherapyCall,
     TumorTypeMatch,
 )
+
+#: A finding below this fraction of the driver VAF is flagged subclonal (module docstring).
+DEFAULT_SUBCLONAL_FRACTION = 0.25
+
+
+def driver_vaf(findings: Iterable[Finding]) -> float | None:
+    """The highest VAF among on-label sensitivity findings, or None when none has a VAF."""
+    vafs = [
+        f.variant.vaf
+        for f in findings
+        if f.effect is Effect.SENSITIVITY
+        and f.tumor_type_match is TumorTypeMatch.ON_LABEL
+        and f.variant is not None
+        and f.variant.vaf is not None
+    ]
+    return max(vafs) if vafs else None
+
+
+def flag_subclonal(
+    findings: Sequence[Finding], fraction: float = DEFAULT_SUBCLONAL_FRACTION
+) -> list[Finding]:
+    """The findings, those with a VAF below ``fraction`` x the driver VAF flagged subclonal."""
+    driver = driver_vaf(findings)
+    if driver is None:
+        return list(findings)
+    threshold = fraction * driver
+    return [
+        replace(f, subclonal=True)
+        if f.variant is not None and f.variant.vaf is not None and f.variant.vaf < threshold
+        else f
+        for f in findings
+    ]
 
 
 def call_therapies(findings: Iterable[Finding]) -> list[TherapyCall]:
@@ -38,44 +88,39 @@ def call_therapies(findings: Iterable[Finding]) -> list[TherapyCall]:
 
 
 def call_therapy(therapy: str, findings: Sequence[Finding]) -> TherapyCall:
+    """The call for one regimen from its on-label findings (module docstring)."""
     sensitive = [f for f in findings if f.effect is Effect.SENSITIVITY]
     resistant = [f for f in findings if f.effect is not Effect.SENSITIVITY]
-    best_sensitive = _strongest(sensitive)
-    best_resistant = _strongest(resistant)
+    sensitivity_level = _strongest(sensitive)
+    resistance_level = _strongest(resistant)
     rule_ids = tuple(sorted({f.rule_id for f in findings}))
-    if best_resistant is None:
-        assert best_sensitive is not None
-        return TherapyCall(
-            therapy,
-            Call.SENSITIVITY,
-            best_sensitive,
-            rule_ids,
-            f"{therapy}: sensitivity — {_describe(sensitive)}",
+    if resistance_level is None:
+        assert sensitivity_level is not None
+        call, level = Call.SENSITIVITY, sensitivity_level
+        rationale = _describe(sensitive, therapy)
+    elif sensitivity_level is None:
+        call, level = Call.RESISTANCE, resistance_level
+        rationale = _describe(resistant, therapy)
+    elif resistance_level.rank <= sensitivity_level.rank:
+        call, level = Call.RESISTANCE, resistance_level
+        rationale = (
+            f"{_describe(resistant, therapy)} outweighs {_names(sensitive, therapy)} "
+            f"sensitivity ({sensitivity_level.value})"
         )
-    if best_sensitive is None:
-        return TherapyCall(
-            therapy,
-            Call.RESISTANCE,
-            best_resistant,
-            rule_ids,
-            f"{therapy}: resistance — {_describe(resistant)}",
-        )
-    if best_resistant.rank <= best_sensitive.rank:
-        return TherapyCall(
-            therapy,
-            Call.RESISTANCE,
-            best_resistant,
-            rule_ids,
-            f"{therapy}: resistance — {_describe(resistant)} outweighs "
-            f"{_describe(sensitive)} sensitivity",
+    else:
+        call, level = Call.CONFLICTING, sensitivity_level
+        rationale = (
+            f"{_describe(sensitive, therapy)} sensitivity against weaker "
+            f"{_describe(resistant, therapy)} resistance"
         )
     return TherapyCall(
         therapy,
-        Call.CONFLICTING,
-        best_sensitive,
+        call,
+        level,
         rule_ids,
-        f"{therapy}: conflicting — {_describe(sensitive)} sensitivity against weaker "
-        f"{_describe(resistant)} resistance",
+        f"{therapy}: {call.value} — {rationale}",
+        sensitivity_level=sensitivity_level,
+        resistance_level=resistance_level,
     )
 
 
@@ -85,9 +130,35 @@ def _strongest(findings: Sequence[Finding]) -> EvidenceLevel | None:
     return min((f.evidence_level for f in findings), key=lambda level: level.rank)
 
 
-def _describe(findings: Sequence[Finding]) -> str:
-    """'EGFR T790M (A), EGFR L858R (A)': each alteration once, strongest level first."""
-    seen: dict[str, EvidenceLevel] = {}
+def _alterations(findings: Sequence[Finding], therapy: str) -> dict[str, list[str]]:
+    """Each alteration once, strongest level first, with its notes: the level, ``subclonal``
+    when any of its findings is flagged, ``via <class>`` when the therapy came from a class."""
+    grouped: dict[str, list[Finding]] = {}
     for finding in sorted(findings, key=lambda f: (f.evidence_level.rank, f.gene, f.alteration)):
-        seen.setdefault(f"{finding.gene} {finding.alteration}", finding.evidence_level)
-    return ", ".join(f"{name} ({level.value})" for name, level in seen.items())
+        grouped.setdefault(f"{finding.gene} {finding.alteration}", []).append(finding)
+    described: dict[str, list[str]] = {}
+    for name, group in grouped.items():
+        notes = [group[0].evidence_level.value]
+        if any(f.subclonal for f in group):
+            notes.append("subclonal")
+        classes = [dict(f.therapies_via_class).get(therapy) for f in group]
+        if all(classes):
+            notes.append(f"via {classes[0]}")
+        described[name] = notes
+    return described
+
+
+def _describe(findings: Sequence[Finding], therapy: str) -> str:
+    """'EGFR T790M (A, subclonal), EGFR L858R (A)'."""
+    return ", ".join(
+        f"{name} ({', '.join(notes)})" for name, notes in _alterations(findings, therapy).items()
+    )
+
+
+def _names(findings: Sequence[Finding], therapy: str) -> str:
+    """'EGFR L858R, EGFR G719S (subclonal)': the alterations without their levels."""
+    parts = []
+    for name, notes in _alterations(findings, therapy).items():
+        extra = notes[1:]
+        parts.append(f"{name} ({', '.join(extra)})" if extra else name)
+    return ", ".join(parts)

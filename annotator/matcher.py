@@ -22,12 +22,24 @@ only when the outcome is certain enough for it:
 The finding of such a change is labelled ``G12 (c.35G>A; D or E)``: the rule's residue and
 codon, the coding change and the residues it may give (``or`` before the last; ``*`` a stop);
 ``codon 12 (c.35G>A)`` when the rule names no residue.
+
+Drug classes: a rule's ``therapy_classes`` adds every drug of the drug table that lists the
+class (any case) to the finding's therapies, after the rule's own; those reached only through
+the class are named in :attr:`Finding.therapies_via_class`.
+
+Phase: a finding of a rule with a phased condition (``phase: cis|trans``) records the phase of
+its allele to the condition's allele and where that phase came from: ``vcf`` (phased ``GT``
+with ``PS``, or ``PGT``/``PID``) or ``reads`` (read-backed from ``--bam``; the pipeline gives
+such alleles a phase set named ``reads:<pos>-<pos>``, :data:`READ_BACKED_PHASE_SET`).
+
+Near misses (:meth:`RuleMatcher.find_near_misses`, ``--explain``): for each rule-gene allele
+and event, the rules of its gene that did not fire on-label, with a :class:`NearMissReason`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Generic, TypeVar
 
 from annotator.genetic_code import STOP, codon_outcomes
@@ -38,6 +50,9 @@ from annotator.models import (
     CodonChange,
     Finding,
     MatchType,
+    NearMiss,
+    NearMissReason,
+    Phase,
     TumorTypeMatch,
     Unclassified,
     Variant,
@@ -46,6 +61,7 @@ from annotator.models import (
 )
 from annotator.protein import ChangeKind, ProteinChange, parse_codon, parse_protein_change
 from annotator.rules import RuleSet
+from annotator.rules.loader import fold_name
 from annotator.rules.schema import Condition, GeneSpec, Rule, Selector, TumorTypes
 from annotator.tumor_types import OncoTree
 
@@ -62,6 +78,9 @@ PROTEIN_CHANGING = frozenset(
 
 AlleleKey = tuple[str, int, str, str]
 T = TypeVar("T")
+
+#: The prefix of the phase sets the pipeline gives alleles phased from reads (``--bam``).
+READ_BACKED_PHASE_SET = "reads:"
 
 
 @dataclass(frozen=True, slots=True)
@@ -370,6 +389,7 @@ class RuleMatcher:
             if rule.alteration.kind == "genomic":
                 for key in self.selectors.genomic_alleles(rule.alteration):
                     self._genomic_rules.setdefault(key, []).append(rule)
+        self._class_drugs = drugs_by_class(rules)
 
     def has_genomic_rule(self, key: AlleleKey) -> bool:
         return key in self._genomic_rules
@@ -388,7 +408,8 @@ class RuleMatcher:
                 if key in seen or not self._conditions_met(rule, sample, allele.variant):
                     continue
                 seen.add(key)
-                findings.append(self._finding(rule, allele.variant, alteration, match_type))
+                finding = self._finding(rule, allele.variant, alteration, match_type)
+                findings.append(self._with_phase(finding, rule, sample, allele.variant))
         for event in events:
             for rule, match_type in self._event_candidates(event):
                 event_key = (rule.id, (event.gene, event.event))
@@ -423,28 +444,30 @@ class RuleMatcher:
                     hits.append((rule, alteration, match_type))
         return sorted(hits, key=lambda hit: hit[0].id)
 
+    def condition_alleles(self, condition: Condition, sample: Sample) -> list[Variant]:
+        """The sample's alleles that have the condition's alteration, whatever their phase."""
+        found = []
+        for allele in sample.alleles:
+            if self.selectors.match_allele(condition, allele.variant) is not None or any(
+                alteration.gene == condition.gene
+                and self.selectors.match_alteration(condition, alteration)
+                for alteration in allele.alterations
+            ):
+                found.append(allele.variant)
+        return found
+
     def condition_present(
         self, condition: Condition, sample: Sample, anchor: Variant | None = None
     ) -> bool:
         """Whether the sample has the condition's alteration (in the required phase to
         ``anchor``, the allele that fired the rule, when the condition names a phase)."""
-        for allele in sample.alleles:
-            if condition.phase is not None and (
-                anchor is None
-                or allele.variant == anchor
-                or phase_between(anchor, allele.variant).value != condition.phase
-            ):
-                continue
-            if self.selectors.match_allele(condition, allele.variant) is not None:
-                return True
-            for alteration in allele.alterations:
-                if alteration.gene == condition.gene and self.selectors.match_alteration(
-                    condition, alteration
-                ):
-                    return True
+        alleles = self.condition_alleles(condition, sample)
         if condition.phase is not None:
-            return False
-        return any(
+            return anchor is not None and any(
+                variant != anchor and phase_between(anchor, variant).value == condition.phase
+                for variant in alleles
+            )
+        return bool(alleles) or any(
             event.gene == condition.gene and self.selectors.match_alteration(condition, event)
             for event in sample.events
         )
@@ -454,6 +477,66 @@ class RuleMatcher:
         excluded = any(self.condition_present(c, sample, anchor) for c in rule.excludes)
         return required and not excluded
 
+    def phased_pairs(self, alleles: Sequence[SampleAllele]) -> list[tuple[Variant, Variant]]:
+        """Pairs of alleles (in genome order) whose phase a phased condition would read: an
+        allele that matches a rule and one that has the rule's phased condition's alteration.
+        What read-backed phasing has to decide."""
+        sample = Sample(tuple(alleles))
+        pairs: dict[tuple[AlleleKey, AlleleKey], tuple[Variant, Variant]] = {}
+        for allele in alleles:
+            for rule, _alteration, _match_type in self._candidates(allele):
+                for condition in (*rule.requires, *rule.excludes):
+                    if condition.phase is None:
+                        continue
+                    for other in self.condition_alleles(condition, sample):
+                        if other == allele.variant:
+                            continue
+                        first, second = sorted((allele.variant, other), key=allele_key)
+                        pairs.setdefault((allele_key(first), allele_key(second)), (first, second))
+        return list(pairs.values())
+
+    def _with_phase(self, finding: Finding, rule: Rule, sample: Sample, anchor: Variant) -> Finding:
+        """The finding with the phase of its allele to a phased condition's allele: the
+        condition's phase when met, else the first one found (None when no allele has it)."""
+        met: list[tuple[Phase, Variant]] = []
+        others: list[tuple[Phase, Variant]] = []
+        for condition in (*rule.requires, *rule.excludes):
+            if condition.phase is None:
+                continue
+            for other in self.condition_alleles(condition, sample):
+                if other != anchor:
+                    phase = phase_between(anchor, other)
+                    (met if phase.value == condition.phase else others).append((phase, other))
+        if not met and not others:
+            return finding
+        phase, other = (met or others)[0]
+        source = None if phase is Phase.UNKNOWN else phase_source(anchor, other)
+        return replace(finding, phase=phase.value, phase_source=source)
+
+    def _label(self, rule: Rule, variant: Variant | None, alteration: Alteration | None) -> str:
+        if (
+            alteration is not None
+            and alteration.codon_change is not None
+            and alteration.protein is None
+        ):
+            return self.selectors.codon_change_label(rule.alteration, alteration)
+        if alteration is not None:
+            return alteration.label
+        assert variant is not None
+        return variant_label(variant)
+
+    def rule_therapies(self, rule: Rule) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+        """The rule's regimens, then the drugs of its ``therapy_classes`` not already named;
+        and those added drugs with the class that brought each."""
+        therapies = list(rule.therapies)
+        via_class: list[tuple[str, str]] = []
+        for name in rule.therapy_classes:
+            for drug in self._class_drugs.get(fold_name(name), ()):
+                if drug not in therapies:
+                    therapies.append(drug)
+                    via_class.append((drug, name))
+        return tuple(therapies), tuple(via_class)
+
     def _finding(
         self,
         rule: Rule,
@@ -461,25 +544,15 @@ class RuleMatcher:
         alteration: Alteration | None,
         match_type: MatchType,
     ) -> Finding:
-        if (
-            alteration is not None
-            and alteration.codon_change is not None
-            and alteration.protein is None
-        ):
-            label = self.selectors.codon_change_label(rule.alteration, alteration)
-        elif alteration is not None:
-            label = alteration.label
-        else:
-            assert variant is not None
-            label = f"{variant.chrom}:{variant.pos}{variant.ref}>{variant.alt}"
+        therapies, via_class = self.rule_therapies(rule)
         return Finding(
             rule_id=rule.id,
             gene=rule.gene,
-            alteration=label,
+            alteration=self._label(rule, variant, alteration),
             hgvsp=alteration.hgvsp if alteration else None,
             variant=variant,
             effect=rule.effect,
-            therapies=tuple(rule.therapies),
+            therapies=therapies,
             evidence_level=rule.evidence_level,
             tumor_type_match=tumor_type_match(rule.tumor_types, self.tumor_type, self.oncotree),
             match_type=match_type,
@@ -489,7 +562,300 @@ class RuleMatcher:
             rule_tumor_types=tuple(rule.tumor_types.include),
             notes=rule.notes,
             detail=alteration.detail if alteration else None,
+            therapies_via_class=via_class,
         )
+
+    # --- near misses (--explain) ---------------------------------------------------------------
+
+    def find_near_misses(
+        self,
+        alleles: Sequence[SampleAllele],
+        events: Sequence[Alteration],
+        findings: Sequence[Finding],
+        *,
+        filtered_findings: Sequence[tuple[Finding, str]] = (),
+        filtered_alleles: Sequence[SampleAllele] = (),
+        unclassified: Sequence[Unclassified] = (),
+    ) -> list[NearMiss]:
+        """For each rule-gene allele and event, the rules of its gene that did not fire
+        on-label, and why; at most one reason per rule and allele (or event), in this order:
+
+        - ``off_label``: the rule fired for another tumor type (the detail names the types);
+        - ``requires_unmet`` / ``phase_unknown`` / ``excluded``: the alteration matched but a
+          ``requires`` condition is absent (or in the other phase, or its phase is unknown) or
+          an ``excludes`` condition is present;
+        - ``transcript_differs``: the change matches the rule only on a transcript other than
+          the rules' one;
+        - ``filtered``: set aside for VAF or depth (``filtered_findings``), or a record that
+          failed FILTER (``filtered_alleles``: the rules its alteration matches; the detail
+          adds what else would stop the rule: its conditions, another tumor type);
+        - ``unclassified``: no effect could be read (``unclassified``); listed against each
+          small-variant rule of the gene whose exons (by the gene table) hold the variant, or
+          every one when the table cannot tell.
+
+        Sorted by input record, then rule id; events after small variants.
+        """
+        sample = Sample(tuple(alleles), tuple(events))
+        on_label = {
+            (f.rule_id, allele_key(f.variant))
+            for f in findings
+            if f.variant is not None and f.tumor_type_match is TumorTypeMatch.ON_LABEL
+        }
+        fired = {(f.rule_id, allele_key(f.variant)) for f in findings if f.variant is not None}
+        misses: dict[tuple[str, object], tuple[tuple[int, int, int, str], NearMiss]] = {}
+
+        def add(order: tuple[int, int, int], subject: object, miss: NearMiss) -> None:
+            key = (miss.rule_id, subject)
+            if key not in on_label and key not in misses:
+                misses[key] = ((*order, miss.rule_id), miss)
+
+        def add_variant(variant: Variant, miss: NearMiss) -> None:
+            add((0, variant.record_index, variant.alt_index), allele_key(variant), miss)
+
+        for finding in findings:
+            if finding.variant is not None and (
+                finding.tumor_type_match is TumorTypeMatch.OFF_LABEL
+            ):
+                add_variant(
+                    finding.variant,
+                    NearMiss(
+                        finding.rule_id,
+                        finding.gene,
+                        finding.alteration,
+                        finding.variant,
+                        NearMissReason.OFF_LABEL,
+                        self._off_label_detail(self._rule(finding.rule_id)),
+                    ),
+                )
+        for allele in alleles:
+            variant = allele.variant
+            for rule, alteration, _match_type in self._candidates(allele):
+                if (rule.id, allele_key(variant)) in fired:
+                    continue
+                label = self._label(rule, variant, alteration)
+                unmet = self._unmet(rule, sample, variant, f"{rule.gene} {label}")
+                if unmet is not None:
+                    add_variant(variant, NearMiss(rule.id, rule.gene, label, variant, *unmet))
+            for rule, alteration in self._other_transcript_hits(allele):
+                if (rule.id, allele_key(variant)) not in fired:
+                    add_variant(
+                        variant,
+                        NearMiss(
+                            rule.id,
+                            rule.gene,
+                            alteration.label,
+                            variant,
+                            NearMissReason.TRANSCRIPT,
+                            self._transcript_detail(rule, alteration),
+                        ),
+                    )
+        for finding, reason in filtered_findings:
+            if finding.variant is not None:
+                add_variant(
+                    finding.variant,
+                    NearMiss(
+                        finding.rule_id,
+                        finding.gene,
+                        finding.alteration,
+                        finding.variant,
+                        NearMissReason.FILTERED,
+                        reason,
+                    ),
+                )
+        for allele in filtered_alleles:
+            variant = allele.variant
+            for rule, alteration, _match_type in self._candidates(allele):
+                label = self._label(rule, variant, alteration)
+                details = [f"FILTER {';'.join(variant.filters)} (record {variant.record_index})"]
+                unmet = self._unmet(rule, sample, variant, f"{rule.gene} {label}")
+                if unmet is not None:
+                    details.append(f"also {unmet[1]}")
+                if tumor_type_match(rule.tumor_types, self.tumor_type, self.oncotree) is (
+                    TumorTypeMatch.OFF_LABEL
+                ):
+                    details.append(f"also {self._off_label_detail(rule)}")
+                add_variant(
+                    variant,
+                    NearMiss(
+                        rule.id,
+                        rule.gene,
+                        label,
+                        variant,
+                        NearMissReason.FILTERED,
+                        "; ".join(details),
+                    ),
+                )
+        for item in unclassified:
+            for rule in self.rules.for_gene(item.gene):
+                if rule.gene == item.gene and self._could_apply(rule, item.variant):
+                    add_variant(
+                        item.variant,
+                        NearMiss(
+                            rule.id,
+                            rule.gene,
+                            variant_label(item.variant),
+                            item.variant,
+                            NearMissReason.UNCLASSIFIED,
+                            item.reason,
+                        ),
+                    )
+        for index, event in enumerate(events):
+            subject = (event.gene, event.event)
+            for rule, _match_type in self._event_candidates(event):
+                unmet = self._unmet(rule, sample, None, f"{event.gene} {event.label}")
+                if unmet is not None:
+                    miss = NearMiss(rule.id, rule.gene, event.label, None, *unmet)
+                elif tumor_type_match(rule.tumor_types, self.tumor_type, self.oncotree) is (
+                    TumorTypeMatch.OFF_LABEL
+                ):
+                    miss = NearMiss(
+                        rule.id,
+                        rule.gene,
+                        event.label,
+                        None,
+                        NearMissReason.OFF_LABEL,
+                        self._off_label_detail(rule),
+                    )
+                else:
+                    continue
+                add((1, index, 0), subject, miss)
+        return [miss for _order, miss in sorted(misses.values(), key=lambda item: item[0])]
+
+    def _rule(self, rule_id: str) -> Rule:
+        return next(rule for rule in self.rules.rules if rule.id == rule_id)
+
+    def _off_label_detail(self, rule: Rule) -> str:
+        types = ", ".join(rule.tumor_types.include)
+        if rule.tumor_types.exclude:
+            types += f", not {', '.join(rule.tumor_types.exclude)}"
+        return f"rule needs {types} (sample {self.tumor_type})"
+
+    def _unmet(
+        self, rule: Rule, sample: Sample, anchor: Variant | None, anchor_label: str
+    ) -> tuple[NearMissReason, str] | None:
+        """Why the rule's conditions stop it (the first condition that does), or None."""
+        for condition in rule.requires:
+            if self.condition_present(condition, sample, anchor):
+                continue
+            wanted = f"{condition.gene} {condition.describe()}"
+            partners = [
+                variant
+                for variant in self.condition_alleles(condition, sample)
+                if variant != anchor
+            ]
+            if condition.phase is not None and anchor is not None and partners:
+                phases = {phase_between(anchor, variant) for variant in partners}
+                if Phase.UNKNOWN in phases:
+                    return (
+                        NearMissReason.PHASE_UNKNOWN,
+                        f"phase of {wanted} to {anchor_label} unknown (rule needs "
+                        f"{condition.phase}; give a phased VCF or --bam)",
+                    )
+                found = "/".join(sorted(phase.value for phase in phases))
+                return (
+                    NearMissReason.REQUIRES_UNMET,
+                    f"requires {wanted} in {condition.phase} with {anchor_label}; found in {found}",
+                )
+            return NearMissReason.REQUIRES_UNMET, f"requires {wanted} not present"
+        for condition in rule.excludes:
+            if self.condition_present(condition, sample, anchor):
+                phase = f" in {condition.phase}" if condition.phase else ""
+                return (
+                    NearMissReason.EXCLUDED,
+                    f"excluded by {condition.gene} {condition.describe()}{phase} present",
+                )
+        return None
+
+    def _other_transcript_hits(self, allele: SampleAllele) -> list[tuple[Rule, Alteration]]:
+        """Rules an alteration on a non-preferred transcript would fire on the rules' one."""
+        hits = []
+        for alteration in allele.alterations:
+            if alteration.preferred or alteration.event is not None:
+                continue
+            as_preferred = replace(alteration, preferred=True)
+            for rule in self.rules.for_gene(alteration.gene):
+                if rule.alteration.kind == "genomic" or rule.gene != alteration.gene:
+                    continue
+                if self.selectors.match_alteration(rule.alteration, as_preferred) is not None:
+                    hits.append((rule, alteration))
+        return sorted(hits, key=lambda hit: hit[0].id)
+
+    def _transcript_detail(self, rule: Rule, alteration: Alteration) -> str:
+        spec = self.rules.genes.get(rule.gene)
+        expected = spec.ensembl_transcript if spec else "its MANE Select transcript"
+        change = "protein change" if alteration.protein is not None else "change"
+        return (
+            f"{change} {alteration.label} on {alteration.transcript or 'another transcript'} "
+            f"only; the rule reads {expected}"
+        )
+
+    def _could_apply(self, rule: Rule, variant: Variant) -> bool:
+        """Whether a small-variant rule could concern this unclassified variant: False for
+        event and genomic rules (decided without annotation) and when the gene table places
+        every exon the rule's selector names away from the variant."""
+        kind = rule.alteration.kind
+        if kind in EVENT_SELECTORS or kind == "genomic":
+            return False
+        spec = self.rules.genes.get(rule.gene)
+        numbers = _selector_exons(rule.alteration, spec) if spec is not None else None
+        if spec is None or numbers is None:
+            return True
+        chrom = normalize_chrom(variant.chrom)
+        end = variant.pos + max(len(variant.ref), 1) - 1
+        for exon in spec.exons:
+            if exon.number not in numbers:
+                continue
+            span = exon.spans.get(self.selectors.build)  # type: ignore[call-overload]
+            if span is None:
+                return True
+            if span.chrom == chrom and span.start <= end and variant.pos <= span.end:
+                return True
+        return False
+
+
+def drugs_by_class(rules: RuleSet) -> dict[str, tuple[str, ...]]:
+    """Generic drug names by (folded) drug class, in drug-table order."""
+    found: dict[str, list[str]] = {}
+    for drug in rules.drugs.values():
+        for name in drug.classes:
+            found.setdefault(fold_name(name), []).append(drug.name)
+    return {name: tuple(drugs) for name, drugs in found.items()}
+
+
+def phase_source(first: Variant, second: Variant) -> str:
+    """``reads`` when the shared phase set came from read-backed phasing, else ``vcf``."""
+    names = (first.phase_set or "", second.phase_set or "")
+    return "reads" if any(n.startswith(READ_BACKED_PHASE_SET) for n in names) else "vcf"
+
+
+def variant_label(variant: Variant) -> str:
+    return f"{variant.chrom}:{variant.pos}{variant.ref}>{variant.alt}"
+
+
+def _selector_exons(selector: Selector, spec: GeneSpec) -> frozenset[int] | None:
+    """The exons of the gene table a selector's alterations lie in; None when unknown."""
+    if not spec.exons:
+        return None
+    kind = selector.kind
+    codons: list[int] = []
+    if kind == "exon":
+        return frozenset({selector.exon}) if selector.exon is not None else None
+    if kind == "codons":
+        codons = [number for _residue, number in _parsed_codons(selector)]
+    elif kind == "protein_changes":
+        for text in selector.protein_changes or []:
+            change = parse_protein_change(text)
+            codons.extend({change.start, change.end or change.start})
+    elif kind == "protein_range" and selector.protein_range is not None:
+        span = range(selector.protein_range.start, selector.protein_range.end + 1)
+        numbers = {exon.number for exon in spec.exons if _overlaps(exon.codons, span)}
+        return frozenset(numbers) if numbers else None
+    else:
+        return None
+    found = [spec.exon_of_codon(codon) for codon in codons]
+    if not found or any(number is None for number in found):
+        return None
+    return frozenset(number for number in found if number is not None)
 
 
 def _preferred_in_gene(allele: SampleAllele, gene: str) -> Alteration | None:

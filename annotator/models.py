@@ -197,6 +197,7 @@ class Finding:
     subclonal: bool = False  # VAF below the subclonal fraction of the sample's top driver VAF
     phase: str | None = None  # cis / trans / unknown, for findings of phased rules
     phase_source: str | None = None  # "vcf" (GT|PS, PGT/PID) or "reads" (--bam)
+    therapies_via_class: tuple[tuple[str, str], ...] = ()  # (drug, class) reached by class only
 
 
 class Phase(str, Enum):
@@ -230,6 +231,8 @@ class TherapyCall:
     evidence_level: EvidenceLevel
     rule_ids: tuple[str, ...]
     rationale: str = ""
+    sensitivity_level: EvidenceLevel | None = None  # strongest level on each side
+    resistance_level: EvidenceLevel | None = None
 
 
 @dataclass(frozen=True, slots=True)

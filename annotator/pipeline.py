@@ -3,32 +3,42 @@
 read (``annotator.inputs``) → resolve consequence → match rules → interpret → write.
 
 Findings below ``--min-vaf``/``--min-depth`` are set aside, reported as filtered, and make no
-therapy call.
+therapy call. With ``--bam``, allele pairs that a phased rule condition reads and the VCF
+leaves unphased are phased from the reads before matching (:mod:`annotator.phasing`); the
+kept findings are flagged subclonal (:func:`annotator.interpret.flag_subclonal`) before the
+therapy calls; ``--explain`` adds the near misses.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import partial
 
 from annotator import __version__
 from annotator.biomarkers import check_tmb_options
 from annotator.config import AnnotateConfig
 from annotator.errors import UsageError
-from annotator.inputs import SmallVariants, read_events, read_samples
-from annotator.interpret import call_therapies
+from annotator.inputs import SmallVariants, is_maf, read_events, read_samples
+from annotator.interpret import call_therapies, flag_subclonal
 from annotator.matcher import RuleMatcher, find_unclassified
 from annotator.models import Finding, Result, Summary, Variant
+from annotator.phasing import apply_read_backed_phase, open_alignments
 from annotator.rules import RuleSet, load_rules
 from annotator.tumor_types import OncoTree, load_oncotree
 from annotator.writers.atomic import staged_outputs
+from annotator.writers.html import render_html, report_timestamp
 from annotator.writers.json import write_json
+from annotator.writers.markdown import render_markdown
 from annotator.writers.tsv import write_tsv
+from annotator.writers.vcf import write_annotated_vcf
 
 
 def run(config: AnnotateConfig) -> list[Result]:
     """Annotate every tumor sample of the input and write the requested outputs."""
     check_tmb_options(config.panel_size_mb, config.tmb_threshold)
+    if config.bam is not None:  # a bad --bam is an error even when no pair needs phasing
+        open_alignments(config.bam, config.reference).close()
     oncotree = load_oncotree()
     tumor_type = oncotree.require(config.tumor_type).code
     rules = load_rules(config.rule_paths, bundled=config.bundled_rules, oncotree=oncotree)
@@ -56,10 +66,28 @@ def annotate(
     tmb = small.tmb(config)
     events, notes = read_events(config, rules, small, tmb)
     matcher = RuleMatcher(rules, build=small.build, tumor_type=tumor_type, oncotree=oncotree)
-    findings, filtered = set_aside_low_support(matcher.match(small.alleles, events), config)
+    alleles = small.alleles
+    if config.bam is not None:
+        pairs = matcher.phased_pairs(alleles)
+        alleles, phase_notes = apply_read_backed_phase(alleles, pairs, config.bam, config.reference)
+        notes = [*notes, *phase_notes]
+    findings, filtered = set_aside_low_support(matcher.match(alleles, events), config)
+    findings = flag_subclonal(findings, config.subclonal_fraction)
     fired = findings + [finding for finding, _reason in filtered]
-    unclassified = find_unclassified(small.alleles, rules.genes, fired, small.genes_at)
+    unclassified = find_unclassified(alleles, rules.genes, fired, small.genes_at)
     therapy_calls = call_therapies(findings)
+    near_misses = (
+        matcher.find_near_misses(
+            alleles,
+            events,
+            findings,
+            filtered_findings=filtered,
+            filtered_alleles=small.filtered_alleles,
+            unclassified=unclassified,
+        )
+        if config.explain
+        else []
+    )
     summary = Summary(
         records=small.records,
         alleles=small.alleles_seen,
@@ -86,6 +114,9 @@ def annotate(
         notes=tuple(notes),
         tmb=tmb.as_dict() if tmb is not None else None,
         caller=small.caller,
+        near_misses=tuple(near_misses),
+        tumor_type_name=oncotree.get(tumor_type).name,
+        command_line=config.command_line,
     )
 
 
@@ -118,11 +149,34 @@ def _low_support(variant: Variant | None, config: AnnotateConfig) -> str | None:
 
 
 def write_outputs(config: AnnotateConfig, results: Sequence[Result]) -> None:
-    """All files of all samples appear together, or none does."""
+    """All files of all samples appear together, or none does.
+
+    The annotated VCF is written first: an unsorted input leaves an implicit (``--out-dir``)
+    ``.vcf.gz`` without index, and the note saying so belongs in the other outputs.
+    """
+    generated = report_timestamp()
+    vcf_input = not is_maf(config.input)
     with staged_outputs() as stage:
         for result in results:
-            json_path, tsv_path = config.output_paths(result.sample)
-            if json_path is not None:
-                stage.add_text(json_path, partial(write_json, result))
-            if tsv_path is not None:
-                stage.add_text(tsv_path, partial(write_tsv, result))
+            paths = config.output_paths(result.sample, vcf_input=vcf_input)
+            if paths.vcf is not None:
+                note = write_annotated_vcf(
+                    result,
+                    config.input,
+                    paths.vcf,
+                    command_line=result.command_line or "",
+                    register=stage.add_written,
+                    require_sorted=config.out_vcf is not None,
+                )
+                if note is not None:
+                    result = replace(result, notes=(*result.notes, note))  # noqa: PLW2901
+            if paths.json is not None:
+                stage.add_text(paths.json, partial(write_json, result))
+            if paths.tsv is not None:
+                stage.add_text(paths.tsv, partial(write_tsv, result))
+            if paths.html is not None:
+                stage.add_text(paths.html, partial(render_html, result, generated=generated))
+            if paths.markdown is not None:
+                stage.add_text(
+                    paths.markdown, partial(render_markdown, result, generated=generated)
+                )

@@ -91,8 +91,12 @@ def test_out_dir_writes_named_files(tmp_path: Path, capsys: pytest.CaptureFixtur
     )
     assert code == 0
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "TUMOR.annotated.vcf.gz",
+        "TUMOR.annotated.vcf.gz.tbi",
         "TUMOR.findings.json",
         "TUMOR.findings.tsv",
+        "TUMOR.report.html",
+        "TUMOR.report.md",
     ]
     summary = capsys.readouterr().err.strip().splitlines()
     assert len(summary) == 1
@@ -103,7 +107,7 @@ def test_json_to_stdout_without_outputs(capsys: pytest.CaptureFixture[str]) -> N
     code = main(["annotate", str(TEST_DATA / "luad.grch38.snpeff.vcf"), "--tumor-type", "LUAD"])
     assert code == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["schema_version"] == "1.0"
+    assert data["schema_version"] == "1.1"
     assert data["genome"] == "GRCh38"
 
 

@@ -575,7 +575,7 @@ def test_cyvcf2_failure_on_vcf44_genotypes() -> None:
     message = assert_one_line(caught.value, path)
     assert caught.value.record == 2
     assert reader.records_read == 1
-    assert message.startswith(f"{path}, record 2: cannot read the record")
+    assert message.startswith(f"{path}, line 8, record 2: cannot read the record")
 
 
 # Real files (tests/data/SOURCES.md).

@@ -80,10 +80,11 @@ the header declares them; a ``MATEID`` with one value per ALT is split). ``phase
 
 from __future__ import annotations
 
+import gzip
 import math
 import re
 import zlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -142,6 +143,17 @@ _TEXT_KINDS = frozenset("USO")
 _MAX_LISTED_SAMPLES = 10
 _READ_HINT = "check the file with 'bcftools view'"
 
+# REF: bases (IUPAC ambiguity codes too: some references hold them at a few positions).
+_REF = re.compile(r"[ACGTNRYSWKMBDHV]+", re.IGNORECASE)
+# ALT: bases, the spanning deletion '*', a symbolic allele '<ID>' (gVCF's '<*>' included), a
+# breakend 't[p[', 't]p]', ']p]t', '[p[t' (p is chrom:pos or <ctg>:pos), a single breakend
+# '.t' or 't.'.
+_ALT = re.compile(
+    r"[ACGTN]+|\*|<[^<>]+>|[ACGTN]*[\[\]][^\[\]]+:[0-9]+[\[\]][ACGTN]*|\.[ACGTN]+|[ACGTN]+\.",
+    re.IGNORECASE,
+)
+_CLIPPED = 40
+
 # ID=value pairs inside ##KEY=<...>: values are bare or double-quoted with backslash escapes.
 _STRUCTURED_FIELD = re.compile(r'(?:^|,)\s*([^=,]+)=("(?:[^"\\]|\\.)*"|[^,]*)')
 _ESCAPE = re.compile(r"\\(.)")
@@ -192,10 +204,14 @@ class VcfReader:
         try:
             self._vcf: Any = cyvcf2.VCF(self.path)
         except Exception as exc:  # cyvcf2 raises bare Exception and OSError
+            found = _diagnose(self.path, record=None)
             raise InputError(
-                f"cannot read the VCF header: malformed header, or truncated or corrupt file "
-                f"({exc})",
+                f"cannot read the VCF header: {found.problem}"
+                if found.problem
+                else "cannot read the VCF header: malformed header, or truncated or corrupt "
+                f"file ({exc})",
                 path=self.path,
+                line=found.line,
                 hint=_READ_HINT,
             ) from exc
         try:
@@ -272,9 +288,12 @@ class VcfReader:
                 if _is_unsplit_line(record):
                     if record.CHROM == "":
                         continue  # an empty line: not a record
+                    found = _diagnose(self.path, record=number)
                     raise InputError(
-                        "malformed record: the line could not be read as tab-separated VCF columns",
+                        "malformed record: "
+                        + (found.problem or "the line could not be read as tab-separated columns"),
                         path=self.path,
+                        line=found.line,
                         record=number,
                     )
                 self.records_read = number
@@ -286,20 +305,40 @@ class VcfReader:
             yield from variants
 
     def _record_error(self, exc: Exception, number: int) -> InputError:
+        found = _diagnose(self.path, record=number)
         return InputError(
-            f"cannot read the record: malformed line, or truncated or corrupt file ({exc})",
+            f"cannot read the record: {found.problem}"
+            if found.problem
+            else f"cannot read the record: malformed line, or truncated or corrupt file ({exc})",
             path=self.path,
+            line=found.line,
+            record=number,
+            hint=_READ_HINT,
+        )
+
+    def _allele_error(self, what: str, allele: str, number: int, expected: str) -> InputError:
+        return InputError(
+            f"{what} {_clip(allele)!r} is not a valid allele: expected {expected}",
+            path=self.path,
+            line=_diagnose(self.path, record=number, to_the_end=False).line,
             record=number,
             hint=_READ_HINT,
         )
 
     def _variants(self, record: Any, number: int) -> list[Variant]:
+        ref: str = record.REF
+        if _REF.fullmatch(ref) is None:
+            raise self._allele_error("REF", ref, number, "bases A, C, G, T or N")
         alts: tuple[str, ...] = tuple(record.ALT)
+        for alt in alts:
+            if _ALT.fullmatch(alt) is None:
+                raise self._allele_error(
+                    "ALT", alt, number, "bases A, C, G, T or N, '*', '<ID>' or a breakend"
+                )
         if not alts:
             return []  # ALT '.': a site without an alternate allele
         chrom: str = record.CHROM
         pos: int = record.POS
-        ref: str = record.REF
         variant_id: str | None = record.ID
         filters = tuple(name for name in record.FILTERS if name != "PASS")
         annotations: dict[str, str] = {}
@@ -440,6 +479,151 @@ def _gunzip_prefix(data: bytes, size: int) -> bytes:
             break
         data = member.unused_data
     return out
+
+
+@dataclass(frozen=True)
+class _Diagnosis:
+    """What a second look at the text of a file htslib refused found: the problem, if one
+    could be named, and the line (of the record asked about, or of the problem)."""
+
+    problem: str | None = None
+    line: int | None = None
+
+
+_FIXED_COLUMNS = ("#CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO")
+_INTEGER = re.compile(r"[-+]?[0-9]+")
+
+
+def _diagnose(path: str, *, record: int | None, to_the_end: bool = True) -> _Diagnosis:
+    """Why htslib refused ``path``: the header (``record=None``) or record number ``record``.
+
+    htslib's own message is terse (``cannot parse VCF header``, ``error parsing variant``) and
+    hidden, so the text of the file is read again, on failure only, looking for the first
+    problem that can be named: no or a malformed ``#CHROM`` line, a sample named twice, too
+    few columns, a POS that is not a number, a FORMAT value that is not of its declared type,
+    a gzip stream that ends early (read to its end unless ``to_the_end`` is false). BCF is
+    binary: nothing can be said about it here.
+    """
+    try:
+        with open(path, "rb") as raw:
+            compressed = raw.read(2) == _GZIP_MAGIC
+        with gzip.open(path, "rb") if compressed else open(path, "rb") as handle:
+            if handle.peek(len(_BCF_MAGIC))[: len(_BCF_MAGIC)] == _BCF_MAGIC:
+                return _Diagnosis()
+            found = _diagnose_lines(iter(handle), record)
+            if found.problem is None and compressed and to_the_end:
+                for _ in handle:  # the gzip stream may end early: read it to its end
+                    pass
+            return found
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        return _Diagnosis(f"the gzip data is truncated or corrupt ({exc})")
+    except OSError:
+        return _Diagnosis()
+
+
+def _diagnose_lines(lines: Iterator[bytes], record: int | None) -> _Diagnosis:
+    format_types: dict[str, str] = {}
+    columns: list[str] | None = None
+    number = 0
+    line_number = 0
+    for raw in lines:
+        line_number += 1
+        text = raw.decode("utf-8", "replace").rstrip("\r\n")
+        if text.startswith("##"):
+            kind, fields = _parse_structured(text)
+            if kind == "FORMAT" and "ID" in fields:
+                format_types[fields["ID"]] = fields.get("Type", "")
+            continue
+        if text.startswith("#"):
+            columns = text.split("\t")
+            problem = _header_columns_problem(columns)
+            if problem is not None:
+                return _Diagnosis(problem, line_number)
+            continue
+        if not text:
+            continue  # htslib skips empty lines, and so does the count of records
+        if columns is None:
+            return _Diagnosis(
+                "the header has no '#CHROM POS ID REF ALT QUAL FILTER INFO' line before the "
+                "first record",
+                line_number,
+            )
+        if record is None:
+            return _Diagnosis()  # the header itself looks right
+        number += 1
+        if number == record:
+            return _Diagnosis(_record_problem(text, columns, format_types), line_number)
+    if columns is None:
+        return _Diagnosis(
+            "the header has no '#CHROM POS ID REF ALT QUAL FILTER INFO' line",
+            line_number or None,
+        )
+    return _Diagnosis()
+
+
+def _header_columns_problem(columns: Sequence[str]) -> str | None:
+    if tuple(columns[: len(_FIXED_COLUMNS)]) != _FIXED_COLUMNS:
+        shown = _clip(" ".join(columns))
+        return (
+            f"the #CHROM line {shown!r} does not begin with the tab-separated columns "
+            f"{' '.join(_FIXED_COLUMNS)}"
+        )
+    samples = columns[len(_FIXED_COLUMNS) + 1 :]
+    seen: set[str] = set()
+    for sample in samples:
+        if sample in seen:
+            return f"sample name {_clip(sample)!r} appears twice in the #CHROM line"
+        seen.add(sample)
+    return None
+
+
+def _record_problem(
+    text: str, columns: Sequence[str], format_types: Mapping[str, str]
+) -> str | None:
+    fields = text.split("\t")
+    if len(fields) < len(_FIXED_COLUMNS):
+        spaces = " (are the columns separated by spaces?)" if " " in text else ""
+        return (
+            f"{len(fields)} tab-separated column{'s' if len(fields) != 1 else ''}, expected at "
+            f"least {len(_FIXED_COLUMNS)} (CHROM POS ID REF ALT QUAL FILTER INFO){spaces}"
+        )
+    position = fields[1]
+    if not position.isdigit():
+        return f"POS {_clip(position)!r} is not a number"
+    if len(columns) > len(_FIXED_COLUMNS) and len(fields) != len(columns):
+        return f"{len(fields)} columns, but the #CHROM line names {len(columns)}"
+    if len(fields) <= len(_FIXED_COLUMNS) + 1:
+        return None
+    keys = fields[len(_FIXED_COLUMNS)].split(":")
+    samples = columns[len(_FIXED_COLUMNS) + 1 :]
+    for sample, values in zip(samples, fields[len(_FIXED_COLUMNS) + 1 :], strict=False):
+        for key, value in zip(keys, values.split(":"), strict=False):
+            kind = format_types.get(key)
+            if kind in ("Integer", "Float") and not all(
+                _is_number(part, kind) for part in value.split(",")
+            ):
+                article = "an" if kind == "Integer" else "a"
+                return (
+                    f"FORMAT/{key} of sample {_clip(sample)} is {_clip(value)!r}, not {article} "
+                    f"{kind} as the header declares"
+                )
+    return None
+
+
+def _is_number(text: str, kind: str) -> bool:
+    if text == ".":
+        return True
+    if kind == "Integer":
+        return _INTEGER.fullmatch(text) is not None
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= _CLIPPED else text[: _CLIPPED - 3] + "..."
 
 
 def _parse_structured(line: str) -> tuple[str, dict[str, str]]:

@@ -17,7 +17,8 @@ Besides the schema, the cross-checks cover what one entry cannot see on its own:
 
 - rules: unique ids; genes, fusion partners and condition genes in the gene table; OncoTree
   codes (include, exclude, examples); protein-change and codon notation; every drug of every
-  regimen (combinations split on `` + ``) in the drug table; an ``exon`` selector names an exon
+  regimen (combinations split on `` + ``) in the drug table; each ``therapy_classes`` entry is a
+  class of at least one drug of the drug table (any case); an ``exon`` selector names an exon
   of the gene's ``exons`` table when the gene has one; example ``conflicts`` name rule ids;
 - genes: unique symbols; exon numbers unique per gene, exon ``cds`` ranges not overlapping;
 - drugs: unique generic names, and no name, brand name or synonym claimed by two drugs;
@@ -50,7 +51,13 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from annotator.errors import InputError, ProteinNotationError, RulesError, UsageError
+from annotator.errors import (
+    InputError,
+    ProteinNotationError,
+    RulesError,
+    UsageError,
+    one_line,
+)
 from annotator.genome import normalize_chrom
 from annotator.protein import parse_codon, parse_protein_change
 from annotator.rules.schema import (
@@ -350,6 +357,7 @@ class _RuleParts:
     tumor_types: TumorTypes | None
     therapies: tuple[tuple[int, str], ...] = ()  # (index, regimen) for well-formed regimens
     examples: tuple[tuple[int, Example], ...] = ()
+    therapy_classes: tuple[tuple[int, str], ...] = ()  # (index, drug class)
 
     @classmethod
     def from_rule(cls, rule: Rule, placed: _Placed) -> _RuleParts:
@@ -367,6 +375,7 @@ class _RuleParts:
             rule.tumor_types,
             tuple(enumerate(rule.therapies)),
             tuple(enumerate(rule.examples)),
+            tuple(enumerate(rule.therapy_classes)),
         )
 
     @classmethod
@@ -380,6 +389,7 @@ class _RuleParts:
             for index, condition in _valid_items(Condition, item.get(section))
         )
         therapies = item.get("therapies")
+        classes = item.get("therapy_classes")
         return cls(
             placed,
             f"rule {_clip(rule_id) if isinstance(rule_id, str) else f'#{placed.index + 1}'}",
@@ -393,6 +403,11 @@ class _RuleParts:
                 if isinstance(text, str) and re.match(THERAPY_PATTERN, text)
             ),
             _valid_items(Example, item.get("examples")),
+            tuple(
+                (index, text)
+                for index, text in enumerate(classes if isinstance(classes, list) else [])
+                if isinstance(text, str)
+            ),
         )
 
 
@@ -569,9 +584,24 @@ def _read_file(source: _Source) -> _ParsedFile:
     try:
         text = parsed.content.decode("utf-8")
     except UnicodeDecodeError as error:
-        parsed.problems.append((0, f"{shown}: not UTF-8 text (byte {error.start + 1})"))
+        line = parsed.content.count(b"\n", 0, error.start) + 1
+        parsed.problems.append(
+            (line, f"{shown}: line {line}: not UTF-8 text (byte {error.start + 1})")
+        )
         return parsed
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as error:  # a control character: PyYAML refuses the text
+        line = text.count("\n", 0, error.position) + 1
+        column = error.position - (text.rfind("\n", 0, error.position) + 1) + 1
+        parsed.problems.append(
+            (
+                line,
+                f"{shown}: line {line}, column {column}: YAML syntax error: character "
+                f"U+{error.character:04X} is not allowed in YAML text",
+            )
+        )
+        return parsed
     try:
         root = loader.get_single_node()
         if root is not None:
@@ -581,6 +611,13 @@ def _read_file(source: _Source) -> _ParsedFile:
         mark = error.problem_mark or error.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         what = error.problem or error.context or "invalid YAML"
+        context = error.context_mark
+        if error.problem and error.context and context is not None and context is not mark:
+            # "while parsing a flow sequence" and where it began: often the line to fix.
+            what += (
+                f" ({error.context} that begins at line {context.line + 1}, "
+                f"column {context.column + 1})"
+            )
         line = mark.line + 1 if mark else 0
         parsed.problems.append((line, _one_line(f"{shown}: {where}YAML syntax error: {what}")))
         return parsed
@@ -812,7 +849,7 @@ _PATTERN_TEXT = {
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    return one_line(text)
 
 
 def _clip(text: str) -> str:
@@ -969,6 +1006,7 @@ class _Tables:
     genes: Mapping[str, _GeneParts]
     drug_names: frozenset[str] | None  # None when a drug table could not be read
     rule_ids: frozenset[str]
+    drug_classes: frozenset[str] | None = None  # folded; None when a drug table is unreadable
 
 
 def _cross_check(parsed: Sequence[_ParsedFile], oncotree: OncoTree) -> list[str]:
@@ -997,6 +1035,11 @@ def _cross_check(parsed: Sequence[_ParsedFile], oncotree: OncoTree) -> list[str]
             else None
         ),
         rule_ids=frozenset(rule_id for p in parsed for rule_id, _ in p.rule_ids),
+        drug_classes=(
+            frozenset(fold_name(c) for p in parsed for drug, _ in p.drugs for c in drug.classes)
+            if all(p.drugs_readable and len(p.drugs) == len(p.drug_parts) for p in parsed)
+            else None
+        ),
     )
     for rule in (parts for p in parsed for parts in p.rule_parts):
         problems.extend(_report(rule.placed, rule.subject, _check_rule(rule, tables)))
@@ -1107,6 +1150,15 @@ def _check_rule(parts: _RuleParts, tables: _Tables) -> Iterator[_Found]:
         yield from _check_exon(condition.gene, condition, (section, index), tables.genes)
     if tables.drug_names is not None:
         yield from _check_therapies(parts.therapies, tables.drug_names)
+    if tables.drug_classes is not None:
+        for index, name in parts.therapy_classes:
+            if fold_name(name) not in tables.drug_classes:
+                yield (
+                    ("therapy_classes", index),
+                    "names no drug of the drug table",
+                    name,
+                    "list the class under a drug's classes:, or fix the spelling",
+                )
     for index, example in parts.examples:
         yield from _check_example(example, ("examples", index), parts, tables)
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from annotator.models import Effect, EvidenceLevel, VariantClass
 
@@ -212,6 +212,12 @@ class Rule(StrictModel):
     tumor_types: TumorTypes
     effect: Effect = Field(strict=False)
     therapies: list[Annotated[str, Field(pattern=THERAPY_PATTERN)]] = Field(min_length=1)
+    therapy_classes: list[Annotated[str, Field(min_length=1)]] = Field(
+        default_factory=list,
+        description="Drug classes of the drug table (e.g. 'first-generation EGFR TKI') the rule "
+        "covers as a whole: every drug listing the class joins the rule's therapies at match "
+        "time (findings say which came 'via class'). Each must name at least one drug.",
+    )
     evidence_level: EvidenceLevel = Field(strict=False)
     citations: list[Annotated[str, Field(pattern=CITATION_PATTERN)]] = Field(min_length=1)
     notes: str | None = None
@@ -224,12 +230,13 @@ class Rule(StrictModel):
             raise ValueError("needs at least one PMID: or DOI: (REVIEW:n alone is not enough)")
         return value
 
-    @field_validator("therapies")
+    @field_validator("therapies", "therapy_classes")
     @classmethod
-    def _distinct(cls, value: list[str]) -> list[str]:
+    def _distinct(cls, value: list[str], info: ValidationInfo) -> list[str]:
         twice = sorted({t for t in value if value.count(t) > 1})
         if twice:
-            raise ValueError(f"lists a regimen twice: {', '.join(twice)}")
+            noun = "regimen" if info.field_name == "therapies" else "class"
+            raise ValueError(f"lists a {noun} twice: {', '.join(twice)}")
         return value
 
     @model_validator(mode="after")

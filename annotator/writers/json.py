@@ -5,9 +5,20 @@ from __future__ import annotations
 import json
 from typing import IO, Any
 
-from annotator.models import Alteration, Finding, Result, TherapyCall, Unclassified, Variant
+from annotator.models import (
+    Alteration,
+    EvidenceLevel,
+    Finding,
+    NearMiss,
+    Result,
+    TherapyCall,
+    Unclassified,
+    Variant,
+)
 
-SCHEMA_VERSION = "1.0"
+#: 1.1: finding ``subclonal``, ``phase``, ``phase_source``, ``therapies_via_class``; therapy
+#: call ``sensitivity_level`` and ``resistance_level``; ``near_misses``.
+SCHEMA_VERSION = "1.1"
 
 
 def result_to_dict(result: Result) -> dict[str, Any]:
@@ -29,6 +40,7 @@ def result_to_dict(result: Result) -> dict[str, Any]:
             for finding, reason in result.filtered_findings
         ],
         "events": [event_to_dict(e) for e in result.events],
+        "near_misses": [near_miss_to_dict(m) for m in result.near_misses],
         "biomarkers": {"tmb": result.tmb},
         "input_notes": list(result.notes),
         "summary": {
@@ -71,12 +83,18 @@ def finding_to_dict(finding: Finding) -> dict[str, Any]:
         "depth": variant.depth if variant else None,
         "effect": finding.effect.value,
         "therapies": list(finding.therapies),
+        "therapies_via_class": [
+            {"therapy": therapy, "class": name} for therapy, name in finding.therapies_via_class
+        ],
         "evidence_level": finding.evidence_level.value,
         "tumor_type_match": finding.tumor_type_match.value,
         "rule_tumor_types": list(finding.rule_tumor_types),
         "match_type": finding.match_type.value,
         "citations": list(finding.citations),
         "notes": finding.notes,
+        "subclonal": finding.subclonal,
+        "phase": finding.phase,
+        "phase_source": finding.phase_source,
     }
 
 
@@ -94,8 +112,25 @@ def therapy_call_to_dict(call: TherapyCall) -> dict[str, Any]:
         "therapy": call.therapy,
         "call": call.call.value,
         "evidence_level": call.evidence_level.value,
+        "sensitivity_level": _level(call.sensitivity_level),
+        "resistance_level": _level(call.resistance_level),
         "rule_ids": list(call.rule_ids),
         "rationale": call.rationale,
+    }
+
+
+def _level(level: EvidenceLevel | None) -> str | None:
+    return None if level is None else level.value
+
+
+def near_miss_to_dict(miss: NearMiss) -> dict[str, Any]:
+    return {
+        "rule_id": miss.rule_id,
+        "gene": miss.gene,
+        "alteration": miss.alteration,
+        "variant": variant_to_dict(miss.variant),
+        "reason": miss.reason.value,
+        "detail": miss.detail,
     }
 
 

@@ -1,0 +1,220 @@
+# resistance-annotator workflow: annotate every sample of a sample sheet, then build the cohort.
+#
+#   snakemake -s path/to/Snakefile --directory DIR --cores N \
+#       --config samples=samples.tsv outdir=results
+#
+# Config keys (--config, --configfile, or a config.yaml next to this Snakefile or in the working
+# directory; config/config.yaml documents each one):
+#   samples  TSV with columns sample, vcf, tumor_type and optional fusions, cnv, bam,
+#            expression, genome; relative paths in it are relative to the sheet's directory
+#   outdir   where results go (default "results")
+#   rules    extra rules files or directories (a path or a list), passed as --rules
+#   extra    extra options for `resistance-annotator annotate` (a string, or a list of words)
+#
+# Uses the `resistance-annotator` on PATH. Research use only. See README, "Pipeline (Snakemake)
+# and cohorts", for SLURM, Kubernetes and use as a module.
+
+import csv
+import os
+import re
+import shlex
+from pathlib import Path
+
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import min_version
+
+min_version("8.0")
+
+
+for _candidate in (Path(workflow.basedir) / "config.yaml", Path("config.yaml")):
+    if _candidate.is_file():
+
+        configfile: str(_candidate)
+
+
+REQUIRED_COLUMNS = ("sample", "vcf", "tumor_type")
+OPTIONAL_INPUTS = ("fusions", "cnv", "bam", "expression")
+OPTIONAL_COLUMNS = (*OPTIONAL_INPUTS, "genome")
+RESERVED_NAMES = ("cohort", "logs")  # directories of OUTDIR that are not samples
+INDEX_SUFFIXES = (".bai", ".crai", ".csi")
+
+
+def as_list(value):
+    """A config value given as one item, a list, or nothing."""
+    if value is None or value == "":
+        return []
+    return [str(item) for item in value] if isinstance(value, (list, tuple)) else [str(value)]
+
+
+def sheet_path(sheet, value):
+    """A path from the sample sheet: relative ones are relative to the sheet's directory."""
+    if "://" in value or os.path.isabs(value):
+        return value
+    return os.path.normpath(os.path.join(os.path.dirname(sheet), value))
+
+
+def read_sample_sheet(sheet):
+    """The sample sheet as {sample: {column: value}}; every problem is one WorkflowError."""
+    if not os.path.isfile(sheet):
+        raise WorkflowError(
+            f"samples: {sheet}: no such file (relative to the working directory {os.getcwd()})"
+        )
+    with open(sheet, newline="", encoding="utf-8") as handle:
+        lines = [line for line in handle if line.strip() and not line.startswith("#")]
+    reader = csv.DictReader(lines, delimiter="\t")
+    columns = reader.fieldnames or []
+    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+    unknown = [c for c in columns if c not in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)]
+    if missing or unknown:
+        raise WorkflowError(
+            f"{sheet}: "
+            + "; ".join(
+                ([f"missing column(s) {', '.join(missing)}"] if missing else [])
+                + ([f"unknown column(s) {', '.join(unknown)}"] if unknown else [])
+            )
+            + f" (columns: {', '.join(REQUIRED_COLUMNS)}, optional {', '.join(OPTIONAL_COLUMNS)};"
+            " tab-separated)"
+        )
+    samples = {}
+    for number, row in enumerate(reader, start=2):
+        row = {key: (value or "").strip() for key, value in row.items() if key is not None}
+        name = row["sample"]
+        where = f"{sheet}, row {number}"
+        if not name or name.startswith(".") or name in RESERVED_NAMES or re.search(r"[/\s]", name):
+            raise WorkflowError(
+                f"{where}: sample name {name!r} cannot name a directory"
+                " (no slash, no spaces, not starting with a dot, not 'cohort' or 'logs')"
+            )
+        if name in samples:
+            raise WorkflowError(f"{where}: sample {name!r} is listed twice")
+        for column in ("vcf", "tumor_type"):
+            if not row[column]:
+                raise WorkflowError(f"{where}: sample {name!r} has no {column}")
+        for column in ("vcf", *OPTIONAL_INPUTS):
+            if row.get(column):
+                row[column] = sheet_path(sheet, row[column])
+        samples[name] = row
+    if not samples:
+        raise WorkflowError(f"{sheet}: no samples listed")
+    return samples
+
+
+if not config.get("samples"):
+    raise WorkflowError(
+        "no sample sheet: give --config samples=samples.tsv (or samples: in a config file);"
+        " see config/config.yaml"
+    )
+SAMPLE_SHEET = str(config["samples"])
+SAMPLES = read_sample_sheet(SAMPLE_SHEET)
+OUTDIR = str(config.get("outdir") or "results").rstrip("/")
+RULE_PATHS = as_list(config.get("rules"))
+_extra = config.get("extra") or ""
+EXTRA = (
+    " ".join(shlex.quote(word) for word in as_list(_extra))
+    if isinstance(_extra, (list, tuple))
+    else str(_extra)
+)
+
+SAMPLE_SUFFIXES = (
+    ".findings.json",
+    ".findings.tsv",
+    ".annotated.vcf.gz",
+    ".annotated.vcf.gz.tbi",
+    ".report.html",
+)
+COHORT_FILES = ("cohort.findings.tsv", "cohort.therapy_calls.tsv", "cohort.report.html")
+
+
+wildcard_constraints:
+    sample="|".join(re.escape(name) for name in SAMPLES),
+
+
+localrules:
+    all,
+
+
+rule all:
+    input:
+        expand(
+            f"{OUTDIR}/{{sample}}/{{sample}}{{suffix}}",
+            sample=SAMPLES,
+            suffix=SAMPLE_SUFFIXES,
+        ),
+        expand(f"{OUTDIR}/cohort/{{file}}", file=COHORT_FILES),
+    default_target: True
+
+
+def annotate_inputs(wildcards):
+    """The sample's files, named: vcf, and fusions, cnv, bam (+ bam_index), expression if given."""
+    row = SAMPLES[wildcards.sample]
+    inputs = {"vcf": row["vcf"], "rules": RULE_PATHS}
+    for column in OPTIONAL_INPUTS:
+        if row.get(column):
+            inputs[column] = row[column]
+    bam = row.get("bam")
+    if bam:
+        for index in (bam + suffix for suffix in INDEX_SUFFIXES):
+            if os.path.exists(index):
+                inputs["bam_index"] = index
+                break
+    return inputs
+
+
+def annotate_options(wildcards, input):
+    """The options of `annotate` from the sample sheet and the config (`extra` last)."""
+    row = SAMPLES[wildcards.sample]
+    words = ["--tumor-type", row["tumor_type"]]
+    if row.get("genome"):
+        words += ["--genome", row["genome"]]
+    for column in OPTIONAL_INPUTS:
+        if column in input.keys():
+            words += [f"--{column}", input[column]]
+    for path in RULE_PATHS:
+        words += ["--rules", path]
+    return " ".join([shlex.quote(word) for word in words] + ([EXTRA] if EXTRA else []))
+
+
+rule annotate:
+    """One sample: findings (JSON, TSV), the annotated VCF with its index, the HTML report."""
+    input:
+        unpack(annotate_inputs),
+    output:
+        json=f"{OUTDIR}/{{sample}}/{{sample}}.findings.json",
+        tsv=f"{OUTDIR}/{{sample}}/{{sample}}.findings.tsv",
+        vcf=f"{OUTDIR}/{{sample}}/{{sample}}.annotated.vcf.gz",
+        vcf_index=f"{OUTDIR}/{{sample}}/{{sample}}.annotated.vcf.gz.tbi",
+        html=f"{OUTDIR}/{{sample}}/{{sample}}.report.html",
+    log:
+        f"{OUTDIR}/logs/annotate/{{sample}}.log",
+    params:
+        options=annotate_options,
+    threads: 1
+    resources:
+        mem_mb=2048,
+        runtime=30,
+    shell:
+        "resistance-annotator annotate {input.vcf:q} {params.options}"
+        " --out-json {output.json:q} --out-tsv {output.tsv:q}"
+        " --out-vcf {output.vcf:q} --out-html {output.html:q}"
+        " > {log:q} 2>&1"
+
+
+rule cohort:
+    """All samples: the findings table, the sample x therapy call matrix, the cohort report."""
+    input:
+        json=expand(f"{OUTDIR}/{{sample}}/{{sample}}.findings.json", sample=SAMPLES),
+        html=expand(f"{OUTDIR}/{{sample}}/{{sample}}.report.html", sample=SAMPLES),
+    output:
+        findings=f"{OUTDIR}/cohort/cohort.findings.tsv",
+        therapy_calls=f"{OUTDIR}/cohort/cohort.therapy_calls.tsv",
+        html=f"{OUTDIR}/cohort/cohort.report.html",
+    log:
+        f"{OUTDIR}/logs/cohort.log",
+    params:
+        out_dir=lambda wildcards, output: os.path.dirname(output.findings),
+    threads: 1
+    resources:
+        mem_mb=2048,
+        runtime=15,
+    shell:
+        "resistance-annotator cohort {input.json:q} --out-dir {params.out_dir:q} > {log:q} 2>&1"

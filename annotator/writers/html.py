@@ -1,0 +1,383 @@
+"""The HTML report: one self-contained file for reading on screen and printing to PDF.
+
+Rendered with Jinja2 from ``templates/report.html.j2`` with autoescape on and
+``StrictUndefined``: every value from the input (sample names, INFO-derived text, rule notes)
+is escaped, and a misspelt template variable is an error, not an empty cell. CSS and plots
+(hand-written SVG, :mod:`annotator.writers.plots`) are inline; a Content-Security-Policy
+``<meta>`` forbids the page from fetching anything, so opening it makes no network request.
+Citation links are plain ``<a href>`` a reader may follow.
+
+This module also holds the report *content* shared with the Markdown writer
+(:func:`build_report`): the order of sections and rows and the formatting of values, so both
+outputs say the same thing.
+
+The report date is passed in by the caller (``generated``); :func:`report_timestamp` gives it
+from ``SOURCE_DATE_EPOCH`` when that is set, so a rerun on the same inputs is byte-identical.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from functools import cache
+from typing import IO
+from urllib.parse import quote
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from annotator.errors import UsageError
+from annotator.models import (
+    Alteration,
+    Call,
+    Effect,
+    EvidenceLevel,
+    Finding,
+    NearMiss,
+    Result,
+    TherapyCall,
+    TumorTypeMatch,
+    Unclassified,
+    Variant,
+)
+from annotator.writers.plots import (
+    SUBCLONAL_FRACTION,
+    default_subclonal_threshold,
+    evidence_level_plot_svg,
+    vaf_plot_svg,
+    vaf_points,
+)
+
+CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+RESEARCH_USE_ONLY = "For research use only — not for clinical decision making"
+
+#: AMP/ASCO/CAP 2017 (Li et al., J Mol Diagn 2017) evidence levels, as the rules use them.
+EVIDENCE_LEVEL_DEFINITIONS: tuple[tuple[str, str], ...] = (
+    ("A", "FDA-approved therapy or professional guideline for this tumor type."),
+    ("B", "Well-powered studies with consensus from experts in the field."),
+    ("C", "FDA-approved therapy for another tumor type, or multiple small published studies."),
+    ("D", "Preclinical studies or case reports, without consensus."),
+)
+
+#: The README's wording ("Transcripts", "--tumor-type", "Therapy calls").
+TRANSCRIPT_POLICY = (
+    "Protein-, codon-, range- and exon-level rules fire only on the transcript the rules are "
+    "numbered on: the gene's MANE Select transcript in the rules' gene table, recognized by "
+    "its Ensembl id (version ignored), by VEP's MANE_SELECT RefSeq id, or by a RefSeq "
+    "Feature. A protein change seen only on another transcript does not fire a rule; the "
+    "variant is listed under unclassified with the transcripts it was seen on."
+)
+LABEL_POLICY = (
+    "A rule applies on-label when the sample's type is one of the rule's types or below it "
+    "in the OncoTree (LUAD is below NSCLC). Findings for other tumor types are kept and "
+    "flagged off-label; they never make a therapy call."
+)
+THERAPY_CALL_POLICY = (
+    "For each regimen named by an on-label finding: sensitivity only → sensitivity; "
+    "resistance (or reduced sensitivity) only → resistance; both → resistance when the "
+    "strongest resistance level is at least as strong as the strongest sensitivity level "
+    "(A > B > C > D), otherwise conflicting. Regimens are compared as written: "
+    "dabrafenib + trametinib is its own regimen."
+)
+TMB_NOT_COMPUTED = (
+    "Not computed (needs --panel-size-mb and an annotated VCF). When computed: PASS alleles "
+    "with a coding non-synonymous consequence on any transcript, per Mb of panel; TMB-high "
+    "at --tmb-threshold (default 10/Mb)."
+)
+
+#: Therapy calls in the summary: resistance first, then conflicting, then sensitivity.
+CALL_ORDER = {Call.RESISTANCE: 0, Call.CONFLICTING: 1, Call.SENSITIVITY: 2}
+PHASE_SOURCES = {"vcf": "VCF phasing (GT|PS, PGT/PID)", "reads": "read-backed (--bam)"}
+MAX_ALLELE_CHARS = 20
+
+_PMID = re.compile(r"PMID:([1-9][0-9]*)")
+_DOI = re.compile(r"DOI:(10\.[0-9]{4,9}/\S+)")
+_REVIEW = re.compile(r"REVIEW:([1-9][0-9]*)")
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """A citation as shown: its text and, for PMID and DOI, the address it links to."""
+
+    text: str
+    url: str | None = None
+
+
+def cite(citation: str) -> Citation:
+    """``PMID:n`` → PubMed, ``DOI:x`` → doi.org, ``REVIEW:n`` → "review ref. n" (no link).
+
+    Anything else is shown as text, never as a link, so no input can make an ``href``.
+    """
+    if match := _PMID.fullmatch(citation):
+        return Citation(citation, f"https://pubmed.ncbi.nlm.nih.gov/{match.group(1)}/")
+    if match := _DOI.fullmatch(citation):
+        return Citation(citation, "https://doi.org/" + quote(match.group(1), safe="/:;._-"))
+    if match := _REVIEW.fullmatch(citation):
+        return Citation(f"review ref. {match.group(1)}")
+    return Citation(citation)
+
+
+def format_allele(allele: str) -> str:
+    if len(allele) <= MAX_ALLELE_CHARS:
+        return allele
+    return f"{allele[:MAX_ALLELE_CHARS]}…({len(allele)} bp)"
+
+
+def format_variant(variant: Variant | None) -> str:
+    """``chr7:55181378 C>T``; long alleles shortened; empty for events."""
+    if variant is None:
+        return ""
+    return (
+        f"{variant.chrom}:{variant.pos} {format_allele(variant.ref)}>{format_allele(variant.alt)}"
+    )
+
+
+def format_vaf(variant: Variant | None) -> str:
+    return "" if variant is None or variant.vaf is None else f"{variant.vaf:.3g}"
+
+
+def format_depth(variant: Variant | None) -> str:
+    return "" if variant is None or variant.depth is None else str(variant.depth)
+
+
+def format_effect(effect: Effect) -> str:
+    return effect.value.replace("_", " ")
+
+
+def format_tumor_type_match(finding: Finding) -> str:
+    label = "on-label" if finding.tumor_type_match is TumorTypeMatch.ON_LABEL else "off-label"
+    if finding.rule_tumor_types:
+        return f"{label} (rule: {', '.join(finding.rule_tumor_types)})"
+    return label
+
+
+def format_phase(finding: Finding) -> str:
+    """``cis (VCF phasing ...)``; empty when the rule has no phase condition."""
+    if finding.phase is None:
+        return ""
+    if finding.phase_source is None:
+        return finding.phase
+    return f"{finding.phase} ({PHASE_SOURCES.get(finding.phase_source, finding.phase_source)})"
+
+
+def format_protein(finding: Finding) -> str:
+    """The alteration, with the HGVS protein change when it says more."""
+    if finding.hgvsp and finding.hgvsp != finding.alteration:
+        return f"{finding.alteration} ({finding.hgvsp})"
+    return finding.alteration
+
+
+def format_number(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+@dataclass(frozen=True, slots=True)
+class LevelGroup:
+    level: EvidenceLevel
+    definition: str
+    findings: tuple[Finding, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """What both report writers show, in order. Built by :func:`build_report`."""
+
+    result: Result
+    generated: str
+    tumor_type: str  # code, with the OncoTree name when known
+    calls: tuple[TherapyCall, ...]  # resistance, conflicting, sensitivity; then level, name
+    actionable: tuple[LevelGroup, ...]  # on-label findings by level A→D (levels with findings)
+    off_label: tuple[Finding, ...]
+    filtered: tuple[tuple[Finding, str], ...]
+    unclassified: tuple[Unclassified, ...]
+    near_misses: tuple[NearMiss, ...]
+    events: tuple[Alteration, ...]
+    notes: tuple[str, ...]
+    tmb: tuple[tuple[str, str], ...]  # label, value
+    tmb_definition: str
+    subclonal_threshold: float | None
+    subclonal_fraction: float
+    subclonal_given: bool  # the caller passed the threshold (else fraction x top VAF)
+    summary: tuple[tuple[str, int], ...]
+
+
+def build_report(
+    result: Result,
+    *,
+    generated: str,
+    subclonal_threshold: float | None = None,
+    subclonal_fraction: float = SUBCLONAL_FRACTION,
+) -> Report:
+    """Sort and group a result for the report writers."""
+    on_label = [f for f in result.findings if f.tumor_type_match is TumorTypeMatch.ON_LABEL]
+    definitions = dict(EVIDENCE_LEVEL_DEFINITIONS)
+    actionable = tuple(
+        LevelGroup(level, definitions[level.value], group)
+        for level in EvidenceLevel
+        if (group := tuple(f for f in on_label if f.evidence_level is level))
+    )
+    calls = tuple(
+        sorted(
+            result.therapy_calls,
+            key=lambda c: (CALL_ORDER[c.call], c.evidence_level.rank, c.therapy),
+        )
+    )
+    tumor_type = result.tumor_type
+    if result.tumor_type_name:
+        tumor_type = f"{result.tumor_type} ({result.tumor_type_name})"
+    given = subclonal_threshold is not None
+    if subclonal_threshold is None:
+        subclonal_threshold = default_subclonal_threshold(result.findings, subclonal_fraction)
+    summary = result.summary
+    return Report(
+        result=result,
+        generated=generated,
+        tumor_type=tumor_type,
+        calls=calls,
+        actionable=actionable,
+        off_label=tuple(
+            f for f in result.findings if f.tumor_type_match is not TumorTypeMatch.ON_LABEL
+        ),
+        filtered=result.filtered_findings,
+        unclassified=result.unclassified,
+        near_misses=result.near_misses,
+        events=result.events,
+        notes=result.notes,
+        tmb=_tmb_rows(result.tmb),
+        tmb_definition=_tmb_definition(result.tmb),
+        subclonal_threshold=subclonal_threshold,
+        subclonal_fraction=subclonal_fraction,
+        subclonal_given=given,
+        summary=(
+            ("data records read", summary.records),
+            ("ALT alleles seen", summary.alleles),
+            ("records skipped by FILTER", summary.skipped_filtered),
+            ("alleles annotated", summary.alleles_annotated),
+            ("alleles in rule genes or hotspots", summary.alleles_in_rule_genes),
+            ("findings", summary.findings),
+            ("findings set aside (--min-vaf/--min-depth)", len(result.filtered_findings)),
+            ("unclassified variants", summary.unclassified),
+        ),
+    )
+
+
+def _tmb_rows(tmb: Mapping[str, object] | None) -> tuple[tuple[str, str], ...]:
+    if tmb is None:
+        return ()
+    labels = (
+        ("status", "TMB status"),
+        ("per_mb", "TMB (mutations per Mb)"),
+        ("mutations", "mutations counted"),
+        ("panel_size_mb", "panel size (Mb)"),
+        ("threshold", "TMB-high threshold (per Mb)"),
+    )
+    return tuple((label, format_number(tmb[key])) for key, label in labels if key in tmb)
+
+
+def _tmb_definition(tmb: Mapping[str, object] | None) -> str:
+    if tmb is not None and isinstance(tmb.get("definition"), str):
+        return str(tmb["definition"])
+    return TMB_NOT_COMPUTED
+
+
+def report_timestamp(environ: Mapping[str, str] | None = None) -> str:
+    """The report date: ``SOURCE_DATE_EPOCH`` (seconds, UTC) when set, else now, in UTC."""
+    environ = os.environ if environ is None else environ
+    epoch = environ.get("SOURCE_DATE_EPOCH")
+    if epoch is None or not epoch.strip():
+        moment = datetime.now(timezone.utc)
+    else:
+        try:
+            moment = datetime.fromtimestamp(int(epoch), timezone.utc)
+        except (ValueError, OverflowError, OSError) as error:
+            raise UsageError(
+                f"SOURCE_DATE_EPOCH {epoch!r} is not a number of seconds since 1970",
+                hint="unset it or give an integer such as 1700000000",
+            ) from error
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+@cache
+def _environment() -> Environment:
+    environment = Environment(
+        loader=PackageLoader("annotator.writers", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    environment.filters.update(
+        cite=cite,
+        variant=format_variant,
+        vaf=format_vaf,
+        depth=format_depth,
+        effect=format_effect,
+        tumor_type_match=format_tumor_type_match,
+        phase=format_phase,
+        protein=format_protein,
+    )
+    return environment
+
+
+def render_html(
+    result: Result,
+    stream: IO[str],
+    *,
+    generated: str,
+    subclonal_threshold: float | None = None,
+) -> None:
+    """Write the report of one sample.
+
+    ``generated`` is the date shown (see :func:`report_timestamp`). ``subclonal_threshold`` is
+    the VAF of the dashed line in the VAF plot; by default ``SUBCLONAL_FRACTION`` (0.25) x the
+    highest VAF among the findings. Whether a finding is marked subclonal comes from
+    ``Finding.subclonal``, set by the pipeline.
+    """
+    report = build_report(result, generated=generated, subclonal_threshold=subclonal_threshold)
+    template = _environment().get_template("report.html.j2")
+    stream.write(
+        template.render(
+            report=report,
+            result=result,
+            csp=CONTENT_SECURITY_POLICY,
+            research_use_only=RESEARCH_USE_ONLY,
+            evidence_levels=EVIDENCE_LEVEL_DEFINITIONS,
+            transcript_policy=TRANSCRIPT_POLICY,
+            label_policy=LABEL_POLICY,
+            therapy_call_policy=THERAPY_CALL_POLICY,
+            subclonality=subclonality_text(report),
+            vaf_plot=vaf_plot_svg(vaf_points(result.findings), report.subclonal_threshold),
+            level_plot=evidence_level_plot_svg(result.findings),
+        )
+    )
+
+
+def subclonality_text(report: Report) -> str:
+    """How findings are marked subclonal, and where the VAF plot draws its line."""
+    text = (
+        "A finding is marked subclonal when its VAF is below a fraction of the sample's top "
+        "driver VAF (set during annotation)."
+    )
+    if report.subclonal_threshold is None:
+        return text + " No finding has a VAF."
+    source = (
+        "given"
+        if report.subclonal_given
+        else f"{report.subclonal_fraction:g} × the highest VAF among the findings"
+    )
+    return (
+        f"{text} The VAF plot's dashed line is at VAF {report.subclonal_threshold:.3g} ({source})."
+    )
+
+
+def level_counts(findings: Sequence[Finding]) -> dict[str, int]:
+    """Findings per evidence level, A to D (levels without findings give 0)."""
+    counts = {level.value: 0 for level in EvidenceLevel}
+    for finding in findings:
+        counts[finding.evidence_level.value] += 1
+    return counts

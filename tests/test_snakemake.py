@@ -1,0 +1,317 @@
+"""The Snakefile, run for real by Snakemake (from the dev extra) on small samples.
+
+Each test runs Snakemake in a temporary directory, from a different working directory than the
+one it was started in, with the `resistance-annotator` of this interpreter's environment.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pysam
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SNAKEFILE = ROOT / "Snakefile"
+TEST_DATA = ROOT / "test_data"
+
+pytestmark = pytest.mark.skipif(
+    sys.version_info < (3, 11), reason="Snakemake 8 and later need Python 3.11"
+)
+
+#: sample name → (input file in test_data, OncoTree code); the sheet's order.
+SAMPLES = {
+    "demo_luad": ("demo.grch38.vep.vcf.gz", "LUAD"),
+    "luad_grch37": ("luad.grch37.vep.vcf", "LUAD"),
+    "crc_bcsq": ("crc.grch38.bcsq.vcf", "COAD"),
+    "nsclc_snpeff": ("luad.grch38.snpeff.vcf", "NSCLC"),
+}
+PER_SAMPLE_SUFFIXES = (
+    ".findings.json",
+    ".findings.tsv",
+    ".annotated.vcf.gz",
+    ".annotated.vcf.gz.tbi",
+    ".report.html",
+)
+COHORT_FILES = ("cohort.findings.tsv", "cohort.therapy_calls.tsv", "cohort.report.html")
+
+
+def run_snakemake(*args: str, cwd: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """``snakemake ARGS`` with this environment's bin first on PATH (its resistance-annotator)."""
+    env = dict(os.environ)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    process = subprocess.run(
+        [sys.executable, "-m", "snakemake", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    if check and process.returncode != 0:
+        pytest.fail(
+            f"snakemake {' '.join(args)} exited {process.returncode}:\n{process.stderr[-6000:]}"
+        )
+    return process
+
+
+def write_sheet(directory: Path, samples: dict[str, tuple[str, str]]) -> Path:
+    """Copy the inputs beside a sample sheet that names them by relative path."""
+    directory.mkdir(parents=True, exist_ok=True)
+    lines = ["# test sheet", "sample\tvcf\ttumor_type"]
+    for name, (file_name, tumor_type) in samples.items():
+        for source in (TEST_DATA / file_name, TEST_DATA / f"{file_name}.tbi"):
+            target = directory / source.name
+            if source.exists() and not target.exists():  # keep mtimes: no spurious reruns
+                shutil.copy(source, target)
+        lines.append(f"{name}\t{file_name}\t{tumor_type}")
+    sheet = directory / "samples.tsv"
+    sheet.write_text("\n".join(lines) + "\n")
+    return sheet
+
+
+def workflow_args(workdir: Path, sheet: Path, *extra: str) -> list[str]:
+    return [
+        "-s",
+        str(SNAKEFILE),
+        "--directory",
+        str(workdir),
+        "--cores",
+        "2",
+        "--config",
+        f"samples={sheet}",
+        "outdir=results",
+        *extra,
+    ]
+
+
+def check_sample_outputs(results: Path, name: str) -> dict[str, object]:
+    """Every per-sample output exists and is complete; returns the JSON result."""
+    stem = results / name / name
+    for suffix in PER_SAMPLE_SUFFIXES:
+        path = Path(f"{stem}{suffix}")
+        assert path.is_file(), f"missing {path}"
+        assert path.stat().st_size > 0, f"empty {path}"
+    data = json.loads(Path(f"{stem}.findings.json").read_text())
+    assert data["schema_version"].startswith("1.")
+    assert data["research_use_only"] is True
+    table = pd.read_csv(f"{stem}.findings.tsv", sep="\t", comment="#")
+    assert len(table) == len(data["findings"])
+    with pysam.VariantFile(f"{stem}.annotated.vcf.gz") as vcf:
+        contigs = [record.chrom for record in vcf]
+        assert contigs, f"{stem}.annotated.vcf.gz has no records"
+    with pysam.VariantFile(f"{stem}.annotated.vcf.gz") as vcf:  # the index answers a region
+        assert list(vcf.fetch(contigs[0]))
+    html = Path(f"{stem}.report.html").read_text()
+    assert html.lstrip().lower().startswith("<!doctype html")
+    assert html.rstrip().endswith("</html>")
+    return dict(data)
+
+
+def digests(results: Path, names: list[str]) -> dict[str, str]:
+    return {
+        str(path): hashlib.sha256(path.read_bytes()).hexdigest()
+        for name in names
+        for path in sorted((results / name).iterdir())
+    }
+
+
+@pytest.fixture(scope="module")
+def cohort_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The whole workflow on four samples; returns its results directory."""
+    base = tmp_path_factory.mktemp("snakemake")
+    sheet = write_sheet(base / "inputs", SAMPLES)
+    elsewhere = base / "elsewhere"
+    elsewhere.mkdir()
+    run_snakemake(*workflow_args(base / "work", sheet), cwd=elsewhere)
+    return base / "work" / "results"
+
+
+def test_every_per_sample_output(cohort_run: Path) -> None:
+    for name in SAMPLES:
+        check_sample_outputs(cohort_run, name)
+        log = cohort_run / "logs" / "annotate" / f"{name}.log"
+        assert "resistance-annotator: sample" in log.read_text()
+
+
+def test_cohort_findings_table(cohort_run: Path) -> None:
+    table = pd.read_csv(
+        cohort_run / "cohort" / "cohort.findings.tsv", sep="\t", comment="#", dtype=str
+    )
+    assert list(table.columns[:3]) == ["sample", "tumor_type", "genome"]
+    for name in SAMPLES:
+        data = json.loads((cohort_run / name / f"{name}.findings.json").read_text())
+        rows = table[table["sample"] == name]
+        assert len(rows) == len(data["findings"]) > 0
+        assert list(rows["rule_id"]) == [f["rule_id"] for f in data["findings"]]
+        assert set(rows["tumor_type"]) == {data["tumor_type"]}
+    assert set(table["sample"]) == set(SAMPLES)
+
+
+def test_cohort_therapy_call_matrix(cohort_run: Path) -> None:
+    matrix = pd.read_csv(
+        cohort_run / "cohort" / "cohort.therapy_calls.tsv",
+        sep="\t",
+        comment="#",
+        index_col="sample",
+        dtype=str,
+        keep_default_na=False,
+    )
+    assert list(matrix.index) == list(SAMPLES)
+    for name in SAMPLES:
+        data = json.loads((cohort_run / name / f"{name}.findings.json").read_text())
+        calls = {call["therapy"]: call["call"] for call in data["therapy_calls"]}
+        assert calls
+        assert {t: c for t, c in matrix.loc[name].items() if c} == calls
+
+
+def test_cohort_report_links_each_sample_report(cohort_run: Path) -> None:
+    report = cohort_run / "cohort" / "cohort.report.html"
+    html = report.read_text()
+    assert 'http-equiv="Content-Security-Policy"' in html
+    assert "default-src 'none'" in html
+    for name in SAMPLES:
+        link = f"../{name}/{name}.report.html"
+        assert f'href="{link}"' in html
+        assert (report.parent / link).is_file()
+    assert "http://" not in html
+    assert "https://" not in html
+    assert "<script" not in html.lower()
+
+
+def test_used_as_a_module(tmp_path: Path) -> None:
+    """`module` + `use rule * from ... as resistance_*` in another workflow, with its own rule."""
+    one = {"crc_bcsq": SAMPLES["crc_bcsq"]}
+    sheet = write_sheet(tmp_path / "inputs", one)
+    host = tmp_path / "host"
+    host.mkdir()
+    (host / "config.yaml").write_text(
+        f"resistance:\n  samples: {json.dumps(str(sheet))}\n  outdir: annotation\n"
+    )
+    (host / "Snakefile").write_text(
+        f"""\
+configfile: "config.yaml"
+
+
+module resistance:
+    snakefile:
+        {json.dumps(str(SNAKEFILE))}
+    config:
+        config["resistance"]
+
+
+use rule * from resistance as resistance_*
+
+
+rule all:
+    input:
+        "resistant_samples.txt",
+    default_target: True
+
+
+rule resistant_samples:
+    input:
+        rules.resistance_cohort.output.therapy_calls,
+    output:
+        "resistant_samples.txt",
+    shell:
+        "grep -v '^#' {{input}} | grep -c resistance > {{output}}"
+"""
+    )
+    process = run_snakemake("--cores", "2", cwd=host)
+    assert "resistance_annotate" in process.stdout + process.stderr
+    results = host / "annotation"
+    check_sample_outputs(results, "crc_bcsq")
+    for file_name in COHORT_FILES:
+        assert (results / "cohort" / file_name).is_file()
+    assert (host / "resistant_samples.txt").read_text().strip() == "1"
+
+
+def test_failed_sample_has_a_clear_log_and_leaves_others_intact(
+    cohort_run: Path, tmp_path: Path
+) -> None:
+    """A copy of the finished run gets a broken sample: only it runs, fails, and says why."""
+    work = tmp_path / "work"
+    shutil.copytree(cohort_run.parent, work, symlinks=True)  # keeps mtimes and .snakemake
+    results = work / "results"
+    before = digests(results, [*SAMPLES, "cohort"])
+    broken = tmp_path / "broken.vcf"
+    broken.write_text("##fileformat=VCFv4.2\nthis is not a VCF record\n")
+    inputs = cohort_run.parent.parent / "inputs"
+    sheet = tmp_path / "samples.tsv"
+    sheet.write_text(
+        "sample\tvcf\ttumor_type\n"
+        + "".join(f"{name}\t{inputs / file}\t{code}\n" for name, (file, code) in SAMPLES.items())
+        + f"broken\t{broken}\tLUAD\n"
+    )
+    process = run_snakemake(*workflow_args(work, sheet, "--keep-going"), cwd=tmp_path, check=False)
+    output = process.stdout + process.stderr
+
+    assert process.returncode != 0
+    planned = [line.split() for line in output.splitlines()]
+    assert ["annotate", "1"] in planned  # the other samples are not run again
+    log = (results / "logs" / "annotate" / "broken.log").read_text()
+    error_lines = [line for line in log.splitlines() if line.startswith("resistance-annotator:")]
+    assert len(error_lines) == 1, log
+    assert error_lines[0].startswith(f"resistance-annotator: error: {broken}")
+    assert "Traceback" not in log
+    assert "broken.log" in output  # Snakemake points to the log
+    broken_dir = results / "broken"
+    assert not broken_dir.exists() or not any(broken_dir.iterdir())  # no partial outputs
+    # The other samples and the previous cohort (which waits for every sample) are untouched.
+    assert digests(results, [*SAMPLES, "cohort"]) == before
+    for name in SAMPLES:
+        check_sample_outputs(results, name)
+
+
+def test_bad_sample_sheet_is_one_clear_error(tmp_path: Path) -> None:
+    sheet = tmp_path / "samples.tsv"
+    sheet.write_text("sample\tvcf\ttumour_type\nS1\ta.vcf\tLUAD\n")
+    process = run_snakemake(*workflow_args(tmp_path / "work", sheet), cwd=tmp_path, check=False)
+    assert process.returncode != 0
+    output = process.stdout + process.stderr
+    assert "missing column(s) tumor_type" in output
+    assert "unknown column(s) tumour_type" in output
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("snakemake_executor_plugin_slurm") is None,
+    reason="snakemake-executor-plugin-slurm is not installed",
+)
+def test_slurm_profile_dry_run(tmp_path: Path) -> None:
+    """The SLURM profile and the example config and sheet, planned without a cluster."""
+    process = run_snakemake(
+        "-s",
+        str(SNAKEFILE),
+        "--profile",
+        str(ROOT / "config" / "profiles" / "slurm"),
+        "--directory",
+        str(tmp_path / "work"),
+        "--configfile",
+        str(ROOT / "config" / "config.yaml"),
+        "--config",
+        f"samples={ROOT / 'config' / 'samples.tsv'}",
+        "--dry-run",
+        cwd=tmp_path,
+    )
+    output = process.stdout + process.stderr
+    assert "Using profile" in output
+    assert "This was a dry-run" in output
+    counts = {
+        parts[0]: int(parts[1])
+        for parts in (line.split() for line in output.splitlines())
+        if len(parts) == 2 and parts[1].isdigit()
+    }
+    assert counts["annotate"] == 4
+    assert counts["cohort"] == 1
+    assert "mem_mb=4096" in output  # the profile's per-rule resources
+    assert not (tmp_path / "work" / "results").exists()
