@@ -7,6 +7,10 @@ crashes the interpreter instead. This module stands between it and the rest of t
   ``BCF\\2``, plain or gzip/BGZF-compressed), and a BGZF file must end with the BGZF
   end-of-file block; otherwise htslib may crash on garbage or silently stop at a truncation;
 * any exception from cyvcf2 becomes an ``InputError`` with the path and the record number;
+  the text of the file is then read again to name the problem and its line (no ``#CHROM``
+  line, a sample named twice, too few columns, POS not a number, a FORMAT value not of its
+  declared type, a gzip stream that ends early), as htslib's own messages are hidden;
+* REF and ALT must be alleles (bases, ``*``, ``<ID>``, breakends): htslib keeps any text;
 * a line htslib could not split into columns comes back as a record without alleles, whose
   ``REF`` would crash; it is recognised (no ALT, zero length) before anything else is read:
   an empty line is skipped, anything else is an error;
