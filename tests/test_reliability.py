@@ -1,0 +1,167 @@
+"""Reliability and safety: deterministic outputs, interrupted runs leave nothing, no unsafe
+constructs in the code."""
+
+from __future__ import annotations
+
+import ast
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from annotator.cli import main
+from tests.golden_cases import ROOT, TEST_DATA
+
+DEMO = TEST_DATA / "demo.grch38.vep.vcf.gz"
+MAKE_VCF = ROOT.parent / "shared" / "bench" / "make_vcf.py"
+
+
+def run_all_outputs(out: Path) -> dict[str, bytes]:
+    """Run into ``out`` (the same path each time: the VCF header records the command line),
+    read every output, and remove them."""
+    code = main(["annotate", str(DEMO), "--tumor-type", "LUAD", "--out-dir", str(out)])
+    assert code == 0
+    outputs = {path.name: path.read_bytes() for path in sorted(out.iterdir())}
+    for path in out.iterdir():
+        path.unlink()
+    return outputs
+
+
+def test_same_inputs_give_byte_identical_outputs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """JSON, TSV, VCF (and its index), HTML and Markdown; SOURCE_DATE_EPOCH pins the one date
+    (the reports' 'generated' field)."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764201600")
+    first = run_all_outputs(tmp_path / "out")
+    second = run_all_outputs(tmp_path / "out")
+    assert first.keys() == second.keys()
+    assert len(first) == 6
+    for name in first:
+        assert first[name] == second[name], f"{name} differs between two identical runs"
+    assert b"2025-11-27" in first["TUMOR.report.html"]
+
+
+def test_without_source_date_epoch_only_the_report_date_differs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    first = run_all_outputs(tmp_path / "out")
+    second = run_all_outputs(tmp_path / "out")
+    for name in ("TUMOR.findings.json", "TUMOR.findings.tsv", "TUMOR.annotated.vcf.gz"):
+        assert first[name] == second[name], name
+
+
+def big_vcf(tmp_path: Path) -> Path:
+    """A generated VCF large enough that annotation takes a few seconds (no truth set)."""
+    if not MAKE_VCF.is_file():
+        pytest.skip(f"the shared generator {MAKE_VCF} is not beside the project")
+    path = tmp_path / "big.vcf"
+    result = subprocess.run(
+        [sys.executable, str(MAKE_VCF), "--help"], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    result = subprocess.run(
+        [sys.executable, str(MAKE_VCF), "--records", "400000", "--out", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        pytest.fail(f"make_vcf.py failed: {result.stderr.strip()}")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("sent", "expected"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["INT", "TERM"]
+)
+def test_interrupted_run_exits_and_leaves_nothing(
+    tmp_path: Path, sent: signal.Signals, expected: int
+) -> None:
+    vcf = big_vcf(tmp_path)
+    out = tmp_path / "out"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "annotator",
+            "annotate",
+            str(vcf),
+            "--tumor-type",
+            "LUAD",
+            "--genome",
+            "GRCh38",
+            "--out-dir",
+            str(out),
+        ],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(1.5)  # inside the pass over the records
+    assert process.poll() is None, "the run ended before it could be interrupted"
+    process.send_signal(sent)
+    _stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == expected, stderr
+    assert "Traceback" not in stderr
+    assert len(stderr.strip().splitlines()) == 1
+    assert not out.exists() or not any(out.iterdir())
+
+
+SOURCE = ROOT / "annotator"
+
+
+def python_files() -> list[Path]:
+    return sorted(SOURCE.rglob("*.py"))
+
+
+def test_no_unsafe_constructs_in_the_code() -> None:
+    """YAML only through safe_load, no eval/exec, no shell=True, no os.system."""
+    problems = []
+    for path in python_files():
+        tree = ast.parse(path.read_text(), filename=str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call):
+                name = ast.unparse(node.func)
+                if name in {"eval", "exec", "os.system", "os.popen"}:
+                    problems.append(f"{path}:{node.lineno}: {name}()")
+                if name in {"yaml.load", "yaml.full_load", "yaml.unsafe_load"}:
+                    problems.append(f"{path}:{node.lineno}: {name}() (use yaml.safe_load)")
+                for keyword in node.keywords:
+                    if keyword.arg == "shell" and ast.unparse(keyword.value) != "False":
+                        problems.append(f"{path}:{node.lineno}: shell={ast.unparse(keyword.value)}")
+    assert problems == []
+
+
+def test_the_safety_check_can_fail(tmp_path: Path) -> None:
+    """The scanner above finds what it looks for (so its empty result means something)."""
+    bad = "import os, yaml\nyaml.load(open('x'))\neval('1')\nos.system('ls')\n"
+    tree = ast.parse(bad)
+    names = [ast.unparse(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)]
+    assert {"yaml.load", "eval", "os.system"} <= set(names)
+
+
+def test_package_has_no_network_calls() -> None:
+    """No module of the package imports a network client (the tool runs offline)."""
+    clients = {"urllib.request", "http.client", "requests", "socket", "httpx", "aiohttp"}
+    hits = []
+    for path in python_files():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                names = {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom):
+                names = {node.module or ""}
+            else:
+                continue
+            hits.extend(f"{path}:{node.lineno}: {name}" for name in names & clients)
+    assert hits == []
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX signals")
+def test_sigterm_handler_is_restored_after_main() -> None:
+    before = signal.getsignal(signal.SIGTERM)
+    main(["rules", "validate"])
+    assert signal.getsignal(signal.SIGTERM) is before
