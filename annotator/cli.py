@@ -184,6 +184,15 @@ PATH = click.Path(path_type=Path)
     help="Write DIR/<sample>.findings.json, .findings.tsv, .report.html, .report.md and, "
     "for a VCF, .annotated.vcf.gz.",
 )
+@click.option(
+    "--index/--no-index",
+    "use_index",
+    default=None,
+    help="Read only the rule regions of a VCF.gz/BCF through its .tbi/.csi index, or every "
+    "record [default: the regions, for an indexed input over 1 MB when no TMB, annotated VCF "
+    "or --explain needs every record].",
+)
+@click.option("--quiet", is_flag=True, help="No progress line on stderr (the summary line stays).")
 @debug_option
 def annotate(input_path: Path, **options: Any) -> list[Result]:
     """Annotate INPUT (VCF, VCF.gz, BCF, or a MAF) for its tumor sample(s).
@@ -251,6 +260,8 @@ def annotate_config(
         out_html=options["out_html"],
         out_md=options["out_md"],
         command_line=shlex.join([PROG, *argv]),
+        use_index=options["use_index"],
+        show_progress=not options["quiet"],
     )
 
 
@@ -259,7 +270,8 @@ def summary_line(result: Result) -> str:
     on_label = sum(f.tumor_type_match is TumorTypeMatch.ON_LABEL for f in result.findings)
     return (
         f"{PROG}: sample {result.sample or '(sites only)'} ({result.tumor_type}, {result.genome}): "
-        f"{summary.records} records, {summary.skipped_filtered} skipped by FILTER, "
+        f"{summary.records} records{' in rule regions' if summary.regions_only else ''}, "
+        f"{summary.skipped_filtered} skipped by FILTER, "
         f"{summary.alleles_in_rule_genes} alleles in rule genes, {summary.findings} findings "
         f"({on_label} on-label), {len(result.events)} gene-level events, "
         f"{len(result.therapy_calls)} therapy calls, "

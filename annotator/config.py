@@ -11,6 +11,9 @@ from annotator.readers.expression import ExpressionThresholds
 
 GENOME_CHOICES = ("auto", "GRCh37", "GRCh38")
 DEFAULT_TMB_THRESHOLD = 10.0
+#: With the default ``use_index=None``, the indexed path is taken for inputs at least this big:
+#: below it a whole pass takes about a second and gives the counts of every record.
+INDEX_MIN_BYTES = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,14 @@ class AnnotateConfig:
     out_md: Path | None = None
     command_line: str | None = None  # as the user typed it, for the outputs' provenance
     single_sample_to_stdout: bool = False  # no output file given: JSON of one sample to stdout
+    # Reading.
+    # Read only the rule regions of an indexed VCF.gz/BCF when nothing needs every record:
+    # True whenever possible, False never, None for inputs over INDEX_MIN_BYTES.
+    use_index: bool | None = None
+    # Parse only the records the text prefilter picks (unindexed VCF/VCF.gz, no TMB): True
+    # whenever possible, None for inputs over INDEX_MIN_BYTES; use_index=False turns it off.
+    prefilter: bool | None = None
+    show_progress: bool = False  # a progress line on stderr (when a terminal) for long inputs
 
     def output_paths(self, sample: str | None, *, vcf_input: bool = True) -> OutputPaths:
         """Where each output goes: explicit paths win over ``--out-dir``, which writes the

@@ -9,6 +9,7 @@ copy-number and expression files, MSI and TMB give gene-level events.
 
 from __future__ import annotations
 
+import gzip
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -17,8 +18,12 @@ from pathlib import Path
 import pysam
 
 from annotator.biomarkers import DEFAULT_MSI_THRESHOLD, TmbResult, msi_event, tmb_event
-from annotator.config import AnnotateConfig
-from annotator.consequence import ConsequenceResolver, read_annotation_format
+from annotator.config import INDEX_MIN_BYTES, AnnotateConfig
+from annotator.consequence import (
+    NONSYNONYMOUS_TERMS,
+    ConsequenceResolver,
+    read_annotation_format,
+)
 from annotator.csq_calling import call_consequences
 from annotator.errors import InputError, UsageError
 from annotator.gene_regions import GeneLocator
@@ -26,11 +31,13 @@ from annotator.genome import resolve_build
 from annotator.genomic import GenomicAnnotator
 from annotator.matcher import AlleleKey, SampleAllele, SelectorMatcher, allele_key
 from annotator.models import Alteration, Variant
+from annotator.prefilter import RegionList, TextRules, rule_regions, scan_vcf_text
+from annotator.progress import Progress, file_offset
 from annotator.readers.cnv import read_copy_number
 from annotator.readers.expression import read_expression
 from annotator.readers.fusions import read_fusion_calls
 from annotator.readers.maf import read_maf
-from annotator.readers.vcf import VcfReader
+from annotator.readers.vcf import ANNOTATION_KEYS, VcfReader
 from annotator.rules import RuleSet
 from annotator.structural import Breakend, find_breakend_fusions
 
@@ -93,6 +100,7 @@ class SmallVariants:
     filtered_records: set[int] = field(default_factory=set)
     nonsynonymous: int = 0
     annotated_records: int = 0
+    regions_only: bool = False  # only the rule regions were read, through the file's index
     notes: list[str] = field(default_factory=list)  # reader notes: assumptions, skipped rows
     # With --explain: rule-gene alleles of records that failed FILTER, kept aside to be explained.
     filtered_alleles: list[SampleAllele] = field(default_factory=list)
@@ -147,44 +155,186 @@ def _read_vcf(config: AnnotateConfig, rules: RuleSet, vcf: Path) -> SmallVariant
             for key in selectors.genomic_alleles(rule.alteration)
         )
         result = SmallVariants(build=build, sample=header.sample, caller=reader.caller)
-        for variant in reader:
-            result.alleles_seen += 1
-            if not variant.passed and not config.include_filtered:
-                result.filtered_records.add(variant.record_index)
-                if config.explain and not _is_structural(variant):
-                    aside = _filtered_allele(variant, resolver, genomic, locator, genomic_rules)
-                    if aside is not None:
-                        result.filtered_alleles.append(aside)
-                continue
-            result.alleles_annotated += 1
-            if _is_structural(variant):
-                result.breakends.append(_breakend(variant))
-                continue
-            notes: tuple[tuple[str, str], ...] = ()
-            try:
-                if variant.annotations:
-                    result.annotated_records += 1
-                    alterations = tuple(resolver.resolve(variant))
-                    if variant.passed and resolver.changes_protein(variant):
-                        result.nonsynonymous += 1
-                else:
-                    from_tables = genomic.annotate(variant)
-                    alterations, notes = tuple(from_tables.alterations), tuple(from_tables.notes)
-            except InputError as error:
-                error.path = error.path or path
-                raise
-            end = variant.pos + max(len(variant.ref), 1) - 1
-            in_genes = locator.genes_at(variant.chrom, variant.pos, end)
-            key = allele_key(variant)
-            if alterations or notes or in_genes or key in genomic_rules:
-                result.alleles.append(
-                    SampleAllele(variant, alterations, bool(variant.annotations), notes)
+        regions = rule_regions(rules.genes, build, [*rules.hotspot_index(build), *genomic_rules])
+        progress = Progress(enabled=config.show_progress, position=file_offset(vcf))
+        if _can_read_regions_only(config, reader, vcf):
+            reader.restrict_to(regions)
+            result.regions_only = True
+        elif _can_prefilter(config, vcf):
+            matching = (resolver, genomic, locator, genomic_rules)
+            with progress:
+                done = _read_prefiltered(
+                    config,
+                    vcf,
+                    regions,
+                    reader.caller,
+                    [key for key in ANNOTATION_KEYS if key in header.info_descriptions],
+                    result,
+                    progress,
+                    matching,
                 )
-                result.genes_at[key] = in_genes
+            if done:
+                if fasta is not None:
+                    fasta.close()
+                return result
+            result = SmallVariants(build=build, sample=header.sample, caller=reader.caller)
+            progress = Progress(enabled=config.show_progress, position=file_offset(vcf))
+        with progress:
+            _read_variants(
+                config, reader, result, resolver, genomic, locator, genomic_rules, progress
+            )
         result.records = reader.records_read
     if fasta is not None:
         fasta.close()
     return result
+
+
+def _can_read_regions_only(config: AnnotateConfig, reader: VcfReader, vcf: Path) -> bool:
+    """Whether the indexed path may read only the rule regions instead of every record.
+
+    By ``--index``/``--no-index``; by default for inputs of at least ``INDEX_MIN_BYTES``. Not
+    when a genome-wide value needs every record (TMB: ``--panel-size-mb``), nor when the
+    record numbers must be those of the file (the annotated VCF matches findings to records by
+    them; ``--explain`` names them), nor for a file bcftools csq made (it has no index).
+    """
+    if config.use_index is None:
+        try:
+            wanted = vcf.stat().st_size >= INDEX_MIN_BYTES
+        except OSError:
+            wanted = False
+    else:
+        wanted = config.use_index
+    return (
+        wanted
+        and vcf == config.input
+        and config.panel_size_mb is None
+        and not config.explain
+        and config.output_paths(None).vcf is None
+        and reader.index_path() is not None
+    )
+
+
+def _can_prefilter(config: AnnotateConfig, vcf: Path) -> bool:
+    """Whether the text prefilter may pick the records to parse: a VCF or VCF.gz (not BCF),
+    ``config.prefilter`` (by default: inputs of at
+    least ``INDEX_MIN_BYTES``), and not ``--no-index``."""
+    if config.use_index is False or vcf != config.input:
+        return False
+    try:
+        with vcf.open("rb") as handle:
+            head = handle.read(2)
+        size = vcf.stat().st_size
+        if head == b"\x1f\x8b":
+            with gzip.open(vcf, "rb") as unpacked:
+                if unpacked.read(3) == b"BCF":
+                    return False
+    except (OSError, EOFError):
+        return False
+    return config.prefilter if config.prefilter is not None else size >= INDEX_MIN_BYTES
+
+
+def _read_prefiltered(
+    config: AnnotateConfig,
+    vcf: Path,
+    regions: RegionList,
+    caller: str,
+    annotation_keys: Sequence[str],
+    result: SmallVariants,
+    progress: Progress,
+    matching: tuple[ConsequenceResolver, GenomicAnnotator, GeneLocator, frozenset[AlleleKey]],
+) -> bool:
+    """One text pass picks the candidate records (see :func:`scan_vcf_text`); only they are
+    parsed, by the same reader and matcher as in a full pass. The other records are counted
+    from their columns. False when a candidate cannot be read: the full pass then runs, so
+    that the error names the record as it does without the prefilter."""
+    resolver, genomic, locator, genomic_rules = matching
+    text_rules = None
+    if config.panel_size_mb is not None:
+        # TMB in the same pass: a record naming a term TMB counts is parsed wherever it lies.
+        text_rules = TextRules(
+            promote=tuple(sorted(term.encode() for term in NONSYNONYMOUS_TERMS)),
+            annotation_keys=tuple(f"{key}=".encode() for key in annotation_keys),
+        )
+    with tempfile.TemporaryDirectory(prefix="resistance-annotator.") as workdir:
+        picked = Path(workdir) / "candidates.vcf"
+        with picked.open("wb") as handle:
+            scan = scan_vcf_text(vcf, regions, handle, progress.update_now, text_rules)
+        progress.close()
+        try:
+            with VcfReader(picked, sample=config.sample, caller=caller) as subset:
+                subset.renumber(scan.candidates)
+                total = len(scan.candidates)
+                parsing = Progress(
+                    enabled=config.show_progress,
+                    position=lambda: (subset.records_read, total),
+                    unit="records",
+                    label="parsing candidates",
+                )
+                with parsing:
+                    _read_variants(
+                        config, subset, result, resolver, genomic, locator, genomic_rules, parsing
+                    )
+        except InputError:
+            return False
+    result.records = scan.records
+    result.alleles_seen += scan.skipped_alleles
+    if config.include_filtered:
+        result.alleles_annotated += scan.skipped_alleles
+        result.annotated_records += scan.skipped_annotated_alleles
+    else:
+        result.alleles_annotated += scan.skipped_passed_alleles
+        result.annotated_records += scan.skipped_annotated_passed_alleles
+        result.filtered_records.update(scan.skipped_filtered)
+    return True
+
+
+def _read_variants(
+    config: AnnotateConfig,
+    reader: VcfReader,
+    result: SmallVariants,
+    resolver: ConsequenceResolver,
+    genomic: GenomicAnnotator,
+    locator: GeneLocator,
+    genomic_rules: frozenset[AlleleKey],
+    progress: Progress,
+) -> None:
+    """The alleles of every record the reader gives, into ``result``."""
+    path = str(config.input)
+    for variant in reader:
+        progress.update(reader.records_read)
+        result.alleles_seen += 1
+        if not variant.passed and not config.include_filtered:
+            result.filtered_records.add(variant.record_index)
+            if config.explain and not _is_structural(variant):
+                aside = _filtered_allele(variant, resolver, genomic, locator, genomic_rules)
+                if aside is not None:
+                    result.filtered_alleles.append(aside)
+            continue
+        result.alleles_annotated += 1
+        if _is_structural(variant):
+            result.breakends.append(_breakend(variant))
+            continue
+        notes: tuple[tuple[str, str], ...] = ()
+        try:
+            if variant.annotations:
+                result.annotated_records += 1
+                alterations = tuple(resolver.resolve(variant))
+                if variant.passed and resolver.changes_protein(variant):
+                    result.nonsynonymous += 1
+            else:
+                from_tables = genomic.annotate(variant)
+                alterations, notes = tuple(from_tables.alterations), tuple(from_tables.notes)
+        except InputError as error:
+            error.path = error.path or path
+            raise
+        end = variant.pos + max(len(variant.ref), 1) - 1
+        in_genes = locator.genes_at(variant.chrom, variant.pos, end)
+        key = allele_key(variant)
+        if alterations or notes or in_genes or key in genomic_rules:
+            result.alleles.append(
+                SampleAllele(variant, alterations, bool(variant.annotations), notes)
+            )
+            result.genes_at[key] = in_genes
 
 
 def _filtered_allele(

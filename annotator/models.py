@@ -277,6 +277,9 @@ class Summary:
     alleles_in_rule_genes: int = 0
     findings: int = 0
     unclassified: int = 0
+    #: Only the records in rule regions were read, through the file's index (the counts above
+    #: are of those records).
+    regions_only: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -96,6 +96,7 @@ def annotate(
         alleles_in_rule_genes=len(small.alleles),
         findings=len(findings),
         unclassified=len(unclassified),
+        regions_only=small.regions_only,
     )
     return Result(
         tool_version=__version__,

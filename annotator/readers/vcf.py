@@ -87,6 +87,7 @@ from __future__ import annotations
 import gzip
 import math
 import re
+import warnings
 import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -97,6 +98,7 @@ from typing import Any
 import cyvcf2
 
 from annotator.errors import InputError, UsageError
+from annotator.genome import normalize_chrom
 from annotator.models import Variant
 
 #: INFO fields whose raw strings are kept in ``Variant.annotations`` (when the header declares
@@ -203,6 +205,8 @@ class VcfReader:
     ) -> None:
         self.path = str(path)
         self.records_read = 0
+        self._regions: dict[str, list[tuple[int, int]]] | None = None
+        self._numbers: Sequence[int] | None = None
         requested_caller = _check_caller(caller)
         _check_file(self.path)
         try:
@@ -278,8 +282,63 @@ class VcfReader:
     def close(self) -> None:
         self._vcf.close()
 
+    def index_path(self) -> Path | None:
+        """The ``.tbi`` or ``.csi`` index beside a VCF.gz or BCF, if there is one."""
+        for suffix in (".tbi", ".csi"):
+            candidate = Path(self.path + suffix)
+            if candidate.is_file():
+                return candidate
+        return None
+
+    def restrict_to(self, regions: Mapping[str, Sequence[tuple[int, int]]]) -> None:
+        """Read only the records overlapping ``regions`` (by chromosome without ``chr``: sorted,
+        non-overlapping 1-based inclusive intervals) through the file's index.
+
+        Records are then numbered in the order read, not in the file: ``records_read`` counts
+        the records read and ``Variant.record_index`` is their number among those. A record
+        overlapping two regions is read once.
+        """
+        self._regions = {chrom: list(items) for chrom, items in regions.items()}
+
+    def renumber(self, numbers: Sequence[int]) -> None:
+        """Give the n-th record of this file the number ``numbers[n - 1]`` in its variants'
+        ``record_index``: for a file of records picked from another one (the text prefilter)."""
+        self._numbers = numbers
+
+    def _records(self) -> Iterator[Any]:
+        if self._regions is None:
+            yield from self._vcf
+            return
+        try:
+            contigs = list(self._vcf.seqnames)
+        except Exception as exc:
+            raise InputError(
+                f"cannot read the index of the file ({exc})",
+                path=self.path,
+                hint="re-create it with 'bcftools index' or 'tabix -p vcf'",
+            ) from exc
+        for contig in contigs:
+            previous: tuple[int, int] | None = None
+            for start, end in self._regions.get(normalize_chrom(contig), ()):
+                for record in self._fetch(f"{contig}:{start}-{end}"):
+                    # Skip a record that overlaps the previous region too: read there already
+                    # (cyvcf2's start is 0-based, its end 0-based exclusive, as htslib's).
+                    if previous is not None and (
+                        record.start < previous[1] and record.end >= previous[0]
+                    ):
+                        continue
+                    yield record
+                previous = (start, end)
+
+    def _fetch(self, region: str) -> list[Any]:
+        """The records of one region; cyvcf2 warns (an error under ``-W error``) when there
+        are none, which is no problem here. A list: the warning filter must not outlive it."""
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="no intervals found")
+            return list(self._vcf(region))
+
     def __iter__(self) -> Iterator[Variant]:
-        records = iter(self._vcf)
+        records = self._records()
         while True:
             number = self.records_read + 1
             try:
@@ -301,7 +360,9 @@ class VcfReader:
                         record=number,
                     )
                 self.records_read = number
-                variants = self._variants(record, number)
+                variants = self._variants(
+                    record, number if self._numbers is None else self._numbers[number - 1]
+                )
             except InputError:
                 raise
             except Exception as exc:

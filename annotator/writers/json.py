@@ -51,6 +51,8 @@ def result_to_dict(result: Result) -> dict[str, Any]:
             "alleles_in_rule_genes": result.summary.alleles_in_rule_genes,
             "findings": result.summary.findings,
             "unclassified": result.summary.unclassified,
+            # Only when set: the indexed path read the rule regions, not every record.
+            **({"regions_only": True} if result.summary.regions_only else {}),
         },
     }
 

@@ -1,0 +1,358 @@
+"""The fast paths of issue 7: the indexed path (rule regions only) and the progress line.
+
+Results must be identical with and without the indexed path, apart from the summary's counts
+(which are of the records read) and its ``regions_only`` flag.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pysam
+import pytest
+
+from annotator import prefilter
+from annotator.cli import main
+from annotator.config import AnnotateConfig
+from annotator.errors import InputError
+from annotator.pipeline import run
+from annotator.prefilter import merge_intervals, rule_regions, scan_vcf_text
+from annotator.progress import Progress, file_offset
+from annotator.readers.vcf import VcfReader
+from annotator.rules import load_rules
+from annotator.writers.json import write_json
+from annotator.writers.vcf import INFO_TAGS
+
+ROOT = Path(__file__).resolve().parents[1]
+MAKE_VCF = ROOT.parent / "shared" / "bench" / "make_vcf.py"
+#: Summary fields that count records read: they differ between the paths by design.
+_READ_COUNTS = ("records", "alleles", "skipped_filtered", "alleles_annotated", "regions_only")
+
+
+def annotate(path: Path, out: Path, tumor_type: str, *options: str) -> dict[str, Any]:
+    assert (
+        main(["annotate", str(path), "--tumor-type", tumor_type, "--out-json", str(out), *options])
+        == 0
+    )
+    result: dict[str, Any] = json.loads(out.read_text())
+    return result
+
+
+def comparable(result: dict[str, Any]) -> dict[str, Any]:
+    """The result without volatile fields (command line) and without the counts of records read."""
+    kept = {
+        key: value for key, value in result.items() if key not in ("command_line", "tool_version")
+    }
+    kept["summary"] = {k: v for k, v in result["summary"].items() if k not in _READ_COUNTS}
+    return kept
+
+
+def indexed_copy(source: Path, directory: Path) -> Path:
+    """A bgzipped, tabix-indexed copy of a VCF (plain or gzip)."""
+    target = directory / (source.name.split(".vcf")[0] + ".vcf.gz")
+    text = directory / "plain.vcf"
+    opener = pysam.BGZFile(str(source), "rb") if source.suffix == ".gz" else source.open("rb")
+    with opener as handle, text.open("wb") as plain:
+        shutil.copyfileobj(handle, plain)
+    pysam.tabix_compress(str(text), str(target), force=True)
+    pysam.tabix_index(str(target), preset="vcf", force=True)
+    text.unlink()
+    return target
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """50,000 synthetic records with VEP CSQ, 10% in cancer-gene spans, with a tabix index."""
+    if not MAKE_VCF.is_file():
+        pytest.skip(f"{MAKE_VCF} not found")
+    out = tmp_path_factory.mktemp("generated") / "g50k.csq.vcf.gz"
+    subprocess.run(
+        [
+            sys.executable,
+            str(MAKE_VCF),
+            "--records",
+            "50000",
+            "--seed",
+            "3",
+            "--out",
+            str(out),
+            "--index",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return out
+
+
+CASES = [
+    ("test_data/demo.grch38.vep.vcf.gz", "LUAD"),
+    ("test_data/luad.grch37.vep.vcf", "LUAD"),
+    ("test_data/luad.grch37.vep.vcf.gz", "LUAD"),
+    ("tests/data/pcgr.T001-COAD.grch38.vcf.gz", "COAD"),
+]
+
+
+@pytest.mark.parametrize(("source", "tumor_type"), CASES, ids=[case[0] for case in CASES])
+def test_indexed_path_gives_the_results_of_the_full_pass(
+    source: str, tumor_type: str, tmp_path: Path
+) -> None:
+    vcf = indexed_copy(ROOT / source, tmp_path)
+    indexed = annotate(vcf, tmp_path / "indexed.json", tumor_type, "--index")
+    full = annotate(vcf, tmp_path / "full.json", tumor_type, "--no-index")
+    assert indexed["summary"]["regions_only"] is True
+    assert "regions_only" not in full["summary"]
+    assert indexed["summary"]["records"] <= full["summary"]["records"]
+    assert comparable(indexed) == comparable(full)
+
+
+def test_indexed_path_on_a_generated_file(generated: Path, tmp_path: Path) -> None:
+    indexed = annotate(generated, tmp_path / "indexed.json", "LUAD")  # default: over 1 MB
+    full = annotate(generated, tmp_path / "full.json", "LUAD", "--no-index")
+    assert indexed["summary"]["regions_only"] is True
+    assert full["summary"]["records"] == 50000
+    assert indexed["summary"]["records"] < 10000
+    assert indexed["findings"]
+    assert comparable(indexed) == comparable(full)
+
+
+def test_small_files_are_read_whole_by_default(tmp_path: Path) -> None:
+    result = annotate(ROOT / "test_data/demo.grch38.vep.vcf.gz", tmp_path / "r.json", "LUAD")
+    assert "regions_only" not in result["summary"]
+    assert result["summary"]["records"] == 21
+
+
+@pytest.mark.parametrize(
+    "options",
+    [("--panel-size-mb", "30"), ("--explain",), ("--out-vcf", "{tmp}/out.vcf.gz")],
+    ids=["tmb", "explain", "out-vcf"],
+)
+def test_indexed_path_not_taken_when_every_record_is_needed(
+    options: tuple[str, ...], tmp_path: Path
+) -> None:
+    vcf = ROOT / "test_data/demo.grch38.vep.vcf.gz"
+    filled = [option.replace("{tmp}", str(tmp_path)) for option in options]
+    result = annotate(vcf, tmp_path / "r.json", "LUAD", "--index", *filled)
+    assert "regions_only" not in result["summary"]
+    assert result["summary"]["records"] == 21
+
+
+def test_a_record_overlapping_two_regions_is_read_once(tmp_path: Path) -> None:
+    text = tmp_path / "sv.vcf"
+    text.write_text(
+        "##fileformat=VCFv4.2\n"
+        "##contig=<ID=chr1,length=100000>\n"
+        '##INFO=<ID=END,Number=1,Type=Integer,Description="End">\n'
+        '##INFO=<ID=SVTYPE,Number=1,Type=String,Description="Type">\n'
+        "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
+        "chr1\t100\tdel1\tA\t<DEL>\t.\tPASS\tSVTYPE=DEL;END=1000\n"
+        "chr1\t550\tsnv1\tC\tT\t.\tPASS\t.\n"
+        "chr1\t5000\tsnv2\tG\tA\t.\tPASS\t.\n"
+    )
+    vcf = tmp_path / "sv.vcf.gz"
+    pysam.tabix_compress(str(text), str(vcf))
+    pysam.tabix_index(str(vcf), preset="vcf")
+    with VcfReader(vcf) as reader:
+        assert reader.index_path() == Path(f"{vcf}.tbi")
+        reader.restrict_to({"1": [(150, 200), (500, 600)]})
+        read = [variant.variant_id for variant in reader]
+        assert reader.records_read == 2
+    assert read == ["del1", "snv1"]
+
+
+def test_rule_regions_cover_gene_spans_and_alleles() -> None:
+    rules = load_rules((), bundled=True)
+    regions = rule_regions(rules.genes, "GRCh38", [("chrX", 5, "AC", "A")], padding=0)
+    assert regions["X"][0] == (5, 6)
+    egfr = rules.genes["EGFR"].spans["GRCh38"]  # type: ignore[index]
+    assert any(start <= egfr.start and egfr.end <= end for start, end in regions["7"])
+    for items in regions.values():
+        assert items == merge_intervals(items)
+
+
+@pytest.mark.parametrize(
+    ("intervals", "merged"),
+    [
+        ([], []),
+        ([(5, 9), (1, 3)], [(1, 3), (5, 9)]),
+        ([(1, 5), (6, 9)], [(1, 9)]),  # adjacent
+        ([(1, 10), (2, 3), (8, 12)], [(1, 12)]),
+    ],
+)
+def test_merge_intervals(intervals: list[tuple[int, int]], merged: list[tuple[int, int]]) -> None:
+    assert merge_intervals(intervals) == merged
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_is_silent_when_stderr_is_not_a_terminal() -> None:
+    stream = io.StringIO()
+    with Progress(enabled=True, stream=stream, delay=0) as progress:
+        progress.update(1024)
+    assert stream.getvalue() == ""
+
+
+def test_progress_is_silent_when_disabled() -> None:
+    stream = _Terminal()
+    with Progress(enabled=False, stream=stream, delay=0) as progress:
+        progress.update(1024)
+    assert stream.getvalue() == ""
+
+
+def test_progress_line_shows_records_rate_share_and_eta() -> None:
+    stream = _Terminal()
+    with Progress(enabled=True, stream=stream, delay=0, position=lambda: (250, 1000)) as progress:
+        assert progress.line(1000, 2.0) == "reading: 1,000 records, 500/s, 25% of 1.0 kB, ETA 6s"
+        progress.update(1024)
+        assert "1,024 records" in stream.getvalue()
+    assert stream.getvalue().endswith("\r\x1b[K")  # erased at the end
+
+
+def test_file_offset_follows_the_open_file(tmp_path: Path) -> None:
+    path = tmp_path / "data.bin"
+    path.write_bytes(b"x" * 100)
+    position = file_offset(path)
+    with path.open("rb", buffering=0) as handle:
+        handle.read(40)
+        found = position()
+    if found is not None:  # /proc/self/fdinfo: Linux only
+        assert found == (40, 100)
+
+
+def test_quiet_is_accepted(tmp_path: Path) -> None:
+    result = annotate(
+        ROOT / "test_data/demo.grch38.vep.vcf.gz", tmp_path / "r.json", "LUAD", "--quiet"
+    )
+    assert result["findings"]
+
+
+# --- The text prefilter (unindexed VCF/VCF.gz): only candidate records are parsed ------------
+
+
+def run_json(path: Path, tumor_type: str, **options: Any) -> dict[str, Any]:
+    """The JSON result of an in-process run, without the command line."""
+    config = AnnotateConfig(input=path, tumor_type=tumor_type, out_json=Path(os.devnull), **options)
+    (result,) = run(config)
+    buffer = io.StringIO()
+    write_json(result, buffer)
+    data: dict[str, Any] = json.loads(buffer.getvalue())
+    data.pop("command_line", None)
+    return data
+
+
+PREFILTER_CASES = [
+    *CASES,
+    ("test_data/luad.grch38.snpeff.vcf", "NSCLC"),
+    ("test_data/crc.grch38.bcsq.vcf", "COAD"),
+]
+
+
+@pytest.mark.parametrize(
+    ("source", "tumor_type"), PREFILTER_CASES, ids=[c[0] for c in PREFILTER_CASES]
+)
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"include_filtered": True}, {"explain": True}, {"panel_size_mb": 30.0}],
+    ids=["plain", "filtered", "explain", "tmb"],
+)
+def test_prefilter_gives_the_results_of_the_full_pass(
+    source: str, tumor_type: str, options: dict[str, Any]
+) -> None:
+    path = ROOT / source
+    # Identical JSON, the summary's counts of every record included (or the same error: TMB
+    # of a file without consequence annotation).
+    assert outcome(path, tumor_type, prefilter=True, **options) == outcome(
+        path, tumor_type, use_index=False, **options
+    )
+
+
+def outcome(path: Path, tumor_type: str, **options: Any) -> dict[str, Any] | str:
+    try:
+        return run_json(path, tumor_type, **options)
+    except InputError as error:
+        return str(error)
+
+
+def test_prefilter_on_a_generated_file(generated: Path, tmp_path: Path) -> None:
+    unindexed = tmp_path / generated.name
+    shutil.copy(generated, unindexed)  # no .tbi beside it: the prefilter, by default (> 1 MB)
+    prefiltered = run_json(unindexed, "LUAD")
+    assert prefiltered["summary"]["records"] == 50000
+    assert "regions_only" not in prefiltered["summary"]
+    assert prefiltered == run_json(unindexed, "LUAD", use_index=False)
+    with_tmb = run_json(unindexed, "LUAD", panel_size_mb=30.0)
+    assert with_tmb["biomarkers"]["tmb"]
+    assert with_tmb == run_json(unindexed, "LUAD", panel_size_mb=30.0, use_index=False)
+
+
+def test_prefilter_reads_lines_across_chunks(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    source = ROOT / "test_data/luad.grch37.vep.vcf"
+    unterminated = tmp_path / "luad.vcf"
+    unterminated.write_bytes(
+        source.read_bytes().rstrip(b"\n") + b"\n\n" + source.read_bytes().splitlines()[-1]
+    )
+    expected = run_json(unterminated, "LUAD", use_index=False)
+    monkeypatch.setattr(prefilter, "_CHUNK", 7)
+    assert run_json(unterminated, "LUAD", prefilter=True) == expected
+
+
+def test_prefilter_keeps_the_record_numbers_of_the_annotated_vcf(tmp_path: Path) -> None:
+    source = ROOT / "test_data/demo.grch38.vep.vcf.gz"
+    written = {}
+    for name, options in (("prefilter", {"prefilter": True}), ("full", {"use_index": False})):
+        out = tmp_path / f"{name}.vcf"
+        run(AnnotateConfig(input=source, tumor_type="LUAD", out_vcf=out, **options))
+        written[name] = [line for line in out.read_text().splitlines() if not line.startswith("##")]
+    assert written["prefilter"] == written["full"]
+    tagged = [line for line in written["full"][1:] if f"{INFO_TAGS[0].id}=" in line]
+    assert tagged  # findings were written onto their records
+
+
+def test_prefilter_reports_a_malformed_record_as_the_full_pass_does(tmp_path: Path) -> None:
+    lines = (ROOT / "test_data/luad.grch37.vep.vcf").read_text().splitlines()
+    data = [index for index, line in enumerate(lines) if not line.startswith("#")]
+    broken = lines[data[3]].split("\t")
+    broken[1] = "12x"
+    lines[data[3]] = "\t".join(broken)
+    path = tmp_path / "bad.vcf"
+    path.write_text("\n".join(lines) + "\n")
+    messages = []
+    for options in ({"prefilter": True}, {"use_index": False}):
+        with pytest.raises(InputError) as caught:
+            run_json(path, "LUAD", **options)
+        messages.append(str(caught.value))
+    assert messages[0] == messages[1]
+    assert "record 4" in messages[0]
+
+
+def test_scan_counts_skipped_records_from_their_columns(tmp_path: Path) -> None:
+    path = tmp_path / "few.vcf"
+    path.write_text(
+        "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
+        "chr1\t10\t.\tA\tC,G\t.\tPASS\t.\n"  # skipped, 2 alleles, passed
+        "chr1\t20\t.\tA\t.\t.\t.\t.\n"  # skipped, no allele
+        "\n"  # an empty line: no record
+        "chr1\t30\t.\tA\tT\t.\tq10\t.\n"  # skipped, filtered
+        "chr1\t95\t.\tACGTAC\tA\t.\tPASS\t.\n"  # REF reaches the region: candidate
+        "chr2\t40\t.\tN\t<DEL>\t.\tPASS\tEND=90\n"  # symbolic: candidate
+        "chr1\t101\t.\tA\tT\t.\tPASS\t.\n"  # after the region
+    )
+    picked = io.BytesIO()
+    scan = scan_vcf_text(path, {"1": [(100, 200)]}, picked)
+    assert scan.records == 6
+    assert scan.candidates == [4, 5, 6]
+    assert scan.skipped_alleles == 3
+    assert scan.skipped_passed_alleles == 2
+    assert scan.skipped_filtered == [3]
+    assert picked.getvalue().count(b"\n") == 2 + 3
