@@ -281,6 +281,16 @@ class Summary:
     #: are of those records).
     regions_only: bool = False
 
+    @property
+    def alleles_filtered(self) -> int:
+        """Alleles of records skipped for FILTER (annotated with --include-filtered)."""
+        return self.alleles - self.alleles_annotated
+
+    @property
+    def alleles_outside_rule_genes(self) -> int:
+        """Annotated alleles that touch no rule gene, hotspot or genomic rule."""
+        return self.alleles_annotated - self.alleles_in_rule_genes
+
 
 @dataclass(frozen=True, slots=True)
 class Result:

@@ -75,6 +75,15 @@ def test_demo_core_facts(tmp_path: Path) -> None:
     assert t790m[0]["variant"] == {"chrom": "chr7", "pos": 55181378, "ref": "C", "alt": "T"}
     assert t790m[0]["hgvsp"] == "p.Thr790Met"
     assert data["summary"]["skipped_filtered"] == 1
+    # Every input allele accounted for: 22 ALT alleles in 21 records = 21 annotated (6 in rule
+    # genes, 15 outside them) + 1 of the record that fails FILTER (PIK3CA H1047R).
+    summary = data["summary"]
+    assert (summary["alleles"], summary["alleles_annotated"], summary["alleles_filtered"]) == (
+        22,
+        21,
+        1,
+    )
+    assert (summary["alleles_in_rule_genes"], summary["alleles_outside_rule_genes"]) == (6, 15)
     assert all(f["citations"] for f in data["findings"])
 
 

@@ -33,7 +33,15 @@ from annotator.writers.vcf import INFO_TAGS
 ROOT = Path(__file__).resolve().parents[1]
 MAKE_VCF = ROOT.parent / "shared" / "bench" / "make_vcf.py"
 #: Summary fields that count records read: they differ between the paths by design.
-_READ_COUNTS = ("records", "alleles", "skipped_filtered", "alleles_annotated", "regions_only")
+_READ_COUNTS = (
+    "records",
+    "alleles",
+    "skipped_filtered",
+    "alleles_annotated",
+    "alleles_filtered",
+    "alleles_outside_rule_genes",
+    "regions_only",
+)
 
 
 def annotate(path: Path, out: Path, tumor_type: str, *options: str) -> dict[str, Any]:

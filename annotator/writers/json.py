@@ -48,7 +48,9 @@ def result_to_dict(result: Result) -> dict[str, Any]:
             "alleles": result.summary.alleles,
             "skipped_filtered": result.summary.skipped_filtered,
             "alleles_annotated": result.summary.alleles_annotated,
+            "alleles_filtered": result.summary.alleles_filtered,
             "alleles_in_rule_genes": result.summary.alleles_in_rule_genes,
+            "alleles_outside_rule_genes": result.summary.alleles_outside_rule_genes,
             "findings": result.summary.findings,
             "unclassified": result.summary.unclassified,
             # Only when set: the indexed path read the rule regions, not every record.
