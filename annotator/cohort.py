@@ -25,6 +25,7 @@ import pandas as pd  # type: ignore[import-untyped, unused-ignore]
 from annotator import __version__
 from annotator.errors import InputError
 from annotator.writers.atomic import staged_outputs
+from annotator.writers.tsv import COLUMNS as TSV_COLUMNS
 
 JSON_SUFFIX = ".findings.json"
 REPORT_SUFFIX = ".report.html"
@@ -35,29 +36,7 @@ COHORT_FILES = (FINDINGS_FILE, THERAPY_CALLS_FILE, REPORT_FILE)
 SUPPORTED_SCHEMA = "1"  # major version of the per-sample JSON this module reads
 
 #: One row per finding; ``sample`` is the cohort sample name (from the file name).
-FINDING_COLUMNS = (
-    "sample",
-    "tumor_type",
-    "genome",
-    "rule_id",
-    "gene",
-    "alteration",
-    "hgvsp",
-    "hgvsc",
-    "transcript",
-    "chrom",
-    "pos",
-    "ref",
-    "alt",
-    "vaf",
-    "depth",
-    "effect",
-    "therapies",
-    "evidence_level",
-    "tumor_type_match",
-    "match_type",
-    "citations",
-)
+FINDING_COLUMNS = (*TSV_COLUMNS[:2], "genome", *TSV_COLUMNS[2:])
 VARIANT_COLUMNS = ("chrom", "pos", "ref", "alt")
 LIST_SEPARATOR = ";"
 #: Verdicts of a therapy call, strongest concern first (the legend's order).
