@@ -21,6 +21,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import importlib.util
+import io
 import json
 import os
 import platform
@@ -30,6 +31,7 @@ import signal
 import statistics
 import subprocess
 import sys
+import tarfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -157,7 +159,9 @@ def read_usage(rss_file: Path) -> tuple[int, float]:
     return 0, 0.0
 
 
-def run_once(m: Measure, timeout: float, log: Path) -> tuple[float, int, float, int, bool]:
+def run_once(
+    m: Measure, timeout: float, log: Path, cwd: Path | None = None
+) -> tuple[float, int, float, int, bool]:
     """Run ``m`` once: (wall s, peak RSS kB, CPU s, exit code, timed out)."""
     argv = ["bash", "-o", "pipefail", "-c", m.cmd] if isinstance(m.cmd, str) else m.cmd
     rss_file = log.with_suffix(".rss")
@@ -175,6 +179,7 @@ def run_once(m: Measure, timeout: float, log: Path) -> tuple[float, int, float, 
             stdout=out,
             stderr=err,
             stdin=subprocess.DEVNULL,
+            cwd=cwd,
             start_new_session=True,  # its own process group: killed as one on timeout
         )
         killed = threading.Event()
@@ -221,7 +226,7 @@ def measure(m: Measure, args: argparse.Namespace, logdir: Path) -> None:
         return
     this_pass: list[float] = []
     while True:
-        wall, rss, cpu, rc, timed_out = run_once(m, args.timeout, log)
+        wall, rss, cpu, rc, timed_out = run_once(m, args.timeout, log, args.run_cwd)
         this_pass.append(wall)
         r.times.append(wall)
         r.rss_kb.append(rss)
@@ -336,14 +341,44 @@ def ensure_side_files(data: Path, shared: Path) -> tuple[Path, Path, Path]:
     return bed, table, hdr
 
 
+def snapshot(rev: str, bench_dir: Path) -> tuple[str, Path]:
+    """Export the committed tree at ``rev`` (``git archive``: read-only on the repository)."""
+    out = subprocess.run(  # noqa: S603
+        ["git", "-C", str(REPO), "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"],  # noqa: S607
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    sha = out.stdout.strip()
+    if out.returncode != 0 or not sha:
+        sys.exit(f"bench: --rev {rev}: not a commit of {REPO}")
+    dest = bench_dir / "snapshots" / sha[:12]
+    if not (dest / "annotator" / "__main__.py").exists():
+        tmp = dest.with_name(dest.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        tar = subprocess.run(  # noqa: S603
+            ["git", "-C", str(REPO), "archive", "--format=tar", sha],  # noqa: S607
+            capture_output=True,
+            check=True,
+        ).stdout
+        with tarfile.open(fileobj=io.BytesIO(tar)) as tf:
+            tf.extractall(tmp, filter="data")
+        shutil.rmtree(dest, ignore_errors=True)
+        tmp.rename(dest)
+    return sha, dest
+
+
 # ------------------------------------------------------------------------------------------
 # Environment: tools, versions, machine
 # ------------------------------------------------------------------------------------------
 
 
-def first_line(argv: list[str]) -> str:
+def first_line(argv: list[str], cwd: Path | None = None) -> str:
     try:
-        out = subprocess.run(argv, capture_output=True, text=True, check=False, timeout=60)  # noqa: S603
+        out = subprocess.run(  # noqa: S603
+            argv, capture_output=True, text=True, check=False, timeout=60, cwd=cwd
+        )
     except (OSError, subprocess.TimeoutExpired):
         return "?"
     return (out.stdout or out.stderr).strip().splitlines()[0] if (out.stdout or out.stderr) else "?"
@@ -371,9 +406,12 @@ def machine_info() -> dict[str, str]:
     }
 
 
-def versions(annotator: list[str]) -> dict[str, str]:
-    ver = first_line([*annotator, "--version"])
+def versions(annotator: list[str], args: argparse.Namespace) -> dict[str, str]:
+    ver = first_line([*annotator, "--version"], args.run_cwd)
     v = {"resistance-annotator": ver.rsplit(" ", 1)[-1] if "version" in ver else ver}
+    if args.rev:
+        v["git"] = f"{args.rev_sha[:7]} (--rev {args.rev}: committed tree, not the working tree)"
+        return {**v, **tool_versions()}
     head = first_line(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"])
     status = ["git", "--no-optional-locks", "-C", str(REPO), "status", "--porcelain", "-uno"]
     status += ["--", "annotator", "rules", "pyproject.toml"]  # what the annotator rows run
@@ -384,6 +422,11 @@ def versions(annotator: list[str]) -> dict[str, str]:
         check=False,
     ).stdout.strip()
     v["git"] = head + (" + uncommitted changes in annotator/ or rules/" if dirty else "")
+    return {**v, **tool_versions()}
+
+
+def tool_versions() -> dict[str, str]:
+    v: dict[str, str] = {}
     if shutil.which("bcftools"):
         out = subprocess.run(["bcftools", "--version"], capture_output=True, text=True, check=False)  # noqa: S607
         lines = [*out.stdout.splitlines(), "", ""]
@@ -852,6 +895,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=os.environ.get("BENCH_ANNOTATOR"),
         help="annotator command (default: resistance-annotator beside this python)",
     )
+    p.add_argument(
+        "--rev",
+        default=os.environ.get("BENCH_REV"),
+        help="measure the annotator as committed at this git revision (exported with git "
+        "archive into BENCH_DIR/snapshots/, run with this venv's Python) instead of the "
+        "working tree",
+    )
     p.add_argument("--tumor-type", default=TUMOR_TYPE)
     p.add_argument("--runs", type=int, default=3, help="at most this many runs per command")
     p.add_argument(
@@ -893,7 +943,16 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915
     for f in ("make_vcf.py", "vcf_loops.py", "summarize_hyperfine.py"):
         if not (shared / f).exists():
             sys.exit(f"bench: {shared / f} not found (set --shared-dir or BENCH_SHARED)")
-    if args.annotator:
+    bench_dir = Path(args.bench_dir)
+    args.run_cwd, args.rev_sha = None, ""
+    if args.rev:
+        # the snapshot's annotator package, with this venv's dependencies; run from the
+        # snapshot so `python -m annotator` cannot pick up the working tree instead
+        args.rev_sha, snap = snapshot(args.rev, bench_dir)
+        args.run_cwd = snap
+        annotator = ["env", f"PYTHONPATH={snap}", sys.executable, "-m", "annotator"]
+        print(f"  annotator: {args.rev} = {args.rev_sha[:12]} exported to {snap}", flush=True)
+    elif args.annotator:
         annotator = args.annotator.split()
     else:
         exe = Path(sys.executable).parent / "resistance-annotator"
@@ -904,7 +963,6 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915
             )
         annotator = [str(exe)]
 
-    bench_dir = Path(args.bench_dir)
     data, out = bench_dir / "data", bench_dir / "out"
     rundir = bench_dir / "runs" / f"{started:%Y%m%d-%H%M%S}-{mode}"
     for d in (data, out, rundir):
@@ -925,7 +983,11 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915
         if not shutil.which(t):
             print(f"  not installed (optional): {t}: {what}", flush=True)
     help_text = subprocess.run(  # noqa: S603
-        [*annotator, "annotate", "--help"], capture_output=True, text=True, check=False
+        [*annotator, "annotate", "--help"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=args.run_cwd,
     ).stdout
     out_vcf = "--out-vcf" in help_text
     if not out_vcf:
@@ -938,7 +1000,7 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915
             env.inputs[f"v{size}{'.csq' if csq else ''}"] = ensure_vcf(data, shared, size, csq)
 
     info = machine_info()
-    vers = versions(annotator)
+    vers = versions(annotator, args)
     plan = build_plan(args, env)
     print(
         f"running {len({m.key for m in plan})} measurements (timeout {args.timeout:.0f} s each; "
@@ -963,12 +1025,16 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915
     )
     print("\n" + tables + "\n", flush=True)
 
-    cmd_lines = "\n".join(f"- {m.label} ({m.inp}): `{m.shell_text()}`" for m in unique)
+    cd = f"cd {args.run_cwd} && " if args.run_cwd else ""
+    cmd_lines = "\n".join(
+        f"- {m.label} ({m.inp}): `{cd if m.annotator else ''}{m.shell_text()}`" for m in unique
+    )
     cmd_lines = cmd_lines.replace(str(bench_dir), "$BENCH_DIR").replace(str(REPO) + "/", "")
     cmd_lines = cmd_lines.replace(str(shared), "../shared/bench")
     body = "\n".join(
         [
-            f"## {started:%Y-%m-%d} · {'make bench-quick' if args.quick else 'make bench'}",
+            f"## {started:%Y-%m-%d} · {'make bench-quick' if args.quick else 'make bench'}"
+            + (f" · annotator at {args.rev_sha[:7]}" if args.rev else " · working tree"),
             "",
             f"- date: {started:%Y-%m-%d %H:%M} (local), took {elapsed / 60:.1f} min",
             f"- machine: {info['nproc']} CPUs ({info['cpu']}), {info['memory']} RAM, "
@@ -995,7 +1061,8 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915
     )
     (rundir / "RESULTS.section.md").write_text(body + "\n")
     if not args.no_results_md:
-        update_results_md(f"{started:%Y-%m-%d}-{mode}", body)
+        section = f"{started:%Y-%m-%d}-{mode}" + (f"-{args.rev_sha[:7]}" if args.rev else "")
+        update_results_md(section, body)
         print(f"updated {RESULTS_MD.relative_to(REPO)}; logs and JSON in {rundir}", flush=True)
     print(f"done in {elapsed / 60:.1f} min", flush=True)
     failed = [m.key for m in unique if not m.result.ok and not m.result.timed_out]
