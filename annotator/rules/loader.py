@@ -78,6 +78,9 @@ from annotator.rules.schema import (
 )
 from annotator.tumor_types import OncoTree, load_oncotree
 
+#: libyaml's safe loader when PyYAML was built with it (the wheels are), else None.
+_CSafeLoader: type[yaml.CSafeLoader] | None = getattr(yaml, "CSafeLoader", None)
+
 MANIFEST = "manifest.yaml"
 RULES_SUFFIXES = (".yaml", ".yml")
 #: The tumor-agnostic keyword of ``tumor_types.include``.
@@ -589,6 +592,14 @@ def _read_file(source: _Source) -> _ParsedFile:
             (line, f"{shown}: line {line}: not UTF-8 text (byte {error.start + 1})")
         )
         return parsed
+    fast = _parse_fast(text)
+    if fast is not None:
+        root, data = fast
+        if root is not None:
+            parsed.problems.extend(_duplicate_keys(shown, root))
+        return _check_top(parsed, root, data)
+    # No libyaml, or it refused the text: the pure-Python loader reports the problem (its
+    # messages are the ones documented and tested).
     try:
         loader = yaml.SafeLoader(text)
     except yaml.reader.ReaderError as error:  # a control character: PyYAML refuses the text
@@ -626,6 +637,36 @@ def _read_file(source: _Source) -> _ParsedFile:
         return parsed
     finally:
         loader.dispose()
+    return _check_top(parsed, root, data)
+
+
+def _parse_fast(text: str) -> tuple[yaml.Node | None, object] | None:
+    """The document's root node and data read by libyaml (C), or None when it cannot.
+
+    libyaml gives the same nodes, with the same lines, as the pure-Python loader, about
+    twenty times faster; the data are built by the same (Python) constructor. None when
+    libyaml is missing or raises anything: the caller then reads the text again with the
+    pure-Python loader, whose error messages are the ones reported.
+    """
+    if _CSafeLoader is None:
+        return None
+    try:
+        loader = _CSafeLoader(text)
+    except Exception:  # any failure: the pure-Python loader says why
+        return None
+    try:
+        root = loader.get_single_node()
+        data = loader.construct_document(root) if root is not None else None
+    except Exception:  # as above
+        return None
+    finally:
+        loader.dispose()
+    return root, data
+
+
+def _check_top(parsed: _ParsedFile, root: yaml.Node | None, data: object) -> _ParsedFile:
+    """Validate a parsed document: its top must be a mapping."""
+    shown = parsed.source.shown
     if root is None or not isinstance(data, dict):
         keys = ", ".join(RulesFile.model_fields)
         got = "an empty file" if root is None else f"a {type(data).__name__}"

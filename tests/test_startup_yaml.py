@@ -1,0 +1,157 @@
+"""Rules files are parsed with libyaml (C) and re-read with the pure-Python loader only when
+libyaml refuses the text: same data, same lines, same problems as the pure-Python loader alone.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+import yaml
+
+from annotator.rules import bundled_rules_dir, load_rules
+from annotator.rules import loader as loader_module
+
+pytestmark = pytest.mark.skipif(
+    not getattr(yaml, "__with_libyaml__", False), reason="PyYAML built without libyaml"
+)
+
+# Valid YAML a rules file may use: comments, quoting styles, folded and literal blocks, flow
+# collections over several lines, anchors and merge keys, CRLF ends, a BOM, non-ASCII text.
+VALID = {
+    "styles": """\
+        # a comment
+        rules:
+          - id: 'EGFR-T790M-R'   # trailing comment
+            gene: "EGFR"
+            notes: >-
+              folded
+              text
+
+              second paragraph
+            literal: |
+              line 1
+                line 2
+            flow: {a: 1, b: [x, "y",
+                   z], c: ~}
+            empty:
+            numbers: [1, 1.5, 0x1F, 1e3, .inf, -0, 012]
+            booleans: [yes, No, true, off]
+            date: 2024-01-31
+            text: "tab\\tand unicode \\u00e9 é 漢字 ✓"
+        """,
+    "anchors": """\
+        base: &base {a: 1, b: 2}
+        derived:
+          <<: *base
+          b: 3
+        list: [*base, *base]
+        """,
+    "explicit document": "---\nrules: []\n...\n",
+    "crlf": "rules:\r\n  - id: X\r\n    gene: EGFR\r\n",
+    "bom": "\ufeffrules:\n  - id: X\n",
+    "empty": "",
+    "comments only": "# nothing\n# here\n",
+    "scalar top": "just text\n",
+    "no final newline": "version: w",
+}
+
+# Invalid YAML: libyaml refuses each, and the pure-Python loader's message is the one reported.
+INVALID = {
+    "flow": "rules: [a, b\n  c: d\n",
+    "indent": "rules:\n  - id: x\n   gene: y\n",
+    "tab": "rules:\n\t- id: x\n",
+    "control character": "rules:\n  - id: \x0c\n",
+    "two documents": "a: 1\n---\nb: 2\n",
+    "unknown alias": "a: *missing\n",
+    "bad tag": "a: !!python/object:os.system x\n",
+}
+
+
+def node_lines(node: yaml.Node) -> list[tuple[str, str, int, str | None]]:
+    """Every node of a tree: kind, tag, 1-based start line and scalar value."""
+    found: list[tuple[str, str, int, str | None]] = []
+    pending = [node]
+    while pending:
+        current = pending.pop()
+        value = current.value if isinstance(current, yaml.ScalarNode) else None
+        found.append((type(current).__name__, current.tag, current.start_mark.line + 1, value))
+        if isinstance(current, yaml.SequenceNode):
+            pending.extend(reversed(current.value))
+        elif isinstance(current, yaml.MappingNode):
+            for key, item in reversed(current.value):
+                pending.extend((item, key))
+    return found
+
+
+def python_parse(text: str) -> tuple[yaml.Node | None, object]:
+    loader = yaml.SafeLoader(text)
+    try:
+        root = loader.get_single_node()
+        return root, loader.construct_document(root) if root is not None else None
+    finally:
+        loader.dispose()
+
+
+def texts() -> list[tuple[str, str]]:
+    bundled = [
+        (path.name, path.read_text(encoding="utf-8"))
+        for path in sorted(bundled_rules_dir().glob("*.yaml"))
+    ]
+    return bundled + [(name, textwrap.dedent(text)) for name, text in VALID.items()]
+
+
+@pytest.mark.parametrize(("name", "text"), texts(), ids=[name for name, _ in texts()])
+def test_libyaml_gives_the_nodes_lines_and_data_of_the_python_loader(name: str, text: str) -> None:
+    fast = loader_module._parse_fast(text)
+    assert fast is not None, f"libyaml refused {name}"
+    root, data = fast
+    expected_root, expected_data = python_parse(text)
+    assert data == expected_data
+    if expected_root is None:
+        assert root is None
+    else:
+        assert root is not None
+        assert node_lines(root) == node_lines(expected_root)
+
+
+@pytest.mark.parametrize("text", INVALID.values(), ids=list(INVALID))
+def test_libyaml_refuses_what_the_python_loader_refuses(text: str) -> None:
+    assert loader_module._parse_fast(text) is None
+    with pytest.raises(yaml.YAMLError):
+        python_parse(text)
+
+
+@pytest.mark.parametrize("text", INVALID.values(), ids=list(INVALID))
+def test_syntax_problems_are_the_python_loaders(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str
+) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(text, encoding="utf-8")
+    source = loader_module._Source(path, str(path), bundled=False)
+    with_libyaml = loader_module._read_file(source).problems
+    monkeypatch.setattr(loader_module, "_CSafeLoader", None)
+    assert with_libyaml == loader_module._read_file(source).problems
+    assert with_libyaml
+
+
+def test_bundled_rules_are_read_without_the_python_parser(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    class Refused(yaml.SafeLoader):
+        def __init__(self, stream: str) -> None:
+            raise AssertionError("the pure-Python loader read a valid file")
+
+    expected = load_rules()
+    monkeypatch.setattr(yaml, "SafeLoader", Refused)
+    assert load_rules() == expected
+
+
+def test_same_rule_set_and_origins_without_libyaml(monkeypatch: pytest.MonkeyPatch) -> None:
+    fast = load_rules()
+    monkeypatch.setattr(loader_module, "_CSafeLoader", None)
+    slow = load_rules()
+    assert fast == slow
+    assert fast.sha256 == slow.sha256
+    assert dict(fast.origins) == dict(slow.origins)
