@@ -10,14 +10,16 @@ as :func:`annotator.genome.normalize_chrom` gives them).
 
 from __future__ import annotations
 
-import bisect
-import gzip
+import itertools
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
+import numpy as np
+
+from annotator.bgzf import decompressed_chunks
 from annotator.genome import normalize_chrom
 from annotator.matcher import AlleleKey
 from annotator.rules.schema import GeneSpec
@@ -61,10 +63,11 @@ def merge_intervals(intervals: Iterable[tuple[int, int]]) -> list[tuple[int, int
     return merged
 
 
-# --- The text prefilter: one pass over the decompressed lines, parsing only candidates ---------
+# --- The text prefilter: one pass over the decompressed text, parsing only candidates ---------
 
-_CHUNK = 1 << 22  # bytes decompressed at a time (in a thread: zlib releases the GIL)
+_CHUNK = 1 << 22  # bytes of a plain or gzip file decompressed at a time (BGZF: 64 blocks)
 _PASSED = (b"PASS", b".")
+_PAD = bytes(32)
 
 
 @dataclass
@@ -109,101 +112,263 @@ def scan_vcf_text(
     CHROM/POS columns cannot be read (the parser then reports it), or by ``text_rules``. Empty
     lines are no records, as for htslib. Only CHROM, POS, REF, ALT and FILTER of other records
     are looked at (and INFO with ``text_rules``).
+
+    The columns are found for a whole chunk of lines at once with numpy (the positions of the
+    tabs and newlines, then each line's first seven tabs), so a record outside the regions costs
+    a few vectorised operations, never a Python-level split.
     """
     scan = TextScan()
-    extra = text_rules or TextRules()
-    lookup: dict[bytes, tuple[list[int], list[int]] | None] = {}
-    number = 0
+    chunker = _ChunkScanner(regions, candidates, scan, text_rules or TextRules())
     pending = b""
-    for chunk in _decompressed_chunks(path):
-        lines = (pending + chunk).split(b"\n")
-        pending = lines.pop()
-        number = _scan_lines(lines, number, regions, lookup, candidates, scan, on_record, extra)
+    for chunk in decompressed_chunks(path, _CHUNK):
+        text = pending + chunk if pending else chunk
+        cut = text.rfind(b"\n") + 1
+        pending = text[cut:]
+        if cut:
+            chunker.feed(text[:cut] if cut < len(text) else text)
+            if on_record is not None:
+                on_record(chunker.number)
     if pending:  # a last line without a newline
-        number = _scan_lines([pending], number, regions, lookup, candidates, scan, None, extra)
-    scan.records = number
+        chunker.feed(pending + b"\n")
+    scan.records = chunker.number
     return scan
 
 
-def _scan_lines(
-    lines: list[bytes],
-    number: int,
-    regions: RegionList,
-    lookup: dict[bytes, tuple[list[int], list[int]] | None],
-    candidates: BinaryIO,
-    scan: TextScan,
-    on_record: Callable[[int], None] | None,
-    extra: TextRules,
-) -> int:
-    write = candidates.write
-    numbers = scan.candidates
-    for line in lines:
-        if not line or line == b"\r":
-            continue
-        if line[0] == 35:  # '#': a header line
-            write(line + b"\n")
-            continue
-        number += 1
-        fields = line.split(b"\t", 7)
-        if len(fields) < 8 or not fields[1].isdigit():
-            write(line + b"\n")
-            numbers.append(number)
-            continue
-        chrom = fields[0]
-        spans = lookup.get(chrom, _MISSING)
+class _ChunkScanner:
+    """Scans whole lines (a text ending in a newline), keeping the record count across calls."""
+
+    def __init__(
+        self, regions: RegionList, out: BinaryIO, scan: TextScan, rules: TextRules
+    ) -> None:
+        self.out = out
+        self.scan = scan
+        self.rules = rules
+        self.number = 0
+        self.regions = regions
+        self.lookup: dict[bytes, tuple[np.ndarray, np.ndarray] | None] = {}
+        self.promote = _any_of(rules.promote)
+        self.keys = _any_of(rules.annotation_keys)
+
+    def spans(self, chrom: bytes) -> tuple[np.ndarray, np.ndarray] | None:
+        spans = self.lookup.get(chrom, _MISSING)
         if spans is _MISSING:
-            items = regions.get(normalize_chrom(chrom.decode(errors="replace")))
-            spans = ([s for s, _e in items], [e for _s, e in items]) if items else None
-            lookup[chrom] = spans
-        alt = fields[4]
-        candidate = b"<" in alt or b"[" in alt or b"]" in alt  # symbolic or breakend
-        if not candidate and spans is not None:
-            pos = int(fields[1])
-            end = pos + max(len(fields[3]), 1) - 1
-            index = bisect.bisect_right(spans[0], end) - 1
-            candidate = index >= 0 and spans[1][index] >= pos
-        info = b""
-        if not candidate and (extra.promote or extra.annotation_keys):
-            info = fields[7].split(b"\t", 1)[0]
-            candidate = any(term in info for term in extra.promote)
-        if candidate:
-            write(line + b"\n")
-            numbers.append(number)
-            continue
-        alleles = 0 if alt == b"." else alt.count(b",") + 1
-        scan.skipped_alleles += alleles
-        annotated = bool(info) and any(
-            info.startswith(key) or b";" + key in info for key in extra.annotation_keys
-        )
-        if annotated:
-            scan.skipped_annotated_alleles += alleles
-        filters = fields[6]
-        if filters not in _PASSED and any(name not in _PASSED for name in filters.split(b";")):
-            scan.skipped_filtered.append(number)
-        else:
-            scan.skipped_passed_alleles += alleles
-            if annotated:
-                scan.skipped_annotated_passed_alleles += alleles
-    if on_record is not None:
-        on_record(number)
-    return number
+            items = self.regions.get(normalize_chrom(chrom.decode(errors="replace")))
+            spans = (
+                (np.array([s for s, _e in items]), np.array([e for _s, e in items]))
+                if items
+                else None
+            )
+            self.lookup[chrom] = spans
+        return spans  # type: ignore[no-any-return]
+
+    def feed(self, text: bytes) -> None:
+        # Zero bytes after the text let every gather below read a few bytes past a line's end.
+        data = np.frombuffer(text + _PAD, dtype=np.uint8)
+        size = len(text)
+        ends = np.flatnonzero(data[:size] == 10)  # each line's newline
+        starts = np.empty_like(ends)
+        starts[0] = 0
+        starts[1:] = ends[:-1] + 1
+        length = ends - starts
+        first = data[starts]  # a line's first byte (the newline itself when empty)
+        # Empty lines (and a lone CR) are no records; '#' lines are copied as header lines.
+        blank = (length == 0) | ((length == 1) & (first == 13))
+        hashed = (first == 35) & ~blank
+        record = ~blank & ~hashed
+        # The tabs, then each line's first eight (past the last tab: the text's end).
+        tabs = np.flatnonzero(data[:size] == 9)
+        first_tab = np.searchsorted(tabs, starts)
+        columns = np.empty_like(first_tab)
+        columns[:-1] = first_tab[1:] - first_tab[:-1]
+        columns[-1] = len(tabs) - first_tab[-1]
+        tabs = np.concatenate((tabs, np.full(8, size, dtype=tabs.dtype)))
+        col = [tabs[first_tab + i] for i in range(8)]
+        parsed = record & (columns >= 7)  # eight columns: their values are looked at
+        info_end = np.where(columns >= 8, col[7], ends)
+        pos, pos_ok = _positions(data, col[0] + 1, col[1])
+        parsed &= pos_ok
+        candidate = record & ~parsed  # unreadable CHROM/POS: the parser reports them
+        candidate |= self.overlaps(text, data, parsed, starts, col[0], pos, col[3] - col[2] - 1)
+        alt_start, alt_end = col[3] + 1, col[4]
+        for symbol in (b"<", b"[", b"]"):
+            candidate |= _occurs_in(text, symbol, starts, alt_start, alt_end) & parsed
+        if self.promote is not None:
+            candidate |= _matches_in(text, self.promote, starts, col[6] + 1, info_end) & parsed
+        self.write(text, starts, ends, candidate | hashed, record)
+        skipped = parsed & ~candidate
+        alleles = _alleles(text, data, skipped, alt_start, alt_end)
+        failed = _failed(text, data, skipped, col[5] + 1, col[6])
+        passed = skipped & ~failed
+        scan = self.scan
+        scan.skipped_alleles += int(alleles[skipped].sum())
+        scan.skipped_passed_alleles += int(alleles[passed].sum())
+        numbers = self.number + np.cumsum(record)
+        scan.skipped_filtered.extend(numbers[failed].tolist())
+        if self.keys is not None:
+            annotated = _matches_in(text, self.keys, starts, col[6] + 1, info_end, keyed=True)
+            scan.skipped_annotated_alleles += int(alleles[skipped & annotated].sum())
+            scan.skipped_annotated_passed_alleles += int(alleles[passed & annotated].sum())
+        self.number = int(numbers[-1]) if len(numbers) else self.number
+
+    def overlaps(
+        self,
+        text: bytes,
+        data: np.ndarray,
+        parsed: np.ndarray,
+        starts: np.ndarray,
+        chrom_end: np.ndarray,
+        pos: np.ndarray,
+        ref_length: np.ndarray,
+    ) -> np.ndarray:
+        """Lines whose REF span overlaps a region of their chromosome. Consecutive lines of one
+        chromosome are handled together; the chromosome changes where the CHROM bytes do."""
+        hit = np.zeros(len(starts), dtype=bool)
+        rows = np.flatnonzero(parsed)
+        if not len(rows):
+            return hit
+        for begin, end in _runs(data, starts[rows], chrom_end[rows]):
+            first = rows[begin]
+            spans = self.spans(text[starts[first] : chrom_end[first]])
+            if spans is None:
+                continue
+            run = rows[begin:end]
+            low = pos[run]
+            high = low + np.maximum(ref_length[run], 1) - 1
+            index = np.searchsorted(spans[0], high, side="right") - 1
+            hit[run] = (index >= 0) & (spans[1][np.maximum(index, 0)] >= low)
+        return hit
+
+    def write(
+        self,
+        text: bytes,
+        starts: np.ndarray,
+        ends: np.ndarray,
+        wanted: np.ndarray,
+        record: np.ndarray,
+    ) -> None:
+        """Copy the wanted lines (header lines and candidates) and note the candidates'
+        numbers; runs of adjacent wanted lines are copied in one write."""
+        lines = np.flatnonzero(wanted)
+        if not len(lines):
+            return
+        numbers = self.number + np.cumsum(record)
+        self.scan.candidates.extend(numbers[lines[record[lines]]].tolist())
+        breaks = np.flatnonzero(np.diff(lines) != 1) + 1
+        firsts = lines[np.concatenate(([0], breaks))].tolist()
+        lasts = lines[np.concatenate((breaks - 1, [len(lines) - 1]))].tolist()
+        begin, finish = starts.tolist(), ends.tolist()
+        write = self.out.write
+        for first, last in zip(firsts, lasts, strict=True):
+            write(text[begin[first] : finish[last] + 1])
+
+
+def _positions(
+    data: np.ndarray, start: np.ndarray, end: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The POS column as numbers, and whether each is 1 to 18 digits (else: unreadable)."""
+    width = end - start
+    ok = (width >= 1) & (width <= 18)
+    value = np.zeros(len(start), dtype=np.int64)
+    for offset in range(int(width[ok].max()) if ok.any() else 0):
+        inside = offset < width
+        digit = data[start + offset] - np.uint8(48)  # wraps around below '0'
+        ok &= ~inside | (digit <= 9)
+        value[inside] = value[inside] * 10 + digit[inside]
+    return value, ok
+
+
+def _alleles(
+    text: bytes, data: np.ndarray, lines: np.ndarray, start: np.ndarray, end: np.ndarray
+) -> np.ndarray:
+    """The number of ALT alleles of each line: 0 for '.', else one more than its commas
+    (counted only where ALT is long enough to hold one)."""
+    width = end - start
+    alleles = np.ones(len(start), dtype=np.int64)
+    alleles[(width == 1) & (data[start] == 46)] = 0
+    long = np.flatnonzero(lines & (width >= 3))
+    for line, begin, finish in zip(
+        long.tolist(), start[long].tolist(), end[long].tolist(), strict=True
+    ):
+        alleles[line] += text.count(b",", begin, finish)
+    return alleles
+
+
+def _failed(
+    text: bytes, data: np.ndarray, lines: np.ndarray, start: np.ndarray, end: np.ndarray
+) -> np.ndarray:
+    """Which of ``lines`` have a FILTER that is neither PASS nor '.' (nor a list of only those,
+    such as "PASS;.", which is looked at by itself)."""
+    width = end - start
+    head = data[start]
+    is_pass = (
+        (width == 4)
+        & (head == 80)
+        & (data[start + 1] == 65)
+        & (data[start + 2] == 83)
+        & (data[start + 3] == 83)
+    )
+    failed: np.ndarray = lines & ~(is_pass | ((width == 1) & (head == 46)))
+    for line in np.flatnonzero(failed & (width > 4) & ((head == 80) | (head == 46))).tolist():
+        names = text[start[line] : end[line]].split(b";")
+        failed[line] = any(name not in _PASSED for name in names)
+    return failed
+
+
+def _runs(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> Iterator[tuple[int, int]]:
+    """(begin, end) index ranges of consecutive lines with the same bytes in [start, end)."""
+    width = ends - starts
+    changed = width[1:] != width[:-1]
+    for offset in range(int(width.max()) if len(width) else 0):
+        column = data[starts + offset]
+        changed |= column[1:] != column[:-1]
+    bounds = [0, *(np.flatnonzero(changed) + 1).tolist(), len(starts)]
+    return itertools.pairwise(bounds)
+
+
+def _occurs_in(
+    text: bytes, needle: bytes, starts: np.ndarray, low: np.ndarray, high: np.ndarray
+) -> np.ndarray:
+    """Lines with ``needle`` between their ``low`` and ``high`` offsets (found with bytes.find:
+    these bytes are rare in VCF lines)."""
+    found = np.zeros(len(starts), dtype=bool)
+    at = text.find(needle)
+    hits = []
+    while at != -1:
+        hits.append(at)
+        at = text.find(needle, at + 1)
+    if hits:
+        places = np.array(hits)
+        lines = np.searchsorted(starts, places, side="right") - 1
+        inside = (places >= low[lines]) & (places < high[lines])
+        found[lines[inside]] = True
+    return found
+
+
+def _any_of(words: tuple[bytes, ...]) -> re.Pattern[bytes] | None:
+    return re.compile(b"|".join(re.escape(word) for word in words)) if words else None
+
+
+def _matches_in(
+    text: bytes,
+    pattern: re.Pattern[bytes],
+    starts: np.ndarray,
+    low: np.ndarray,
+    high: np.ndarray,
+    *,
+    keyed: bool = False,
+) -> np.ndarray:
+    """Lines where ``pattern`` matches between their ``low`` and ``high`` offsets; ``keyed``:
+    only at the start of the range or after a ';' (an INFO key)."""
+    found = np.zeros(len(starts), dtype=bool)
+    places = np.array([match.start() for match in pattern.finditer(text)], dtype=np.int64)
+    if len(places):
+        lines = np.searchsorted(starts, places, side="right") - 1
+        inside = (places >= low[lines]) & (places < high[lines])
+        if keyed:
+            before = np.frombuffer(text, dtype=np.uint8)[np.maximum(places - 1, 0)]
+            inside &= (places == low[lines]) | (before == 59)
+        found[lines[inside]] = True
+    return found
 
 
 _MISSING: Any = object()
-
-
-def _decompressed_chunks(path: Path) -> Iterator[bytes]:
-    """The bytes of a plain or gzip/BGZF file, decompressed one chunk ahead in a thread."""
-    with path.open("rb") as probe:
-        compressed = probe.read(2) == b"\x1f\x8b"
-    with (
-        gzip.open(path, "rb") if compressed else path.open("rb") as handle,
-        ThreadPoolExecutor(max_workers=1) as pool,
-    ):
-        future = pool.submit(handle.read, _CHUNK)
-        while True:
-            chunk = future.result()
-            if not chunk:
-                return
-            future = pool.submit(handle.read, _CHUNK)
-            yield chunk
