@@ -1,0 +1,161 @@
+"""The vectorised text scan (annotator.prefilter.scan_vcf_text) against a line-by-line reading of
+the same rules: which records are candidates, their numbers, and the counts of the others."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pysam
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from annotator import prefilter
+from annotator.prefilter import RegionList, TextRules, TextScan, scan_vcf_text
+
+HEADER = b"##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\n"
+REGIONS: RegionList = {"1": [(100, 200), (1000, 1000)], "7": [(50, 60)]}
+
+
+def reference_scan(text: bytes, regions: RegionList, rules: TextRules) -> tuple[TextScan, bytes]:
+    """The rules of scan_vcf_text's docstring, one line at a time (the specification)."""
+    scan = TextScan()
+    out = io.BytesIO()
+    number = 0
+    for line in text.split(b"\n")[:-1] if text.endswith(b"\n") else text.split(b"\n"):
+        if not line or line == b"\r":
+            continue
+        if line.startswith(b"#"):
+            out.write(line + b"\n")
+            continue
+        number += 1
+        fields = line.split(b"\t", 7)
+        if len(fields) < 8 or not fields[1].isdigit() or len(fields[1]) > 18:
+            out.write(line + b"\n")
+            scan.candidates.append(number)
+            continue
+        chrom = fields[0].decode()
+        chrom = chrom[3:] if chrom.startswith("chr") else chrom
+        pos = int(fields[1])
+        end = pos + max(len(fields[3]), 1) - 1
+        alt = fields[4]
+        info = fields[7].split(b"\t", 1)[0]
+        candidate = any(s <= end and e >= pos for s, e in regions.get(chrom, []))
+        candidate |= any(symbol in alt for symbol in (b"<", b"[", b"]"))
+        candidate |= any(term in info for term in rules.promote)
+        if candidate:
+            out.write(line + b"\n")
+            scan.candidates.append(number)
+            continue
+        alleles = 0 if alt == b"." else alt.count(b",") + 1
+        annotated = any(info.startswith(key) or b";" + key in info for key in rules.annotation_keys)
+        scan.skipped_alleles += alleles
+        scan.skipped_annotated_alleles += alleles if annotated else 0
+        if any(name not in (b"PASS", b".") for name in fields[6].split(b";")):
+            scan.skipped_filtered.append(number)
+        else:
+            scan.skipped_passed_alleles += alleles
+            scan.skipped_annotated_passed_alleles += alleles if annotated else 0
+    scan.records = number
+    return scan, out.getvalue()
+
+
+CHROMS = st.sampled_from([b"1", b"chr1", b"7", b"chr7", b"2", b"GL000220.1"])
+POSITIONS = st.one_of(
+    st.integers(1, 1200).map(lambda n: str(n).encode()),
+    st.sampled_from([b"0", b"99", b"100", b"200", b"201", b"1000", b"12x", b"", b"-5", b"1e3"]),
+)
+BASES = st.text("ACGTN", min_size=1, max_size=8).map(str.encode)
+ALTS = st.one_of(
+    st.lists(BASES, min_size=1, max_size=3).map(b",".join),
+    st.sampled_from([b".", b"<DEL>", b"A[1:300[", b"]7:55]T", b"*"]),
+)
+FILTERS = st.sampled_from(
+    [b"PASS", b".", b"q10", b"PASS;.", b"PASS;q10", b"PON", b"strand_bias;weak", b".;PASS", b""]
+)
+INFOS = st.sampled_from(
+    [b".", b"DP=10", b"CSQ=A|missense_variant|X", b"XCSQ=1", b"DP=3;CSQ=T|synonymous_variant"]
+)
+
+
+@st.composite
+def lines(draw: st.DrawFn) -> bytes:
+    kind = draw(st.integers(0, 19))
+    if kind == 0:
+        return b""
+    if kind == 1:
+        return b"\r"
+    if kind == 2:
+        return b"##a header line in the body"
+    if kind == 3:
+        return b"1\t150\t.\tA"  # too few columns
+    columns = [
+        draw(CHROMS),
+        draw(POSITIONS),
+        b".",
+        draw(BASES),
+        draw(ALTS),
+        b"50",
+        draw(FILTERS),
+        draw(INFOS),
+    ]
+    if draw(st.booleans()):
+        columns += [b"GT:AD", b"0/1:5,3"]
+    line = b"\t".join(columns)
+    return line + b"\r" if draw(st.integers(0, 9)) == 0 else line
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    body=st.lists(lines(), max_size=40),
+    chunk=st.sampled_from([7, 64, 1 << 22]),
+    final_newline=st.booleans(),
+    tmb=st.booleans(),
+)
+def test_scan_agrees_with_a_line_by_line_reading(
+    body: list[bytes],
+    chunk: int,
+    final_newline: bool,
+    tmb: bool,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    text = HEADER + b"\n".join(body) + (b"\n" if final_newline else b"")
+    rules = (
+        TextRules(promote=(b"missense_variant",), annotation_keys=(b"CSQ=",))
+        if tmb
+        else TextRules()
+    )
+    path = tmp_path_factory.mktemp("scan") / "in.vcf"
+    path.write_bytes(text)
+    expected, expected_out = reference_scan(text, REGIONS, rules)
+    picked = io.BytesIO()
+    original = prefilter._CHUNK
+    prefilter._CHUNK = chunk
+    try:
+        scan = scan_vcf_text(path, REGIONS, picked, text_rules=rules)
+    finally:
+        prefilter._CHUNK = original
+    assert scan == expected
+    assert picked.getvalue() == expected_out
+
+
+def test_scan_reads_a_multi_block_bgzf_file(tmp_path: Path) -> None:
+    records = [
+        f"chr{chrom}\t{pos}\t.\tA\t{'C,G' if pos % 7 == 0 else 'T'}\t50\t"
+        f"{'q10' if pos % 2 else 'PASS'}\tDP=10\n".encode()
+        for chrom in (1, 2, 7)
+        for pos in range(1, 30001, 3)
+    ]
+    text = HEADER.replace(b"\tFORMAT\tS1", b"") + b"".join(records)
+    path = tmp_path / "in.vcf.gz"
+    with pysam.BGZFile(str(path), "wb") as handle:
+        handle.write(text)
+    expected, expected_out = reference_scan(text, REGIONS, TextRules())
+    picked = io.BytesIO()
+    scan = scan_vcf_text(path, REGIONS, picked)
+    assert scan.records == len(records)
+    assert scan == expected
+    assert picked.getvalue() == expected_out
+    assert len(scan.candidates) == 34 + 1 + 3  # chr1 100-200 and 1000, chr7 50-60
+    assert scan.skipped_filtered
