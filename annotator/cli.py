@@ -16,13 +16,11 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from types import FrameType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from pydantic import BaseModel
 
 from annotator import __version__
-from annotator.cohort import CohortOutputs, build_cohort, write_cohort
 from annotator.config import DEFAULT_TMB_THRESHOLD, GENOME_CHOICES, AnnotateConfig
 from annotator.errors import (
     EXIT_INPUT,
@@ -37,16 +35,18 @@ from annotator.errors import (
 )
 from annotator.interpret import DEFAULT_SUBCLONAL_FRACTION
 from annotator.models import Result, TumorTypeMatch
-from annotator.pipeline import run
 from annotator.readers.cnv import CopyNumberThresholds
 from annotator.readers.expression import ExpressionThresholds
 from annotator.readers.vcf import CALLER_CHOICES, set_htslib_messages
-from annotator.rules import RuleOrigin, RuleSet, load_rules, query
-from annotator.rules.diff import diff_rule_sets, diff_to_dict, format_diff
-from annotator.rules.loader import split_regimen
-from annotator.rules.schema import Rule
-from annotator.tumor_types import load_oncotree
-from annotator.writers.json import write_json
+
+# The modules of one command are imported inside it when it runs (the PLC0415 exemptions), so
+# that start-up stays short: ``annotate`` never imports pandas (cohort), ``--version`` no rules.
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from annotator.cohort import CohortOutputs
+    from annotator.rules import RuleOrigin, RuleSet
+    from annotator.rules.schema import Rule
 
 PROG = "resistance-annotator"
 F = TypeVar("F", bound=Callable[..., Any])
@@ -200,6 +200,9 @@ def annotate(input_path: Path, **options: Any) -> list[Result]:
     Without --out-json, --out-tsv or --out-dir the JSON result goes to standard output (a MAF
     with several samples then needs --sample or --out-dir).
     """
+    from annotator.pipeline import run  # noqa: PLC0415 - lazy: see the imports
+    from annotator.writers.json import write_json  # noqa: PLC0415
+
     root = click.get_current_context().find_root()
     argv = root.obj.get("argv", ()) if isinstance(root.obj, dict) else ()
     config = annotate_config(input_path, options, argv)
@@ -294,6 +297,8 @@ def rules() -> None:
 def rules_validate(paths: tuple[Path, ...], no_bundled_rules: bool, debug: bool) -> None:
     """Validate the bundled rules and any extra rules PATHs; report every error in one pass."""
 
+    from annotator.rules import load_rules  # noqa: PLC0415 - lazy: see the imports
+
     del debug
     ruleset = load_rules(paths, bundled=not no_bundled_rules)
     click.echo(
@@ -346,6 +351,7 @@ def rules_list(
     debug: bool,
 ) -> None:
     """List the loaded rules, optionally only those matching every filter given."""
+    from annotator.rules import load_rules  # noqa: PLC0415 - lazy: see the imports
 
     del debug
     ruleset = load_rules(rule_paths, bundled=not no_bundled_rules)
@@ -388,6 +394,9 @@ def select_listed_rules(
     ruleset: RuleSet, *, gene: str | None, drug: str | None, tumor_type: str | None
 ) -> tuple[Rule, ...]:
     """The rules ``rules list`` shows; a filter that names nothing known is a usage error."""
+    from annotator.rules import query  # noqa: PLC0415 - lazy: see the imports
+    from annotator.tumor_types import load_oncotree  # noqa: PLC0415
+
     if gene is not None and not query.names_known_gene(gene, ruleset):
         raise UsageError(
             f"--gene {gene!r} is not a gene of the rules",
@@ -449,6 +458,7 @@ def rules_show(
 
     An unknown ID is an error (exit 1) that suggests close ids.
     """
+    from annotator.rules import load_rules, query  # noqa: PLC0415 - lazy: see the imports
 
     del debug
     ruleset = load_rules(rule_paths, bundled=not no_bundled_rules)
@@ -462,6 +472,8 @@ def rules_show(
 
 def format_rule(rule: Rule, ruleset: RuleSet) -> list[str]:
     """The readable view of ``rules show``: ``label: value`` lines, lists one item a line."""
+    from annotator.rules.loader import split_regimen  # noqa: PLC0415 - lazy: see the imports
+
     origin = ruleset.origin(rule.id)
     drugs = dict.fromkeys(d for t in rule.therapies for d in split_regimen(t))
     classes = []
@@ -541,6 +553,12 @@ def rules_diff(old: Path, new: Path, output_format: str, debug: bool) -> None:
     field), then a summary. The bundled rules are not added to either side. The exit code is 0
     whether or not there are differences, 1 when either side does not load.
     """
+    from annotator.rules import load_rules  # noqa: PLC0415 - lazy: see the imports
+    from annotator.rules.diff import (  # noqa: PLC0415
+        diff_rule_sets,
+        diff_to_dict,
+        format_diff,
+    )
 
     del debug
     loaded: list[RuleSet] = []
@@ -584,6 +602,7 @@ def cohort(json_paths: tuple[Path, ...], out_dir: Path, debug: bool) -> CohortOu
     A sample is named after its file (S1.findings.json is S1). The report links to each
     sample's S.report.html when it sits next to the JSON.
     """
+    from annotator.cohort import build_cohort, write_cohort  # noqa: PLC0415 - lazy: pandas
 
     del debug
     result = build_cohort(json_paths)

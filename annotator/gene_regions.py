@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from annotator.genome import normalize_chrom
-from annotator.rules.schema import GeneSpec
+
+if TYPE_CHECKING:  # the rules schema (pydantic) is not needed to look genes up
+    from annotator.rules.schema import GeneSpec
 
 
 class GeneLocator:

@@ -67,6 +67,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from annotator.errors import InputError, UsageError
 from annotator.gene_regions import GeneLocator
@@ -81,7 +82,9 @@ from annotator.readers.text import (
     read_text_lines,
     split_row,
 )
-from annotator.rules.schema import GeneSpec
+
+if TYPE_CHECKING:  # annotations only: reading a CNV file needs no rules schema (pydantic)
+    from annotator.rules.schema import GeneSpec
 
 AMPLIFICATION = "amplification"
 DELETION = "deletion"

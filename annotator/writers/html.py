@@ -23,10 +23,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import cache
-from typing import IO
+from typing import IO, TYPE_CHECKING
 from urllib.parse import quote
-
-from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from annotator.errors import UsageError
 from annotator.models import (
@@ -49,6 +47,9 @@ from annotator.writers.plots import (
     vaf_plot_svg,
     vaf_points,
 )
+
+if TYPE_CHECKING:  # jinja2 is imported when a report is rendered, not on every run
+    from jinja2 import Environment
 
 CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 RESEARCH_USE_ONLY = "For research use only — not for clinical decision making"
@@ -303,6 +304,8 @@ def report_timestamp(environ: Mapping[str, str] | None = None) -> str:
 
 @cache
 def _environment() -> Environment:
+    from jinja2 import Environment, PackageLoader, StrictUndefined  # noqa: PLC0415 - lazy
+
     environment = Environment(
         loader=PackageLoader("annotator.writers", "templates"),
         autoescape=True,

@@ -1,0 +1,92 @@
+"""Start-up stays short: the command line imports a command's modules only when it runs.
+
+``annotate`` on a VCF never imports pandas (the cohort command's) or jinja2 (the HTML report's),
+and ``--version`` imports neither the rules (pydantic, PyYAML) nor the pipeline. Each case runs
+in a fresh interpreter with ``-X importtime``, which lists every module imported.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO_VCF = ROOT / "test_data" / "demo.grch38.vep.vcf.gz"
+
+
+def imported_modules(*args: str, cwd: Path) -> set[str]:
+    """The modules a fresh ``python -X importtime ARGS`` imports (it must exit 0)."""
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        check=False,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    modules = {
+        line.rsplit("|", 1)[1].strip()
+        for line in done.stderr.splitlines()
+        if line.startswith("import time:") and line.count("|") == 2
+    }
+    assert "annotator.cli" in modules
+    return modules
+
+
+def packages(modules: set[str]) -> set[str]:
+    return {name.split(".")[0] for name in modules}
+
+
+def test_annotate_a_vcf_imports_neither_pandas_nor_jinja2(tmp_path: Path) -> None:
+    out = tmp_path / "demo.json"
+    modules = imported_modules(
+        "-m",
+        "annotator",
+        "annotate",
+        str(DEMO_VCF),
+        "--tumor-type",
+        "LUAD",
+        "--out-json",
+        str(out),
+        "--quiet",
+        cwd=tmp_path,
+    )
+    assert out.stat().st_size > 0
+    assert "annotator.pipeline" in modules, "the run itself must be seen"
+    assert not packages(modules) & {"pandas", "jinja2"}
+    assert "annotator.cohort" not in modules
+
+
+@pytest.mark.parametrize("args", [["--version"], ["--help"], ["annotate", "--help"]])
+def test_version_and_help_import_no_rules_pipeline_or_pandas(
+    tmp_path: Path, args: list[str]
+) -> None:
+    modules = imported_modules("-m", "annotator", *args, cwd=tmp_path)
+    assert not packages(modules) & {"pandas", "jinja2", "pydantic", "yaml"}
+    assert not {"annotator.pipeline", "annotator.rules", "annotator.cohort"} & modules
+
+
+def test_the_cohort_command_still_finds_pandas(tmp_path: Path) -> None:
+    modules = imported_modules("-m", "annotator", "cohort", "--help", cwd=tmp_path)
+    assert "pandas" not in modules  # --help runs no command
+    code = (
+        "import sys; from annotator.cli import main; "
+        "sys.exit(main(['cohort', '--out-dir', sys.argv[1], sys.argv[2]]))"
+    )
+    missing = tmp_path / "missing.findings.json"
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "out"), str(missing)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+        timeout=300,
+    )
+    # Reading the (missing) JSON is reached, so the command's lazy imports resolved.
+    assert done.returncode == 1, done.stderr
+    assert "internal error" not in done.stderr
+    assert "missing.findings.json" in done.stderr
