@@ -39,7 +39,7 @@ and event, the rules of its gene that did not fire on-label, with a :class:`Near
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Generic, TypeVar
 
 from annotator.genetic_code import STOP, codon_outcomes
@@ -93,12 +93,43 @@ class SampleAllele:
     notes: tuple[tuple[str, str], ...] = ()  # (gene, why its effect is unknown), unannotated
 
 
+class _ConditionMemo:
+    """Per sample: the positions of its alleles with an alteration of each gene (built on the
+    first condition looked up) and the alleles found for each condition (by identity; the
+    condition is kept so that its id is never reused for another one)."""
+
+    __slots__ = ("by_gene", "conditions")
+
+    def __init__(self) -> None:
+        self.by_gene: dict[str, list[int]] | None = None
+        self.conditions: dict[int, tuple[Condition, list[Variant]]] = {}
+
+    def genes(self, alleles: Sequence[SampleAllele]) -> dict[str, list[int]]:
+        if self.by_gene is None:
+            by_gene: dict[str, list[int]] = {}
+            for position, allele in enumerate(alleles):
+                for alteration in allele.alterations:
+                    listed = by_gene.setdefault(alteration.gene, [])
+                    if not listed or listed[-1] != position:
+                        listed.append(position)
+            self.by_gene = by_gene
+        return self.by_gene
+
+
 @dataclass(frozen=True, slots=True)
 class Sample:
-    """Everything observed in one sample: small-variant alleles and gene-level events."""
+    """Everything observed in one sample: small-variant alleles and gene-level events.
+
+    ``found`` is the matcher's memo of the alleles each condition finds in this sample
+    (:meth:`RuleMatcher.condition_alleles`): the sample does not change, so each condition is
+    looked up once however many rules and alleles ask for it.
+    """
 
     alleles: tuple[SampleAllele, ...]
     events: tuple[Alteration, ...] = ()
+    found: _ConditionMemo = field(
+        default_factory=_ConditionMemo, init=False, repr=False, compare=False
+    )
 
 
 def allele_key(variant: Variant) -> AlleleKey:
@@ -121,19 +152,21 @@ class SelectorMatcher:
 
     def __init__(self, build: str) -> None:
         self.build = build
+        #: ``selector.kind`` (a pydantic property that tries every kind in turn), cached.
+        self.kind = SelectorCache(_selector_kind)
         self._protein_changes = SelectorCache(_normalized_protein_changes)
         self._substitutions = SelectorCache(_single_residue_changes)
         self._codons = SelectorCache(_parsed_codons)
         self.genomic_alleles = SelectorCache(self._alleles_for_build)
 
     def match_alteration(self, selector: Selector, alteration: Alteration) -> MatchType | None:
-        kind = selector.kind
+        kind = self.kind(selector)
         if kind == "genomic":
             if alteration.variant is None:
                 return None
             return self.match_allele(selector, alteration.variant)
         if kind in EVENT_SELECTORS:
-            return _match_event(selector, alteration)
+            return _match_event(selector, kind, alteration)
         codon_change = alteration.codon_change
         if codon_change is not None and alteration.protein is None:
             return self._match_codon_change(selector, alteration, codon_change)
@@ -175,7 +208,7 @@ class SelectorMatcher:
         return None
 
     def match_allele(self, selector: Selector, variant: Variant) -> MatchType | None:
-        if selector.kind != "genomic":
+        if self.kind(selector) != "genomic":
             return None
         wanted = self.genomic_alleles(selector)
         return MatchType.GENOMIC if allele_key(variant) in wanted else None
@@ -202,7 +235,7 @@ class SelectorMatcher:
         """A selector against a codon change of unknown protein effect (module docstring)."""
         if not alteration.preferred:
             return None
-        kind = selector.kind
+        kind = self.kind(selector)
         if kind == "codons":
             found = self._codon_residue(selector, change) is not None
             return MatchType.CODON if found else None
@@ -289,6 +322,10 @@ class SelectorCache(Generic[T]):
         return item[1]
 
 
+def _selector_kind(selector: Selector) -> str:
+    return selector.kind
+
+
 def _normalized_protein_changes(selector: Selector) -> frozenset[str]:
     return frozenset(parse_protein_change(text).short for text in selector.protein_changes or [])
 
@@ -351,9 +388,9 @@ EVENT_SELECTORS: Mapping[str, MatchType] = {
 }
 
 
-def _match_event(selector: Selector, alteration: Alteration) -> MatchType | None:
-    """Fusion, copy-number, expression and biomarker selectors match events only."""
-    kind = selector.kind
+def _match_event(selector: Selector, kind: str, alteration: Alteration) -> MatchType | None:
+    """Fusion, copy-number, expression and biomarker selectors (of ``kind``) match events
+    only."""
     if alteration.event is None:
         return None
     if kind == "fusion":
@@ -389,7 +426,22 @@ class RuleMatcher:
             if rule.alteration.kind == "genomic":
                 for key in self.selectors.genomic_alleles(rule.alteration):
                     self._genomic_rules.setdefault(key, []).append(rule)
+        self._genomic_positions = frozenset(pos for _chrom, pos, _ref, _alt in self._genomic_rules)
+        # The non-genomic rules of each gene (the gene's own, not fusions listing it), in
+        # rules-set order: what an alteration of the gene is matched against.
+        self._small_rules: dict[str, tuple[Rule, ...]] = {}
         self._class_drugs = drugs_by_class(rules)
+
+    def _gene_rules(self, gene: str) -> tuple[Rule, ...]:
+        found = self._small_rules.get(gene)
+        if found is None:
+            found = tuple(
+                rule
+                for rule in self.rules.for_gene(gene)
+                if rule.gene == gene and self.selectors.kind(rule.alteration) != "genomic"
+            )
+            self._small_rules[gene] = found
+        return found
 
     def has_genomic_rule(self, key: AlleleKey) -> bool:
         return key in self._genomic_rules
@@ -433,28 +485,49 @@ class RuleMatcher:
         self, allele: SampleAllele
     ) -> Iterable[tuple[Rule, Alteration | None, MatchType]]:
         hits: list[tuple[Rule, Alteration | None, MatchType]] = []
-        for rule in self._genomic_rules.get(allele_key(allele.variant), []):
-            hits.append((rule, _preferred_in_gene(allele, rule.gene), MatchType.GENOMIC))
+        variant = allele.variant
+        if variant.pos in self._genomic_positions:
+            for rule in self._genomic_rules.get(allele_key(variant), []):
+                hits.append((rule, _preferred_in_gene(allele, rule.gene), MatchType.GENOMIC))
+        match_alteration = self.selectors.match_alteration
         for alteration in allele.alterations:
-            for rule in self.rules.for_gene(alteration.gene):
-                if rule.alteration.kind == "genomic" or rule.gene != alteration.gene:
-                    continue
-                match_type = self.selectors.match_alteration(rule.alteration, alteration)
+            for rule in self._gene_rules(alteration.gene):
+                match_type = match_alteration(rule.alteration, alteration)
                 if match_type is not None:
                     hits.append((rule, alteration, match_type))
-        return sorted(hits, key=lambda hit: hit[0].id)
+        if len(hits) > 1:
+            hits.sort(key=lambda hit: hit[0].id)
+        return hits
 
     def condition_alleles(self, condition: Condition, sample: Sample) -> list[Variant]:
-        """The sample's alleles that have the condition's alteration, whatever their phase."""
+        """The sample's alleles that have the condition's alteration, whatever their phase.
+
+        Found once per sample and condition: the alleles with an alteration of the
+        condition's gene and, for a genomic condition, those at one of its positions are the
+        only ones that can have it.
+        """
+        memo = sample.found
+        known = memo.conditions.get(id(condition))
+        if known is not None and known[0] is condition:
+            return list(known[1])
+        alleles = sample.alleles
+        positions = set(memo.genes(alleles).get(condition.gene, ()))
+        if self.selectors.kind(condition) == "genomic":
+            wanted = {pos for _chrom, pos, _ref, _alt in self.selectors.genomic_alleles(condition)}
+            positions.update(
+                position for position, allele in enumerate(alleles) if allele.variant.pos in wanted
+            )
         found = []
-        for allele in sample.alleles:
+        for position in sorted(positions):
+            allele = alleles[position]
             if self.selectors.match_allele(condition, allele.variant) is not None or any(
                 alteration.gene == condition.gene
                 and self.selectors.match_alteration(condition, alteration)
                 for alteration in allele.alterations
             ):
                 found.append(allele.variant)
-        return found
+        memo.conditions[id(condition)] = (condition, found)
+        return list(found)
 
     def condition_present(
         self, condition: Condition, sample: Sample, anchor: Variant | None = None
@@ -773,9 +846,7 @@ class RuleMatcher:
             if alteration.preferred or alteration.event is not None:
                 continue
             as_preferred = replace(alteration, preferred=True)
-            for rule in self.rules.for_gene(alteration.gene):
-                if rule.alteration.kind == "genomic" or rule.gene != alteration.gene:
-                    continue
+            for rule in self._gene_rules(alteration.gene):
                 if self.selectors.match_alteration(rule.alteration, as_preferred) is not None:
                     hits.append((rule, alteration))
         return sorted(hits, key=lambda hit: hit[0].id)
