@@ -197,3 +197,117 @@ def decompressed_chunks(path: Path, size: int = 1 << 22, threads: int = 2) -> It
                 yield chunk
     except (OSError, EOFError) as error:
         raise InputError(f"cannot decompress the file: {error}", path=path) from None
+
+
+# --- Writing ---------------------------------------------------------------------------------
+
+#: The most text written into one block, as bgzip and htslib do (``BGZF_BLOCK_SIZE``): deflated,
+#: with its header and trailer, it always fits the 64 KiB a block may take.
+BLOCK_TEXT = 0xFF00
+#: ISA-L compression level (0 to 3): level 2 is about as fast as 1 and a little smaller.
+DEFAULT_LEVEL = 2
+_BLOCK_HEADER = struct.Struct("<4BI2BH2BHH")  # ... XLEN, then the BC subfield: SI1 SI2 SLEN BSIZE
+_WRAPPING = _BLOCK_HEADER.size + _TRAILER.size  # 26 bytes around the deflated data
+_WRITE_AHEAD = 32  # blocks being deflated before the writer waits for the oldest
+
+
+def compress_block(data: bytes, level: int = DEFAULT_LEVEL) -> bytes:
+    """``data`` (at most ``BLOCK_TEXT`` bytes) as one BGZF block (SAMv1 section 4.1): a gzip
+    member with the ``BC`` subfield giving its size, raw deflate data, CRC32 and length.
+
+    Data that does not shrink is stored (deflate block type 0), as htslib falls back to, so the
+    block never exceeds 64 KiB.
+    """
+    if len(data) > BLOCK_TEXT:
+        raise ValueError(f"a BGZF block holds at most {BLOCK_TEXT} bytes, not {len(data)}")
+    deflated = isal_zlib.compress(data, level, -15)
+    if len(deflated) + _WRAPPING > _MAX_BLOCK:
+        deflated = b"\x01" + struct.pack("<HH", len(data), len(data) ^ 0xFFFF) + data
+    size = len(deflated) + _WRAPPING
+    header = _BLOCK_HEADER.pack(31, 139, 8, 4, 0, 0, 255, 6, 66, 67, 2, size - 1)
+    return header + deflated + _TRAILER.pack(isal_zlib.crc32(data), len(data))
+
+
+class BlockWriter:
+    """Writes a BGZF file to ``handle``: text is cut into blocks deflated ``threads`` at a time
+    (ISA-L releases the GIL), blocks of another BGZF file can be copied as they are, and
+    :meth:`close` adds the end-of-file block. Blocks are written in the order given.
+
+    The writer records each block's text length and compressed size, so :meth:`layout` gives
+    what a virtual offset needs: where each block's text starts in the whole text, and where the
+    block starts in the file. Empty text makes no block (an empty block inside a file reads as
+    its end to some readers).
+    """
+
+    def __init__(self, handle: BinaryIO, *, threads: int = 2, level: int = DEFAULT_LEVEL) -> None:
+        self._handle = handle
+        self._level = level
+        self._pool = ThreadPoolExecutor(max_workers=threads)
+        self._pending: deque[Future[bytes] | bytes] = deque()
+        self._lengths: list[int] = []  # text length of each block, in order
+        self._sizes: list[int] = []  # compressed size of each block written so far
+        self._closed = False
+
+    def __enter__(self) -> BlockWriter:
+        return self
+
+    def __exit__(self, kind: object, error: object, trace: object) -> None:
+        if error is None:
+            self.close()
+        else:  # an error is on its way: drop the blocks not yet written
+            for item in self._pending:
+                if isinstance(item, Future):
+                    item.cancel()
+            self._pending.clear()
+            self._pool.shutdown(wait=True)
+
+    def write(self, text: bytes) -> None:
+        """Add ``text``, deflated into blocks of ``BLOCK_TEXT`` bytes (the last one shorter)."""
+        for start in range(0, len(text), BLOCK_TEXT):
+            piece = text[start : start + BLOCK_TEXT]
+            self._lengths.append(len(piece))
+            self._pending.append(self._pool.submit(compress_block, piece, self._level))
+            self._drain(_WRITE_AHEAD)
+
+    def copy(self, raw: bytes, length: int) -> None:
+        """Add a block as stored (``raw``, from :func:`blocks`), whose text is ``length`` bytes."""
+        if length:
+            self._lengths.append(length)
+            self._pending.append(raw)
+            self._drain(_WRITE_AHEAD)
+
+    def close(self) -> None:
+        """Write the remaining blocks and the end-of-file block."""
+        if self._closed:
+            return
+        self._drain(0)
+        self._handle.write(EOF_BLOCK)
+        self._closed = True
+        self._pool.shutdown(wait=True)
+
+    def layout(self) -> tuple[list[int], list[int]]:
+        """After :meth:`close`: for each block and then the end-of-file block, where its text
+        starts in the whole text and where it starts in the file. A virtual offset of text
+        position ``p`` is ``file_start << 16 | (p - text_start)`` of the last block whose text
+        starts at or before ``p`` (the end of the text: the end-of-file block, offset 0)."""
+        if not self._closed:
+            raise RuntimeError("the layout is known once the writer is closed")
+        text_starts, file_starts = [0], [0]
+        for length, size in zip(self._lengths, self._sizes, strict=True):
+            text_starts.append(text_starts[-1] + length)
+            file_starts.append(file_starts[-1] + size)
+        return text_starts, file_starts
+
+    def _drain(self, keep: int) -> None:
+        pending = self._pending
+        while len(pending) > keep:
+            item = pending.popleft()
+            block = item.result() if isinstance(item, Future) else item
+            self._handle.write(block)
+            self._sizes.append(len(block))
+
+
+def write_bgzf(path: Path, data: bytes, *, threads: int = 1) -> None:
+    """``data`` as a BGZF file at ``path`` (e.g. an index: htslib reads them BGZF-compressed)."""
+    with path.open("wb") as handle, BlockWriter(handle, threads=threads) as writer:
+        writer.write(data)
