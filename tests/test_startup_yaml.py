@@ -1,14 +1,18 @@
-"""Rules files are parsed with libyaml (C) and re-read with the pure-Python loader only when
-libyaml refuses the text: same data, same lines, same problems as the pure-Python loader alone.
+"""Rules files are parsed with libyaml (C), and with the pure-Python loader when libyaml refuses
+the text or the text uses a feature the two read differently: same data, same lines, same
+problems as the pure-Python loader alone.
 """
 
 from __future__ import annotations
 
+import random
 import textwrap
 from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from annotator.rules import bundled_rules_dir, load_rules
 from annotator.rules import loader as loader_module
@@ -50,11 +54,20 @@ VALID = {
         """,
     "explicit document": "---\nrules: []\n...\n",
     "crlf": "rules:\r\n  - id: X\r\n    gene: EGFR\r\n",
-    "bom": "\ufeffrules:\n  - id: X\n",
-    "empty": "",
+    "other line breaks": "a: 1\x85b: [x,\u2028 y]\u2029c: é\n",
     "comments only": "# nothing\n# here\n",
     "scalar top": "just text\n",
+}
+
+# Text libyaml reads, differently from PyYAML or where PyYAML refuses it: read by PyYAML alone.
+SCREENED = {
+    "tab": "a: b\tc\n",
+    "empty tagged value": "a: !\n",
+    "question mark in a flow sequence": "a: [b ?]\n",
+    "comment after a block scalar indicator": "a: |#\n  text\n",
+    "bom": "\ufeffrules:\n  - id: X\n",
     "no final newline": "version: w",
+    "empty": "",
 }
 
 # Invalid YAML: libyaml refuses each, and the pure-Python loader's message is the one reported.
@@ -94,6 +107,28 @@ def python_parse(text: str) -> tuple[yaml.Node | None, object]:
         loader.dispose()
 
 
+def observable_lines(node: yaml.Node | None) -> list[object]:
+    """What the loader reads of a tree: kinds, tags, scalar values, and the lines of the root,
+    of every sequence item and of every mapping key (the lines problems cite)."""
+    found: list[object] = []
+    pending: list[tuple[yaml.Node | None, bool]] = [(node, True)]
+    while pending:
+        current, placed = pending.pop()
+        if current is None:
+            found.append(None)
+            continue
+        line = current.start_mark.line if placed else None
+        found.append((type(current).__name__, current.tag, line))
+        if isinstance(current, yaml.ScalarNode):
+            found.append(current.value)
+        elif isinstance(current, yaml.SequenceNode):
+            pending.extend((item, True) for item in reversed(current.value))
+        elif isinstance(current, yaml.MappingNode):
+            for key, item in reversed(current.value):
+                pending.extend(((item, False), (key, True)))
+    return found
+
+
 def texts() -> list[tuple[str, str]]:
     bundled = [
         (path.name, path.read_text(encoding="utf-8"))
@@ -121,6 +156,79 @@ def test_libyaml_refuses_what_the_python_loader_refuses(text: str) -> None:
     assert loader_module._parse_fast(text) is None
     with pytest.raises(yaml.YAMLError):
         python_parse(text)
+
+
+@pytest.mark.parametrize("text", SCREENED.values(), ids=list(SCREENED))
+def test_text_libyaml_reads_differently_goes_to_the_python_loader(text: str) -> None:
+    assert loader_module._parse_fast(text) is None
+    yaml.load(text, Loader=yaml.CSafeLoader)  # a safe loader; libyaml reads the text
+
+
+# Pieces of YAML syntax, so that random texts reach the corners where the two loaders differ
+# (with ``_LIBYAML_DIFFERS`` emptied this finds a difference within a few hundred examples).
+PIECES = [
+    *"ab1 :-?[]{},#&*!|>'\"%@.\\\n\t\r",
+    *["\r\n", "\x85", "\u2028", "é", "\ufeff", "- ", ": ", "key: ", "  - ", "\n  ", "---"],
+    *["...", "~", "<<: ", "0x1", "1.5", "null", "yes", "2024-01-01", "'x'", "&a ", "*a"],
+]
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(PIECES), min_size=1, max_size=16), st.booleans())
+def test_when_libyaml_reads_a_text_the_python_loader_reads_it_the_same(
+    pieces: list[str], final_newline: bool
+) -> None:
+    text = "".join(pieces) + ("\n" if final_newline else "")
+    fast = loader_module._parse_fast(text)
+    if fast is None:
+        return
+    try:
+        expected_root, expected_data = python_parse(text)
+    except yaml.YAMLError as error:
+        pytest.fail(f"libyaml read {text!r}, which PyYAML refuses: {error}")
+    assert repr(fast[1]) == repr(expected_data)
+    assert observable_lines(fast[0]) == observable_lines(expected_root)
+
+
+def mutations(text: str, rng: random.Random) -> str:
+    """``text`` with one to four random edits: a piece inserted, characters or indentation
+    removed, a line indented."""
+    for _ in range(rng.randint(1, 4)):
+        at = rng.randrange(len(text) + 1)
+        line_start = text.rfind("\n", 0, at) + 1
+        edit = rng.randrange(4)
+        if edit == 0:
+            text = text[:at] + rng.choice(PIECES) + text[at:]
+        elif edit == 1:
+            text = text[:at] + text[at + rng.randint(1, 6) :]
+        elif edit == 2:
+            text = text[:line_start] + " " * rng.randint(1, 3) + text[line_start:]
+        else:
+            text = text[:line_start] + text[line_start + 1 :]
+    return text
+
+
+@pytest.mark.parametrize("name", ["met.yaml", "flt3.yaml", "manifest.yaml"])
+def test_mutated_rules_files_give_the_same_problems_and_rules(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    original = (bundled_rules_dir() / name).read_text(encoding="utf-8")
+    rng = random.Random(name)  # the same mutations on every run
+    path = tmp_path / name
+    source = loader_module._Source(path, name, bundled=False)
+    libyaml = loader_module._CSafeLoader
+    for _ in range(150):
+        text = mutations(original, rng)
+        path.write_text(text, encoding="utf-8")
+        monkeypatch.setattr(loader_module, "_CSafeLoader", libyaml)
+        fast = loader_module._read_file(source)
+        monkeypatch.setattr(loader_module, "_CSafeLoader", None)
+        slow = loader_module._read_file(source)
+        assert fast.problems == slow.problems, text
+        assert [rule for rule, _ in fast.rules] == [rule for rule, _ in slow.rules], text
+        assert [(p.subject, p.placed.line()) for p in fast.rule_parts] == [
+            (p.subject, p.placed.line()) for p in slow.rule_parts
+        ], text
 
 
 @pytest.mark.parametrize("text", INVALID.values(), ids=list(INVALID))

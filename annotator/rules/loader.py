@@ -80,6 +80,16 @@ from annotator.tumor_types import OncoTree, load_oncotree
 
 #: libyaml's safe loader when PyYAML was built with it (the wheels are), else None.
 _CSafeLoader: type[yaml.CSafeLoader] | None = getattr(yaml, "CSafeLoader", None)
+#: Text that libyaml reads differently from the pure-Python loader, found by comparing the two
+#: on random and mutated texts (tests/test_startup_yaml.py): a tab (libyaml takes it as a
+#: separator where PyYAML refuses it); ``!`` (libyaml reads ``key: !`` as ``''``, PyYAML as
+#: null); ``?`` (libyaml allows it in plain scalars of flow collections, ``[a ?]``); a BOM past
+#: the start; ``#`` right after a block scalar indicator (``|#``). Such text, and text without
+#: a final line break (libyaml places empty nodes at its end a line lower), is read by PyYAML
+#: alone. Otherwise the two give the same data, and the same lines for the root, every
+#: sequence item and every mapping key: the lines problems cite. (libyaml may place an empty
+#: value of a flow mapping, ``{a:\n}``, a line lower; those lines are not read.)
+_LIBYAML_DIFFERS = re.compile(r"[\t!?\ufeff]|[|>][-+0-9]*#")
 
 MANIFEST = "manifest.yaml"
 RULES_SUFFIXES = (".yaml", ".yml")
@@ -645,10 +655,11 @@ def _parse_fast(text: str) -> tuple[yaml.Node | None, object] | None:
 
     libyaml gives the same nodes, with the same lines, as the pure-Python loader, about
     twenty times faster; the data are built by the same (Python) constructor. None when
-    libyaml is missing or raises anything: the caller then reads the text again with the
-    pure-Python loader, whose error messages are the ones reported.
+    libyaml is missing, when the text uses a feature the two read differently (see
+    ``_LIBYAML_DIFFERS``), or when libyaml raises anything: the caller then reads the text
+    again with the pure-Python loader, whose results and error messages are the reference.
     """
-    if _CSafeLoader is None:
+    if _CSafeLoader is None or _LIBYAML_DIFFERS.search(text) or not text.endswith("\n"):
         return None
     try:
         loader = _CSafeLoader(text)
