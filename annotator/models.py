@@ -6,6 +6,7 @@ read → ``Variant`` → resolve consequence → ``Alteration`` → match rules 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING
@@ -101,7 +102,7 @@ class Variant:
     vaf: float | None = None
     depth: int | None = None
     variant_id: str | None = None
-    annotations: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+    annotations: Mapping[str, str] = field(default_factory=dict, hash=False, compare=False)
     end: int | None = None  # INFO/END of symbolic alleles
     svtype: str | None = None  # INFO/SVTYPE
     mate_id: str | None = None  # INFO/MATEID of a breakend

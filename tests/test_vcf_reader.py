@@ -137,6 +137,68 @@ def test_filters(tmp_path: Path, form: Form) -> None:
     assert [v.passed for v in variants] == [True, True, False, False]
 
 
+def test_skip_filtered_counts_failing_records_and_yields_the_others(
+    tmp_path: Path, form: Form
+) -> None:
+    records = [
+        "chr7\t100\t.\tA\tT\t.\tPASS\t.\tGT:AD\t0/1:6,4",
+        "chr7\t200\t.\tA\tT,G\t.\tgermline\t.\tGT:AD\t1/2:0,5,5",
+        "chr7\t250\t.\tA\t.\t.\tgermline\t.\tGT\t0/0",  # no ALT: no record counted
+        "chr7\t300\t.\tA\tT\t.\t.\t.\tGT:AD\t0/1:5,5",
+        "chr7\t400\t.\tA\tT\t.\tweak_evidence;germline\t.\tGT\t0/1",
+    ]
+    path = write(tmp_path, form, records)
+    everything, _ = read(path)
+    with VcfReader(path) as reader:
+        reader.skip_filtered()
+        variants = list(reader)
+    assert variants == [v for v in everything if v.passed]
+    assert [(v.pos, v.record_index, v.vaf) for v in variants] == [(100, 1, 0.4), (300, 4, 0.5)]
+    assert (reader.records_read, reader.records_skipped, reader.alleles_skipped) == (5, 2, 3)
+
+
+def test_skip_filtered_still_refuses_a_failing_record_with_an_invalid_allele(
+    tmp_path: Path,
+) -> None:
+    records = [
+        "chr7\t100\t.\tA\tT\t.\tPASS\t.\tGT\t0/1",
+        "chr7\t200\t.\tA\tT?\t.\tgermline\t.\tGT\t0/1",
+    ]
+    with VcfReader(write(tmp_path, "vcf", records)) as reader:
+        reader.skip_filtered()
+        with pytest.raises(InputError, match=r"ALT 'T\?' is not a valid allele"):
+            list(reader)
+
+
+def test_repeated_values_are_read_alike(tmp_path: Path, form: Form) -> None:
+    """REF, ALT and FILTER values met again (the reader shares them) read as the first time."""
+    records = [
+        f"chr7\t{pos}\t.\t{ref}\t{alts}\t.\t{filters}\t.\tGT\t0/1"
+        for pos, (ref, alts, filters) in enumerate(
+            [
+                ("A", "T", "PASS"),
+                ("A", "T,G", "germline"),
+                ("A", "T", "weak_evidence;germline"),
+                ("A", "T,G", "PASS"),
+                ("AC", "A", "germline"),
+                ("A", "T", "germline"),
+            ],
+            start=100,
+        )
+    ]
+    variants, _ = read(write(tmp_path, form, records))
+    assert [(v.pos, v.ref, v.alt, v.alts, v.filters) for v in variants] == [
+        (100, "A", "T", ("T",), ()),
+        (101, "A", "T", ("T", "G"), ("germline",)),
+        (101, "A", "G", ("T", "G"), ("germline",)),
+        (102, "A", "T", ("T",), ("weak_evidence", "germline")),
+        (103, "A", "T", ("T", "G"), ()),
+        (103, "A", "G", ("T", "G"), ()),
+        (104, "AC", "A", ("A",), ("germline",)),
+        (105, "A", "T", ("T",), ("germline",)),
+    ]
+
+
 def test_alt_dot_yields_nothing_but_is_counted(tmp_path: Path, form: Form) -> None:
     records = [
         "chr7\t100\t.\tA\tT\t.\tPASS\t.\tGT\t0/1",

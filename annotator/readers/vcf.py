@@ -92,7 +92,7 @@ import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
+from types import MappingProxyType, TracebackType
 from typing import Any
 
 import cyvcf2
@@ -159,6 +159,10 @@ _ALT = re.compile(
     re.IGNORECASE,
 )
 _CLIPPED = 40
+#: At most this many distinct REFs, ALT tuples and FILTER tuples are remembered per reader.
+_KNOWN_VALUES = 4096
+#: The annotations of a variant without any: one shared, empty mapping.
+_NO_ANNOTATIONS: Mapping[str, str] = MappingProxyType({})
 
 # ID=value pairs inside ##KEY=<...>: values are bare or double-quoted with backslash escapes.
 _STRUCTURED_FIELD = re.compile(r'(?:^|,)\s*([^=,]+)=("(?:[^"\\]|\\.)*"|[^,]*)')
@@ -205,8 +209,19 @@ class VcfReader:
     ) -> None:
         self.path = str(path)
         self.records_read = 0
+        #: With :meth:`skip_filtered`: the records failing FILTER (with an ALT) and their
+        #: alleles, which were read and checked but yielded no variant.
+        self.records_skipped = 0
+        self.alleles_skipped = 0
+        self._skip_filtered = False
         self._regions: dict[str, list[tuple[int, int]]] | None = None
         self._numbers: Sequence[int] | None = None
+        # Values seen before, checked once and shared by the variants (many records repeat
+        # them): chromosome names, REF strings, ALT tuples and FILTER tuples.
+        self._chroms: dict[str, str] = {}
+        self._refs: dict[str, str] = {}
+        self._alt_tuples: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self._filter_tuples: dict[tuple[str, ...], tuple[str, ...]] = {}
         requested_caller = _check_caller(caller)
         _check_file(self.path)
         try:
@@ -300,6 +315,13 @@ class VcfReader:
         """
         self._regions = {chrom: list(items) for chrom, items in regions.items()}
 
+    def skip_filtered(self) -> None:
+        """Yield no variants for records that fail FILTER: their REF and ALT are checked as
+        usual, and the records and their alleles only counted (``records_skipped``,
+        ``alleles_skipped``). For a reader that would drop those variants anyway: VAF, depth
+        and phase are then not read for them."""
+        self._skip_filtered = True
+
     def renumber(self, numbers: Sequence[int]) -> None:
         """Give the n-th record of this file the number ``numbers[n - 1]`` in its variants'
         ``record_index``: for a file of records picked from another one (the text prefilter)."""
@@ -391,21 +413,20 @@ class VcfReader:
         )
 
     def _variants(self, record: Any, number: int) -> list[Variant]:
-        ref: str = record.REF
-        if _REF.fullmatch(ref) is None:
-            raise self._allele_error("REF", ref, number, "bases A, C, G, T or N")
-        alts: tuple[str, ...] = tuple(record.ALT)
-        for alt in alts:
-            if _ALT.fullmatch(alt) is None:
-                raise self._allele_error(
-                    "ALT", alt, number, "bases A, C, G, T or N, '*', '<ID>' or a breakend"
-                )
+        ref = self._ref(record.REF, number)
+        alts = self._alts(record.ALT, number)
         if not alts:
             return []  # ALT '.': a site without an alternate allele
+        names = record.FILTERS
+        filters = self._filters(tuple(names)) if names else ()
+        if self._skip_filtered and filters:
+            self.records_skipped += 1
+            self.alleles_skipped += len(alts)
+            return []
         chrom: str = record.CHROM
+        chrom = self._chroms.setdefault(chrom, chrom)
         pos: int = record.POS
         variant_id: str | None = record.ID
-        filters = tuple(name for name in record.FILTERS if name != "PASS")
         annotations: dict[str, str] = {}
         if self._annotation_keys:
             info = record.INFO
@@ -424,32 +445,90 @@ class VcfReader:
         )
         fractions, depth = _read_with_fallback(self._read_evidence, fields)
         phase_set, haplotypes = _read_phase(fields)
-        end, svtype, mate_ids = self._structural(record, len(alts))
+        if self._sv_keys:
+            end, svtype, mate_ids = self._structural(record, len(alts))
+        else:
+            end, svtype, mate_ids = None, None, [None] * len(alts)
 
-        variants = []
-        for index, alt in enumerate(alts):
-            variants.append(
+        if len(alts) == 1:
+            return [
                 Variant(
-                    chrom=chrom,
-                    pos=pos,
-                    ref=ref,
-                    alt=alt,
-                    record_index=number,
-                    alt_index=index,
-                    alts=alts,
-                    filters=filters,
-                    vaf=fractions[index],
-                    depth=depth,
-                    variant_id=variant_id,
-                    annotations=dict(annotations),
-                    end=end,
-                    svtype=svtype,
-                    mate_id=mate_ids[index],
-                    phase_set=phase_set,
-                    haplotype=haplotypes[index],
+                    chrom,
+                    pos,
+                    ref,
+                    alts[0],
+                    number,
+                    0,
+                    alts,
+                    filters,
+                    fractions[0],
+                    depth,
+                    variant_id,
+                    annotations if annotations else _NO_ANNOTATIONS,
+                    end,
+                    svtype,
+                    mate_ids[0],
+                    phase_set,
+                    haplotypes[0],
                 )
+            ]
+        return [
+            Variant(
+                chrom,
+                pos,
+                ref,
+                alt,
+                number,
+                index,
+                alts,
+                filters,
+                fractions[index],
+                depth,
+                variant_id,
+                dict(annotations) if annotations else _NO_ANNOTATIONS,
+                end,
+                svtype,
+                mate_ids[index],
+                phase_set,
+                haplotypes[index],
             )
-        return variants
+            for index, alt in enumerate(alts)
+        ]
+
+    def _ref(self, ref: str, number: int) -> str:
+        """REF, checked (the same string object for a REF seen before)."""
+        known = self._refs.get(ref)
+        if known is not None:
+            return known
+        if _REF.fullmatch(ref) is None:
+            raise self._allele_error("REF", ref, number, "bases A, C, G, T or N")
+        if len(self._refs) < _KNOWN_VALUES:
+            self._refs[ref] = ref
+        return ref
+
+    def _alts(self, alt_list: list[str], number: int) -> tuple[str, ...]:
+        """The ALTs, checked (the same tuple object for ALTs seen before)."""
+        alts = tuple(alt_list)
+        known = self._alt_tuples.get(alts)
+        if known is not None:
+            return known
+        for alt in alts:
+            if _ALT.fullmatch(alt) is None:
+                raise self._allele_error(
+                    "ALT", alt, number, "bases A, C, G, T or N, '*', '<ID>' or a breakend"
+                )
+        if len(self._alt_tuples) < _KNOWN_VALUES:
+            self._alt_tuples[alts] = alts
+        return alts
+
+    def _filters(self, names: tuple[str, ...]) -> tuple[str, ...]:
+        """The FILTER names but PASS (the same tuple object for names seen before)."""
+        known = self._filter_tuples.get(names)
+        if known is None:
+            known = tuple(name for name in names if name != "PASS")
+            if len(self._filter_tuples) < _KNOWN_VALUES:
+                self._filter_tuples[names] = known
+        return known
 
     def _structural(
         self, record: Any, alt_count: int
@@ -769,7 +848,7 @@ def _is_unsplit_line(record: Any) -> bool:
     Such a record has no alleles at all, and reading its REF crashes; a real record always has
     a REF, so a length of at least one. Only ALT, start, end and CHROM are safe to read.
     """
-    return not record.ALT and record.end <= record.start
+    return record.end <= record.start and not record.ALT
 
 
 def _check_caller(caller: str | None) -> str | None:
@@ -835,10 +914,27 @@ class _Fields:
         self._info: Any = None
 
     def integers(self, key: str) -> list[int | None] | None:
-        return _int_values(self.record, key) if key in self._format_ids else None
+        if key not in self._format_ids:
+            return None
+        try:
+            values = self.record.format(key)
+        except KeyError:
+            return None
+        if values is None or values.dtype.kind not in _NUMERIC_KINDS or len(values) == 0:
+            return None
+        row: list[Any] = values[0].tolist()
+        if values.dtype.kind == "f":
+            return [_count(value) for value in row]
+        # Integers: missing and padding values are negative sentinels.
+        return [value if value >= 0 else None for value in row]
 
     def floats(self, key: str) -> list[float | None] | None:
-        return _float_values(self.record, key) if key in self._format_ids else None
+        if key not in self._format_ids:
+            return None
+        row = _sample_values(self.record, key)
+        if row is None:
+            return None
+        return [None if math.isnan(value) else float(value) for value in row]
 
     def text(self, key: str) -> str | None:
         """A String FORMAT value (Number=1); None for numeric fields."""
@@ -1021,6 +1117,8 @@ _CALLER_READERS: dict[str, _EvidenceReader] = {
 
 def _read_with_fallback(reader: _EvidenceReader, fields: _Fields) -> _Evidence:
     """The caller's VAFs and depth; a VAF outside 0-1 is dropped; gaps filled generically."""
+    if reader is _read_generic:
+        return reader(fields)  # its VAFs are fractions in 0-1 or None already
     vafs, depth = reader(fields)
     vafs = [_fraction(vaf) for vaf in vafs]
     if reader is not _read_generic and (depth is None or None in vafs):
@@ -1084,20 +1182,6 @@ def _sample_values(record: Any, key: str) -> list[Any] | None:
         return None
     row: list[Any] = values[0].tolist()
     return row
-
-
-def _float_values(record: Any, key: str) -> list[float | None] | None:
-    row = _sample_values(record, key)
-    if row is None:
-        return None
-    return [None if math.isnan(value) else float(value) for value in row]
-
-
-def _int_values(record: Any, key: str) -> list[int | None] | None:
-    row = _sample_values(record, key)
-    if row is None:
-        return None
-    return [_count(value) for value in row]
 
 
 def _count(value: float) -> int | None:
