@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import gzip
 import tempfile
-from collections.abc import Sequence
+from array import array
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -92,12 +93,11 @@ class SmallVariants:
     sample: str | None
     caller: str | None
     alleles: list[SampleAllele] = field(default_factory=list)
-    genes_at: dict[AlleleKey, tuple[str, ...]] = field(default_factory=dict)
     breakends: list[Breakend] = field(default_factory=list)
     records: int = 0
     alleles_seen: int = 0
     alleles_annotated: int = 0
-    filtered_records: set[int] = field(default_factory=set)
+    filtered_records: int = 0  # records (with an ALT) skipped for FILTER
     nonsynonymous: int = 0
     annotated_records: int = 0
     regions_only: bool = False  # only the rule regions were read, through the file's index
@@ -260,10 +260,23 @@ def _read_prefiltered(
         with picked.open("wb") as handle:
             scan = scan_vcf_text(vcf, regions, handle, progress.update_now, text_rules)
         progress.close()
+        # The counts, and the candidates' numbers in a compact array: the scan's lists of
+        # record numbers are let go before the candidates are parsed.
+        records = scan.records
+        candidates = array("q", scan.candidates)
+        skipped_alleles = scan.skipped_alleles
+        if config.include_filtered:
+            skipped_annotated = scan.skipped_alleles
+            skipped_annotated_records = scan.skipped_annotated_alleles
+        else:
+            skipped_annotated = scan.skipped_passed_alleles
+            skipped_annotated_records = scan.skipped_annotated_passed_alleles
+        skipped_filtered = len(scan.skipped_filtered)
+        del scan
         try:
             with VcfReader(picked, sample=config.sample, caller=caller) as subset:
-                subset.renumber(scan.candidates)
-                total = len(scan.candidates)
+                subset.renumber(candidates)
+                total = len(candidates)
                 parsing = Progress(
                     enabled=config.show_progress,
                     position=lambda: (subset.records_read, total),
@@ -276,15 +289,12 @@ def _read_prefiltered(
                     )
         except InputError:
             return False
-    result.records = scan.records
-    result.alleles_seen += scan.skipped_alleles
-    if config.include_filtered:
-        result.alleles_annotated += scan.skipped_alleles
-        result.annotated_records += scan.skipped_annotated_alleles
-    else:
-        result.alleles_annotated += scan.skipped_passed_alleles
-        result.annotated_records += scan.skipped_annotated_passed_alleles
-        result.filtered_records.update(scan.skipped_filtered)
+    result.records = records
+    result.alleles_seen += skipped_alleles
+    result.alleles_annotated += skipped_annotated
+    result.annotated_records += skipped_annotated_records
+    if not config.include_filtered:
+        result.filtered_records += skipped_filtered  # no candidate: no record counted twice
     return True
 
 
@@ -298,15 +308,29 @@ def _read_variants(
     genomic_rules: frozenset[AlleleKey],
     progress: Progress,
 ) -> None:
-    """The alleles of every record the reader gives, into ``result``."""
+    """The alleles of every record the reader gives, into ``result``.
+
+    The raw consequence annotation strings of a variant are let go once resolved (nothing
+    after this reads them, and they are most of a variant's size); gene tuples are shared.
+    """
     path = str(config.input)
+    keep_filtered = config.include_filtered
+    if not keep_filtered and not config.explain:
+        reader.skip_filtered()  # counted below, never looked at
+    genomic_positions = frozenset(pos for _chrom, pos, _ref, _alt in genomic_rules)
+    shared_genes: dict[tuple[str, ...], tuple[str, ...]] = {}
+    last_filtered = None
     for variant in reader:
         progress.update(reader.records_read)
         result.alleles_seen += 1
-        if not variant.passed and not config.include_filtered:
-            result.filtered_records.add(variant.record_index)
+        if not keep_filtered and not variant.passed:
+            if variant.record_index != last_filtered:  # a record's alleles come together
+                result.filtered_records += 1
+                last_filtered = variant.record_index
             if config.explain and not _is_structural(variant):
-                aside = _filtered_allele(variant, resolver, genomic, locator, genomic_rules)
+                aside = _filtered_allele(
+                    variant, resolver, genomic, locator, genomic_rules, shared_genes
+                )
                 if aside is not None:
                     result.filtered_alleles.append(aside)
             continue
@@ -315,12 +339,15 @@ def _read_variants(
             result.breakends.append(_breakend(variant))
             continue
         notes: tuple[tuple[str, str], ...] = ()
+        annotations = variant.annotations
+        annotated = bool(annotations)
         try:
-            if variant.annotations:
+            if annotated:
                 result.annotated_records += 1
                 alterations = tuple(resolver.resolve(variant))
                 if variant.passed and resolver.changes_protein(variant):
                     result.nonsynonymous += 1
+                _release(annotations)
             else:
                 from_tables = genomic.annotate(variant)
                 alterations, notes = tuple(from_tables.alterations), tuple(from_tables.notes)
@@ -329,12 +356,29 @@ def _read_variants(
             raise
         end = variant.pos + max(len(variant.ref), 1) - 1
         in_genes = locator.genes_at(variant.chrom, variant.pos, end)
-        key = allele_key(variant)
-        if alterations or notes or in_genes or key in genomic_rules:
+        if (
+            alterations
+            or notes
+            or in_genes
+            or (variant.pos in genomic_positions and allele_key(variant) in genomic_rules)
+        ):
             result.alleles.append(
-                SampleAllele(variant, alterations, bool(variant.annotations), notes)
+                SampleAllele(
+                    variant,
+                    alterations,
+                    annotated,
+                    notes,
+                    shared_genes.setdefault(in_genes, in_genes),
+                )
             )
-            result.genes_at[key] = in_genes
+    result.alleles_seen += reader.alleles_skipped
+    result.filtered_records += reader.records_skipped
+
+
+def _release(annotations: Mapping[str, str]) -> None:
+    """Empty a variant's annotation strings once resolved (the reader's own dict)."""
+    if isinstance(annotations, dict):
+        annotations.clear()
 
 
 def _filtered_allele(
@@ -343,12 +387,15 @@ def _filtered_allele(
     genomic: GenomicAnnotator,
     locator: GeneLocator,
     genomic_rules: frozenset[AlleleKey],
+    shared_genes: dict[tuple[str, ...], tuple[str, ...]],
 ) -> SampleAllele | None:
     """A FILTER-failed allele as the matcher would see it, when it touches a rule gene (for
     ``--explain``); None when it does not or its annotation cannot be read (the record is
     skipped anyway, so a malformed annotation there is no error)."""
+    annotations = variant.annotations
+    annotated = bool(annotations)
     try:
-        if variant.annotations:
+        if annotated:
             alterations = tuple(resolver.resolve(variant))
             notes: tuple[tuple[str, str], ...] = ()
         else:
@@ -356,10 +403,12 @@ def _filtered_allele(
             alterations, notes = tuple(from_tables.alterations), tuple(from_tables.notes)
     except InputError:
         return None
+    _release(annotations)
     end = variant.pos + max(len(variant.ref), 1) - 1
     in_genes = locator.genes_at(variant.chrom, variant.pos, end)
     if alterations or notes or in_genes or allele_key(variant) in genomic_rules:
-        return SampleAllele(variant, alterations, bool(variant.annotations), notes)
+        genes = shared_genes.setdefault(in_genes, in_genes)
+        return SampleAllele(variant, alterations, annotated, notes, genes)
     return None
 
 

@@ -91,6 +91,7 @@ class SampleAllele:
     alterations: tuple[Alteration, ...]
     annotated: bool  # the record carries any consequence annotation at all
     notes: tuple[tuple[str, str], ...] = ()  # (gene, why its effect is unknown), unannotated
+    genes: tuple[str, ...] = ()  # rule genes whose span (gene table) holds the allele
 
 
 class _ConditionMemo:
@@ -937,29 +938,38 @@ def find_unclassified(
     alleles: Sequence[SampleAllele],
     genes: Mapping[str, GeneSpec],
     findings: Sequence[Finding],
-    genes_at: Mapping[AlleleKey, tuple[str, ...]],
+    genes_at: Mapping[AlleleKey, tuple[str, ...]] | None = None,
 ) -> list[Unclassified]:
     """Rule-gene variants that could not be classified, each with the reason.
 
-    ``genes_at`` maps an allele to the rule genes whose span it lies in (for records without
-    any consequence annotation). An allele that fired a rule for a gene is classified there.
+    ``genes_at`` maps an allele to the rule genes whose span it lies in; without it, each
+    allele's own :attr:`SampleAllele.genes` say. An allele that fired a rule for a gene is
+    classified there.
     """
     fired = {(f.gene, allele_key(f.variant)) for f in findings if f.variant is not None}
+    fired_positions = {key[1] for _gene, key in fired}
     unclassified: list[Unclassified] = []
     for allele in alleles:
-        key = allele_key(allele.variant)
+        variant = allele.variant
+        key: AlleleKey | None
+        if genes_at is not None:
+            key = allele_key(variant)
+            in_genes = genes_at.get(key, ())
+        else:  # the key only where a finding may have it
+            key = allele_key(variant) if variant.pos in fired_positions else None
+            in_genes = allele.genes
         if not allele.annotated:
-            unclassified.extend(_unannotated_unclassified(allele, genes_at.get(key, ()), fired))
+            unclassified.extend(_unannotated_unclassified(allele, in_genes, key, fired))
             continue
         by_gene: dict[str, list[Alteration]] = {}
         for alteration in allele.alterations:
             by_gene.setdefault(alteration.gene, []).append(alteration)
-        for gene in genes_at.get(key, ()):
+        for gene in in_genes:
             if gene not in by_gene and (gene, key) not in fired:
                 unclassified.append(
                     Unclassified(
                         gene,
-                        allele.variant,
+                        variant,
                         f"the record lies in {gene} but its annotation names no {gene} transcript",
                     )
                 )
@@ -968,7 +978,7 @@ def find_unclassified(
                 continue
             reason = _unclassified_reason(gene, alterations, genes.get(gene))
             if reason is not None:
-                unclassified.append(Unclassified(gene, allele.variant, reason))
+                unclassified.append(Unclassified(gene, variant, reason))
     return unclassified
 
 
@@ -980,18 +990,29 @@ UNANNOTATED_REASON = (
 
 
 def _unannotated_unclassified(
-    allele: SampleAllele, genes: Sequence[str], fired: set[tuple[str, AlleleKey]]
+    allele: SampleAllele,
+    genes: Sequence[str],
+    key: AlleleKey | None,
+    fired: set[tuple[str, AlleleKey]],
 ) -> list[Unclassified]:
     """Rule genes of an unannotated record that no rule classified: the annotator's note for
-    the gene when it left one, else the general reason (unless the tables resolved it)."""
-    key = allele_key(allele.variant)
-    notes = dict(allele.notes)
+    the gene when it left one, else the general reason (unless the tables resolved it).
+    ``key`` is the allele's key, None when no finding has its position."""
+    variant = allele.variant
+    notes = allele.notes
+    if len(notes) == 1 and len(genes) == 1 and genes[0] == notes[0][0] and not allele.alterations:
+        # The usual case: one rule gene, the annotator's note on it.
+        gene, reason = notes[0]
+        if key is not None and (gene, key) in fired:
+            return []
+        return [Unclassified(gene, variant, reason)]
+    reasons = dict(notes)
     resolved = {a.gene for a in allele.alterations if a.codon_change is None}
     found = []
-    for gene in dict.fromkeys([*genes, *notes]):
-        if (gene, key) in fired or (gene in resolved and gene not in notes):
+    for gene in dict.fromkeys([*genes, *reasons]):
+        if (key is not None and (gene, key) in fired) or (gene in resolved and gene not in reasons):
             continue
-        found.append(Unclassified(gene, allele.variant, notes.get(gene, UNANNOTATED_REASON)))
+        found.append(Unclassified(gene, variant, reasons.get(gene, UNANNOTATED_REASON)))
     return found
 
 

@@ -74,7 +74,7 @@ def annotate(
     findings, filtered = set_aside_low_support(matcher.match(alleles, events), config)
     findings = flag_subclonal(findings, config.subclonal_fraction)
     fired = findings + [finding for finding, _reason in filtered]
-    unclassified = find_unclassified(alleles, rules.genes, fired, small.genes_at)
+    unclassified = find_unclassified(alleles, rules.genes, fired)
     therapy_calls = call_therapies(findings)
     near_misses = (
         matcher.find_near_misses(
@@ -91,7 +91,7 @@ def annotate(
     summary = Summary(
         records=small.records,
         alleles=small.alleles_seen,
-        skipped_filtered=len(small.filtered_records),
+        skipped_filtered=small.filtered_records,
         alleles_annotated=small.alleles_annotated,
         alleles_in_rule_genes=len(small.alleles),
         findings=len(findings),

@@ -14,6 +14,7 @@ import yaml
 
 from annotator.matcher import (
     RuleMatcher,
+    Sample,
     SampleAllele,
     SelectorMatcher,
     allele_key,
@@ -33,7 +34,7 @@ from annotator.models import (
 from annotator.protein import parse_protein_change
 from annotator.rules import RuleSet
 from annotator.rules.loader import load_rules
-from annotator.rules.schema import SELECTOR_KINDS, GeneSpec, Selector
+from annotator.rules.schema import SELECTOR_KINDS, Condition, GeneSpec, Selector
 from annotator.tumor_types import load_oncotree
 from tests.factories import EGFR, KRAS, alteration, variant
 
@@ -528,6 +529,61 @@ def test_excludes_present_blocks(rule_set: RuleSet) -> None:
     assert findings[0].match_type is MatchType.CODON
 
 
+def _scanned_condition_alleles(
+    matcher: RuleMatcher, condition: Condition, alleles: list[SampleAllele]
+) -> list[Variant]:
+    """What condition_alleles gives, by looking at every allele of the sample in turn."""
+    selectors = matcher.selectors
+    return [
+        allele.variant
+        for allele in alleles
+        if selectors.match_allele(condition, allele.variant) is not None
+        or any(
+            alteration.gene == condition.gene and selectors.match_alteration(condition, alteration)
+            for alteration in allele.alterations
+        )
+    ]
+
+
+CONDITIONS = [
+    {"gene": "EGFR", "protein_changes": ["T790M"]},
+    {"gene": "KRAS", "codons": ["G12"]},
+    {"gene": "EGFR", "exon": 19},
+    {
+        "gene": "EGFR",
+        "genomic": {"GRCh38": [{"chrom": "chr7", "pos": 55181378, "ref": "C", "alt": "T"}]},
+    },
+    {"gene": "BRAF", "protein_changes": ["V600E"]},
+]
+
+
+@pytest.mark.parametrize("condition", CONDITIONS, ids=lambda c: f"{c['gene']}-{sorted(c)[-1]}")
+def test_condition_alleles_are_those_a_scan_of_every_allele_finds(
+    rule_set: RuleSet, condition: dict[str, Any]
+) -> None:
+    wanted = Condition.model_validate(condition)
+    unannotated_t790m = SampleAllele(variant("chr7", 55181378, "C", "T", annotations={}), (), False)
+    alleles = [
+        kras_allele("p.Gly12Asp"),
+        t790m_allele(),
+        ex19_allele(),
+        unannotated_t790m,  # only a genomic condition finds it: no alteration
+        c797s_allele(),
+        kras_allele("p.Gly12Val"),
+        t790m_allele(pos=55181379),  # T790M by its annotation, at another position
+    ]
+    matcher = make_matcher(rule_set)
+    sample = Sample(tuple(alleles))
+    expected = _scanned_condition_alleles(matcher, wanted, alleles)
+    assert matcher.condition_alleles(wanted, sample) == expected
+    assert matcher.condition_alleles(wanted, sample) == expected  # asked again: the same
+    # Another sample has its own alleles.
+    fewer = alleles[3:5]
+    assert matcher.condition_alleles(wanted, Sample(tuple(fewer))) == _scanned_condition_alleles(
+        matcher, wanted, fewer
+    )
+
+
 def test_vep_and_snpeff_alterations_of_one_allele_report_each_rule_once(
     rule_set: RuleSet,
 ) -> None:
@@ -677,6 +733,9 @@ def unclassified_of(
         [allele], GENES, list(findings), {allele_key(allele.variant): genes_at}
     )
     assert all(u.variant == allele.variant for u in found)
+    # The same from the genes the allele carries itself (how the VCF path gives them).
+    own = find_unclassified([replace(allele, genes=genes_at)], GENES, list(findings))
+    assert own == found
     return [(u.gene, u.reason) for u in found]
 
 
@@ -752,6 +811,16 @@ def test_unannotated_record_in_a_rule_gene_span() -> None:
 def test_unannotated_record_in_two_spans_is_listed_per_gene() -> None:
     allele = SampleAllele(variant(*T790M_GRCH38, annotations={}), (), False)
     assert [gene for gene, _ in unclassified_of(allele, ("EGFR", "KRAS"))] == ["EGFR", "KRAS"]
+
+
+@pytest.mark.parametrize("fired", [False, True], ids=["no-finding", "finding"])
+def test_unannotated_record_with_a_note_on_its_gene(rule_set: RuleSet, fired: bool) -> None:
+    on = variant("chr7", 55181378, "C", "T", annotations={})
+    allele = SampleAllele(on, (), False, (("EGFR", "EGFR codon 790 changed"),))
+    findings = tuple(make_matcher(rule_set).match([allele])) if fired else ()
+    assert bool(findings) is fired
+    expected = [] if fired else [("EGFR", "EGFR codon 790 changed")]
+    assert unclassified_of(allele, ("EGFR",), findings) == expected
 
 
 def test_unannotated_record_that_fired_a_rule_is_classified(rule_set: RuleSet) -> None:
