@@ -1,8 +1,16 @@
-"""The JSON result: the contract other tools and our own checks rely on (``schema_version``)."""
+"""The JSON result: the contract other tools and our own checks rely on (``schema_version``).
+
+:func:`write_json` writes the document exactly as ``json.dump(result_to_dict(result), stream,
+indent=2, ensure_ascii=False)`` would, but without building it whole first (its arrays, the
+unclassified variants above all, are converted an item at a time) and without the standard
+library's indenting encoder, which is pure Python and writes to the stream chunk by chunk.
+"""
 
 from __future__ import annotations
 
 import json
+import math
+from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 
 from annotator.models import (
@@ -22,6 +30,12 @@ SCHEMA_VERSION = "1.1"
 
 
 def result_to_dict(result: Result) -> dict[str, Any]:
+    return _document(result, list)
+
+
+def _document(result: Result, items: Callable[[Iterable[Any]], Any]) -> dict[str, Any]:
+    """The JSON document of a result; ``items`` makes each of its arrays of records (a list,
+    or a :class:`_Items` that converts them as they are written)."""
     return {
         "schema_version": SCHEMA_VERSION,
         "tool_version": result.tool_version,
@@ -32,15 +46,15 @@ def result_to_dict(result: Result) -> dict[str, Any]:
         "genome": result.genome,
         "caller": result.caller,
         "research_use_only": True,
-        "findings": [finding_to_dict(f) for f in result.findings],
-        "therapy_calls": [therapy_call_to_dict(c) for c in result.therapy_calls],
-        "unclassified": [unclassified_to_dict(u) for u in result.unclassified],
-        "filtered_findings": [
+        "findings": items(finding_to_dict(f) for f in result.findings),
+        "therapy_calls": items(therapy_call_to_dict(c) for c in result.therapy_calls),
+        "unclassified": items(unclassified_to_dict(u) for u in result.unclassified),
+        "filtered_findings": items(
             {**finding_to_dict(finding), "filter_reason": reason}
             for finding, reason in result.filtered_findings
-        ],
-        "events": [event_to_dict(e) for e in result.events],
-        "near_misses": [near_miss_to_dict(m) for m in result.near_misses],
+        ),
+        "events": items(event_to_dict(e) for e in result.events),
+        "near_misses": items(near_miss_to_dict(m) for m in result.near_misses),
         "biomarkers": {"tmb": result.tmb},
         "input_notes": list(result.notes),
         "summary": {
@@ -143,5 +157,124 @@ def unclassified_to_dict(item: Unclassified) -> dict[str, Any]:
 
 
 def write_json(result: Result, stream: IO[str]) -> None:
-    json.dump(result_to_dict(result), stream, indent=2, ensure_ascii=False)
-    stream.write("\n")
+    writer = _IndentedWriter(stream)
+    writer.value(_document(result, _Items), 0)
+    writer.write("\n")
+    writer.flush()
+
+
+class _Items:
+    """An array of the document whose items are made as they are written."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: Iterable[Any]) -> None:
+        self._items = items
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._items)
+
+
+_MISSING = object()
+_FLUSH_PARTS = 8192
+_encode_string = json.encoder.encode_basestring  # as json.dump with ensure_ascii=False
+
+
+class _IndentedWriter:
+    """JSON text as ``json.dump(value, stream, indent=2, ensure_ascii=False)`` writes it, in
+    parts gathered and written a few thousand at a time."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self._stream = stream
+        self._parts: list[str] = []
+
+    def write(self, text: str) -> None:
+        self._parts.append(text)
+
+    def flush(self) -> None:
+        if self._parts:
+            self._stream.write("".join(self._parts))
+            self._parts.clear()
+
+    def value(self, value: Any, level: int) -> None:
+        parts = self._parts
+        # The order of the checks is json's own (a bool is an int; a str enum is a str).
+        if isinstance(value, str):
+            parts.append(_encode_string(value))
+        elif value is None:
+            parts.append("null")
+        elif value is True:
+            parts.append("true")
+        elif value is False:
+            parts.append("false")
+        elif isinstance(value, int):
+            parts.append(int.__repr__(value))
+        elif isinstance(value, float):
+            parts.append(_float_text(value))
+        elif isinstance(value, (list, tuple, _Items)):
+            self._array(value, level)
+        elif isinstance(value, dict):
+            self._object(value, level)
+        else:
+            raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+    def _array(self, values: Iterable[Any], level: int) -> None:
+        parts = self._parts
+        items = iter(values)
+        first = next(items, _MISSING)
+        if first is _MISSING:
+            parts.append("[]")
+            return
+        inner = "\n" + "  " * (level + 1)
+        parts.append("[" + inner)
+        self.value(first, level + 1)
+        separator = "," + inner
+        for item in items:
+            parts.append(separator)
+            self.value(item, level + 1)
+            if len(parts) >= _FLUSH_PARTS:
+                self.flush()
+        parts.append("\n" + "  " * level + "]")
+
+    def _object(self, mapping: dict[Any, Any], level: int) -> None:
+        parts = self._parts
+        if not mapping:
+            parts.append("{}")
+            return
+        inner = "\n" + "  " * (level + 1)
+        separator = "{" + inner
+        for key, value in mapping.items():
+            parts.append(separator)
+            parts.append(_encode_string(_key_text(key)))
+            parts.append(": ")
+            self.value(value, level + 1)
+            separator = "," + inner
+        parts.append("\n" + "  " * level + "}")
+
+
+def _float_text(value: float) -> str:
+    """A float as json writes it (``NaN`` and ``Infinity`` allowed, as json.dump does)."""
+    if math.isnan(value):
+        return "NaN"
+    if value == float("inf"):
+        return "Infinity"
+    if value == -float("inf"):
+        return "-Infinity"
+    return float.__repr__(value)
+
+
+def _key_text(key: Any) -> str:
+    """An object key as json writes it: strings as they are, numbers, bools and None as text."""
+    if isinstance(key, str):
+        return key
+    if isinstance(key, float):
+        return _float_text(key)
+    if key is True:
+        return "true"
+    if key is False:
+        return "false"
+    if key is None:
+        return "null"
+    if isinstance(key, int):
+        return int.__repr__(key)
+    raise TypeError(f"keys must be str, int, float, bool or None, not {type(key).__name__}")
