@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import gzip
+import random
+import shutil
+import struct
 from pathlib import Path
 
 import cyvcf2
@@ -11,6 +14,8 @@ import pysam
 import pysam.bcftools
 import pytest
 
+import annotator.writers.vcf as vcf_writer
+from annotator import bgzf
 from annotator.config import AnnotateConfig
 from annotator.errors import InputError, UsageError
 from annotator.models import (
@@ -498,6 +503,7 @@ def test_interruption_while_indexing_leaves_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     vcf = small_vcf(tmp_path)
+    line_by_line(monkeypatch)  # the line-by-line writer indexes with pysam.tabix_index
 
     def interrupted(*_args: object, **_kwargs: object) -> None:
         raise KeyboardInterrupt
@@ -581,3 +587,399 @@ def test_a_stale_csi_index_is_removed(tmp_path: Path) -> None:
     assert not stale.exists()
     with pysam.VariantFile(str(output)) as variants:
         assert len(list(variants.fetch("chr12"))) == 1
+
+
+# --- (6) the fast path: whole chunks of text, unchanged BGZF blocks copied ---
+#
+# The fast path must write exactly what the line-by-line writer writes (it is the reference:
+# ``line_by_line`` forces it), and an index equal to the one htslib builds from the output.
+
+
+def line_by_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise vcf_writer._NotFast
+
+    monkeypatch.setattr(vcf_writer, "_write_fast", refuse)
+
+
+def write_both(
+    result: Result,
+    source: Path,
+    tmp_path: Path,
+    suffix: str,
+    monkeypatch: pytest.MonkeyPatch,
+    *,
+    fast_path: bool = True,
+    **options: object,
+) -> tuple[Path, Path, str | None, str | None]:
+    """The output of the writer and of the line-by-line writer, with their notes. Unless
+    ``fast_path`` is False, the writer must not fall back to the line-by-line one."""
+    fast, slow = tmp_path / f"fast.{suffix}", tmp_path / f"slow.{suffix}"
+    with monkeypatch.context() as patched:
+        if fast_path:
+
+            def unexpected(*_args: object) -> None:
+                raise AssertionError("the fast path fell back to the line-by-line writer")
+
+            patched.setattr(vcf_writer._RecordWriter, "write", unexpected)
+        fast_note = write_annotated_vcf(result, source, fast, command_line=COMMAND, **options)  # type: ignore[arg-type]
+    with monkeypatch.context() as patched:
+        line_by_line(patched)
+        slow_note = write_annotated_vcf(result, source, slow, command_line=COMMAND, **options)  # type: ignore[arg-type]
+    return fast, slow, fast_note, slow_note
+
+
+def text_of(path: Path) -> bytes:
+    return gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+
+
+def parse_tbi(path: Path) -> tuple[object, ...]:
+    """A .tbi as (configuration, names, per chromosome: bins -> chunks and linear index, rest),
+    bins in any order (htslib writes them in hash order)."""
+    data = gzip.decompress(path.read_bytes())
+    assert data[:4] == b"TBI\x01"
+    n_ref, *conf, names_length = struct.unpack_from("<i6ii", data, 4)
+    at = 36
+    names = data[at : at + names_length].split(b"\0")[:-1]
+    at += names_length
+    refs = []
+    for _ in range(n_ref):
+        (n_bin,) = struct.unpack_from("<i", data, at)
+        at += 4
+        bins = {}
+        for _ in range(n_bin):
+            bin_, n_chunk = struct.unpack_from("<Ii", data, at)
+            chunks = struct.unpack_from(f"<{2 * n_chunk}Q", data, at + 8)
+            bins[bin_] = list(zip(chunks[::2], chunks[1::2], strict=True))
+            at += 8 + 16 * n_chunk
+        (n_intv,) = struct.unpack_from("<i", data, at)
+        linear = struct.unpack_from(f"<{n_intv}Q", data, at + 4)
+        at += 4 + 8 * n_intv
+        refs.append((bins, linear))
+    return tuple(conf), names, refs, data[at:]
+
+
+def assert_index_is_htslibs(output: Path, tmp_path: Path) -> None:
+    """The .tbi beside ``output`` equals the one htslib (pysam.tabix_index) builds from it."""
+    copy = tmp_path / "htslib" / output.name
+    copy.parent.mkdir(exist_ok=True)
+    shutil.copy(output, copy)
+    pysam.tabix_index(str(copy), preset="vcf", force=True)
+    ours, htslib = parse_tbi(Path(f"{output}.tbi")), parse_tbi(Path(f"{copy}.tbi"))
+    assert ours[:2] == htslib[:2]
+    for number, (mine, theirs) in enumerate(zip(ours[2], htslib[2], strict=True)):  # type: ignore[call-overload]
+        assert mine[0] == theirs[0], f"chromosome {number}: bins differ"
+        assert mine[1] == theirs[1], f"chromosome {number}: linear index differs"
+    assert ours == htslib
+
+
+SYNTHETIC_HEADER = (
+    "##fileformat=VCFv4.2\n"
+    "##contig=<ID=chr7,length=159345973>\n"
+    "##contig=<ID=chr12,length=133275309>\n"
+    "##contig=<ID=chrX,length=156040895>\n"
+    '##INFO=<ID=DP,Number=1,Type=Integer,Description="Depth">\n'
+    '##INFO=<ID=END,Number=1,Type=Integer,Description="End">\n'
+    '##INFO=<ID=NOTE,Number=1,Type=String,Description="Padding">\n'
+    '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">\n'
+    "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tTUMOR\n"
+)
+#: INFO/END forms tabix reads in its own way (strtoll base 0, '.' and END before POS ignored).
+ODD_ENDS = (
+    "END={end}",
+    "DP=3;END={end}",
+    "XEND=5;END={end}",
+    "END=0x{end:x}",
+    "END=.",
+    "AEND=9",
+    "END=0{end:o}",
+    "END=+{end}",
+    "END=5",
+    "DP=1;XEND={end}",
+)
+
+
+def synthetic_lines(records: int, seed: int = 3, *, odd: bool = True) -> list[str]:
+    """Sorted records on three chromosomes: ties, gaps of a megabase (empty windows), long
+    REFs and INFO/END reaching over 16 kb windows, lines of very different lengths."""
+    rng = random.Random(seed)
+    lines = []
+    for chrom in ("chr7", "chr12", "chrX"):
+        pos = rng.randrange(1, 50)
+        for _ in range(records // 3):
+            pos += rng.choice((0, 1, 7, 150, 3000, 40_000)) if rng.random() > 0.001 else 1_000_000
+            ref = "ACGT"[rng.randrange(4)] * (
+                1 if rng.random() > 0.01 else rng.randrange(2, 40_000)
+            )
+            info = [f"DP={rng.randrange(1, 500)}"]
+            if odd and rng.random() < 0.02:
+                form = rng.choice(ODD_ENDS)
+                info = [form.format(end=pos + rng.randrange(1, 300_000))]
+            if rng.random() < 0.1:
+                info.append("NOTE=" + "x" * rng.randrange(1, 3000))
+            alt = "T" if ref[0] != "T" else "G"
+            lines.append(f"{chrom}\t{pos}\t.\t{ref}\t{alt}\t.\tPASS\t{';'.join(info)}\tGT\t0/1\n")
+    return lines
+
+
+def write_input(
+    path: Path, lines: list[str], *, ending: str = "\n", header: str = SYNTHETIC_HEADER
+) -> Path:
+    text = (header + "".join(lines)).replace("\n", ending).encode()
+    if path.name.endswith(".bgzf.vcf.gz"):
+        handle = pysam.BGZFile(str(path), "wb")
+        try:
+            handle.write(text)
+        finally:
+            handle.close()
+    elif path.suffix == ".gz":
+        path.write_bytes(gzip.compress(text))
+    else:
+        path.write_bytes(text)
+    return path
+
+
+def findings_on(path: Path, numbers: list[int]) -> Result:
+    """A result with one finding on each of these records (1-based), read from the file."""
+    lines = text_of(path).splitlines()
+    header_end = next(i for i, line in enumerate(lines) if line.startswith(b"#CHROM")) + 1
+    records = [line for line in lines[header_end:] if line.strip()]
+    findings = []
+    for number in numbers:
+        chrom, pos, _id, ref, alts = records[number - 1].decode().split("\t")[:5]
+        findings.append(finding(on_record(number, chrom, int(pos), ref, alts, 0)))
+    return result_of(*findings)
+
+
+def spanning_records(path: Path) -> tuple[list[int], list[int]]:
+    """The records whose line crosses a BGZF block boundary of ``path``, and those that lie
+    inside one block (by record number)."""
+    bounds, at = set(), 0
+    for block in bgzf.blocks(path):
+        at += len(block.data)
+        bounds.add(at)
+    text = text_of(path)
+    crossing, inside, number, start = [], [], 0, 0
+    for line in text.splitlines(keepends=True):
+        end = start + len(line)
+        if not line.startswith(b"#") and line.strip():
+            number += 1
+            (crossing if any(start < b < end for b in bounds) else inside).append(number)
+        start = end
+    return crossing, inside
+
+
+@pytest.mark.parametrize("batch", [None, 1, 70_000])  # text looked at together (None: 4 MiB)
+@pytest.mark.parametrize("ending", ["\n", "\r\n"])
+@pytest.mark.parametrize("suffix", ["vcf.gz", "vcf"])
+def test_multi_block_bgzf_input_gives_the_line_by_line_output(
+    batch: int | None,
+    ending: str,
+    suffix: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    if batch is not None:
+        monkeypatch.setattr(vcf_writer, "_BATCH_TEXT", batch)
+    source = write_input(tmp_path / "in.bgzf.vcf.gz", synthetic_lines(6000), ending=ending)
+    crossing, inside = spanning_records(source)
+    total = len(crossing) + len(inside)
+    assert len(crossing) >= 5
+    # The first record, one inside a middle block, lines crossing a block boundary, the last.
+    numbers = sorted({1, inside[len(inside) // 2], crossing[1], crossing[-2], total})
+    result = findings_on(source, numbers)
+    fast, slow, _notes, _slow_notes = write_both(result, source, tmp_path, suffix, monkeypatch)
+    assert text_of(fast) == text_of(slow)
+    tagged = [line for line in text_of(fast).splitlines() if b"RA_RULES=" in line]
+    assert len(tagged) == len(numbers)
+    if suffix == "vcf.gz":
+        assert_index_is_htslibs(fast, tmp_path)
+        # Blocks no finding and no header line touches are copied as they are.
+        output = fast.read_bytes()
+        copied = [block for block in bgzf.blocks(source) if block.data and block.raw in output]
+        assert len(copied) >= len(list(bgzf.blocks(source))) - 2 - 2 * len(numbers)
+
+
+@pytest.mark.parametrize("name", ["in.vcf", "in.vcf.gz"])  # plain text, plain gzip (not BGZF)
+def test_plain_and_gzip_inputs_give_the_line_by_line_output(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = write_input(tmp_path / name, synthetic_lines(3000, seed=5))
+    result = findings_on(source, [2, 1500, 2999])
+    monkeypatch.setattr(vcf_writer, "_BATCH_TEXT", 100_000)
+    for suffix in ("vcf.gz", "vcf"):
+        fast, slow, _note, _slow = write_both(result, source, tmp_path, suffix, monkeypatch)
+        assert text_of(fast) == text_of(slow)
+        if suffix == "vcf.gz":
+            assert_index_is_htslibs(fast, tmp_path)
+
+
+def test_every_record_is_found_through_the_index(tmp_path: Path) -> None:
+    """Regions read back through our index (pysam's tabix reader and cyvcf2) give what a full
+    scan gives, and what the same regions give through htslib's own index."""
+    lines = synthetic_lines(3000, seed=11, odd=False)
+    source = write_input(tmp_path / "in.bgzf.vcf.gz", lines)
+    result = findings_on(source, [10, 1000, 2000])
+    output = tmp_path / "out.vcf.gz"
+    write_annotated_vcf(result, source, output, command_line=COMMAND)
+    with pysam.VariantFile(str(output)) as variants:
+        everything = [(r.chrom, r.pos, r.stop, str(r)) for r in variants]
+    rng = random.Random(1)
+    regions = [(chrom, pos - 1, stop) for chrom, pos, stop, _ in rng.sample(everything, 40)]
+    regions += [
+        (chrom, start, start + rng.randrange(1, 200_000))
+        for chrom, _p, _s, _t in rng.sample(everything, 40)
+        for start in [rng.randrange(0, 5_000_000)]
+    ]
+    tabix = pysam.TabixFile(str(output))
+    reader = cyvcf2.VCF(str(output))
+    try:
+        for chrom, start, end in regions:
+            expected = [
+                text
+                for c, pos, stop, text in everything
+                if c == chrom and pos - 1 < end and stop > start
+            ]
+            fetched = list(tabix.fetch(chrom, start, end))
+            assert [line + "\n" for line in fetched] == expected, (chrom, start, end)
+            found = [str(v) for v in reader(f"{chrom}:{start + 1}-{end}")]
+            assert found == expected
+    finally:
+        tabix.close()
+        reader.close()
+
+
+@pytest.mark.parametrize("last_newline", [True, False])
+def test_edges_of_the_text_give_the_line_by_line_output(
+    last_newline: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A last line without newline, an empty INFO; blank lines among and after the records
+    (which htslib's tabix refuses: the compressed output is the same error both ways)."""
+    lines = synthetic_lines(2400, seed=2)
+    columns = lines[5].split("\t")
+    lines[5] = "\t".join([*columns[:7], ".", *columns[8:]])
+    body = "".join(lines) if last_newline else "".join(lines).rstrip("\n")
+    source = write_input(tmp_path / "in.bgzf.vcf.gz", [body])
+    result = findings_on(source, [6, 101, 2000, len(lines)])
+    fast, slow, _n, _s = write_both(result, source, tmp_path, "vcf.gz", monkeypatch)
+    assert text_of(fast) == text_of(slow)
+    assert text_of(fast).endswith(b"\n") == last_newline
+    assert_index_is_htslibs(fast, tmp_path)
+
+    lines[100] = "\n" + lines[100]
+    lines[2000] = "\r\n\n" + lines[2000]
+    body = "".join(lines) + "\n\n" if last_newline else "".join(lines).rstrip("\n")
+    blank = write_input(tmp_path / "blank.bgzf.vcf.gz", [body])
+    fast, slow, _n, _s = write_both(result, blank, tmp_path, "vcf", monkeypatch)
+    assert text_of(fast) == text_of(slow)
+    assert b"\n\r\n\n" in text_of(fast)
+    for writer in ("fast", "line by line"):
+        with monkeypatch.context() as patched:
+            if writer != "fast":
+                line_by_line(patched)
+            with pytest.raises(InputError, match="cannot index the compressed output with tabix"):
+                write_annotated_vcf(result, blank, tmp_path / "x.vcf.gz", command_line="x")
+
+
+def test_a_header_only_input(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for ending in ("\n", ""):
+        directory = tmp_path / f"ending{len(ending)}"
+        directory.mkdir()
+        source = directory / "in.bgzf.vcf.gz"
+        write_input(source, [], header=SYNTHETIC_HEADER.rstrip("\n") + ending)
+        fast, slow, _n, _s = write_both(result_of(), source, directory, "vcf.gz", monkeypatch)
+        assert text_of(fast) == text_of(slow)
+        assert_index_is_htslibs(fast, directory)
+
+
+def test_annotating_again_on_the_fast_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    source = write_input(tmp_path / "in.bgzf.vcf.gz", synthetic_lines(3000, seed=8))
+    first = tmp_path / "first.vcf.gz"
+    write_annotated_vcf(findings_on(source, [3, 700, 2500]), source, first, command_line="one")
+    fast, slow, _n, _s = write_both(
+        findings_on(source, [700, 1200]), first, tmp_path, "vcf.gz", monkeypatch
+    )
+    assert text_of(fast) == text_of(slow)
+    assert text_of(fast).count(b"RA_RULES=") == 2
+    assert_index_is_htslibs(fast, tmp_path)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        ("chr12\t", "#chr12\t"),  # a '#' line among the records
+        ("\tPASS\tDP=", "\tPASS|DP="),  # fewer than eight columns
+        ("chr12\t", "chr12\t0"),  # POS with a leading zero: Python and tabix read it apart
+    ],
+    ids=["comment", "columns", "leading-zero"],
+)
+def test_unusual_records_go_line_by_line(
+    change: tuple[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lines = synthetic_lines(1500, seed=4, odd=False)
+    at = next(i for i, line in enumerate(lines) if line.startswith("chr12"))
+    lines[at] = lines[at].replace(*change)
+    source = write_input(tmp_path / "in.bgzf.vcf.gz", lines)
+    fast, slow, _n, _s = write_both(
+        findings_on(source, [5, 1400]), source, tmp_path, "vcf.gz", monkeypatch, fast_path=False
+    )
+    assert text_of(fast) == text_of(slow)
+    assert Path(f"{fast}.tbi").exists()
+
+
+def test_unsorted_bgzf_input_names_the_record(tmp_path: Path) -> None:
+    lines = synthetic_lines(6000, seed=6, odd=False)
+    lines[4000], lines[4001] = lines[4001], lines[4000]
+    first, second = (int(line.split("\t")[1]) for line in lines[4000:4002])
+    source = write_input(tmp_path / "in.bgzf.vcf.gz", lines)
+    output = tmp_path / "out.vcf.gz"
+    if first == second:
+        pytest.skip("the swapped records share a position")
+    with pytest.raises(
+        InputError, match=rf"record 4002.*position {second} on chrX follows {first}"
+    ):
+        write_annotated_vcf(result_of(), source, output, command_line="x")
+    only_inputs(tmp_path, "in.bgzf.vcf.gz")
+    note = write_annotated_vcf(result_of(), source, output, command_line="x", require_sorted=False)
+    assert note is not None
+    assert "record 4002" in note
+    assert text_of(output).count(b"\n") == SYNTHETIC_HEADER.count("\n") + len(INFO_TAGS) + 3 + 6000
+    only_inputs(tmp_path, "in.bgzf.vcf.gz", "out.vcf.gz")
+
+
+def test_findings_of_another_file_are_found_on_the_fast_path(tmp_path: Path) -> None:
+    source = write_input(tmp_path / "in.bgzf.vcf.gz", synthetic_lines(6000, seed=9))
+    result = findings_on(source, [10, 5000])
+    wrong = dataclasses.replace(
+        result.findings[1],
+        variant=dataclasses.replace(result.findings[1].variant, pos=1),  # type: ignore[arg-type]
+    )
+    with pytest.raises(InputError, match="record 5000: the findings were read from another"):
+        write_annotated_vcf(
+            result_of(result.findings[0], wrong), source, tmp_path / "o.vcf.gz", command_line="x"
+        )
+    only_inputs(tmp_path, "in.bgzf.vcf.gz")
+
+
+def test_a_corrupt_bgzf_input_is_an_input_error(tmp_path: Path) -> None:
+    source = write_input(tmp_path / "in.bgzf.vcf.gz", synthetic_lines(6000, seed=1))
+    data = bytearray(source.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    source.write_bytes(bytes(data))
+    with pytest.raises(InputError, match="cannot read the input"):
+        write_annotated_vcf(result_of(), source, tmp_path / "o.vcf.gz", command_line="x")
+    only_inputs(tmp_path, "in.bgzf.vcf.gz")
+
+
+def test_interruption_while_writing_the_index_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    vcf = small_vcf(tmp_path)
+
+    def interrupted(*_args: object, **_kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(bgzf, "write_bgzf", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        write_annotated_vcf(result_of(), vcf, tmp_path / "out.vcf.gz", command_line="x")
+    only_inputs(tmp_path, "small.vcf")

@@ -59,17 +59,23 @@ into place only when complete: an error leaves nothing behind.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import gzip
+import itertools
 import os
+import struct
 import urllib.parse
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections import deque
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, BinaryIO, Protocol
 
+import numpy as np
 import pysam
 
+from annotator import bgzf
 from annotator.errors import InputError, UsageError
 from annotator.models import Finding, Result
 from annotator.writers.atomic import temporary_beside
@@ -202,22 +208,37 @@ def write_annotated_vcf(
         staged.append((data, output))
         if register is not None:
             register(data, output)
-        with _open_lines(input_path, source_kind) as lines, _open_sink(data, compressed) as sink:
-            writer = _RecordWriter(
-                records,
-                header,
-                str(input_path),
-                check_order=compressed,
-                require_sorted=require_sorted,
+        unsorted, tabix = None, None
+        try:
+            if source_kind == "bcf":
+                raise _NotFast
+            tabix = _write_fast(
+                records, header, input_path, source_kind, data, compressed=compressed
             )
-            writer.write(lines, sink)
-        if compressed and writer.unsorted is None:
+        except _NotFast:  # anything unusual: line by line, which decides and reports it
+            with (
+                _open_lines(input_path, source_kind) as lines,
+                _open_sink(data, compressed) as sink,
+            ):
+                writer = _RecordWriter(
+                    records,
+                    header,
+                    str(input_path),
+                    check_order=compressed,
+                    require_sorted=require_sorted,
+                )
+                writer.write(lines, sink)
+            unsorted = writer.unsorted
+        if compressed and unsorted is None:
             index_path = output.with_name(f"{output.name}.tbi")
             index = temporary_beside(index_path)
             staged.append((index, index_path))
             if register is not None:
                 register(index, index_path)
-            _index(data, index, output)
+            if tabix is not None:
+                bgzf.write_bgzf(index, tabix)
+            else:
+                _index(data, index, output)
     except OSError as error:  # reading errors are InputErrors already: this is the output
         _delete(staged)
         raise InputError(f"cannot write output: {error.strerror or error}", path=output) from None
@@ -231,10 +252,10 @@ def write_annotated_vcf(
         # htslib prefers a .csi to the .tbi: one left from an earlier file would be used.
         with contextlib.suppress(FileNotFoundError):
             output.with_name(f"{output.name}.csi").unlink()
-    if writer.unsorted is not None:
+    if unsorted is not None:
         return (
             f"{output}: written without a tabix index: the input records are not sorted "
-            f"({writer.unsorted}); sort the input with 'bcftools sort' to get an index"
+            f"({unsorted}); sort the input with 'bcftools sort' to get an index"
         )
     return None
 
@@ -455,7 +476,7 @@ class _RecordWriter:
                 self._check_order(order, line, number)
             tags = records.get(number)
             if tags is not None:
-                sink.write(self._annotate(line, number, tags))
+                sink.write(_annotated(line, number, tags, self._path))
             elif strip_old and _TAG_PREFIX in line:
                 sink.write(_with_info(line, b"", number, self._path))
             else:
@@ -486,8 +507,14 @@ class _RecordWriter:
         )
 
     def _check_order(self, order: _Order, line: bytes, number: int) -> None:
-        chrom, pos_text, *_rest = line.split(b"\t", 2)
-        problem = order.check(chrom, _position(pos_text, number, self._path))
+        columns = line.split(b"\t", 2)
+        if len(columns) < 2:
+            raise InputError(
+                "malformed record: fewer than 8 tab-separated columns",
+                path=self._path,
+                record=number,
+            )
+        problem = order.check(columns[0], _position(columns[1], number, self._path))
         if problem is not None and not self._require_sorted:
             if self.unsorted is None:
                 self.unsorted = f"record {number}: {problem}"
@@ -500,32 +527,32 @@ class _RecordWriter:
                 hint="sort the input with 'bcftools sort', or write an uncompressed .vcf",
             )
 
-    def _annotate(self, line: bytes, number: int, tags: _RecordTags) -> bytes:
-        columns = line.split(b"\t", _INFO_COLUMN + 1)
-        if len(columns) <= _INFO_COLUMN:
-            raise InputError(
-                "malformed record: fewer than 8 tab-separated columns",
-                path=self._path,
-                record=number,
-            )
-        found = (
-            columns[0].decode(errors="replace"),
-            columns[1],
-            columns[3].decode(errors="replace"),
+
+def _annotated(line: bytes, number: int, tags: _RecordTags, path: str) -> bytes:
+    """Record ``number`` with its tags, once it is checked to be the record they were read from."""
+    columns = line.split(b"\t", _INFO_COLUMN + 1)
+    if len(columns) <= _INFO_COLUMN:
+        raise InputError(
+            "malformed record: fewer than 8 tab-separated columns", path=path, record=number
         )
-        alts = columns[4].decode(errors="replace").split(",")
-        expected = (tags.chrom, str(tags.pos).encode(), tags.ref)
-        if found != expected or any(
-            index >= len(alts) or alts[index] != alt for index, alt in tags.alts.items()
-        ):
-            raise InputError(
-                f"the findings were read from another record here "
-                f"({tags.chrom}:{tags.pos} {tags.ref}>{','.join(tags.alts.values())})",
-                path=self._path,
-                record=number,
-                hint="write the VCF from the input the findings were read from",
-            )
-        return _with_info(line, tags.info(), number, self._path, columns=columns)
+    found = (
+        columns[0].decode(errors="replace"),
+        columns[1],
+        columns[3].decode(errors="replace"),
+    )
+    alts = columns[4].decode(errors="replace").split(",")
+    expected = (tags.chrom, str(tags.pos).encode(), tags.ref)
+    if found != expected or any(
+        index >= len(alts) or alts[index] != alt for index, alt in tags.alts.items()
+    ):
+        raise InputError(
+            f"the findings were read from another record here "
+            f"({tags.chrom}:{tags.pos} {tags.ref}>{','.join(tags.alts.values())})",
+            path=path,
+            record=number,
+            hint="write the VCF from the input the findings were read from",
+        )
+    return _with_info(line, tags.info(), number, path, columns=columns)
 
 
 def _with_info(
@@ -610,3 +637,699 @@ def _index(data: Path, index: Path, output: Path) -> None:
             path=output,
             hint="write an uncompressed .vcf instead",
         ) from None
+
+
+# --- the fast path: whole chunks of text at a time, unchanged BGZF blocks copied -------------
+#
+# The output text is the input text with a few byte ranges replaced ("edits"): the header up to
+# its #CHROM line, and each record whose tags change. The input is read as pieces: its BGZF
+# blocks (stored bytes and text), or for plain and other gzip input, text to be deflated. The
+# lines of a whole batch of pieces are looked at together with numpy (record numbers, the
+# order check, what the tabix index needs); only the records with findings are split in Python.
+# A BGZF block no edit touches is copied to the output as stored; runs of touched pieces are
+# written as their edited text, deflated anew. The tabix index is built from the records'
+# places in the output text, which become virtual offsets once the blocks are written.
+#
+# Anything out of the ordinary (unsorted records, a '#' line among the records, a record with
+# fewer than eight columns, a POS that is not a plain number, an unreadable input, ...) makes
+# the line-by-line writer do the whole file instead: it decides, and reports errors, exactly as
+# it always has.
+
+_BATCH_TEXT = 1 << 22  # text looked at together (64 BGZF blocks)
+_MIN_SHIFT = 14  # tabix: 16 kb windows of the linear index
+_LEVELS = 5  # tabix: levels of the binning scheme below the root
+_BIN_COUNT = ((1 << (3 * _LEVELS + 3)) - 1) // 7  # 37449 bins; one more is the metadata bin
+_META_BIN = _BIN_COUNT + 1
+_MAX_POSITION = 1 << (_MIN_SHIFT + 3 * _LEVELS)  # the largest coordinate a .tbi can hold
+_MARKER_DISTANCE = 0x10000  # htslib merges a bin into its parent when its chunks span less
+_TBX_VCF = (2, 1, 2, 0, ord("#"), 0)  # tabix configuration: preset, sc, bc, ec, meta, skip
+
+
+class _NotFast(Exception):
+    """The input needs the line-by-line writer."""
+
+
+@dataclass(frozen=True)
+class _Piece:
+    """A piece of the input text: a BGZF block (``raw``: its bytes as stored) or text to deflate."""
+
+    start: int  # offset of data[0] in the input text
+    data: bytes
+    raw: bytes | None
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.data)
+
+
+class _PieceSink(Protocol):
+    def copy(self, piece: _Piece) -> None: ...
+
+    def write(self, text: bytes) -> None: ...
+
+
+class _BgzfSink:
+    def __init__(self, writer: bgzf.BlockWriter) -> None:
+        self._writer = writer
+
+    def copy(self, piece: _Piece) -> None:
+        assert piece.raw is not None
+        self._writer.copy(piece.raw, len(piece.data))
+
+    def write(self, text: bytes) -> None:
+        self._writer.write(text)
+
+
+class _PlainSink:
+    def __init__(self, handle: BinaryIO) -> None:
+        self._handle = handle
+
+    def copy(self, piece: _Piece) -> None:
+        self._handle.write(piece.data)
+
+    def write(self, text: bytes) -> None:
+        self._handle.write(text)
+
+
+def _write_fast(
+    records: dict[int, _RecordTags],
+    header: list[bytes],
+    input_path: Path,
+    kind: str,
+    output: Path,
+    *,
+    compressed: bool,
+) -> bytes | None:
+    """Write the annotated VCF to ``output``; for a compressed output, return its tabix index
+    (uncompressed .tbi bytes). Raises :class:`_NotFast` when the line-by-line writer must do it.
+    """
+    writer = _FastWriter(records, header, str(input_path), index=compressed)
+    batches = _batches(input_path, kind)
+    try:
+        with open(output, "wb") as handle:
+            if not compressed:
+                writer.write(batches, _PlainSink(handle))
+                return None
+            with bgzf.BlockWriter(handle) as blocks:
+                writer.write(batches, _BgzfSink(blocks))
+            return writer.tabix(blocks.layout())
+    finally:
+        batches.close()
+
+
+def _batches(path: Path, kind: str) -> Generator[list[_Piece], None, None]:
+    """The input text as pieces, in batches of about ``_BATCH_TEXT`` bytes. A reading problem is
+    left to the line-by-line writer (it reports it as it always has)."""
+    source: Iterator[tuple[bytes | None, bytes]] | None = None
+    start = size = 0
+    batch: list[_Piece] = []
+    try:
+        if kind == "gzip" and bgzf.is_bgzf(path):
+            source = ((block.raw, block.data) for block in bgzf.blocks(path))
+        else:
+            source = (
+                (None, chunk[at : at + bgzf.BLOCK_TEXT])
+                for chunk in bgzf.decompressed_chunks(path)
+                for at in range(0, len(chunk), bgzf.BLOCK_TEXT)
+            )
+        for raw, data in source:
+            if not data:
+                continue  # the end-of-file block (and any other empty one): no text
+            batch.append(_Piece(start, data, raw))
+            start += len(data)
+            size += len(data)
+            if size >= _BATCH_TEXT:
+                yield batch
+                batch, size = [], 0
+    except (InputError, OSError):
+        raise _NotFast from None
+    finally:
+        close = getattr(source, "close", None)
+        if close is not None:
+            close()
+    if batch:
+        yield batch
+
+
+class _FastWriter:
+    """Finds the edits of each batch of text and writes the pieces, copied or deflated anew."""
+
+    def __init__(
+        self, records: dict[int, _RecordTags], header: list[bytes], path: str, *, index: bool
+    ) -> None:
+        self._records = records
+        self._tagged = np.array(sorted(records), dtype=np.int64)
+        self._header = header
+        self._path = path
+        self._index = _TabixBuilder() if index else None
+        self._order = _Order()
+        self._strip_old = False
+        self._number = 0  # records so far
+        # The header, until its #CHROM line is read.
+        self._header_done = False
+        self._header_kept: list[bytes] = []
+        self._header_at = 0  # start of the first header line not yet looked at
+        # The text: lines before _carry_start are looked at; _carry is the rest read so far.
+        self._carry = b""
+        self._carry_start = 0
+        self._delta = 0  # output length minus input length of the text before _carry_start
+        self._edits: list[tuple[int, int, bytes]] = []  # (start, end, new text), in order
+        self._edit_starts: list[int] = []
+        self._pending: deque[_Piece] = deque()  # pieces not written yet
+        self._run: list[_Piece] = []  # touched pieces to write as edited text
+
+    def write(self, batches: Iterable[list[_Piece]], sink: _PieceSink) -> None:
+        for batch in batches:
+            self._pending.extend(batch)
+            self._feed(b"".join(piece.data for piece in batch), at_end=False)
+            self._emit(sink)
+        self._feed(b"", at_end=True)
+        self._emit(sink)
+        self._flush_run(sink)
+        if self._records and max(self._records) > self._number:
+            raise InputError(
+                f"the findings name record {max(self._records)} but the input has "
+                f"{self._number} records",
+                path=self._path,
+                hint="write the VCF from the input the findings were read from",
+            )
+
+    def tabix(self, layout: tuple[list[int], list[int]]) -> bytes:
+        assert self._index is not None
+        return self._index.finish(self._carry_start + self._delta, layout)
+
+    # --- reading the text ---
+
+    def _feed(self, new: bytes, *, at_end: bool) -> None:
+        text = self._carry + new if self._carry else new
+        base = self._carry_start
+        if not self._header_done:
+            header = self._read_header(text, at_end=at_end)  # base is 0 until the header is read
+            if header is None:
+                self._carry = text
+                return
+            end, replacement = header
+            self._add_edit(0, end, replacement)
+            self._delta = len(replacement) - end
+            if self._index is not None:
+                self._index.start(len(replacement))
+            text, base = text[end:], end
+        cut = len(text) if at_end else text.rfind(b"\n") + 1
+        if cut:
+            self._lines(text, cut, base, unterminated=at_end and not text.endswith(b"\n"))
+        self._carry, self._carry_start = text[cut:], base + cut
+
+    def _read_header(self, text: bytes, *, at_end: bool) -> tuple[int, bytes] | None:
+        """(end of the #CHROM line, the new header) once ``text`` holds the whole header, as
+        :meth:`_RecordWriter._write_header` writes it; None when more text is needed."""
+        at = self._header_at
+        while at < len(text):
+            newline = text.find(b"\n", at)
+            if newline == -1 and not at_end:
+                break
+            end = len(text) if newline == -1 else newline + 1
+            line = text[at:end]
+            if line.startswith(b"#CHROM"):
+                ending = b"\r\n" if line.endswith(b"\r\n") else b"\n"
+                own = b"".join(own + ending for own in self._header)
+                self._header_done = True
+                return end, b"".join(self._header_kept) + own + line
+            if not line.startswith(b"#"):
+                break
+            if line.startswith(_OWN_HEADER_LINES):
+                self._strip_old = True
+            else:
+                self._header_kept.append(line)
+            at = end
+        self._header_at = at
+        if at_end or (at < len(text) and not text.startswith(b"#", at)):
+            raise InputError(
+                "the VCF header has no #CHROM line", path=self._path, hint="check the file"
+            )
+        return None
+
+    def _lines(self, text: bytes, limit: int, base: int, *, unterminated: bool) -> None:
+        """Look at the lines of ``text[:limit]`` (input offset ``base``): number the records,
+        find the edits, check the order and gather what the index needs."""
+        data = np.frombuffer(text, dtype=np.uint8, count=limit)
+        ends = np.flatnonzero(data == 10)  # each line's newline (the text's end for the last)
+        if unterminated:
+            ends = np.append(ends, limit)
+        starts = np.empty_like(ends)
+        starts[0] = 0
+        starts[1:] = ends[:-1] + 1
+        nexts = ends + 1  # where the next line starts
+        if unterminated:
+            nexts[-1] = limit
+        length = ends - starts
+        first = data[starts]
+        blank = (length == 0) | ((length == 1) & (first == 13))  # not records, kept as they are
+        if unterminated:
+            blank[-1] = False  # the line-by-line writer counts a last "\r" as a record
+        rows = np.flatnonzero(~blank)
+        if (first[rows] == 35).any():
+            raise _NotFast  # a '#' line among the records
+        if self._index is not None and len(rows) < len(ends):
+            raise _NotFast  # a blank line: htslib's tabix (1.24) refuses it, as it always did
+        changes = self._changes(text, limit, starts, nexts, rows)
+        line_delta = np.zeros(len(ends), dtype=np.int64)
+        for line, new in changes:
+            line_delta[line] = len(new) - int(nexts[line] - starts[line])
+        shift = self._delta + np.cumsum(line_delta)
+        if self._index is not None and len(rows):
+            out_ends = base + nexts[rows] + shift[rows]  # each record's end in the output text
+            self._index_lines(text, data, starts, ends, rows, dict(changes), out_ends)
+        for line, new in changes:
+            self._add_edit(base + int(starts[line]), base + int(nexts[line]), new)
+        self._delta = int(shift[-1])
+        self._number += len(rows)
+
+    def _changes(
+        self, text: bytes, limit: int, starts: Any, nexts: Any, rows: Any
+    ) -> list[tuple[int, bytes]]:
+        """(line, new line) of the records whose text changes, in order."""
+        first, last = self._number + 1, self._number + len(rows)
+        tagged = self._tagged
+        low, high = np.searchsorted(tagged, [first, last + 1])
+        numbers = {int(rows[number - first]): number for number in tagged[low:high].tolist()}
+        if self._strip_old:  # records with an RA_ key: their INFO may hold our earlier tags
+            lines = _lines_with(text, limit, b"RA_", starts)
+            record_lines = np.searchsorted(rows, lines)
+            inside = record_lines < len(rows)
+            record_lines, lines = record_lines[inside], lines[inside]
+            keep = rows[record_lines] == lines
+            for line, index in zip(lines[keep].tolist(), record_lines[keep].tolist(), strict=True):
+                numbers.setdefault(line, first + index)
+        changes = []
+        for line in sorted(numbers):
+            number = numbers[line]
+            old = text[starts[line] : nexts[line]]
+            tags = self._records.get(number)
+            if tags is not None:
+                new = _annotated(old, number, tags, self._path)
+            else:
+                new = _with_info(old, b"", number, self._path)
+            if new != old:
+                changes.append((line, new))
+        return changes
+
+    def _index_lines(
+        self,
+        text: bytes,
+        data: Any,
+        starts: Any,
+        ends: Any,
+        rows: Any,
+        changed: dict[int, bytes],
+        out_ends: Any,
+    ) -> None:
+        """Check the records' order (chromosome blocks, rising POS) and hand their intervals,
+        as tabix reads them, to the index."""
+        assert self._index is not None
+        if text.find(b"\0", 0, len(data)) != -1:
+            raise _NotFast  # tabix reads a NUL byte as the end of a column
+        line_starts = starts[rows]
+        tabs = np.flatnonzero(data == 9)
+        first_tab = np.searchsorted(tabs, line_starts)
+        if (np.searchsorted(tabs, ends[rows]) - first_tab < 7).any():
+            raise _NotFast  # fewer than eight columns
+        chrom_end, pos_end, id_end, ref_end = (tabs[first_tab + column] for column in range(4))
+        pos, readable = _plain_numbers(data, chrom_end + 1, pos_end)
+        ref_length = ref_end - id_end - 1
+        if not readable.all() or (ref_length < 1).any() or (chrom_end == line_starts).any():
+            raise _NotFast  # POS other than 1-9 digits without leading 0, no REF or no CHROM
+        tids = self._check_order(text, data, line_starts, chrom_end, pos)
+        begins = pos - 1
+        stops = begins + ref_length
+        # INFO/END, as tabix reads it: only lines with END= somewhere (and the changed ones).
+        special = set(_lines_with(text, len(data), b"END=", starts).tolist()) | set(changed)
+        if special:
+            lines = np.array(sorted(special), dtype=np.int64)
+            index = np.searchsorted(rows, lines)
+            for line, at in zip(lines.tolist(), index.tolist(), strict=True):
+                if at >= len(rows) or rows[at] != line:
+                    continue  # a blank line
+                new = changed.get(line)
+                end = _tabix_end(new if new is not None else text[starts[line] : ends[line]])
+                begin = int(begins[at])
+                stops[at] = end if end is not None and end > begin else begin + ref_length[at]
+        if int(stops.max()) > _MAX_POSITION or int(begins.max()) > _MAX_POSITION:
+            raise _NotFast  # beyond what a .tbi holds: the line-by-line writer's tabix says so
+        self._index.add(tids, begins, stops, out_ends)
+
+    def _check_order(
+        self, text: bytes, data: Any, line_starts: Any, chrom_end: Any, pos: Any
+    ) -> Any:
+        """The chromosome number of each record; raises :class:`_NotFast` for records out of
+        order (the line-by-line writer names the first)."""
+        assert self._index is not None
+        order = self._order
+        width = chrom_end - line_starts
+        changed = width[1:] != width[:-1]
+        last = len(data) - 1
+        for offset in range(int(width.max())):
+            column = np.where(offset < width, data[np.minimum(line_starts + offset, last)], 0)
+            changed |= column[1:] != column[:-1]
+        bounds = [0, *(np.flatnonzero(changed) + 1).tolist(), len(line_starts)]
+        tids = np.empty(len(line_starts), dtype=np.int64)
+        for begin, end in itertools.pairwise(bounds):
+            chrom = text[line_starts[begin] : chrom_end[begin]]
+            run = pos[begin:end]
+            if chrom == order.chrom:
+                if int(run[0]) < order.pos:
+                    raise _NotFast
+            else:
+                if chrom in order.finished:
+                    raise _NotFast
+                if order.chrom:
+                    order.finished.add(order.chrom)
+                order.chrom = chrom
+            if len(run) > 1 and bool((run[1:] < run[:-1]).any()):
+                raise _NotFast
+            order.pos = int(run[-1])
+            tids[begin:end] = self._index.tid(chrom)
+        return tids
+
+    # --- writing ---
+
+    def _add_edit(self, start: int, end: int, new: bytes) -> None:
+        self._edits.append((start, end, new))
+        self._edit_starts.append(start)
+
+    def _emit(self, sink: _PieceSink) -> None:
+        """Write the pieces whose lines are all looked at: untouched BGZF blocks as stored,
+        runs of touched pieces as their edited text."""
+        decided = self._carry_start if self._header_done else 0
+        pending = self._pending
+        while pending and pending[0].end <= decided:
+            piece = pending.popleft()
+            if piece.raw is not None and not self._touched(piece):
+                self._flush_run(sink)
+                sink.copy(piece)
+            else:
+                self._run.append(piece)
+        if self._run and not self._inside_edit(self._run[-1].end):
+            self._flush_run(sink)
+
+    def _touched(self, piece: _Piece) -> bool:
+        at = bisect.bisect_left(self._edit_starts, piece.end) - 1
+        return at >= 0 and self._edits[at][1] > piece.start
+
+    def _inside_edit(self, offset: int) -> bool:
+        at = bisect.bisect_left(self._edit_starts, offset) - 1
+        return at >= 0 and self._edits[at][1] > offset
+
+    def _flush_run(self, sink: _PieceSink) -> None:
+        """Write the run of touched pieces as its text with the edits in it applied."""
+        run = self._run
+        if not run:
+            return
+        start, end = run[0].start, run[-1].end
+        text = b"".join(piece.data for piece in run)
+        used = bisect.bisect_left(self._edit_starts, end)
+        parts = []
+        at = start
+        for edit_start, edit_end, new in self._edits[:used]:
+            parts.append(text[at - start : edit_start - start])
+            parts.append(new)
+            at = edit_end
+        parts.append(text[at - start :])
+        sink.write(b"".join(parts))
+        del self._edits[:used], self._edit_starts[:used]
+        self._run = []
+
+
+def _lines_with(text: bytes, limit: int, needle: bytes, starts: Any) -> Any:
+    """The lines (indexes into ``starts``) whose text holds ``needle``, once each, in order."""
+    found = []
+    at = text.find(needle, 0, limit)
+    while at != -1:
+        found.append(at)
+        at = text.find(needle, at + 1, limit)
+    if not found:
+        return np.zeros(0, dtype=np.int64)
+    return np.unique(np.searchsorted(starts, np.array(found), side="right") - 1)
+
+
+def _plain_numbers(data: Any, start: Any, end: Any) -> tuple[Any, Any]:
+    """The numbers between ``start`` and ``end``, and whether each is 1 to 9 digits without a
+    leading zero (where Python's int() and tabix's strtoll() read the same value)."""
+    width = end - start
+    ok = (width >= 1) & (width <= 9) & (data[start] != 48)
+    value = np.zeros(len(start), dtype=np.int64)
+    last = len(data) - 1
+    for offset in range(int(width[ok].max()) if ok.any() else 0):
+        inside = offset < width
+        digit = data[np.minimum(start + offset, last)] - np.uint8(48)  # wraps around below '0'
+        ok &= ~inside | (digit <= 9)
+        value[inside] = value[inside] * 10 + digit[inside]
+    return value, ok
+
+
+def _tabix_end(line: bytes) -> int | None:
+    """The INFO/END of a record as tabix (htslib ``tbx_parse1``) reads it, or None."""
+    columns = line.rstrip(b"\r\n").split(b"\t", _INFO_COLUMN + 1)
+    if len(columns) <= _INFO_COLUMN:
+        return None
+    info = columns[_INFO_COLUMN]
+    at = info.find(b"END=")
+    if at == -1:
+        return None
+    if at == 0:
+        value = info[4:]
+    else:
+        at = info.find(b";END=")
+        if at == -1:
+            return None
+        value = info[at + 5 :]
+    if value.startswith(b"."):
+        return None
+    return _strtoll(value)
+
+
+_SPACE = b" \t\n\v\f\r"
+
+
+def _strtoll(text: bytes) -> int:
+    """C's ``strtoll(text, NULL, 0)``: leading space, a sign, 0x for hex, 0 for octal."""
+    text = text.lstrip(_SPACE)
+    sign = 1
+    if text[:1] in (b"+", b"-"):
+        sign = -1 if text[:1] == b"-" else 1
+        text = text[1:]
+    base, digits = 10, b"0123456789"
+    if text[:2].lower() == b"0x" and text[2:3].lower() in b"0123456789abcdef" and text[2:3]:
+        base, digits, text = 16, b"0123456789abcdef", text[2:]
+    elif text[:1] == b"0":
+        base, digits = 8, b"01234567"
+    count = 0
+    while count < len(text) and text[count : count + 1].lower() in digits:
+        count += 1
+    value = sign * int(text[:count], base) if count else 0
+    return max(min(value, (1 << 63) - 1), -(1 << 63))
+
+
+class _TabixBuilder:
+    """A tabix index (.tbi) of the output, built as htslib's ``tbx_index`` builds it from the
+    records' chromosome, interval and place in the output text (``hts_idx_push``,
+    ``hts_idx_finish``: chunks of records in one bin, the 16 kb linear index, the metadata
+    pseudo-bin; bins whose chunks span less than 64 KiB of compressed file merged into their
+    parent, adjacent chunks joined)."""
+
+    def __init__(self) -> None:
+        self._names: dict[bytes, int] = {}
+        self._runs: list[tuple[Any, Any, Any]] = []  # (tid, bin, start) of each run of records
+        self._windows: list[tuple[Any, Any]] = []  # (tid << 32 | window, start) pairs
+        self._counts: list[int] = []  # records of each chromosome
+        self._spans: list[int] = []  # linear index length of each chromosome
+        self._last: tuple[int, int] = (-1, -1)  # tid and bin of the last record
+        self._end = 0  # where the last record ends in the output text
+
+    def start(self, offset: int) -> None:
+        """The records start at ``offset`` of the output text (after the header)."""
+        self._end = offset
+
+    def tid(self, name: bytes) -> int:
+        tid = self._names.setdefault(name, len(self._names))
+        if tid == len(self._counts):
+            self._counts.append(0)
+            self._spans.append(0)
+        return tid
+
+    def add(self, tids: Any, begins: Any, stops: Any, ends: Any) -> None:
+        """Records in file order: chromosome numbers, 0-based begin, end, end in the output."""
+        starts = np.empty_like(ends)
+        starts[0] = self._end
+        starts[1:] = ends[:-1]
+        bins = _reg2bin(begins, stops)
+        new = np.empty(len(tids), dtype=bool)
+        new[0] = (int(tids[0]), int(bins[0])) != self._last
+        new[1:] = (tids[1:] != tids[:-1]) | (bins[1:] != bins[:-1])
+        self._runs.append((tids[new], bins[new], starts[new]))
+        self._last, self._end = (int(tids[-1]), int(bins[-1])), int(ends[-1])
+        low, high = begins >> _MIN_SHIFT, (stops - 1) >> _MIN_SHIFT
+        single = low == high
+        keys = (tids[single] << 32) | low[single]
+        unique, first = np.unique(keys, return_index=True)  # the first record of each window
+        self._windows.append((unique, starts[single][first]))
+        for row in np.flatnonzero(~single).tolist():
+            windows = np.arange(int(low[row]), int(high[row]) + 1, dtype=np.int64)
+            self._windows.append(
+                ((int(tids[row]) << 32) | windows, np.full_like(windows, starts[row]))
+            )
+        for tid, count in zip(*np.unique(tids, return_counts=True), strict=True):
+            self._counts[int(tid)] += int(count)
+            rows = tids == tid
+            self._spans[int(tid)] = max(self._spans[int(tid)], int(high[rows].max()) + 1)
+
+    def finish(self, final: int, layout: tuple[list[int], list[int]]) -> bytes:
+        """The .tbi (uncompressed) once the output is written: ``final`` is the output text's
+        length, ``layout`` the blocks' text and file starts (``BlockWriter.layout``)."""
+        text_starts, file_starts = (np.array(values, dtype=np.int64) for values in layout)
+
+        def virtual(offsets: Any) -> Any:
+            block = np.searchsorted(text_starts, offsets, side="right") - 1
+            return (file_starts[block] << 16) | (offsets - text_starts[block])
+
+        names = b"".join(name + b"\0" for name in self._names)
+        parts = [struct.pack("<4si6ii", b"TBI\x01", len(self._names), *_TBX_VCF, len(names))]
+        parts.append(names)
+        if self._runs:
+            tids, bins, starts = (np.concatenate(part) for part in zip(*self._runs, strict=True))
+            # A chunk per run of records in one bin: from the run's start to the next run's.
+            begins, ends = virtual(starts), virtual(np.append(starts[1:], final))
+            chromosomes = np.arange(len(self._names))
+            meta_begins = begins[np.searchsorted(tids, chromosomes)]
+            meta_ends = ends[np.searchsorted(tids, chromosomes, side="right") - 1]
+            tids, bins, begins, ends = _compress_bins(tids, bins, begins, ends)
+            window_keys, window_offsets = self._first_in_windows(virtual)
+            chunk_bounds = np.searchsorted(tids, np.arange(len(self._names) + 1))
+            window_bounds = np.searchsorted(window_keys >> 32, np.arange(len(self._names) + 1))
+            for tid in range(len(self._names)):
+                chunks = slice(chunk_bounds[tid], chunk_bounds[tid + 1])
+                windows = slice(window_bounds[tid], window_bounds[tid + 1])
+                parts.append(
+                    _chromosome_index(
+                        bins[chunks],
+                        begins[chunks],
+                        ends[chunks],
+                        (int(meta_begins[tid]), int(meta_ends[tid]), self._counts[tid], 0),
+                        self._spans[tid],
+                        window_keys[windows] & 0xFFFFFFFF,
+                        window_offsets[windows],
+                    )
+                )
+        parts.append(struct.pack("<Q", 0))  # records without a position
+        return b"".join(parts)
+
+    def _first_in_windows(self, virtual: Callable[[Any], Any]) -> tuple[Any, Any]:
+        """(tid << 32 | window) of every 16 kb window a record touches, sorted, and the virtual
+        offset of the first record touching it."""
+        keys = np.concatenate([keys for keys, _starts in self._windows])
+        starts = np.concatenate([starts for _keys, starts in self._windows])
+        order = np.lexsort((starts, keys))
+        keys, starts = keys[order], starts[order]
+        first = np.ones(len(keys), dtype=bool)
+        first[1:] = keys[1:] != keys[:-1]
+        return keys[first], virtual(starts[first])
+
+
+def _chromosome_index(
+    bins: Any,
+    begins: Any,
+    ends: Any,
+    meta: tuple[int, int, int, int],
+    size: int,
+    windows: Any,
+    offsets: Any,
+) -> bytes:
+    """One chromosome of a .tbi: its bins (sorted by number; ``bins``, ``begins``, ``ends``
+    are the chunks, sorted by bin), the metadata pseudo-bin (first and last offset, records,
+    0), and the linear index of ``size`` windows: each the offset of the first record touching
+    it, or of the next window's (htslib's ``update_loff``; the last window has a record)."""
+    new_bin = np.ones(len(bins), dtype=bool)
+    new_bin[1:] = bins[1:] != bins[:-1]
+    firsts = np.flatnonzero(new_bin)
+    groups = np.cumsum(new_bin) - 1
+    counts = np.diff(np.append(firsts, len(bins)))
+    column = np.zeros(size, dtype=np.int64)
+    column[windows] = offsets
+    known = np.zeros(size, dtype=bool)
+    known[windows] = True
+    following = np.minimum.accumulate(np.where(known, np.arange(size), size)[::-1])[::-1]
+    # Every field is 4 or 8 bytes: build 32-bit words, a 64-bit value as (low, high).
+    meta_at = 1 + 2 * len(firsts) + 4 * len(bins)
+    words = np.zeros(meta_at + 10 + 1 + 2 * size, dtype=np.uint32)
+    words[0] = len(firsts) + 1
+    heads = 1 + 2 * np.arange(len(firsts)) + 4 * firsts
+    words[heads] = bins[firsts]
+    words[heads + 1] = counts
+    at = 1 + 2 * groups + 4 * np.arange(len(bins)) + 2
+    words[at], words[at + 1] = begins & 0xFFFFFFFF, begins >> 32
+    words[at + 2], words[at + 3] = ends & 0xFFFFFFFF, ends >> 32
+    words[meta_at], words[meta_at + 1] = _META_BIN, 2
+    for index, value in enumerate(meta):
+        words[meta_at + 2 + 2 * index] = value & 0xFFFFFFFF
+        words[meta_at + 3 + 2 * index] = value >> 32
+    words[meta_at + 10] = size
+    linear = column[following]
+    words[meta_at + 11 :: 2], words[meta_at + 12 :: 2] = linear & 0xFFFFFFFF, linear >> 32
+    return words.astype("<u4").tobytes()
+
+
+def _reg2bin(begins: Any, stops: Any) -> Any:
+    """htslib's ``hts_reg2bin`` for 0-based half-open intervals, min_shift 14, 5 levels."""
+    last = stops - 1
+    bins = np.zeros(len(begins), dtype=np.int64)
+    done = np.zeros(len(begins), dtype=bool)
+    for level in range(_LEVELS, 0, -1):
+        shift = _MIN_SHIFT + 3 * (_LEVELS - level)
+        same = ~done & ((begins >> shift) == (last >> shift))
+        bins[same] = _bin_first(level) + (begins[same] >> shift)
+        done |= same
+    return bins
+
+
+def _bin_first(level: int) -> int:
+    return ((1 << (3 * level)) - 1) // 7
+
+
+def _compress_bins(tids: Any, bins: Any, begins: Any, ends: Any) -> tuple[Any, Any, Any, Any]:
+    """htslib's ``compress_binning`` on chunks given in file order: a bin whose chunks lie
+    within 64 KiB of compressed file moves into its parent bin when there is one, deepest level
+    first; then, bin by bin, chunks that end in the block the next one starts in are joined.
+    Returns the chunks sorted by chromosome, bin and offset. (Chunks never overlap: the chunk
+    with the last start has the last end.)"""
+    bins = bins.copy()
+    keys = (tids << 16) | bins
+    existing = np.unique(keys)  # no bin is created on the way: parents exist from the start
+    for level in range(_LEVELS, 0, -1):
+        at = np.flatnonzero((bins >= _bin_first(level)) & (bins < _bin_first(level + 1)))
+        if not len(at):
+            continue
+        at = at[np.argsort(keys[at], kind="stable")]
+        group_keys = keys[at]
+        new = np.ones(len(at), dtype=bool)
+        new[1:] = group_keys[1:] != group_keys[:-1]
+        firsts = np.flatnonzero(new)
+        span = (np.maximum.reduceat(ends[at], firsts) >> 16) - (
+            np.minimum.reduceat(begins[at], firsts) >> 16
+        )
+        own = group_keys[firsts]
+        parents = (own & ~0xFFFF) | (((own & 0xFFFF) - 1) >> 3)
+        move = (span < _MARKER_DISTANCE) & np.isin(parents, existing)
+        moved = at[move[np.cumsum(new) - 1]]
+        bins[moved] = (bins[moved] - 1) >> 3
+        keys[moved] = (tids[moved] << 16) | bins[moved]
+    order = np.lexsort((begins, keys))
+    tids, bins, begins, ends, keys = (
+        tids[order],
+        bins[order],
+        begins[order],
+        ends[order],
+        keys[order],
+    )
+    new = np.ones(len(keys), dtype=bool)
+    new[1:] = (keys[1:] != keys[:-1]) | ((ends[:-1] >> 16) < (begins[1:] >> 16))
+    firsts = np.flatnonzero(new)
+    return tids[firsts], bins[firsts], begins[firsts], np.maximum.reduceat(ends, firsts)
