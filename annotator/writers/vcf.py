@@ -801,9 +801,9 @@ class _FastWriter:
     def write(self, batches: Iterable[list[_Piece]], sink: _PieceSink) -> None:
         for batch in batches:
             self._pending.extend(batch)
-            self._feed(b"".join(piece.data for piece in batch), at_end=False)
+            self._feed([piece.data for piece in batch], at_end=False)
             self._emit(sink)
-        self._feed(b"", at_end=True)
+        self._feed([], at_end=True)
         self._emit(sink)
         self._flush_run(sink)
         if self._records and max(self._records) > self._number:
@@ -820,8 +820,8 @@ class _FastWriter:
 
     # --- reading the text ---
 
-    def _feed(self, new: bytes, *, at_end: bool) -> None:
-        text = self._carry + new if self._carry else new
+    def _feed(self, new: list[bytes], *, at_end: bool) -> None:
+        text = b"".join([self._carry, *new])
         base = self._carry_start
         if not self._header_done:
             header = self._read_header(text, at_end=at_end)  # base is 0 until the header is read
@@ -913,7 +913,7 @@ class _FastWriter:
         low, high = np.searchsorted(tagged, [first, last + 1])
         numbers = {int(rows[number - first]): number for number in tagged[low:high].tolist()}
         if self._strip_old:  # records with an RA_ key: their INFO may hold our earlier tags
-            lines = _lines_with(text, limit, b"RA_", starts)
+            lines = _lines_with(np.frombuffer(text, np.uint8, limit), b"RA_", starts)
             record_lines = np.searchsorted(rows, lines)
             inside = record_lines < len(rows)
             record_lines, lines = record_lines[inside], lines[inside]
@@ -962,7 +962,7 @@ class _FastWriter:
         begins = pos - 1
         stops = begins + ref_length
         # INFO/END, as tabix reads it: only lines with END= somewhere (and the changed ones).
-        special = set(_lines_with(text, len(data), b"END=", starts).tolist()) | set(changed)
+        special = set(_lines_with(data, b"END=", starts).tolist()) | set(changed)
         if special:
             lines = np.array(sorted(special), dtype=np.int64)
             index = np.searchsorted(rows, lines)
@@ -1059,16 +1059,15 @@ class _FastWriter:
         self._run = []
 
 
-def _lines_with(text: bytes, limit: int, needle: bytes, starts: Any) -> Any:
-    """The lines (indexes into ``starts``) whose text holds ``needle``, once each, in order."""
-    found = []
-    at = text.find(needle, 0, limit)
-    while at != -1:
-        found.append(at)
-        at = text.find(needle, at + 1, limit)
-    if not found:
-        return np.zeros(0, dtype=np.int64)
-    return np.unique(np.searchsorted(starts, np.array(found), side="right") - 1)
+def _lines_with(data: Any, needle: bytes, starts: Any) -> Any:
+    """The lines (indexes into ``starts``) whose text (``data``) holds ``needle``, in order."""
+    hits = np.flatnonzero(data[: max(len(data) - len(needle) + 1, 0)] == needle[0])
+    for offset in range(1, len(needle)):
+        hits = hits[data[hits + offset] == needle[offset]]
+    lines = np.searchsorted(starts, hits, side="right") - 1
+    keep = np.ones(len(lines), dtype=bool)
+    keep[1:] = lines[1:] != lines[:-1]
+    return lines[keep]
 
 
 def _plain_numbers(data: Any, start: Any, end: Any) -> tuple[Any, Any]:
@@ -1078,11 +1077,13 @@ def _plain_numbers(data: Any, start: Any, end: Any) -> tuple[Any, Any]:
     ok = (width >= 1) & (width <= 9) & (data[start] != 48)
     value = np.zeros(len(start), dtype=np.int64)
     last = len(data) - 1
-    for offset in range(int(width[ok].max()) if ok.any() else 0):
+    for offset in range(9):
         inside = offset < width
-        digit = data[np.minimum(start + offset, last)] - np.uint8(48)  # wraps around below '0'
+        if not inside.any():
+            break
+        digit = data[np.minimum(start + offset, last)] - np.uint8(48)  # below '0' wraps around
         ok &= ~inside | (digit <= 9)
-        value[inside] = value[inside] * 10 + digit[inside]
+        value = np.where(inside, value * 10 + digit, value)
     return value, ok
 
 
@@ -1302,7 +1303,7 @@ def _compress_bins(tids: Any, bins: Any, begins: Any, ends: Any) -> tuple[Any, A
     with the last start has the last end.)"""
     bins = bins.copy()
     keys = (tids << 16) | bins
-    existing = np.unique(keys)  # no bin is created on the way: parents exist from the start
+    existing = np.sort(keys)  # no bin is created on the way: parents exist from the start
     for level in range(_LEVELS, 0, -1):
         at = np.flatnonzero((bins >= _bin_first(level)) & (bins < _bin_first(level + 1)))
         if not len(at):
@@ -1317,7 +1318,8 @@ def _compress_bins(tids: Any, bins: Any, begins: Any, ends: Any) -> tuple[Any, A
         )
         own = group_keys[firsts]
         parents = (own & ~0xFFFF) | (((own & 0xFFFF) - 1) >> 3)
-        move = (span < _MARKER_DISTANCE) & np.isin(parents, existing)
+        found = np.minimum(np.searchsorted(existing, parents), len(existing) - 1)
+        move = (span < _MARKER_DISTANCE) & (existing[found] == parents)
         moved = at[move[np.cumsum(new) - 1]]
         bins[moved] = (bins[moved] - 1) >> 3
         keys[moved] = (tids[moved] << 16) | bins[moved]
