@@ -36,6 +36,7 @@ its place in that codon ``(c - 1) % 3 + 1``.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Final
@@ -75,6 +76,11 @@ _TERMS: Final[Mapping[VariantClass, str]] = {
 CODING_SEQUENCE_VARIANT: Final = "coding_sequence_variant"
 _COMPLEMENT: Final = str.maketrans("ACGTN", "TGCAN")
 _BASES: Final = frozenset("ACGT")
+#: At most this many alleles and chromosome names are remembered per annotator.
+_KNOWN_VALUES: Final = 4096
+#: What a note says: (kind, gene, first, last) with kind ``no exons``, ``outside``,
+#: ``codons`` (first to last codon) or where an indel meets an exon (first = last = exon).
+_NoteKey = tuple[str, str, int, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,10 +140,18 @@ class _Exon:
 class _Gene:
     spec: GeneSpec
     exons: tuple[_Exon, ...]  # in transcript order
+    #: The positions of all splice-site bases, sorted: most changes are nowhere near one.
+    splice_positions: tuple[int, ...] = ()
 
     @property
     def listed(self) -> str:
         return _ranges(exon.number for exon in self.exons)
+
+    def splice_span(self, change: _Change) -> bool:
+        """Whether a splice-site base lies within the change's bases (a necessary condition
+        of :func:`_splice_hit`)."""
+        index = bisect.bisect_left(self.splice_positions, change.first)
+        return index < len(self.splice_positions) and self.splice_positions[index] <= change.last
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,20 +204,34 @@ class GenomicAnnotator:
     ) -> None:
         self._genes = genes
         self._hotspots = hotspot_index
+        self._hotspot_positions = frozenset(pos for _chrom, pos, _ref, _alt in hotspot_index)
         self._fasta = fasta
         self._locator = GeneLocator(genes, build)
         self._placed = {symbol: _place(spec, build) for symbol, spec in genes.items()}
+        # Derived once per value: whether an allele is plain bases, normalized chromosome
+        # names, and the notes (gene, reason), shared by every allele they describe.
+        self._sequences: dict[str, bool] = {}
+        self._chroms: dict[str, str] = {}
+        self._notes: dict[_NoteKey, tuple[str, str]] = {}
 
     def annotate(self, variant: Variant) -> GenomicResult:
-        if not (is_sequence_allele(variant.ref) and is_sequence_allele(variant.alt)):
+        if not (self._is_sequence(variant.ref) and self._is_sequence(variant.alt)):
             return GenomicResult()  # symbolic, breakend or spanning deletion: not ours
-        chrom, pos, ref, alt = normalize_allele(
-            variant.chrom, variant.pos, variant.ref, variant.alt, self._fasta
-        )
+        if self._fasta is None and len(variant.ref) == len(variant.alt) == 1:
+            # An SNV: normalization only upper-cases it.
+            chrom, pos = variant.chrom, variant.pos
+            ref, alt = variant.ref.upper(), variant.alt.upper()
+        else:
+            chrom, pos, ref, alt = normalize_allele(
+                variant.chrom, variant.pos, variant.ref, variant.alt, self._fasta
+            )
         if ref == alt:
             return GenomicResult()
-        key = (normalize_chrom(chrom), pos, ref, alt)
-        hotspots = self._hotspots.get(key) or self._hotspots.get(allele_key(variant), ())
+        hotspots: Sequence[Hotspot] = ()
+        if pos in self._hotspot_positions:
+            hotspots = self._hotspots.get((self._chrom(chrom), pos, ref, alt), ())
+        if not hotspots and variant.pos in self._hotspot_positions:
+            hotspots = self._hotspots.get(allele_key(variant), ())
         if hotspots:
             return GenomicResult(
                 [hotspot_alteration(h, variant, self._genes.get(h.gene)) for h in hotspots]
@@ -213,11 +241,53 @@ class GenomicAnnotator:
         for symbol in self._locator.genes_at(chrom, change.first, change.last):
             gene = self._placed[symbol]
             if gene is None or not gene.exons:
-                reason = f"the gene table lists no coding exons for {symbol}"
-                result.notes.append((symbol, f"{reason}; {UNKNOWN_WITHOUT_ANNOTATION}"))
+                result.notes.append(self._note(("no exons", symbol, 0, 0)))
                 continue
             self._classify(gene, variant, change, (ref, alt), result)
         return result
+
+    def _is_sequence(self, allele: str) -> bool:
+        known = self._sequences.get(allele)
+        if known is None:
+            known = is_sequence_allele(allele)
+            if len(self._sequences) < _KNOWN_VALUES:
+                self._sequences[allele] = known
+        return known
+
+    def _chrom(self, name: str) -> str:
+        known = self._chroms.get(name)
+        if known is None:
+            known = normalize_chrom(name)
+            if len(self._chroms) < _KNOWN_VALUES:
+                self._chroms[name] = known
+        return known
+
+    def _note(self, key: _NoteKey) -> tuple[str, str]:
+        """The note (gene, reason) ``key`` names, written once: notes are few (per gene,
+        exon, codons), alleles many."""
+        note = self._notes.get(key)
+        if note is None:
+            note = (key[1], self._reason(key))
+            self._notes[key] = note
+        return note
+
+    def _reason(self, key: _NoteKey) -> str:
+        kind, symbol, first, last = key
+        if kind == "no exons":
+            return (
+                f"the gene table lists no coding exons for {symbol}; {UNKNOWN_WITHOUT_ANNOTATION}"
+            )
+        if kind == "outside":
+            gene = self._placed[symbol]
+            listed = gene.listed if gene is not None else ""
+            return (
+                f"outside the coding exons the gene table lists ({symbol} {listed}); "
+                f"{UNKNOWN_WITHOUT_ANNOTATION}"
+            )
+        if kind == "codons":
+            codons = (first,) if first == last else (first, last)
+            return f"{symbol} {_codon_text(codons)} changed; {PROTEIN_CHANGE_HINT}"
+        return f"{kind} the coding part of {symbol} exon {first}; {UNKNOWN_WITHOUT_ANNOTATION}"
 
     def _classify(
         self,
@@ -228,7 +298,7 @@ class GenomicAnnotator:
         result: GenomicResult,
     ) -> None:
         symbol, strand = gene.spec.symbol, gene.spec.strand
-        splice = _splice_hit(gene, change)
+        splice = _splice_hit(gene, change) if gene.splice_span(change) else None
         if splice is not None:
             hgvsc = None
             ref, alt = alleles
@@ -240,34 +310,25 @@ class GenomicAnnotator:
                 self._alteration(gene, variant, splice.variant_class, hgvsc=hgvsc)
             )
             return
-        exon = next((e for e in gene.exons if e.holds(change.first, change.last)), None)
+        first, last = change.first, change.last
+        exon = next((e for e in gene.exons if e.start <= first and last <= e.end), None)
         if exon is None:
-            touched = [e for e in gene.exons if e.overlaps(change.first, change.last)]
-            if touched:
+            touched = next((e for e in gene.exons if e.start <= last and first <= e.end), None)
+            if touched is not None:
                 where = "inserted at the edge of" if change.insertion else "extends beyond"
-                reason = (
-                    f"{where} the coding part of {symbol} exon {touched[0].number}; "
-                    f"{UNKNOWN_WITHOUT_ANNOTATION}"
-                )
+                number = touched.number
+                result.notes.append(self._note((where, symbol, number, number)))
             else:
-                reason = (
-                    f"outside the coding exons the gene table lists ({symbol} {gene.listed}); "
-                    f"{UNKNOWN_WITHOUT_ANNOTATION}"
-                )
-            result.notes.append((symbol, reason))
+                result.notes.append(self._note(("outside", symbol, 0, 0)))
             return
-        ends = sorted((exon.cds_at(change.first, strand), exon.cds_at(change.last, strand)))
+        ends = sorted((exon.cds_at(first, strand), exon.cds_at(last, strand)))
         codons = tuple(range(codon_of(ends[0]), codon_of(ends[1]) + 1))
         result.codons[symbol] = codons
         if change.substitution:
             ref, alt = alleles
             if len(ref) == len(alt) == 1 and {ref, alt} <= _BASES:
-                result.alterations.append(
-                    self._codon_change(gene, variant, exon, change.first, ref, alt)
-                )
-            result.notes.append(
-                (symbol, f"{symbol} {_codon_text(codons)} changed; {PROTEIN_CHANGE_HINT}")
-            )
+                result.alterations.append(self._codon_change(gene, variant, exon, first, ref, alt))
+            result.notes.append(self._note(("codons", symbol, codons[0], codons[-1])))
             return
         if change.net % 3:
             variant_class = VariantClass.FRAMESHIFT
@@ -371,7 +432,8 @@ def _place(spec: GeneSpec, build: str) -> _Gene | None:
                 _splice_sites(spec.strand, span.start, span.end, exon.cds_start, exon.cds_end),
             )
         )
-    return _Gene(spec, tuple(exons))
+    positions = sorted({site.pos for exon in exons for site in exon.splice_sites})
+    return _Gene(spec, tuple(exons), tuple(positions))
 
 
 def _splice_sites(

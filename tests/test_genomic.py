@@ -814,6 +814,25 @@ def test_synthetic_tables(case: Case) -> None:
     check(GenomicAnnotator(SYNTHETIC, "GRCh38", {}).annotate(variant(*case.allele)), case)
 
 
+def test_one_annotator_for_many_alleles_gives_each_its_own_result(rules: RuleSet) -> None:
+    """An annotator remembers what it derived (notes, normalized names): the cases through
+    one annotator, in both orders and twice, read as through a fresh one each."""
+    synthetic = GenomicAnnotator(SYNTHETIC, "GRCh38", {})
+    egfr = GenomicAnnotator(rules.genes, "GRCh38", {})
+    egfr_cases = [case for case in EGFR_CASES if case.build == "GRCh38"]
+    for annotator, cases in ((synthetic, SYNTHETIC_CASES), (egfr, egfr_cases)):
+        for case in [*cases, *reversed(cases), *cases]:
+            check(annotator.annotate(variant(*case.allele)), case)
+
+
+def test_alleles_with_the_same_note_share_it(rules: RuleSet) -> None:
+    annotator = GenomicAnnotator(rules.genes, "GRCh38", {})
+    first = annotator.annotate(variant("7", 55178000, "A", "G")).notes
+    second = annotator.annotate(variant("chr7", 55178001, "C", "T")).notes
+    assert first == second
+    assert first[0] is second[0]
+
+
 def test_loss_of_function_selector_takes_frameshift_and_splice() -> None:
     annotator = GenomicAnnotator(SYNTHETIC, "GRCh38", {})
     selector = Selector(gene_class="loss_of_function")
