@@ -9,11 +9,17 @@ writer only
 * appends the tags to the INFO column of the records that have findings (an empty INFO, ``.``,
   is replaced).
 
-Speed and fidelity: a VCF or VCF.gz (bgzip or plain gzip) is streamed as lines of bytes, and
-only the records with findings are split into columns, so every other line comes out byte for
-byte as it went in (line endings, spacing and encoding included). A BCF has no text to keep:
-it is read with pysam and each record written as htslib's VCF text of it, the text
-``bcftools view`` gives.
+Speed and fidelity: a VCF or VCF.gz (bgzip or plain gzip) is read as bytes, and only the
+records with findings are split into columns, so every other line comes out byte for byte as it
+went in (line endings, spacing and encoding included). The text is looked at a few megabytes at
+a time with numpy (line ends, record numbers, the order check, what the index needs), not line
+by line; a BGZF block of a bgzipped input that holds no changed line is copied to a ``.gz``
+output as it is stored, the others are deflated anew (ISA-L, in threads), and the ``.tbi`` is
+built while writing, equal to the one htslib's tabix builds from the output. Anything unusual
+(unsorted records, blank or ``#`` lines among the records, fewer than eight columns, a POS that
+is not plain digits, an unreadable input) and a BCF input go through the line-by-line writer,
+with ``pysam.tabix_index`` for the index. A BCF has no text to keep: it is read with pysam and
+each record written as htslib's VCF text of it, the text ``bcftools view`` gives.
 
 Tags
 ----
@@ -740,16 +746,19 @@ def _write_fast(
 def _batches(path: Path, kind: str) -> Generator[list[_Piece], None, None]:
     """The input text as pieces, in batches of about ``_BATCH_TEXT`` bytes. A reading problem is
     left to the line-by-line writer (it reports it as it always has)."""
-    source: Iterator[tuple[bytes | None, bytes]] | None = None
+    reader: Iterator[Any] = iter(())
+    source: Iterator[tuple[bytes | None, bytes]]
     start = size = 0
     batch: list[_Piece] = []
     try:
         if kind == "gzip" and bgzf.is_bgzf(path):
-            source = ((block.raw, block.data) for block in bgzf.blocks(path))
+            reader = bgzf.blocks(path)
+            source = ((block.raw, block.data) for block in reader)
         else:
+            reader = bgzf.decompressed_chunks(path)
             source = (
                 (None, chunk[at : at + bgzf.BLOCK_TEXT])
-                for chunk in bgzf.decompressed_chunks(path)
+                for chunk in reader
                 for at in range(0, len(chunk), bgzf.BLOCK_TEXT)
             )
         for raw, data in source:
@@ -764,7 +773,7 @@ def _batches(path: Path, kind: str) -> Generator[list[_Piece], None, None]:
     except (InputError, OSError):
         raise _NotFast from None
     finally:
-        close = getattr(source, "close", None)
+        close = getattr(reader, "close", None)  # a generator: its threads stop here
         if close is not None:
             close()
     if batch:
