@@ -983,3 +983,40 @@ def test_interruption_while_writing_the_index_leaves_nothing(
     with pytest.raises(KeyboardInterrupt):
         write_annotated_vcf(result_of(), vcf, tmp_path / "out.vcf.gz", command_line="x")
     only_inputs(tmp_path, "small.vcf")
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        (b"123;DP=4", 123),
+        (b"  -12", -12),
+        (b"+5", 5),
+        (b"0x1F;", 31),
+        (b"0X1f", 31),
+        (b"0x", 0),
+        (b"017", 15),
+        (b"08", 0),
+        (b"", 0),
+        (b".", 0),
+        (b"99999999999999999999", (1 << 63) - 1),
+    ],
+)
+def test_end_values_are_read_as_strtoll_reads_them(text: bytes, value: int) -> None:
+    assert vcf_writer._strtoll(text) == value
+
+
+@pytest.mark.parametrize(
+    ("info", "end"),
+    [
+        (b"END=500", 500),
+        (b"DP=3;END=500", 500),
+        (b"XEND=7;END=500", 500),
+        (b"XEND=7", None),
+        (b"END=.", None),
+        (b"DP=1", None),
+    ],
+)
+def test_tabix_reads_info_end_from_the_info_column(info: bytes, end: int | None) -> None:
+    line = b"chr1\t100\tEND=9\tA\tC\t.\tPASS\t" + info + b"\tGT\t0/1\r\n"
+    assert vcf_writer._tabix_end(line) == end
+    assert vcf_writer._tabix_end(line.replace(b"\tGT\t0/1", b"")) == end  # INFO last
