@@ -30,7 +30,7 @@ The conventions followed, as the tools define them:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Container, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Final
@@ -226,6 +226,8 @@ _DNA_CHANGE: Final = re.compile(r"(?P<pos>[0-9]+)[^>]*>.*")
 _HGVS_REFERENCE: Final = re.compile(r"^[^:]+:(?=[cgmnpr]\.)")
 _MISSING: Final = frozenset({"", "."})
 _CLIP: Final = 80
+#: At most this many distinct protein changes are remembered per resolver.
+_KNOWN_VALUES: Final = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -373,18 +375,55 @@ class _Entry:
 
 @dataclass(frozen=True, slots=True)
 class _Layout:
-    """Where the fields the resolver reads sit in one entry of a VEP annotation."""
+    """Where the fields the resolver reads sit in one entry of a VEP annotation.
+
+    ``index`` maps each field name to its first position; the attributes after it are the
+    positions of the fields read for every entry, -1 for a field the Format lacks.
+    """
 
     key: str
     count: int
     index: Mapping[str, int]
+    allele_num: int = -1
+    allele: int = -1
+    feature_type: int = -1
+    symbol: int = -1
+    feature: int = -1
+    consequence: int = -1
+    hgvsp: int = -1
+    hgvsc: int = -1
+    exon: int = -1
+    canonical: int = -1
+    mane_select: int = -1
+    mane: int = -1
 
     @classmethod
     def of(cls, key: str, fields: Sequence[str]) -> _Layout:
         index: dict[str, int] = {}
         for position, name in enumerate(fields):
             index.setdefault(name, position)
-        return cls(key, len(fields), MappingProxyType(index))
+        return cls(
+            key,
+            len(fields),
+            MappingProxyType(index),
+            *(
+                index.get(name, -1)
+                for name in (
+                    "ALLELE_NUM",
+                    "Allele",
+                    "Feature_type",
+                    "SYMBOL",
+                    "Feature",
+                    "Consequence",
+                    "HGVSp",
+                    "HGVSc",
+                    "EXON",
+                    "CANONICAL",
+                    "MANE_SELECT",
+                    "MANE",
+                )
+            ),
+        )
 
     def value(self, values: Sequence[str], name: str) -> str:
         position = self.index.get(name)
@@ -422,6 +461,10 @@ class ConsequenceResolver:
             if fmt.ann_fields is not None and fmt.ann_is_vep
             else None
         )
+        # The rules' transcripts of each gene, and protein changes read before (the same
+        # HGVSp recurs across records): derived once.
+        self._ours = {symbol: _our_transcripts(spec) for symbol, spec in genes.items()}
+        self._proteins: dict[str, ProteinChange | None] = {}
 
     def resolve(self, variant: Variant) -> list[Alteration]:
         """Every transcript consequence of this ALT allele in a gene of the gene table.
@@ -431,11 +474,40 @@ class ConsequenceResolver:
         entry with the wrong number of fields; the caller adds the path.
         """
         alterations: list[Alteration] = []
-        for source, entry in self._entries(variant):
-            spec = self.genes.get(entry.gene)
+        genes = self.genes
+        for source, entry in self._entries(variant, genes):
+            spec = genes.get(entry.gene)
             if spec is not None:
-                alterations.append(_alteration(variant, entry, spec, source))
+                protein = self._protein(entry.hgvsp)
+                alterations.append(
+                    Alteration(
+                        gene=entry.gene,
+                        variant_class=classify(entry.terms, protein),
+                        variant=variant,
+                        transcript=entry.transcript,
+                        preferred=_is_preferred(self._ours[entry.gene], entry),
+                        hgvsp=protein.hgvs
+                        if protein is not None
+                        else _without_reference(entry.hgvsp),
+                        hgvsc=_without_reference(entry.hgvsc),
+                        protein=protein,
+                        exon=entry.exon,
+                        consequence_terms=entry.terms,
+                        source=source,
+                    )
+                )
         return alterations
+
+    def _protein(self, hgvsp: str | None) -> ProteinChange | None:
+        if hgvsp is None:
+            return None
+        try:
+            return self._proteins[hgvsp]
+        except KeyError:
+            protein = try_parse_protein_change(hgvsp)
+            if len(self._proteins) < _KNOWN_VALUES:
+                self._proteins[hgvsp] = protein
+            return protein
 
     def changes_protein(self, variant: Variant) -> bool:
         """Whether any annotated transcript, of any gene, has a non-synonymous coding change
@@ -444,18 +516,22 @@ class ConsequenceResolver:
             not NONSYNONYMOUS_TERMS.isdisjoint(entry.terms) for _, entry in self._entries(variant)
         )
 
-    def _entries(self, variant: Variant) -> Iterator[tuple[str, _Entry]]:
+    def _entries(
+        self, variant: Variant, genes: Container[str] | None = None
+    ) -> Iterator[tuple[str, _Entry]]:
+        """The transcript entries of this allele; with ``genes``, the VEP entries of other
+        genes may be left out (they are checked all the same)."""
         annotations = variant.annotations
         csq = annotations.get("CSQ")
         if csq is not None:
             if self._csq is None:
                 raise _undeclared("CSQ", variant)
-            for entry in _vep_entries(csq, self._csq, variant):
+            for entry in _vep_entries(csq, self._csq, variant, genes):
                 yield "VEP", entry
         ann = annotations.get("ANN")
         if ann is not None:
             if self._ann_vep is not None:
-                for entry in _vep_entries(ann, self._ann_vep, variant):
+                for entry in _vep_entries(ann, self._ann_vep, variant, genes):
                     yield "VEP", entry
             else:
                 for entry in _snpeff_entries(ann, variant):
@@ -466,29 +542,18 @@ class ConsequenceResolver:
                 yield "BCSQ", entry
 
 
-def _alteration(variant: Variant, entry: _Entry, spec: GeneSpec, source: str) -> Alteration:
-    protein = try_parse_protein_change(entry.hgvsp)
-    return Alteration(
-        gene=entry.gene,
-        variant_class=classify(entry.terms, protein),
-        variant=variant,
-        transcript=entry.transcript,
-        preferred=_is_preferred(spec, entry),
-        hgvsp=protein.hgvs if protein is not None else _without_reference(entry.hgvsp),
-        hgvsc=_without_reference(entry.hgvsc),
-        protein=protein,
-        exon=entry.exon,
-        consequence_terms=entry.terms,
-        source=source,
-    )
-
-
-def _is_preferred(spec: GeneSpec, entry: _Entry) -> bool:
-    """On the rules' transcript: the gene table's ENST or NM_, or VEP's MANE Select for it."""
+def _our_transcripts(spec: GeneSpec) -> frozenset[str]:
+    """The gene table's ENST and (unversioned) NM_ of a gene."""
     ours = {spec.ensembl_transcript}
     if spec.refseq_transcript:
         ours.add(_unversioned(spec.refseq_transcript))
     ours.discard("")
+    return frozenset(ours)
+
+
+def _is_preferred(ours: frozenset[str], entry: _Entry) -> bool:
+    """On the rules' transcript (``ours``, :func:`_our_transcripts`): the gene table's ENST
+    or NM_, or VEP's MANE Select for it."""
     if entry.transcript and _unversioned(entry.transcript) in ours:
         return True
     if entry.mane_select and _unversioned(entry.mane_select) in ours:
@@ -496,22 +561,30 @@ def _is_preferred(spec: GeneSpec, entry: _Entry) -> bool:
     return not ours and entry.canonical
 
 
-def _vep_entries(raw: str, layout: _Layout, variant: Variant) -> Iterator[_Entry]:
+def _vep_entries(
+    raw: str, layout: _Layout, variant: Variant, genes: Container[str] | None = None
+) -> Iterator[_Entry]:
+    """The transcript entries of this allele in a VEP annotation; with ``genes``, only those
+    of these genes are read further than their allele, feature type and gene (every entry
+    is checked for its number of fields and its ALLELE_NUM all the same)."""
     allele = _vep_allele(variant)
+    count = layout.count
+    allele_num, allele_at, feature_type_at = layout.allele_num, layout.allele, layout.feature_type
+    symbol_at = layout.symbol
     for number, text in enumerate(_split_entries(raw), start=1):
         values = text.split("|")
-        if len(values) != layout.count:
+        if len(values) != count:
             raise _malformed(
                 variant,
                 layout.key,
                 number,
                 text,
                 found=len(values),
-                expected=str(layout.count),
-                hint=f"the header's {layout.key} Format lists {layout.count} fields; "
+                expected=str(count),
+                hint=f"the header's {layout.key} Format lists {count} fields; "
                 "was the file annotated again without its header being updated?",
             )
-        allele_number = layout.value(values, "ALLELE_NUM")
+        allele_number = values[allele_num] if allele_num >= 0 else ""
         if allele_number:
             if not allele_number.isdigit():
                 raise InputError(
@@ -522,22 +595,32 @@ def _vep_entries(raw: str, layout: _Layout, variant: Variant) -> Iterator[_Entry
                 )
             if int(allele_number) != variant.alt_index + 1:
                 continue
-        elif layout.value(values, "Allele").upper() != allele:
+        elif (values[allele_at] if allele_at >= 0 else "").upper() != allele:
             continue
-        feature_type = layout.value(values, "Feature_type")
+        feature_type = values[feature_type_at] if feature_type_at >= 0 else ""
         if feature_type and feature_type != "Transcript":
             continue
-        mane = layout.value(values, "MANE_SELECT") or layout.value(values, "MANE")
-        yield _Entry(
-            gene=layout.value(values, "SYMBOL"),
-            transcript=layout.value(values, "Feature") or None,
-            terms=_split_terms(layout.value(values, "Consequence")),
-            hgvsp=_decoded(layout.value(values, "HGVSp")),
-            hgvsc=_decoded(layout.value(values, "HGVSc")),
-            exon=_rank(layout.value(values, "EXON")),
-            canonical=layout.value(values, "CANONICAL") == "YES",
-            mane_select=mane or None,
-        )
+        gene = values[symbol_at] if symbol_at >= 0 else ""
+        if genes is not None and gene not in genes:
+            continue
+        yield _vep_entry(values, layout, gene)
+
+
+def _vep_entry(values: Sequence[str], layout: _Layout, gene: str) -> _Entry:
+    def at(position: int) -> str:
+        return values[position] if position >= 0 else ""
+
+    mane = at(layout.mane_select) or at(layout.mane)
+    return _Entry(
+        gene=gene,
+        transcript=at(layout.feature) or None,
+        terms=_split_terms(at(layout.consequence)),
+        hgvsp=_decoded(at(layout.hgvsp)),
+        hgvsc=_decoded(at(layout.hgvsc)),
+        exon=_rank(at(layout.exon)),
+        canonical=at(layout.canonical) == "YES",
+        mane_select=mane or None,
+    )
 
 
 def _vep_allele(variant: Variant) -> str:

@@ -9,10 +9,12 @@ copy-number and expression files, MSI and TMB give gene-level events.
 
 from __future__ import annotations
 
+import gc
 import gzip
 import tempfile
 from array import array
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -98,7 +100,7 @@ class SmallVariants:
     alleles_seen: int = 0
     alleles_annotated: int = 0
     filtered_records: int = 0  # records (with an ALT) skipped for FILTER
-    nonsynonymous: int = 0
+    nonsynonymous: int = 0  # counted for TMB (--panel-size-mb) only
     annotated_records: int = 0
     regions_only: bool = False  # only the rule regions were read, through the file's index
     notes: list[str] = field(default_factory=list)  # reader notes: assumptions, skipped rows
@@ -313,11 +315,40 @@ def _read_variants(
     The raw consequence annotation strings of a variant are let go once resolved (nothing
     after this reads them, and they are most of a variant's size); gene tuples are shared.
     """
+    with _collector_paused():
+        _read_alleles(config, reader, result, resolver, genomic, locator, genomic_rules, progress)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector paused: a pass over the records makes many long-lived
+    objects and no reference cycles, so the collector's repeated scans of the objects kept
+    so far would only cost time (a third of the pass on a large input)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _read_alleles(
+    config: AnnotateConfig,
+    reader: VcfReader,
+    result: SmallVariants,
+    resolver: ConsequenceResolver,
+    genomic: GenomicAnnotator,
+    locator: GeneLocator,
+    genomic_rules: frozenset[AlleleKey],
+    progress: Progress,
+) -> None:
     path = str(config.input)
     keep_filtered = config.include_filtered
     if not keep_filtered and not config.explain:
         reader.skip_filtered()  # counted below, never looked at
     genomic_positions = frozenset(pos for _chrom, pos, _ref, _alt in genomic_rules)
+    count_tmb = config.panel_size_mb is not None  # non-synonymous alleles: for TMB only
     shared_genes: dict[tuple[str, ...], tuple[str, ...]] = {}
     last_filtered = None
     for variant in reader:
@@ -345,7 +376,7 @@ def _read_variants(
             if annotated:
                 result.annotated_records += 1
                 alterations = tuple(resolver.resolve(variant))
-                if variant.passed and resolver.changes_protein(variant):
+                if count_tmb and variant.passed and resolver.changes_protein(variant):
                     result.nonsynonymous += 1
                 _release(annotations)
             else:

@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from types import MappingProxyType
 from typing import Final
@@ -145,6 +145,9 @@ class ProteinChange:
     end: int | None
     alt: str
     frameshift_stop: int | None = None
+    # The two written forms, made on first use (a change is matched and labelled often).
+    _short: str | None = field(default=None, init=False, repr=False, compare=False)
+    _hgvs: str | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.start < 1:
@@ -163,12 +166,20 @@ class ProteinChange:
     @property
     def short(self) -> str:
         """Canonical 1-letter form without ``p.``: ``T790M``, ``E746_A750del``, ``E23Vfs*17``."""
-        return self._format(_one_letter)
+        text = self._short
+        if text is None:
+            text = self._format(_one_letter)
+            object.__setattr__(self, "_short", text)
+        return text
 
     @property
     def hgvs(self) -> str:
         """3-letter HGVS form: ``p.Thr790Met``, ``p.Gln61Ter``, ``p.Glu23ValfsTer17``."""
-        return "p." + self._format(_three_letter)
+        text = self._hgvs
+        if text is None:
+            text = "p." + self._format(_three_letter)
+            object.__setattr__(self, "_hgvs", text)
+        return text
 
     @property
     def positions(self) -> range:

@@ -458,6 +458,38 @@ def test_vep_entry_with_wrong_field_count_is_an_input_error() -> None:
 
 
 @pytest.mark.parametrize(
+    "bad",
+    [
+        "T|missense_variant|MODERATE|TP53",  # too few fields
+        "T|missense_variant|MODERATE|OTHER|" + "|" * 14,  # too many
+    ],
+)
+def test_vep_entry_of_a_gene_outside_the_table_is_checked_too(bad: str) -> None:
+    """Entries of other genes are not read further, but a malformed one is still an error."""
+    with pytest.raises(InputError, match="INFO/CSQ entry 2 has"):
+        resolve(record(55181378, "C", "T", CSQ=f"{EGFR_T790M_CSQ.split(',')[0]},{bad}"))
+
+
+def test_vep_allele_num_of_a_gene_outside_the_table_is_checked_too() -> None:
+    fmt = read_annotation_format({"CSQ": CSQ_ALLELE_NUM_HEADER}, "tumor.vcf")
+    csq = ALLELE_NUM_CSQ.split(",")[1].replace("|EGFR|", "|OTHER|").replace("|2|YES|", "|x|YES|")
+    with pytest.raises(InputError, match="ALLELE_NUM 'x', not a number"):
+        resolve(record(55181378, "C", "T", CSQ=csq), fmt)
+
+
+def test_resolving_many_records_with_one_resolver_gives_each_its_own() -> None:
+    """A resolver remembers protein changes read before; each record still gets its own."""
+    resolver = ConsequenceResolver(FORMAT, GENES)
+    t790m = record(55181378, "C", "T", CSQ=EGFR_T790M_CSQ)
+    first = resolver.resolve(t790m)
+    assert resolver.resolve(t790m) == first
+    assert resolver.resolve(record(55181378, "C", "T", CSQ=EGFR_T790M_CSQ)) == resolve(t790m)
+    other = EGFR_T790M_CSQ.replace("p.Thr790Met", "p.Thr790Leu").replace("c.2369C>T", "c.2369C>A")
+    changed = resolver.resolve(record(55181378, "C", "A", CSQ=other.replace("T|", "A|")))
+    assert {a.hgvsp for a in changed if a.preferred} == {"p.Thr790Leu"}
+
+
+@pytest.mark.parametrize(
     ("feature", "mane", "preferred"),
     [
         ("ENST00000275493", "", True),  # the table's ENST
