@@ -313,7 +313,8 @@ def _read_variants(
     """The alleles of every record the reader gives, into ``result``.
 
     The raw consequence annotation strings of a variant are let go once resolved (nothing
-    after this reads them, and they are most of a variant's size); gene tuples are shared.
+    after this reads them, and they are most of a variant's size); equal gene and note
+    tuples are shared.
     """
     with _collector_paused():
         _read_alleles(config, reader, result, resolver, genomic, locator, genomic_rules, progress)
@@ -350,6 +351,7 @@ def _read_alleles(
     genomic_positions = frozenset(pos for _chrom, pos, _ref, _alt in genomic_rules)
     count_tmb = config.panel_size_mb is not None  # non-synonymous alleles: for TMB only
     shared_genes: dict[tuple[str, ...], tuple[str, ...]] = {}
+    shared_notes: dict[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]] = {}
     last_filtered = None
     for variant in reader:
         progress.update(reader.records_read)
@@ -381,7 +383,10 @@ def _read_alleles(
                 _release(annotations)
             else:
                 from_tables = genomic.annotate(variant)
-                alterations, notes = tuple(from_tables.alterations), tuple(from_tables.notes)
+                alterations = tuple(from_tables.alterations)
+                if from_tables.notes:
+                    notes = tuple(from_tables.notes)
+                    notes = shared_notes.setdefault(notes, notes)
         except InputError as error:
             error.path = error.path or path
             raise
