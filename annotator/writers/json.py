@@ -187,6 +187,7 @@ class _IndentedWriter:
     def __init__(self, stream: IO[str]) -> None:
         self._stream = stream
         self._parts: list[str] = []
+        self._keys: dict[tuple[str, int, bool], str] = {}
 
     def write(self, text: str) -> None:
         self._parts.append(text)
@@ -242,13 +243,24 @@ class _IndentedWriter:
             parts.append("{}")
             return
         inner = "\n" + "  " * (level + 1)
-        separator = "{" + inner
+        first = True
         for key, value in mapping.items():
-            parts.append(separator)
-            parts.append(_encode_string(_key_text(key)))
-            parts.append(": ")
-            self.value(value, level + 1)
-            separator = "," + inner
+            # The separator, key and colon as one part (the same keys recur in every item).
+            lead = self._keys.get((key, level, first)) if type(key) is str else None
+            if lead is None:
+                lead = ("{" if first else ",") + inner + _encode_string(_key_text(key)) + ": "
+                if type(key) is str:
+                    self._keys[(key, level, first)] = lead
+            parts.append(lead)
+            first = False
+            # Strings and plain ints (most values) without the general dispatch.
+            kind = type(value)
+            if kind is str:
+                parts.append(_encode_string(value))
+            elif kind is int:
+                parts.append(int.__repr__(value))
+            else:
+                self.value(value, level + 1)
         parts.append("\n" + "  " * level + "}")
 
 
