@@ -360,7 +360,7 @@ class VcfReader:
             return list(self._vcf(region))
 
     def __iter__(self) -> Iterator[Variant]:
-        records = self._records()
+        records = iter(self._vcf) if self._regions is None else self._records()
         while True:
             number = self.records_read + 1
             try:
@@ -988,20 +988,26 @@ _EvidenceReader = Callable[[_Fields], _Evidence]
 
 
 def _read_generic(fields: _Fields) -> _Evidence:
-    """FORMAT AF (Number=A), else AD (Number=R) ALT / sum; depth DP, else the sum of AD."""
+    """FORMAT AF (Number=A), else AD (Number=R) ALT / sum; depth DP, else the sum of AD.
+
+    AD is read only when it is needed: for a VAF AF does not give, or without DP.
+    """
     alt_count = len(fields.alts)
     fractions = _per_alt(fields.floats("AF"), alt_count)
-    counts = _allele_counts(fields.integers("AD"), alt_count)
-    total = sum(counts) if counts is not None else None
+    vafs: list[float | None] = (
+        [_fraction(value) for value in fractions] if fractions is not None else [None] * alt_count
+    )
     depth = _first(fields.integers("DP"))
-    if depth is None:
-        depth = total
-    vafs: list[float | None] = []
-    for index in range(alt_count):
-        vaf = _fraction(fractions[index]) if fractions is not None else None
-        if vaf is None and counts is not None:
-            vaf = _ratio(counts[index + 1], total)
-        vafs.append(vaf)
+    if depth is None or None in vafs:
+        counts = _allele_counts(fields.integers("AD"), alt_count)
+        if counts is not None:
+            total = sum(counts)
+            if depth is None:
+                depth = total
+            vafs = [
+                vaf if vaf is not None else _ratio(counts[index + 1], total)
+                for index, vaf in enumerate(vafs)
+            ]
     return vafs, depth
 
 
