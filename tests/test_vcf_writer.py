@@ -5,8 +5,6 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import random
-import shutil
-import struct
 from pathlib import Path
 
 import cyvcf2
@@ -38,6 +36,7 @@ from annotator.writers.vcf import (
     write_annotated_vcf,
 )
 from tests.golden_cases import TEST_DATA
+from tests.test_tabix import assert_index_is_htslibs
 
 DATA = Path(__file__).parent / "data"
 TAG_IDS = [tag.id for tag in INFO_TAGS]
@@ -633,46 +632,6 @@ def text_of(path: Path) -> bytes:
     return gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
 
 
-def parse_tbi(path: Path) -> tuple[object, ...]:
-    """A .tbi as (configuration, names, per chromosome: bins -> chunks and linear index, rest),
-    bins in any order (htslib writes them in hash order)."""
-    data = gzip.decompress(path.read_bytes())
-    assert data[:4] == b"TBI\x01"
-    n_ref, *conf, names_length = struct.unpack_from("<i6ii", data, 4)
-    at = 36
-    names = data[at : at + names_length].split(b"\0")[:-1]
-    at += names_length
-    refs = []
-    for _ in range(n_ref):
-        (n_bin,) = struct.unpack_from("<i", data, at)
-        at += 4
-        bins = {}
-        for _ in range(n_bin):
-            bin_, n_chunk = struct.unpack_from("<Ii", data, at)
-            chunks = struct.unpack_from(f"<{2 * n_chunk}Q", data, at + 8)
-            bins[bin_] = list(zip(chunks[::2], chunks[1::2], strict=True))
-            at += 8 + 16 * n_chunk
-        (n_intv,) = struct.unpack_from("<i", data, at)
-        linear = struct.unpack_from(f"<{n_intv}Q", data, at + 4)
-        at += 4 + 8 * n_intv
-        refs.append((bins, linear))
-    return tuple(conf), names, refs, data[at:]
-
-
-def assert_index_is_htslibs(output: Path, tmp_path: Path) -> None:
-    """The .tbi beside ``output`` equals the one htslib (pysam.tabix_index) builds from it."""
-    copy = tmp_path / "htslib" / output.name
-    copy.parent.mkdir(exist_ok=True)
-    shutil.copy(output, copy)
-    pysam.tabix_index(str(copy), preset="vcf", force=True)
-    ours, htslib = parse_tbi(Path(f"{output}.tbi")), parse_tbi(Path(f"{copy}.tbi"))
-    assert ours[:2] == htslib[:2]
-    for number, (mine, theirs) in enumerate(zip(ours[2], htslib[2], strict=True)):  # type: ignore[call-overload]
-        assert mine[0] == theirs[0], f"chromosome {number}: bins differ"
-        assert mine[1] == theirs[1], f"chromosome {number}: linear index differs"
-    assert ours == htslib
-
-
 SYNTHETIC_HEADER = (
     "##fileformat=VCFv4.2\n"
     "##contig=<ID=chr7,length=159345973>\n"
@@ -983,40 +942,3 @@ def test_interruption_while_writing_the_index_leaves_nothing(
     with pytest.raises(KeyboardInterrupt):
         write_annotated_vcf(result_of(), vcf, tmp_path / "out.vcf.gz", command_line="x")
     only_inputs(tmp_path, "small.vcf")
-
-
-@pytest.mark.parametrize(
-    ("text", "value"),
-    [
-        (b"123;DP=4", 123),
-        (b"  -12", -12),
-        (b"+5", 5),
-        (b"0x1F;", 31),
-        (b"0X1f", 31),
-        (b"0x", 0),
-        (b"017", 15),
-        (b"08", 0),
-        (b"", 0),
-        (b".", 0),
-        (b"99999999999999999999", (1 << 63) - 1),
-    ],
-)
-def test_end_values_are_read_as_strtoll_reads_them(text: bytes, value: int) -> None:
-    assert vcf_writer._strtoll(text) == value
-
-
-@pytest.mark.parametrize(
-    ("info", "end"),
-    [
-        (b"END=500", 500),
-        (b"DP=3;END=500", 500),
-        (b"XEND=7;END=500", 500),
-        (b"XEND=7", None),
-        (b"END=.", None),
-        (b"DP=1", None),
-    ],
-)
-def test_tabix_reads_info_end_from_the_info_column(info: bytes, end: int | None) -> None:
-    line = b"chr1\t100\tEND=9\tA\tC\t.\tPASS\t" + info + b"\tGT\t0/1\r\n"
-    assert vcf_writer._tabix_end(line) == end
-    assert vcf_writer._tabix_end(line.replace(b"\tGT\t0/1", b"")) == end  # INFO last
