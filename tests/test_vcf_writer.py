@@ -886,6 +886,28 @@ def test_unusual_records_go_line_by_line(
     assert Path(f"{fast}.tbi").exists()
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="known: the fast path's index takes INFO/END alone; htslib 1.24's tabix (pysam "
+    "0.24) takes the largest of END, POS + len(REF) - 1 and, for symbolic ALTs, SVLEN",
+)
+@pytest.mark.parametrize(
+    "record",
+    [
+        "chr7\t16300\t.\t" + "A" * 100 + "\tT\t.\tPASS\tEND=16310\tGT\t0/1\n",  # END inside REF
+        "chr7\t16300\t.\tA\t<DEL>\t.\tPASS\tSVLEN=-100\tGT\t0/1\n",  # SVLEN without END
+    ],
+    ids=["end-inside-ref", "svlen"],
+)
+def test_end_inside_ref_and_svlen_give_htslibs_index(
+    record: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lines = ["chr7\t100\t.\tA\tT\t.\tPASS\tDP=1\tGT\t0/1\n", record]
+    source = write_input(tmp_path / "in.bgzf.vcf.gz", lines)
+    fast, _slow, _n, _s = write_both(result_of(), source, tmp_path, "vcf.gz", monkeypatch)
+    assert_index_is_htslibs(fast, tmp_path)
+
+
 def test_unsorted_bgzf_input_names_the_record(tmp_path: Path) -> None:
     lines = synthetic_lines(6000, seed=6, odd=False)
     lines[4000], lines[4001] = lines[4001], lines[4000]
