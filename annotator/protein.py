@@ -288,6 +288,10 @@ _BCSQ: Final = re.compile(
     rf">(?P<alt_pos>{_POSITION})(?P<alt>[A-Z*]*)(?P<alt_brief>\.\.[0-9]+)?"
 )
 _MISSING_REFERENCE: Final = re.compile(rf"{_POSITION}[A-Z*]+")
+#: One 3-letter residue replaced by another or kept (``=``), position of at most 9 digits.
+_SIMPLE_THREE_LETTER: Final = re.compile(
+    r"(?P<ref>[A-Z][a-z]{2})(?P<pos>[1-9][0-9]{0,8})(?P<alt>[A-Z][a-z]{2}|=)"
+)
 _LOWER_CASE_CODE: Final = re.compile(r"(?:^|[_0-9])(?:[a-z]{3}|[a-z])(?:[0-9]|$)")
 
 
@@ -298,6 +302,15 @@ def parse_protein_change(text: str) -> ProteinChange:
     including the unknowns ``p.?``, ``p.0``, ``p.=`` and the empty string.
     """
     body = _strip_decoration(text)
+    simple = _SIMPLE_THREE_LETTER.fullmatch(body)
+    if simple is not None:
+        # The usual form (p.Thr790Met, p.Ser786=): what the full reading below gives it.
+        ref, code = THREE_TO_ONE.get(simple["ref"]), simple["alt"]
+        if ref is not None and code == "=":
+            return ProteinChange(ChangeKind.SYNONYMOUS, ref, int(simple["pos"]), None, None, "")
+        alt = THREE_TO_ONE.get(code)
+        if ref is not None and alt is not None:
+            return _substitution(text, ref=ref, start=int(simple["pos"]), alt=alt)
     if not body:
         raise _error(text, "it is empty")
     if body in _UNKNOWN_BODIES:

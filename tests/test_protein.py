@@ -4,16 +4,20 @@ and round-trip properties."""
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from annotator import protein
 from annotator.errors import ProteinNotationError
 from annotator.protein import (
     ONE_TO_THREE,
+    THREE_TO_ONE,
     ChangeKind,
     ProteinChange,
     parse_codon,
@@ -284,3 +288,41 @@ def test_try_parse_never_raises(text: str) -> None:
         assert parse_protein_change(change.hgvs) == change
         if "X" not in change.short:  # one-letter X reads as a stop, see RESIDUES
             assert parse_protein_change(change.short) == change
+
+
+# --- the short cut for the usual 3-letter substitution ----------------------------------------
+
+_CODES = st.sampled_from([*THREE_TO_ONE, "Abc", "Xyz", "Thr ", "thr", "THR", "Te"])
+
+
+def _outcome(text: str) -> ProteinChange | str:
+    try:
+        return parse_protein_change(text)
+    except ProteinNotationError as error:
+        return str(error)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    prefix=st.sampled_from(["", "p.", "ENSP00000275493.2:p.", "p.(", "NP_1.1:"]),
+    ref=_CODES,
+    position=st.integers(min_value=0, max_value=10**11),
+    alt=st.one_of(_CODES, st.just("="), st.just("fs"), st.just("Metext*?")),
+)
+def test_the_usual_form_reads_as_the_full_parser_reads_it(
+    prefix: str, ref: str, position: int, alt: str
+) -> None:
+    text = f"{prefix}{ref}{position}{alt}" + (")" if prefix.endswith("(") else "")
+    found = _outcome(text)
+    with patch.object(protein, "_SIMPLE_THREE_LETTER", re.compile(r"(?!)")):
+        expected = _outcome(text)
+    assert found == expected
+    if isinstance(found, ProteinChange):
+        assert (found.short, found.hgvs) == (expected.short, expected.hgvs)  # type: ignore[union-attr]
+
+
+def test_written_forms_are_the_same_when_asked_again() -> None:
+    change = parse_protein_change("p.Glu746_Ala750del")
+    assert change.short is change.short
+    assert (change.short, change.hgvs) == ("E746_A750del", "p.Glu746_Ala750del")
+    assert change == parse_protein_change("E746_A750del")
