@@ -33,7 +33,7 @@ import re
 from collections.abc import Container, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Final
+from typing import Final, TypeVar
 from urllib.parse import unquote
 
 from annotator.errors import InputError
@@ -226,6 +226,7 @@ _DNA_CHANGE: Final = re.compile(r"(?P<pos>[0-9]+)[^>]*>.*")
 _HGVS_REFERENCE: Final = re.compile(r"^[^:]+:(?=[cgmnpr]\.)")
 _MISSING: Final = frozenset({"", "."})
 _CLIP: Final = 80
+T = TypeVar("T")
 #: At most this many distinct protein changes are remembered per resolver.
 _KNOWN_VALUES: Final = 4096
 
@@ -465,6 +466,11 @@ class ConsequenceResolver:
         # HGVSp recurs across records): derived once.
         self._ours = {symbol: _our_transcripts(spec) for symbol, spec in genes.items()}
         self._proteins: dict[str, ProteinChange | None] = {}
+        # Gene symbols, transcripts and term tuples recur in every record: one object each,
+        # shared by the alterations kept (a few per gene of the table).
+        self._symbols = {symbol: symbol for symbol in genes}
+        self._transcripts: dict[str | None, str | None] = {}
+        self._terms: dict[tuple[str, ...], tuple[str, ...]] = {}
 
     def resolve(self, variant: Variant) -> list[Alteration]:
         """Every transcript consequence of this ALT allele in a gene of the gene table.
@@ -481,10 +487,10 @@ class ConsequenceResolver:
                 protein = self._protein(entry.hgvsp)
                 alterations.append(
                     Alteration(
-                        gene=entry.gene,
+                        gene=self._symbols[entry.gene],
                         variant_class=classify(entry.terms, protein),
                         variant=variant,
-                        transcript=entry.transcript,
+                        transcript=_shared(self._transcripts, entry.transcript),
                         preferred=_is_preferred(self._ours[entry.gene], entry),
                         hgvsp=protein.hgvs
                         if protein is not None
@@ -492,7 +498,7 @@ class ConsequenceResolver:
                         hgvsc=_without_reference(entry.hgvsc),
                         protein=protein,
                         exon=entry.exon,
-                        consequence_terms=entry.terms,
+                        consequence_terms=_shared(self._terms, entry.terms),
                         source=source,
                     )
                 )
@@ -540,6 +546,16 @@ class ConsequenceResolver:
         if bcsq is not None:
             for entry in _bcsq_entries(bcsq, variant):
                 yield "BCSQ", entry
+
+
+def _shared(table: dict[T, T], value: T) -> T:
+    """The object equal to ``value`` met first (while the table has room), else ``value``."""
+    known = table.get(value)
+    if known is not None:
+        return known
+    if len(table) < _KNOWN_VALUES:
+        table[value] = value
+    return value
 
 
 def _our_transcripts(spec: GeneSpec) -> frozenset[str]:

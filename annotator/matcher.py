@@ -103,7 +103,7 @@ class _ConditionMemo:
 
     def __init__(self) -> None:
         self.by_gene: dict[str, list[int]] | None = None
-        self.conditions: dict[int, tuple[Condition, list[Variant]]] = {}
+        self.conditions: dict[int, tuple[Condition, tuple[Variant, ...]]] = {}
 
     def genes(self, alleles: Sequence[SampleAllele]) -> dict[str, list[int]]:
         if self.by_gene is None:
@@ -432,6 +432,10 @@ class RuleMatcher:
         # rules-set order: what an alteration of the gene is matched against.
         self._small_rules: dict[str, tuple[Rule, ...]] = {}
         self._class_drugs = drugs_by_class(rules)
+        self._facts: dict[
+            str,
+            tuple[Rule, tuple[tuple[str, ...], tuple[tuple[str, str], ...], TumorTypeMatch]],
+        ] = {}
 
     def _gene_rules(self, gene: str) -> tuple[Rule, ...]:
         found = self._small_rules.get(gene)
@@ -492,6 +496,8 @@ class RuleMatcher:
                 hits.append((rule, _preferred_in_gene(allele, rule.gene), MatchType.GENOMIC))
         match_alteration = self.selectors.match_alteration
         for alteration in allele.alterations:
+            if not alteration.preferred and alteration.event is None:
+                continue  # only genomic rules (above) take an allele on another transcript
             for rule in self._gene_rules(alteration.gene):
                 match_type = match_alteration(rule.alteration, alteration)
                 if match_type is not None:
@@ -500,7 +506,7 @@ class RuleMatcher:
             hits.sort(key=lambda hit: hit[0].id)
         return hits
 
-    def condition_alleles(self, condition: Condition, sample: Sample) -> list[Variant]:
+    def condition_alleles(self, condition: Condition, sample: Sample) -> tuple[Variant, ...]:
         """The sample's alleles that have the condition's alteration, whatever their phase.
 
         Found once per sample and condition: the alleles with an alteration of the
@@ -510,7 +516,7 @@ class RuleMatcher:
         memo = sample.found
         known = memo.conditions.get(id(condition))
         if known is not None and known[0] is condition:
-            return list(known[1])
+            return known[1]
         alleles = sample.alleles
         positions = set(memo.genes(alleles).get(condition.gene, ()))
         if self.selectors.kind(condition) == "genomic":
@@ -527,8 +533,8 @@ class RuleMatcher:
                 for alteration in allele.alterations
             ):
                 found.append(allele.variant)
-        memo.conditions[id(condition)] = (condition, found)
-        return list(found)
+        memo.conditions[id(condition)] = (condition, tuple(found))
+        return tuple(found)
 
     def condition_present(
         self, condition: Condition, sample: Sample, anchor: Variant | None = None
@@ -537,8 +543,10 @@ class RuleMatcher:
         ``anchor``, the allele that fired the rule, when the condition names a phase)."""
         alleles = self.condition_alleles(condition, sample)
         if condition.phase is not None:
-            return anchor is not None and any(
-                variant != anchor and phase_between(anchor, variant).value == condition.phase
+            if anchor is None or anchor.phase_set is None or anchor.haplotype is None:
+                return False  # the anchor's phase is unknown: no allele is in cis or trans
+            return any(
+                phase_between(anchor, variant).value == condition.phase and variant != anchor
                 for variant in alleles
             )
         return bool(alleles) or any(
@@ -599,6 +607,19 @@ class RuleMatcher:
         assert variant is not None
         return variant_label(variant)
 
+    def _rule_facts(
+        self, rule: Rule
+    ) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...], TumorTypeMatch]:
+        """The rule's therapies (:meth:`rule_therapies`) and its label for the sample's tumor
+        type, worked out once per rule."""
+        facts = self._facts.get(rule.id)
+        if facts is None or facts[0] is not rule:
+            therapies, via_class = self.rule_therapies(rule)
+            label = tumor_type_match(rule.tumor_types, self.tumor_type, self.oncotree)
+            facts = (rule, (therapies, via_class, label))
+            self._facts[rule.id] = facts
+        return facts[1]
+
     def rule_therapies(self, rule: Rule) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
         """The rule's regimens, then the drugs of its ``therapy_classes`` not already named;
         and those added drugs with the class that brought each."""
@@ -618,7 +639,7 @@ class RuleMatcher:
         alteration: Alteration | None,
         match_type: MatchType,
     ) -> Finding:
-        therapies, via_class = self.rule_therapies(rule)
+        therapies, via_class, label_match = self._rule_facts(rule)
         return Finding(
             rule_id=rule.id,
             gene=rule.gene,
@@ -628,7 +649,7 @@ class RuleMatcher:
             effect=rule.effect,
             therapies=therapies,
             evidence_level=rule.evidence_level,
-            tumor_type_match=tumor_type_match(rule.tumor_types, self.tumor_type, self.oncotree),
+            tumor_type_match=label_match,
             match_type=match_type,
             citations=tuple(rule.citations),
             transcript=alteration.transcript if alteration else None,
