@@ -481,28 +481,93 @@ class ConsequenceResolver:
         """
         alterations: list[Alteration] = []
         genes = self.genes
-        for source, entry in self._entries(variant, genes):
-            spec = genes.get(entry.gene)
-            if spec is not None:
-                protein = self._protein(entry.hgvsp)
+        annotations = variant.annotations
+        for key in ("CSQ", "ANN"):
+            raw = annotations.get(key)
+            if raw is None:
+                continue
+            layout = self._csq if key == "CSQ" else self._ann_vep
+            if layout is None:
+                if key == "CSQ":
+                    raise _undeclared("CSQ", variant)
+                for entry in _snpeff_entries(raw, variant):
+                    self._add(alterations, variant, entry, "SnpEff")
+                continue
+            # VEP: the alteration straight from the entry's fields (rule genes only).
+            for values, gene in _vep_rows(raw, layout, variant, genes):
+
+                def at(position: int, values: list[str] = values) -> str:
+                    return values[position] if position >= 0 else ""
+
+                mane = at(layout.mane_select) or at(layout.mane)
                 alterations.append(
-                    Alteration(
-                        gene=self._symbols[entry.gene],
-                        variant_class=classify(entry.terms, protein),
-                        variant=variant,
-                        transcript=_shared(self._transcripts, entry.transcript),
-                        preferred=_is_preferred(self._ours[entry.gene], entry),
-                        hgvsp=protein.hgvs
-                        if protein is not None
-                        else _without_reference(entry.hgvsp),
-                        hgvsc=_without_reference(entry.hgvsc),
-                        protein=protein,
-                        exon=entry.exon,
-                        consequence_terms=_shared(self._terms, entry.terms),
-                        source=source,
+                    self._alteration(
+                        variant,
+                        "VEP",
+                        gene,
+                        at(layout.feature) or None,
+                        _split_terms(at(layout.consequence)),
+                        _decoded(at(layout.hgvsp)),
+                        _decoded(at(layout.hgvsc)),
+                        _rank(at(layout.exon)),
+                        canonical=at(layout.canonical) == "YES",
+                        mane_select=mane or None,
                     )
                 )
+        bcsq = annotations.get("BCSQ")
+        if bcsq is not None:
+            for entry in _bcsq_entries(bcsq, variant):
+                self._add(alterations, variant, entry, "BCSQ")
         return alterations
+
+    def _add(
+        self, alterations: list[Alteration], variant: Variant, entry: _Entry, source: str
+    ) -> None:
+        if entry.gene in self.genes:
+            alterations.append(
+                self._alteration(
+                    variant,
+                    source,
+                    entry.gene,
+                    entry.transcript,
+                    entry.terms,
+                    entry.hgvsp,
+                    entry.hgvsc,
+                    entry.exon,
+                    canonical=entry.canonical,
+                    mane_select=entry.mane_select,
+                )
+            )
+
+    def _alteration(
+        self,
+        variant: Variant,
+        source: str,
+        gene: str,
+        transcript: str | None,
+        terms: tuple[str, ...],
+        hgvsp: str | None,
+        hgvsc: str | None,
+        exon: int | None,
+        *,
+        canonical: bool,
+        mane_select: str | None,
+    ) -> Alteration:
+        """The alteration of one transcript entry of a gene of the table."""
+        protein = self._protein(hgvsp)
+        return Alteration(
+            gene=self._symbols[gene],
+            variant_class=classify(terms, protein),
+            variant=variant,
+            transcript=_shared(self._transcripts, transcript),
+            preferred=_is_preferred(self._ours[gene], transcript, mane_select, canonical),
+            hgvsp=protein.hgvs if protein is not None else _without_reference(hgvsp),
+            hgvsc=_without_reference(hgvsc),
+            protein=protein,
+            exon=exon,
+            consequence_terms=_shared(self._terms, terms),
+            source=source,
+        )
 
     def _protein(self, hgvsp: str | None) -> ProteinChange | None:
         if hgvsp is None:
@@ -567,22 +632,32 @@ def _our_transcripts(spec: GeneSpec) -> frozenset[str]:
     return frozenset(ours)
 
 
-def _is_preferred(ours: frozenset[str], entry: _Entry) -> bool:
+def _is_preferred(
+    ours: frozenset[str], transcript: str | None, mane_select: str | None, canonical: bool
+) -> bool:
     """On the rules' transcript (``ours``, :func:`_our_transcripts`): the gene table's ENST
     or NM_, or VEP's MANE Select for it."""
-    if entry.transcript and _unversioned(entry.transcript) in ours:
+    if transcript and _unversioned(transcript) in ours:
         return True
-    if entry.mane_select and _unversioned(entry.mane_select) in ours:
+    if mane_select and _unversioned(mane_select) in ours:
         return True
-    return not ours and entry.canonical
+    return not ours and canonical
 
 
 def _vep_entries(
     raw: str, layout: _Layout, variant: Variant, genes: Container[str] | None = None
 ) -> Iterator[_Entry]:
-    """The transcript entries of this allele in a VEP annotation; with ``genes``, only those
-    of these genes are read further than their allele, feature type and gene (every entry
-    is checked for its number of fields and its ALLELE_NUM all the same)."""
+    """The transcript entries of this allele in a VEP annotation (see :func:`_vep_rows`)."""
+    for values, gene in _vep_rows(raw, layout, variant, genes):
+        yield _vep_entry(values, layout, gene)
+
+
+def _vep_rows(
+    raw: str, layout: _Layout, variant: Variant, genes: Container[str] | None = None
+) -> Iterator[tuple[list[str], str]]:
+    """The fields and gene of each transcript entry of this allele in a VEP annotation; with
+    ``genes``, only those of these genes (every entry is checked for its number of fields
+    and its ALLELE_NUM all the same)."""
     allele = _vep_allele(variant)
     count = layout.count
     allele_num, allele_at, feature_type_at = layout.allele_num, layout.allele, layout.feature_type
@@ -619,7 +694,7 @@ def _vep_entries(
         gene = values[symbol_at] if symbol_at >= 0 else ""
         if genes is not None and gene not in genes:
             continue
-        yield _vep_entry(values, layout, gene)
+        yield values, gene
 
 
 def _vep_entry(values: Sequence[str], layout: _Layout, gene: str) -> _Entry:
