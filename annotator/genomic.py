@@ -83,9 +83,10 @@ _KNOWN_VALUES: Final = 4096
 _NoteKey = tuple[str, str, int, int]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class GenomicResult:
-    """What the tables say about one allele.
+    """What the tables say about one allele: built up by the annotator, then only read (not
+    a frozen dataclass, which takes three times as long to make, once per allele).
 
     ``notes`` are (gene, reason) for rule genes whose span holds the allele but whose effect
     stays unknown (an SNV in a coding exon has both a codon-change alteration and a note);
