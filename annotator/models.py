@@ -86,7 +86,8 @@ class Variant:
     ``record_index`` is the 1-based number of the data record in the input file (header lines
     not counted); ``alt_index`` is the 0-based index of this allele among the record's ALTs.
     ``annotations`` holds the raw INFO strings of the consequence annotations present
-    (keys ``CSQ``, ``ANN``, ``BCSQ``); ``alts`` all ALT alleles of the record, which the VEP
+    (keys ``CSQ``, ``ANN``, ``BCSQ``; the VCF pass of :mod:`annotator.inputs` empties it once
+    they are resolved into alterations); ``alts`` all ALT alleles of the record, which the VEP
     allele-matching rules need. ``phase_set`` and ``haplotype`` place the allele on a phased
     haplotype (GT ``0|1`` with ``PS``, or GATK's ``PGT``/``PID``), for cis/trans decisions.
     """
