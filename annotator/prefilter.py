@@ -10,9 +10,8 @@ as :func:`annotator.genome.normalize_chrom` gives them).
 
 from __future__ import annotations
 
-import itertools
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -23,6 +22,14 @@ from annotator.bgzf import decompressed_chunks
 from annotator.genome import normalize_chrom
 from annotator.matcher import AlleleKey
 from annotator.rules.schema import GeneSpec
+from annotator.vcf_text import (
+    find_all,
+    find_runs,
+    find_tabs,
+    lines_holding,
+    read_numbers,
+    split_lines,
+)
 
 #: Bases added on each side of a gene span (VEP's default up/downstream distance).
 GENE_PADDING = 5000
@@ -165,35 +172,26 @@ class _ChunkScanner:
         # Zero bytes after the text let every gather below read a few bytes past a line's end.
         data = np.frombuffer(text + _PAD, dtype=np.uint8)
         size = len(text)
-        ends = np.flatnonzero(data[:size] == 10)  # each line's newline
-        starts = np.empty_like(ends)
-        starts[0] = 0
-        starts[1:] = ends[:-1] + 1
-        length = ends - starts
-        first = data[starts]  # a line's first byte (the newline itself when empty)
-        # Empty lines (and a lone CR) are no records; '#' lines are copied as header lines.
-        blank = (length == 0) | ((length == 1) & (first == 13))
+        starts, ends, first, blank = split_lines(data, size)
+        # '#' lines are copied as header lines.
         hashed = (first == 35) & ~blank
         record = ~blank & ~hashed
-        # The tabs, then each line's first eight (past the last tab: the text's end).
-        tabs = np.flatnonzero(data[:size] == 9)
-        first_tab = np.searchsorted(tabs, starts)
-        columns = np.empty_like(first_tab)
-        columns[:-1] = first_tab[1:] - first_tab[:-1]
-        columns[-1] = len(tabs) - first_tab[-1]
-        tabs = np.concatenate((tabs, np.full(8, size, dtype=tabs.dtype)))
-        col = [tabs[first_tab + i] for i in range(8)]
+        # Each line's first eight tabs (past its last tab: later ones, or the text's end).
+        columns, col = find_tabs(data, size, starts, 8)
         parsed = record & (columns >= 7)  # eight columns: their values are looked at
         info_end = np.where(columns >= 8, col[7], ends)
-        pos, pos_ok = _positions(data, col[0] + 1, col[1])
+        # POS: 1 to 18 digits, leading zeros included (the reader's int() reads them).
+        pos, pos_ok = read_numbers(data, col[0] + 1, col[1], digits=18, leading_zero=True)
         parsed &= pos_ok
         candidate = record & ~parsed  # unreadable CHROM/POS: the parser reports them
         candidate |= self.overlaps(text, data, parsed, starts, col[0], pos, col[3] - col[2] - 1)
         alt_start, alt_end = col[3] + 1, col[4]
         for symbol in (b"<", b"[", b"]"):
-            candidate |= _occurs_in(text, symbol, starts, alt_start, alt_end) & parsed
+            found = find_all(text, data, symbol)
+            candidate |= lines_holding(found, starts, alt_start, alt_end) & parsed
         if self.promote is not None:
-            candidate |= _matches_in(text, self.promote, starts, col[6] + 1, info_end) & parsed
+            found = _matches(self.promote, text)
+            candidate |= lines_holding(found, starts, col[6] + 1, info_end) & parsed
         self.write(text, starts, ends, candidate | hashed, record)
         skipped = parsed & ~candidate
         alleles = _alleles(text, data, skipped, alt_start, alt_end)
@@ -205,7 +203,8 @@ class _ChunkScanner:
         numbers = self.number + np.cumsum(record)
         scan.skipped_filtered.extend(numbers[failed].tolist())
         if self.keys is not None:
-            annotated = _matches_in(text, self.keys, starts, col[6] + 1, info_end, keyed=True)
+            found = _key_starts(data, _matches(self.keys, text))
+            annotated = lines_holding(found, starts, col[6] + 1, info_end)
             scan.skipped_annotated_alleles += int(alleles[skipped & annotated].sum())
             scan.skipped_annotated_passed_alleles += int(alleles[passed & annotated].sum())
         self.number = int(numbers[-1]) if len(numbers) else self.number
@@ -226,7 +225,7 @@ class _ChunkScanner:
         rows = np.flatnonzero(parsed)
         if not len(rows):
             return hit
-        for begin, end in _runs(data, starts[rows], chrom_end[rows]):
+        for begin, end in find_runs(data, starts[rows], chrom_end[rows]):
             first = rows[begin]
             spans = self.spans(text[starts[first] : chrom_end[first]])
             if spans is None:
@@ -260,21 +259,6 @@ class _ChunkScanner:
         write = self.out.write
         for first, last in zip(firsts, lasts, strict=True):
             write(text[begin[first] : finish[last] + 1])
-
-
-def _positions(
-    data: np.ndarray, start: np.ndarray, end: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """The POS column as numbers, and whether each is 1 to 18 digits (else: unreadable)."""
-    width = end - start
-    ok = (width >= 1) & (width <= 18)
-    value = np.zeros(len(start), dtype=np.int64)
-    for offset in range(int(width[ok].max()) if ok.any() else 0):
-        inside = offset < width
-        digit = data[start + offset] - np.uint8(48)  # wraps around below '0'
-        ok &= ~inside | (digit <= 9)
-        value[inside] = value[inside] * 10 + digit[inside]
-    return value, ok
 
 
 def _alleles(
@@ -314,61 +298,21 @@ def _failed(
     return failed
 
 
-def _runs(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> Iterator[tuple[int, int]]:
-    """(begin, end) index ranges of consecutive lines with the same bytes in [start, end)."""
-    width = ends - starts
-    changed = width[1:] != width[:-1]
-    for offset in range(int(width.max()) if len(width) else 0):
-        column = data[starts + offset]
-        changed |= column[1:] != column[:-1]
-    bounds = [0, *(np.flatnonzero(changed) + 1).tolist(), len(starts)]
-    return itertools.pairwise(bounds)
-
-
-def _occurs_in(
-    text: bytes, needle: bytes, starts: np.ndarray, low: np.ndarray, high: np.ndarray
-) -> np.ndarray:
-    """Lines with ``needle`` between their ``low`` and ``high`` offsets (found with bytes.find:
-    these bytes are rare in VCF lines)."""
-    found = np.zeros(len(starts), dtype=bool)
-    at = text.find(needle)
-    hits = []
-    while at != -1:
-        hits.append(at)
-        at = text.find(needle, at + 1)
-    if hits:
-        places = np.array(hits)
-        lines = np.searchsorted(starts, places, side="right") - 1
-        inside = (places >= low[lines]) & (places < high[lines])
-        found[lines[inside]] = True
-    return found
-
-
 def _any_of(words: tuple[bytes, ...]) -> re.Pattern[bytes] | None:
     return re.compile(b"|".join(re.escape(word) for word in words)) if words else None
 
 
-def _matches_in(
-    text: bytes,
-    pattern: re.Pattern[bytes],
-    starts: np.ndarray,
-    low: np.ndarray,
-    high: np.ndarray,
-    *,
-    keyed: bool = False,
-) -> np.ndarray:
-    """Lines where ``pattern`` matches between their ``low`` and ``high`` offsets; ``keyed``:
-    only at the start of the range or after a ';' (an INFO key)."""
-    found = np.zeros(len(starts), dtype=bool)
-    places = np.array([match.start() for match in pattern.finditer(text)], dtype=np.int64)
-    if len(places):
-        lines = np.searchsorted(starts, places, side="right") - 1
-        inside = (places >= low[lines]) & (places < high[lines])
-        if keyed:
-            before = np.frombuffer(text, dtype=np.uint8)[np.maximum(places - 1, 0)]
-            inside &= (places == low[lines]) | (before == 59)
-        found[lines[inside]] = True
-    return found
+def _matches(pattern: re.Pattern[bytes], text: bytes) -> np.ndarray:
+    """The offsets in ``text`` where ``pattern`` matches."""
+    return np.array([match.start() for match in pattern.finditer(text)], dtype=np.int64)
+
+
+def _key_starts(data: np.ndarray, places: np.ndarray) -> np.ndarray:
+    """Those of ``places`` (in the INFO column) where an INFO key starts: right after the
+    column's tab or after a ';'."""
+    before = data[np.maximum(places - 1, 0)]
+    starts: np.ndarray = places[(before == 9) | (before == 59)]
+    return starts
 
 
 _MISSING: Any = object()

@@ -69,7 +69,6 @@ from __future__ import annotations
 import bisect
 import contextlib
 import gzip
-import itertools
 import os
 import urllib.parse
 from collections import deque
@@ -85,6 +84,14 @@ from annotator import bgzf
 from annotator.errors import InputError, UsageError
 from annotator.models import Finding, Result
 from annotator.tabix import MAX_POSITION, TabixBuilder, tabix_end
+from annotator.vcf_text import (
+    find_all,
+    find_runs,
+    find_tabs,
+    lines_holding,
+    read_numbers,
+    split_lines,
+)
 from annotator.writers.atomic import temporary_beside
 
 #: A (temporary, final) pair: the caller renames ``temporary`` to ``final`` on success.
@@ -875,26 +882,17 @@ class _FastWriter:
         """Look at the lines of ``text[:limit]`` (input offset ``base``): number the records,
         find the edits, check the order and gather what the index needs."""
         data = np.frombuffer(text, dtype=np.uint8, count=limit)
-        ends = np.flatnonzero(data == 10)  # each line's newline (the text's end for the last)
-        if unterminated:
-            ends = np.append(ends, limit)
-        starts = np.empty_like(ends)
-        starts[0] = 0
-        starts[1:] = ends[:-1] + 1
+        starts, ends, first, blank = split_lines(data, limit, unterminated=unterminated)
         nexts = ends + 1  # where the next line starts
         if unterminated:
             nexts[-1] = limit
-        length = ends - starts
-        first = data[starts]
-        blank = (length == 0) | ((length == 1) & (first == 13))  # not records, kept as they are
-        if unterminated:
             blank[-1] = False  # the line-by-line writer counts a last "\r" as a record
         rows = np.flatnonzero(~blank)
         if (first[rows] == 35).any():
             raise _NotFast  # a '#' line among the records
         if self._index is not None and len(rows) < len(ends):
             raise _NotFast  # a blank line: htslib's tabix (1.24) refuses it, as it always did
-        changes = self._changes(text, limit, starts, nexts, rows)
+        changes = self._changes(text, data, starts, nexts, rows)
         line_delta = np.zeros(len(ends), dtype=np.int64)
         for line, new in changes:
             line_delta[line] = len(new) - int(nexts[line] - starts[line])
@@ -908,7 +906,7 @@ class _FastWriter:
         self._number += len(rows)
 
     def _changes(
-        self, text: bytes, limit: int, starts: Any, nexts: Any, rows: Any
+        self, text: bytes, data: Any, starts: Any, nexts: Any, rows: Any
     ) -> list[tuple[int, bytes]]:
         """(line, new line) of the records whose text changes, in order."""
         first, last = self._number + 1, self._number + len(rows)
@@ -916,7 +914,7 @@ class _FastWriter:
         low, high = np.searchsorted(tagged, [first, last + 1])
         numbers = {int(rows[number - first]): number for number in tagged[low:high].tolist()}
         if self._strip_old:  # records with an RA_ key: their INFO may hold our earlier tags
-            lines = _lines_with(np.frombuffer(text, np.uint8, limit), b"RA_", starts)
+            lines = _lines_with(text, data, _TAG_PREFIX, starts)
             record_lines = np.searchsorted(rows, lines)
             inside = record_lines < len(rows)
             record_lines, lines = record_lines[inside], lines[inside]
@@ -952,12 +950,11 @@ class _FastWriter:
         if text.find(b"\0", 0, len(data)) != -1:
             raise _NotFast  # tabix reads a NUL byte as the end of a column
         line_starts = starts[rows]
-        tabs = np.flatnonzero(data == 9)
-        first_tab = np.searchsorted(tabs, line_starts)
-        if (np.searchsorted(tabs, ends[rows]) - first_tab < 7).any():
+        columns, (chrom_end, pos_end, id_end, ref_end) = find_tabs(data, len(data), line_starts, 4)
+        if (columns < 7).any():
             raise _NotFast  # fewer than eight columns
-        chrom_end, pos_end, id_end, ref_end = (tabs[first_tab + column] for column in range(4))
-        pos, readable = _plain_numbers(data, chrom_end + 1, pos_end)
+        # POS where int() and tabix's strtoll(s, 0) read the same: 1-9 digits, no leading 0.
+        pos, readable = read_numbers(data, chrom_end + 1, pos_end, digits=9, leading_zero=False)
         ref_length = ref_end - id_end - 1
         if not readable.all() or (ref_length < 1).any() or (chrom_end == line_starts).any():
             raise _NotFast  # POS other than 1-9 digits without leading 0, no REF or no CHROM
@@ -965,7 +962,7 @@ class _FastWriter:
         begins = pos - 1
         stops = begins + ref_length
         # INFO/END, as tabix reads it: only lines with END= somewhere (and the changed ones).
-        special = set(_lines_with(data, b"END=", starts).tolist()) | set(changed)
+        special = set(_lines_with(text, data, b"END=", starts).tolist()) | set(changed)
         if special:
             lines = np.array(sorted(special), dtype=np.int64)
             index = np.searchsorted(rows, lines)
@@ -987,15 +984,8 @@ class _FastWriter:
         order (the line-by-line writer names the first)."""
         assert self._index is not None
         order = self._order
-        width = chrom_end - line_starts
-        changed = width[1:] != width[:-1]
-        last = len(data) - 1
-        for offset in range(int(width.max())):
-            column = np.where(offset < width, data[np.minimum(line_starts + offset, last)], 0)
-            changed |= column[1:] != column[:-1]
-        bounds = [0, *(np.flatnonzero(changed) + 1).tolist(), len(line_starts)]
         tids = np.empty(len(line_starts), dtype=np.int64)
-        for begin, end in itertools.pairwise(bounds):
+        for begin, end in find_runs(data, line_starts, chrom_end):
             chrom = text[line_starts[begin] : chrom_end[begin]]
             run = pos[begin:end]
             if chrom == order.chrom:
@@ -1062,29 +1052,6 @@ class _FastWriter:
         self._run = []
 
 
-def _lines_with(data: Any, needle: bytes, starts: Any) -> Any:
-    """The lines (indexes into ``starts``) whose text (``data``) holds ``needle``, in order."""
-    hits = np.flatnonzero(data[: max(len(data) - len(needle) + 1, 0)] == needle[0])
-    for offset in range(1, len(needle)):
-        hits = hits[data[hits + offset] == needle[offset]]
-    lines = np.searchsorted(starts, hits, side="right") - 1
-    keep = np.ones(len(lines), dtype=bool)
-    keep[1:] = lines[1:] != lines[:-1]
-    return lines[keep]
-
-
-def _plain_numbers(data: Any, start: Any, end: Any) -> tuple[Any, Any]:
-    """The numbers between ``start`` and ``end``, and whether each is 1 to 9 digits without a
-    leading zero (where Python's int() and tabix's strtoll() read the same value)."""
-    width = end - start
-    ok = (width >= 1) & (width <= 9) & (data[start] != 48)
-    value = np.zeros(len(start), dtype=np.int64)
-    last = len(data) - 1
-    for offset in range(9):
-        inside = offset < width
-        if not inside.any():
-            break
-        digit = data[np.minimum(start + offset, last)] - np.uint8(48)  # below '0' wraps around
-        ok &= ~inside | (digit <= 9)
-        value = np.where(inside, value * 10 + digit, value)
-    return value, ok
+def _lines_with(text: bytes, data: Any, needle: bytes, starts: Any) -> Any:
+    """The lines (indexes into ``starts``) whose text holds ``needle``, in order."""
+    return np.flatnonzero(lines_holding(find_all(text, data, needle), starts))
