@@ -10,14 +10,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from annotator.vcf_text import (
-    find_all,
-    find_runs,
-    find_tabs,
-    lines_holding,
-    read_numbers,
-    split_lines,
-)
+from annotator import vcf_text
 
 LINES = st.lists(st.text("ab\t\r#", max_size=12).map(str.encode), min_size=1, max_size=30)
 
@@ -37,7 +30,7 @@ def test_split_lines(lines: list[bytes], unterminated: bool) -> None:
     if unterminated and not lines[-1]:
         text += b"x"  # a last line without newline is not empty
         lines[-1] = b"x"
-    found = split_lines(as_data(text + b"\n\t\n"), len(text), unterminated=unterminated)
+    found = vcf_text.split_lines(as_data(text + b"\n\t\n"), len(text), unterminated=unterminated)
     starts = offsets(lines)
     assert found.starts.tolist() == starts
     assert found.ends.tolist() == [
@@ -51,7 +44,7 @@ def test_split_lines(lines: list[bytes], unterminated: bool) -> None:
 def test_find_tabs(lines: list[bytes], count: int) -> None:
     text = b"\n".join(lines) + b"\n"
     starts = offsets(lines)
-    tabs, columns = find_tabs(as_data(text + b"\t\t"), len(text), np.array(starts), count)
+    tabs, columns = vcf_text.find_tabs(as_data(text + b"\t\t"), len(text), np.array(starts), count)
     assert tabs.tolist() == [line.count(b"\t") for line in lines]
     assert len(columns) == count
     for number, (start, line) in enumerate(zip(starts, lines, strict=True)):
@@ -65,7 +58,7 @@ def test_find_tabs(lines: list[bytes], count: int) -> None:
 
 def test_find_tabs_leaves_out_blank_lines() -> None:
     text = b"1\t2\t3\n\n\r\n4\t5\n"
-    tabs, (first, second) = find_tabs(as_data(text), len(text), np.array([0, 9]), 2)
+    tabs, (first, second) = vcf_text.find_tabs(as_data(text), len(text), np.array([0, 9]), 2)
     assert tabs.tolist() == [2, 1]
     assert first.tolist() == [1, 10]
     assert second.tolist() == [3, len(text)]
@@ -86,7 +79,7 @@ def test_read_numbers(fields: list[bytes], digits: int, leading_zero: bool) -> N
     text = b"\t".join(fields)  # the last field ends the data: no byte to read past it
     starts = np.array(offsets(fields))
     ends = starts + np.array([len(field) for field in fields])
-    values, readable = read_numbers(
+    values, readable = vcf_text.read_numbers(
         as_data(text), starts, ends, digits=digits, leading_zero=leading_zero
     )
     for field, value, ok in zip(fields, values.tolist(), readable.tolist(), strict=True):
@@ -109,7 +102,7 @@ def test_find_runs(chroms: list[bytes]) -> None:
     text = b"\n".join(lines)  # no newline after the last: gathers must stay inside
     starts = np.array(offsets(lines), dtype=np.int64)
     ends = starts + np.array([len(chrom) for chrom in chroms], dtype=np.int64)
-    runs = list(find_runs(as_data(text), starts, ends))
+    runs = list(vcf_text.find_runs(as_data(text), starts, ends))
     expected = []
     at = 0
     for _chrom, group in itertools.groupby(chroms):
@@ -131,24 +124,26 @@ def test_find_all(text: bytes, needle: bytes, extra: int) -> None:
     data = as_data(text)[: max(len(text) - extra, 0)]
     expected = [at for at in range(len(data)) if text.startswith(needle, at)]
     expected = [at for at in expected if at + len(needle) <= len(data)]
-    assert find_all(text, data, needle).tolist() == expected
+    assert vcf_text.find_all(text, data, needle).tolist() == expected
 
 
 def test_lines_holding() -> None:
     starts = np.array([0, 10, 20, 30])
     places = np.array([3, 12, 13, 29, 35])
-    assert lines_holding(places, starts).tolist() == [True, True, True, True]
+    assert vcf_text.lines_holding(places, starts).tolist() == [True, True, True, True]
     low, high = np.array([0, 13, 21, 30]), np.array([3, 20, 29, 40])
-    assert lines_holding(places, starts, low, high).tolist() == [False, True, False, True]
-    assert lines_holding(np.array([], dtype=np.int64), starts).tolist() == [False] * 4
+    assert vcf_text.lines_holding(places, starts, low, high).tolist() == [False, True, False, True]
+    assert vcf_text.lines_holding(np.array([], dtype=np.int64), starts).tolist() == [False] * 4
 
 
 @pytest.mark.parametrize("unterminated", [False, True])
 def test_a_text_of_one_line(unterminated: bool) -> None:
     text = b"chr1\t5" + (b"" if unterminated else b"\n")
-    lines = split_lines(as_data(text), len(text), unterminated=unterminated)
+    lines = vcf_text.split_lines(as_data(text), len(text), unterminated=unterminated)
     assert (lines.starts.tolist(), lines.ends.tolist()) == ([0], [6])
-    tabs, (tab,) = find_tabs(as_data(text), len(text), lines.starts, 1)
+    tabs, (tab,) = vcf_text.find_tabs(as_data(text), len(text), lines.starts, 1)
     assert (tabs.tolist(), tab.tolist()) == ([1], [4])
-    value, ok = read_numbers(as_data(text), tab + 1, lines.ends, digits=9, leading_zero=False)
+    value, ok = vcf_text.read_numbers(
+        as_data(text), tab + 1, lines.ends, digits=9, leading_zero=False
+    )
     assert (value.tolist(), ok.tolist()) == ([5], [True])

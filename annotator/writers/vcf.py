@@ -80,18 +80,10 @@ from typing import Any, BinaryIO, Protocol
 import numpy as np
 import pysam
 
-from annotator import bgzf
+from annotator import bgzf, vcf_text
 from annotator.errors import InputError, UsageError
 from annotator.models import Finding, Result
 from annotator.tabix import MAX_POSITION, TabixBuilder, tabix_end
-from annotator.vcf_text import (
-    find_all,
-    find_runs,
-    find_tabs,
-    lines_holding,
-    read_numbers,
-    split_lines,
-)
 from annotator.writers.atomic import temporary_beside
 
 #: A (temporary, final) pair: the caller renames ``temporary`` to ``final`` on success.
@@ -882,7 +874,7 @@ class _FastWriter:
         """Look at the lines of ``text[:limit]`` (input offset ``base``): number the records,
         find the edits, check the order and gather what the index needs."""
         data = np.frombuffer(text, dtype=np.uint8, count=limit)
-        starts, ends, first, blank = split_lines(data, limit, unterminated=unterminated)
+        starts, ends, first, blank = vcf_text.split_lines(data, limit, unterminated=unterminated)
         nexts = ends + 1  # where the next line starts
         if unterminated:
             nexts[-1] = limit
@@ -950,11 +942,15 @@ class _FastWriter:
         if text.find(b"\0", 0, len(data)) != -1:
             raise _NotFast  # tabix reads a NUL byte as the end of a column
         line_starts = starts[rows]
-        columns, (chrom_end, pos_end, id_end, ref_end) = find_tabs(data, len(data), line_starts, 4)
+        columns, (chrom_end, pos_end, id_end, ref_end) = vcf_text.find_tabs(
+            data, len(data), line_starts, 4
+        )
         if (columns < 7).any():
             raise _NotFast  # fewer than eight columns
         # POS where int() and tabix's strtoll(s, 0) read the same: 1-9 digits, no leading 0.
-        pos, readable = read_numbers(data, chrom_end + 1, pos_end, digits=9, leading_zero=False)
+        pos, readable = vcf_text.read_numbers(
+            data, chrom_end + 1, pos_end, digits=9, leading_zero=False
+        )
         ref_length = ref_end - id_end - 1
         if not readable.all() or (ref_length < 1).any() or (chrom_end == line_starts).any():
             raise _NotFast  # POS other than 1-9 digits without leading 0, no REF or no CHROM
@@ -985,7 +981,7 @@ class _FastWriter:
         assert self._index is not None
         order = self._order
         tids = np.empty(len(line_starts), dtype=np.int64)
-        for begin, end in find_runs(data, line_starts, chrom_end):
+        for begin, end in vcf_text.find_runs(data, line_starts, chrom_end):
             chrom = text[line_starts[begin] : chrom_end[begin]]
             run = pos[begin:end]
             if chrom == order.chrom:
@@ -1054,4 +1050,4 @@ class _FastWriter:
 
 def _lines_with(text: bytes, data: Any, needle: bytes, starts: Any) -> Any:
     """The lines (indexes into ``starts``) whose text holds ``needle``, in order."""
-    return np.flatnonzero(lines_holding(find_all(text, data, needle), starts))
+    return np.flatnonzero(vcf_text.lines_holding(vcf_text.find_all(text, data, needle), starts))
