@@ -957,7 +957,10 @@ class _FastWriter:
         tids = self._check_order(text, data, line_starts, chrom_end, pos)
         begins = pos - 1
         stops = begins + ref_length
-        # INFO/END, as tabix reads it: only lines with END= somewhere (and the changed ones).
+        if len(_lines_with(text, data, b"SVLEN=", starts)):
+            raise _NotFast  # htslib's tabix may end a symbolic ALT at its SVLEN
+        # INFO/END, as tabix reads it: only lines with END= somewhere (and the changed ones);
+        # a record ends at the larger of END and REF's end.
         special = set(_lines_with(text, data, b"END=", starts).tolist()) | set(changed)
         if special:
             lines = np.array(sorted(special), dtype=np.int64)
@@ -968,7 +971,7 @@ class _FastWriter:
                 new = changed.get(line)
                 end = tabix_end(new if new is not None else text[starts[line] : ends[line]])
                 begin = int(begins[at])
-                stops[at] = end if end is not None and end > begin else begin + ref_length[at]
+                stops[at] = max(end if end is not None else 0, begin + int(ref_length[at]))
         if int(stops.max()) > MAX_POSITION or int(begins.max()) > MAX_POSITION:
             raise _NotFast  # beyond what a .tbi holds: the line-by-line writer's tabix says so
         self._index.add(tids, begins, stops, out_ends)
