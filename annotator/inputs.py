@@ -12,7 +12,6 @@ from __future__ import annotations
 import gc
 import gzip
 import tempfile
-from array import array
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -262,10 +261,10 @@ def _read_prefiltered(
         with picked.open("wb") as handle:
             scan = scan_vcf_text(vcf, regions, handle, progress.update_now, text_rules)
         progress.close()
-        # The counts, and the candidates' numbers in a compact array: the scan's lists of
-        # record numbers are let go before the candidates are parsed.
+        # The counts and the candidates' numbers; the scan is let go before the candidates
+        # are parsed.
         records = scan.records
-        candidates = array("q", scan.candidates)
+        candidates = scan.candidates
         skipped_alleles = scan.skipped_alleles
         if config.include_filtered:
             skipped_annotated = scan.skipped_alleles
@@ -273,7 +272,7 @@ def _read_prefiltered(
         else:
             skipped_annotated = scan.skipped_passed_alleles
             skipped_annotated_records = scan.skipped_annotated_passed_alleles
-        skipped_filtered = len(scan.skipped_filtered)
+        skipped_filtered = scan.skipped_filtered
         del scan
         try:
             with VcfReader(picked, sample=config.sample, caller=caller) as subset:

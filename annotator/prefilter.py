@@ -11,6 +11,7 @@ as :func:`annotator.genome.normalize_chrom` gives them).
 from __future__ import annotations
 
 import re
+from array import array
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,7 +73,7 @@ def merge_intervals(intervals: Iterable[tuple[int, int]]) -> list[tuple[int, int
 
 # --- The text prefilter: one pass over the decompressed text, parsing only candidates ---------
 
-_CHUNK = 1 << 22  # bytes of a plain or gzip file decompressed at a time (BGZF: 64 blocks)
+_CHUNK = 1 << 21  # bytes of a plain or gzip file decompressed at a time (BGZF: 32 blocks)
 _PASSED = (b"PASS", b".")
 _PAD = bytes(32)
 
@@ -83,12 +84,13 @@ class TextScan:
     the records it skipped (which lie outside the rule regions and are not structural)."""
 
     records: int = 0
-    #: The number in the file (1-based) of each candidate record, in the order written.
-    candidates: list[int] = field(default_factory=list)
+    #: The number in the file (1-based) of each candidate record, in the order written
+    #: (8 bytes each).
+    candidates: array[int] = field(default_factory=lambda: array("q"))
     skipped_alleles: int = 0
     skipped_passed_alleles: int = 0
-    #: Numbers of skipped records that fail FILTER.
-    skipped_filtered: list[int] = field(default_factory=list)
+    #: Skipped records that fail FILTER (a count: memory stays flat in the input's size).
+    skipped_filtered: int = 0
     #: Alleles of skipped records with one of the ``annotation_keys`` in INFO: all, and those
     #: of records that pass FILTER.
     skipped_annotated_alleles: int = 0
@@ -201,7 +203,7 @@ class _ChunkScanner:
         scan.skipped_alleles += int(alleles[skipped].sum())
         scan.skipped_passed_alleles += int(alleles[passed].sum())
         numbers = self.number + np.cumsum(record)
-        scan.skipped_filtered.extend(numbers[failed].tolist())
+        scan.skipped_filtered += int(np.count_nonzero(failed))
         if self.keys is not None:
             found = _key_starts(data, _matches(self.keys, text))
             annotated = lines_holding(found, starts, col[6] + 1, info_end)

@@ -53,7 +53,7 @@ def reference_scan(text: bytes, regions: RegionList, rules: TextRules) -> tuple[
         scan.skipped_alleles += alleles
         scan.skipped_annotated_alleles += alleles if annotated else 0
         if any(name not in (b"PASS", b".") for name in fields[6].split(b";")):
-            scan.skipped_filtered.append(number)
+            scan.skipped_filtered += 1
         else:
             scan.skipped_passed_alleles += alleles
             scan.skipped_annotated_passed_alleles += alleles if annotated else 0
