@@ -505,6 +505,18 @@ def build_plan(args: argparse.Namespace, env: Env) -> list[Measure]:
         plan.append(m)
         return m
 
+    def view_r(idx: Path, inp: str) -> None:
+        if have["bcftools"]:
+            plan.append(
+                Measure(
+                    f"view_R:{inp}",
+                    "bcftools view -R genes.bed (indexed floor)",
+                    inp,
+                    ["bcftools", "view", "-Ou", "-o", "/dev/null", "-R", str(bed), str(idx)],
+                    hf_name="bcftools_view_R",
+                )
+            )
+
     def findings(path: Path, inp: str, series: str) -> None:
         stem = f"{inp}.{series}"
         tsv = out / f"{stem}.findings.tsv"
@@ -541,41 +553,15 @@ def build_plan(args: argparse.Namespace, env: Env) -> list[Measure]:
             if floor is not None:
                 plan.append(floor)  # measured again after the annotator: one median of both
             if not csq or not args.quick:  # CSQ + index only in the full run
-                if have["bcftools"] and not csq:
-                    plan.append(
-                        Measure(
-                            f"view_R:{inp}",
-                            "bcftools view -R genes.bed (indexed floor)",
-                            inp,
-                            [
-                                "bcftools",
-                                "view",
-                                "-Ou",
-                                "-o",
-                                "/dev/null",
-                                "-R",
-                                str(bed),
-                                str(idx),
-                            ],
-                            hf_name="bcftools_view_R",
-                        )
-                    )
+                if not csq:
+                    view_r(idx, inp)
                 findings(idx, inp, "idx")
 
     # The indexed path on inputs with the genome's density of records in the gene spans.
     for size in (args.sizes[0], args.sizes[-1]):
         inp = f"v{size}.sparse"
         idx = env.inputs[inp][0]
-        if have["bcftools"]:
-            plan.append(
-                Measure(
-                    f"view_R:{inp}",
-                    "bcftools view -R genes.bed (indexed floor)",
-                    inp,
-                    ["bcftools", "view", "-Ou", "-o", "/dev/null", "-R", str(bed), str(idx)],
-                    hf_name="bcftools_view_R",
-                )
-            )
+        view_r(idx, inp)
         findings(idx, inp, "idx")
 
     # Reference rows: the facts, on the 1M-record files.
