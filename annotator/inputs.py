@@ -299,26 +299,6 @@ def _read_prefiltered(
     return True
 
 
-def _read_variants(
-    config: AnnotateConfig,
-    reader: VcfReader,
-    result: SmallVariants,
-    resolver: ConsequenceResolver,
-    genomic: GenomicAnnotator,
-    locator: GeneLocator,
-    genomic_rules: frozenset[AlleleKey],
-    progress: Progress,
-) -> None:
-    """The alleles of every record the reader gives, into ``result``.
-
-    The raw consequence annotation strings of a variant are let go once resolved (nothing
-    after this reads them, and they are most of a variant's size); equal gene and note
-    tuples are shared.
-    """
-    with _collector_paused():
-        _read_alleles(config, reader, result, resolver, genomic, locator, genomic_rules, progress)
-
-
 @contextmanager
 def _collector_paused() -> Iterator[None]:
     """The cyclic garbage collector paused: a pass over the records makes many long-lived
@@ -333,7 +313,8 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _read_alleles(
+@_collector_paused()
+def _read_variants(
     config: AnnotateConfig,
     reader: VcfReader,
     result: SmallVariants,
@@ -343,6 +324,13 @@ def _read_alleles(
     genomic_rules: frozenset[AlleleKey],
     progress: Progress,
 ) -> None:
+    """The alleles of every record the reader gives, into ``result`` (the garbage collector
+    paused meanwhile).
+
+    The raw consequence annotation strings of a variant are let go once resolved (nothing
+    after this reads them, and they are most of a variant's size); equal gene and note
+    tuples are shared.
+    """
     path = str(config.input)
     keep_filtered = config.include_filtered
     if not keep_filtered and not config.explain:
