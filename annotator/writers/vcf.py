@@ -603,9 +603,8 @@ def _position(text: bytes, number: int, path: str) -> int:
 def _open_sink(path: Path, compressed: bool) -> Iterator[_Sink]:
     """The temporary output file: BGZF-compressed or plain. Write errors pass as OSError."""
     if compressed:
-        bgzf: Any = pysam.BGZFile(str(path), "wb", index=None)
-        with contextlib.closing(bgzf):
-            chunks = _Chunks(bgzf)
+        with path.open("wb") as output, bgzf.BlockWriter(output) as blocks:
+            chunks = _Chunks(blocks)
             yield chunks
             chunks.flush()
     else:
@@ -614,7 +613,7 @@ def _open_sink(path: Path, compressed: bool) -> Iterator[_Sink]:
 
 
 class _Chunks:
-    """Gathers lines into large writes: each ``BGZFile.write`` call has a cost of its own."""
+    """Gathers lines into large writes, so that BGZF blocks are full ones."""
 
     def __init__(self, target: _Sink) -> None:
         self._target = target
