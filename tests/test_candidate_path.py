@@ -4,9 +4,6 @@ same results whichever way the records reach the matcher (full pass, text prefil
 
 from __future__ import annotations
 
-import io
-import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +11,8 @@ import pytest
 
 from annotator.config import AnnotateConfig
 from annotator.inputs import read_vcf_sample
-from annotator.pipeline import run
 from annotator.rules import load_rules
-from annotator.writers.json import write_json
+from tests.runs import run_json
 from tests.vcfgen import vcf_text, write_vcf
 
 # EGFR (GRCh38 chr7:55019017-55211628) holds the first records; chr12:1000 lies in no rule gene.
@@ -31,16 +27,6 @@ RECORDS = [
 ]
 FAILING_RECORDS = 3  # with an ALT
 FAILING_ALLELES = 5
-
-
-def run_json(path: Path, **options: Any) -> dict[str, Any]:
-    config = AnnotateConfig(input=path, tumor_type="LUAD", out_json=Path(os.devnull), **options)
-    (result,) = run(config)
-    buffer = io.StringIO()
-    write_json(result, buffer)
-    data: dict[str, Any] = json.loads(buffer.getvalue())
-    data.pop("command_line", None)
-    return data
 
 
 @pytest.fixture

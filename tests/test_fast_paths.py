@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -27,8 +26,8 @@ from annotator.prefilter import merge_intervals, rule_regions, scan_vcf_text
 from annotator.progress import Progress, file_offset
 from annotator.readers.vcf import VcfReader
 from annotator.rules import load_rules
-from annotator.writers.json import write_json
 from annotator.writers.vcf import INFO_TAGS
+from tests.runs import run_json
 
 ROOT = Path(__file__).resolve().parents[1]
 MAKE_VCF = ROOT.parent / "shared" / "bench" / "make_vcf.py"
@@ -244,17 +243,6 @@ def test_quiet_is_accepted(tmp_path: Path) -> None:
 
 
 # --- The text prefilter (unindexed VCF/VCF.gz): only candidate records are parsed ------------
-
-
-def run_json(path: Path, tumor_type: str, **options: Any) -> dict[str, Any]:
-    """The JSON result of an in-process run, without the command line."""
-    config = AnnotateConfig(input=path, tumor_type=tumor_type, out_json=Path(os.devnull), **options)
-    (result,) = run(config)
-    buffer = io.StringIO()
-    write_json(result, buffer)
-    data: dict[str, Any] = json.loads(buffer.getvalue())
-    data.pop("command_line", None)
-    return data
 
 
 PREFILTER_CASES = [

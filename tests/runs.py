@@ -1,0 +1,24 @@
+"""In-process runs of the annotator for end-to-end tests, without the command line."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from annotator.config import AnnotateConfig
+from annotator.pipeline import run
+from annotator.writers.json import write_json
+
+
+def run_json(path: Path, tumor_type: str = "LUAD", **options: Any) -> dict[str, Any]:
+    """The JSON result of one input's run (its command line left out)."""
+    config = AnnotateConfig(input=path, tumor_type=tumor_type, out_json=Path(os.devnull), **options)
+    (result,) = run(config)
+    buffer = io.StringIO()
+    write_json(result, buffer)
+    data: dict[str, Any] = json.loads(buffer.getvalue())
+    data.pop("command_line", None)
+    return data
