@@ -450,28 +450,8 @@ class VcfReader:
         else:
             end, svtype, mate_ids = None, None, [None] * len(alts)
 
-        if len(alts) == 1:
-            return [
-                Variant(
-                    chrom,
-                    pos,
-                    ref,
-                    alts[0],
-                    number,
-                    0,
-                    alts,
-                    filters,
-                    fractions[0],
-                    depth,
-                    variant_id,
-                    annotations if annotations else _NO_ANNOTATIONS,
-                    end,
-                    svtype,
-                    mate_ids[0],
-                    phase_set,
-                    haplotypes[0],
-                )
-            ]
+        # Each allele of a multi-allelic record gets its own copy of the annotations.
+        single = len(alts) == 1
         return [
             Variant(
                 chrom,
@@ -485,7 +465,7 @@ class VcfReader:
                 fractions[index],
                 depth,
                 variant_id,
-                dict(annotations) if annotations else _NO_ANNOTATIONS,
+                (annotations if single else dict(annotations)) if annotations else _NO_ANNOTATIONS,
                 end,
                 svtype,
                 mate_ids[index],
@@ -914,27 +894,19 @@ class _Fields:
         self._info: Any = None
 
     def integers(self, key: str) -> list[int | None] | None:
-        if key not in self._format_ids:
-            return None
-        try:
-            values = self.record.format(key)
-        except KeyError:
-            return None
-        if values is None or values.dtype.kind not in _NUMERIC_KINDS or len(values) == 0:
-            return None
-        row: list[Any] = values[0].tolist()
-        if values.dtype.kind == "f":
-            return [_count(value) for value in row]
-        # Integers: missing and padding values are negative sentinels.
-        return [value if value >= 0 else None for value in row]
-
-    def floats(self, key: str) -> list[float | None] | None:
-        if key not in self._format_ids:
-            return None
-        row = _sample_values(self.record, key)
+        row = _sample_row(self.record, key) if key in self._format_ids else None
         if row is None:
             return None
-        return [None if math.isnan(value) else float(value) for value in row]
+        if row.dtype.kind == "f":
+            return [_count(value) for value in row.tolist()]
+        # Integers: missing and padding values are negative sentinels.
+        return [value if value >= 0 else None for value in row.tolist()]
+
+    def floats(self, key: str) -> list[float | None] | None:
+        row = _sample_row(self.record, key) if key in self._format_ids else None
+        if row is None:
+            return None
+        return [None if math.isnan(value) else float(value) for value in row.tolist()]
 
     def text(self, key: str) -> str | None:
         """A String FORMAT value (Number=1); None for numeric fields."""
@@ -1127,7 +1099,7 @@ def _read_with_fallback(reader: _EvidenceReader, fields: _Fields) -> _Evidence:
         return reader(fields)  # its VAFs are fractions in 0-1 or None already
     vafs, depth = reader(fields)
     vafs = [_fraction(vaf) for vaf in vafs]
-    if reader is not _read_generic and (depth is None or None in vafs):
+    if depth is None or None in vafs:
         generic_vafs, generic_depth = _read_generic(fields)
         vafs = [
             own if own is not None else other for own, other in zip(vafs, generic_vafs, strict=True)
@@ -1178,16 +1150,16 @@ def _allele_number(text: str) -> int | None:
     return int(text) if text.isdigit() else None
 
 
-def _sample_values(record: Any, key: str) -> list[Any] | None:
-    """The chosen sample's values of numeric FORMAT ``key`` in this record, or None if absent."""
+def _sample_row(record: Any, key: str) -> Any:
+    """The chosen sample's values of numeric FORMAT ``key`` in this record (a numpy row), or
+    None if absent."""
     try:
         values = record.format(key)
     except KeyError:
         return None
     if values is None or values.dtype.kind not in _NUMERIC_KINDS or len(values) == 0:
         return None
-    row: list[Any] = values[0].tolist()
-    return row
+    return values[0]
 
 
 def _count(value: float) -> int | None:
