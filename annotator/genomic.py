@@ -37,6 +37,7 @@ its place in that codon ``(c - 1) % 3 + 1``.
 from __future__ import annotations
 
 import bisect
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Final
@@ -76,8 +77,11 @@ _TERMS: Final[Mapping[VariantClass, str]] = {
 CODING_SEQUENCE_VARIANT: Final = "coding_sequence_variant"
 _COMPLEMENT: Final = str.maketrans("ACGTN", "TGCAN")
 _BASES: Final = frozenset("ACGT")
-#: At most this many alleles and chromosome names are remembered per annotator.
+#: Alleles and chromosome names recur across records: each is checked or normalized once,
+#: at most this many remembered (the least recently used are forgotten first).
 _KNOWN_VALUES: Final = 4096
+_is_sequence = functools.lru_cache(maxsize=_KNOWN_VALUES)(is_sequence_allele)
+_chrom = functools.lru_cache(maxsize=_KNOWN_VALUES)(normalize_chrom)
 #: What a note says: (kind, gene, first, last) with kind ``no exons``, ``outside``,
 #: ``codons`` (first to last codon) or where an indel meets an exon (first = last = exon).
 _NoteKey = tuple[str, str, int, int]
@@ -211,12 +215,10 @@ class GenomicAnnotator:
         self._placed = {symbol: _place(spec, build) for symbol, spec in genes.items()}
         # Derived once per value: whether an allele is plain bases, normalized chromosome
         # names, and the notes (gene, reason), shared by every allele they describe.
-        self._sequences: dict[str, bool] = {}
-        self._chroms: dict[str, str] = {}
         self._notes: dict[_NoteKey, tuple[str, str]] = {}
 
     def annotate(self, variant: Variant) -> GenomicResult:
-        if not (self._is_sequence(variant.ref) and self._is_sequence(variant.alt)):
+        if not (_is_sequence(variant.ref) and _is_sequence(variant.alt)):
             return GenomicResult()  # symbolic, breakend or spanning deletion: not ours
         if self._fasta is None and len(variant.ref) == len(variant.alt) == 1:
             # An SNV: normalization only upper-cases it.
@@ -230,7 +232,7 @@ class GenomicAnnotator:
             return GenomicResult()
         hotspots: Sequence[Hotspot] = ()
         if pos in self._hotspot_positions:
-            hotspots = self._hotspots.get((self._chrom(chrom), pos, ref, alt), ())
+            hotspots = self._hotspots.get((_chrom(chrom), pos, ref, alt), ())
         if not hotspots and variant.pos in self._hotspot_positions:
             hotspots = self._hotspots.get(allele_key(variant), ())
         if hotspots:
@@ -246,22 +248,6 @@ class GenomicAnnotator:
                 continue
             self._classify(gene, variant, change, (ref, alt), result)
         return result
-
-    def _is_sequence(self, allele: str) -> bool:
-        known = self._sequences.get(allele)
-        if known is None:
-            known = is_sequence_allele(allele)
-            if len(self._sequences) < _KNOWN_VALUES:
-                self._sequences[allele] = known
-        return known
-
-    def _chrom(self, name: str) -> str:
-        known = self._chroms.get(name)
-        if known is None:
-            known = normalize_chrom(name)
-            if len(self._chroms) < _KNOWN_VALUES:
-                self._chroms[name] = known
-        return known
 
     def _note(self, key: _NoteKey) -> tuple[str, str]:
         """The note (gene, reason) ``key`` names, written once: notes are few (per gene,

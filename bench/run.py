@@ -589,42 +589,28 @@ def build_plan(args: argparse.Namespace, env: Env) -> list[Measure]:
                 hf_name="py_text_split",
             )
         )
-    plan.append(
-        Measure(
-            f"cymin:{ref}",
-            "cyvcf2 loop CHROM/POS/REF/ALT (cy-min)",
-            ref,
-            [py, loops, "cy-min", str(noidx)],
-            hf_name="cy_min",
-        )
-    )
-    plan.append(
-        Measure(
-            f"pysammin:{ref}",
-            "pysam loop (pysam-min)",
-            ref,
-            [py, loops, "pysam-min", str(noidx)],
-            hf_name="pysam_min",
-        )
-    )
-    plan.append(
-        Measure(
-            f"cycsq:{ref}.csq",
+    # The Python loops of vcf_loops.py: (key, label, input, mode and arguments, hyperfine name).
+    loop_rows = (
+        ("cymin", "cyvcf2 loop CHROM/POS/REF/ALT (cy-min)", ref, ["cy-min", noidx], "cy_min"),
+        ("pysammin", "pysam loop (pysam-min)", ref, ["pysam-min", noidx], "pysam_min"),
+        (
+            "cycsq",
             "cyvcf2 loop + CSQ split (cy-csq)",
             f"{ref}.csq",
-            [py, loops, "cy-csq", str(csq_noidx)],
-            hf_name="cy_csq_split",
-        )
-    )
-    plan.append(
-        Measure(
-            f"cywrite:{ref}",
+            ["cy-csq", csq_noidx],
+            "cy_csq_split",
+        ),
+        (
+            "cywrite",
             "cyvcf2 read+write, one INFO tag (cy-write)",
             ref,
-            [py, loops, "cy-write", str(noidx), "--out", str(out / "cy_write.vcf.gz")],
-            hf_name="cy_write_all_tag",
-        )
+            ["cy-write", noidx, "--out", out / "cy_write.vcf.gz"],
+            "cy_write_all_tag",
+        ),
     )
+    for key, label, inp, loop_args, hf_name in loop_rows:
+        command = [py, loops, *(str(arg) for arg in loop_args)]
+        plan.append(Measure(f"{key}:{inp}", label, inp, command, hf_name=hf_name))
     if have["bcftools"]:
         plan.append(
             Measure(
