@@ -90,7 +90,12 @@ def blocks(path: Path, threads: int = 2) -> Iterator[Block]:
 
 
 def _truncated(path: Path) -> InputError:
-    return InputError("the file is truncated: the BGZF end-of-file block is missing", path=path)
+    return _damaged("the file is truncated: the BGZF end-of-file block is missing", path)
+
+
+def _damaged(problem: str, path: Path) -> InputError:
+    """A compressed input that cannot be read as it is: what to do is the same for all."""
+    return InputError(problem, path=path, hint="re-create it from the complete VCF with 'bgzip'")
 
 
 def _ahead(
@@ -141,7 +146,7 @@ def _raw_batches(handle: BinaryIO, path: Path) -> Iterator[list[tuple[int, bytes
                 if _block_size(buffer, 0) is not None or len(buffer) < 18
                 else "is not a BGZF block"
             )
-            raise InputError(f"the data at byte {base} {problem}", path=path)
+            raise _damaged(f"the data at byte {base} {problem}", path)
         if at_end:
             break
     if batch:
@@ -164,14 +169,11 @@ def _inflate(offset: int, raw: bytes, path: Path) -> Block:
     try:
         data = isal_zlib.decompress(raw[12 + xlen : -8], -15)
     except Exception as error:  # IsalError, which isal's type stubs do not declare
-        raise InputError(
-            f"the BGZF block at byte {offset} is corrupt: {error}", path=path
-        ) from None
+        raise _damaged(f"the BGZF block at byte {offset} is corrupt: {error}", path) from None
     crc, size = _TRAILER.unpack_from(raw, len(raw) - 8)
     if size != len(data) or crc != isal_zlib.crc32(data):
-        raise InputError(
-            f"the BGZF block at byte {offset} is corrupt: its CRC32 or length does not match",
-            path=path,
+        raise _damaged(
+            f"the BGZF block at byte {offset} is corrupt: its CRC32 or length does not match", path
         )
     return Block(offset, raw, data)
 
@@ -196,7 +198,7 @@ def decompressed_chunks(path: Path, size: int = 1 << 22, threads: int = 2) -> It
             while chunk := handle.read(size):
                 yield chunk
     except (OSError, EOFError) as error:
-        raise InputError(f"cannot decompress the file: {error}", path=path) from None
+        raise _damaged(f"cannot decompress the file: {error}", path) from None
 
 
 # --- Writing ---------------------------------------------------------------------------------

@@ -92,8 +92,9 @@ def test_a_corrupt_crc_names_the_block(tmp_path: Path) -> None:
     path.write_bytes(bytes(data))
     with pytest.raises(InputError, match=f"block at byte {offset} is corrupt.*CRC32"):
         list(bgzf.blocks(path))
-    with pytest.raises(InputError, match=f"block at byte {offset} is corrupt"):
+    with pytest.raises(InputError, match=f"block at byte {offset} is corrupt") as caught:
         list(bgzf.decompressed_chunks(path))
+    assert caught.value.hint == "re-create it from the complete VCF with 'bgzip'"
 
 
 def test_corrupt_deflate_data_names_the_block(tmp_path: Path) -> None:
