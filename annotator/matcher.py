@@ -78,6 +78,7 @@ PROTEIN_CHANGING = frozenset(
 
 AlleleKey = tuple[str, int, str, str]
 T = TypeVar("T")
+K = TypeVar("K")
 
 #: The prefix of the phase sets the pipeline gives alleles phased from reads (``--bam``).
 READ_BACKED_PHASE_SET = "reads:"
@@ -96,14 +97,13 @@ class SampleAllele:
 
 class _ConditionMemo:
     """Per sample: the positions of its alleles with an alteration of each gene (built on the
-    first condition looked up) and the alleles found for each condition (by identity; the
-    condition is kept so that its id is never reused for another one)."""
+    first condition looked up) and the alleles found for each condition."""
 
     __slots__ = ("by_gene", "conditions")
 
     def __init__(self) -> None:
         self.by_gene: dict[str, list[int]] | None = None
-        self.conditions: dict[int, tuple[Condition, tuple[Variant, ...]]] = {}
+        self.conditions: IdentityCache[Condition, tuple[Variant, ...]] | None = None
 
     def genes(self, alleles: Sequence[SampleAllele]) -> dict[str, list[int]]:
         if self.by_gene is None:
@@ -154,11 +154,11 @@ class SelectorMatcher:
     def __init__(self, build: str) -> None:
         self.build = build
         #: ``selector.kind`` (a pydantic property that tries every kind in turn), cached.
-        self.kind = SelectorCache(_selector_kind)
-        self._protein_changes = SelectorCache(_normalized_protein_changes)
-        self._substitutions = SelectorCache(_single_residue_changes)
-        self._codons = SelectorCache(_parsed_codons)
-        self.genomic_alleles = SelectorCache(self._alleles_for_build)
+        self.kind = IdentityCache(_selector_kind)
+        self._protein_changes = IdentityCache(_normalized_protein_changes)
+        self._substitutions = IdentityCache(_single_residue_changes)
+        self._codons = IdentityCache(_parsed_codons)
+        self.genomic_alleles = IdentityCache(self._alleles_for_build)
 
     def match_alteration(self, selector: Selector, alteration: Alteration) -> MatchType | None:
         kind = self.kind(selector)
@@ -304,22 +304,23 @@ class SelectorMatcher:
         return frozenset((normalize_chrom(a.chrom), a.pos, a.ref, a.alt) for a in alleles)
 
 
-class SelectorCache(Generic[T]):
-    """Per-selector derived values (parsed notation), keyed by identity.
+class IdentityCache(Generic[K, T]):
+    """Values derived from objects (a selector's parsed notation, a rule's therapies), keyed by
+    identity.
 
-    Selectors are frozen pydantic models with list fields, so not hashable; the cache keeps a
-    reference to each selector so that an id is never reused for another one.
+    Selectors and rules are frozen pydantic models with list fields, so not hashable; the cache
+    keeps a reference to each object so that an id is never reused for another one.
     """
 
-    def __init__(self, compute: Callable[[Selector], T]) -> None:
+    def __init__(self, compute: Callable[[K], T]) -> None:
         self._compute = compute
-        self._items: dict[int, tuple[Selector, T]] = {}
+        self._items: dict[int, tuple[K, T]] = {}
 
-    def __call__(self, selector: Selector) -> T:
-        item = self._items.get(id(selector))
-        if item is None or item[0] is not selector:
-            item = (selector, self._compute(selector))
-            self._items[id(selector)] = item
+    def __call__(self, key: K) -> T:
+        item = self._items.get(id(key))
+        if item is None or item[0] is not key:
+            item = (key, self._compute(key))
+            self._items[id(key)] = item
         return item[1]
 
 
@@ -432,10 +433,7 @@ class RuleMatcher:
         # rules-set order: what an alteration of the gene is matched against.
         self._small_rules: dict[str, tuple[Rule, ...]] = {}
         self._class_drugs = drugs_by_class(rules)
-        self._facts: dict[
-            str,
-            tuple[Rule, tuple[tuple[str, ...], tuple[tuple[str, str], ...], TumorTypeMatch]],
-        ] = {}
+        self._rule_facts = IdentityCache(self._facts_of)
 
     def _gene_rules(self, gene: str) -> tuple[Rule, ...]:
         found = self._small_rules.get(gene)
@@ -514,9 +512,12 @@ class RuleMatcher:
         only ones that can have it.
         """
         memo = sample.found
-        known = memo.conditions.get(id(condition))
-        if known is not None and known[0] is condition:
-            return known[1]
+        if memo.conditions is None:
+            memo.conditions = IdentityCache(lambda wanted: self._find_alleles(wanted, sample))
+        return memo.conditions(condition)
+
+    def _find_alleles(self, condition: Condition, sample: Sample) -> tuple[Variant, ...]:
+        memo = sample.found
         alleles = sample.alleles
         positions = set(memo.genes(alleles).get(condition.gene, ()))
         if self.selectors.kind(condition) == "genomic":
@@ -533,7 +534,6 @@ class RuleMatcher:
                 for alteration in allele.alterations
             ):
                 found.append(allele.variant)
-        memo.conditions[id(condition)] = (condition, tuple(found))
         return tuple(found)
 
     def condition_present(
@@ -607,18 +607,17 @@ class RuleMatcher:
         assert variant is not None
         return variant_label(variant)
 
-    def _rule_facts(
+    def _facts_of(
         self, rule: Rule
     ) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...], TumorTypeMatch]:
         """The rule's therapies (:meth:`rule_therapies`) and its label for the sample's tumor
-        type, worked out once per rule."""
-        facts = self._facts.get(rule.id)
-        if facts is None or facts[0] is not rule:
-            therapies, via_class = self.rule_therapies(rule)
-            label = tumor_type_match(rule.tumor_types, self.tumor_type, self.oncotree)
-            facts = (rule, (therapies, via_class, label))
-            self._facts[rule.id] = facts
-        return facts[1]
+        type (worked out once per rule: ``self._rule_facts``)."""
+        therapies, via_class = self.rule_therapies(rule)
+        return (
+            therapies,
+            via_class,
+            tumor_type_match(rule.tumor_types, self.tumor_type, self.oncotree),
+        )
 
     def rule_therapies(self, rule: Rule) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
         """The rule's regimens, then the drugs of its ``therapy_classes`` not already named;
