@@ -99,13 +99,18 @@ def _damaged(problem: str, path: Path) -> InputError:
 
 
 def _ahead(
-    path: Path, threads: int, task: Callable[[list[tuple[int, bytes]], Path], _T]
+    path: Path,
+    threads: int,
+    task: Callable[[list[tuple[int, bytes]], Path], _T],
+    start: int = 0,
+    stop: int | None = None,
 ) -> Iterator[_T]:
     """``task`` applied to the file's batches of raw blocks in a pool, ``threads`` ahead, in
-    order."""
+    order; from the block at offset ``start``, no batch holding both blocks before and at
+    ``stop``."""
     with path.open("rb") as handle, ThreadPoolExecutor(max_workers=threads) as pool:
         pending: deque[Future[_T]] = deque()
-        for batch in _raw_batches(handle, path):
+        for batch in _raw_batches(handle, path, start, stop):
             pending.append(pool.submit(task, batch, path))
             if len(pending) > threads:
                 yield pending.popleft().result()
@@ -113,10 +118,14 @@ def _ahead(
             yield pending.popleft().result()
 
 
-def _raw_batches(handle: BinaryIO, path: Path) -> Iterator[list[tuple[int, bytes]]]:
-    """(offset, compressed block) in batches of ``_BATCH``, split by their ``BC`` sizes."""
+def _raw_batches(
+    handle: BinaryIO, path: Path, first: int = 0, stop: int | None = None
+) -> Iterator[list[tuple[int, bytes]]]:
+    """(offset, compressed block) in batches of ``_BATCH``, split by their ``BC`` sizes, from
+    the block at offset ``first``; a batch also ends before the block at offset ``stop``."""
+    handle.seek(first)
     buffer = b""
-    base = 0  # file offset of buffer[0]
+    base = first  # file offset of buffer[0]
     batch: list[tuple[int, bytes]] = []
     at_end = False
     while True:
@@ -134,7 +143,7 @@ def _raw_batches(handle: BinaryIO, path: Path) -> Iterator[list[tuple[int, bytes
                 break
             batch.append((base + start, buffer[start : start + size]))
             start += size
-            if len(batch) == _BATCH:
+            if len(batch) == _BATCH or base + start == stop:
                 yield batch
                 batch = []
         view.release()
@@ -157,10 +166,13 @@ def _inflate_batch(batch: list[tuple[int, bytes]], path: Path) -> list[Block]:
     return [_inflate(offset, raw, path) for offset, raw in batch]
 
 
-def _inflate_text(batch: list[tuple[int, bytes]], path: Path) -> tuple[bytes, bool]:
-    """The joined text of a batch, and whether its last block is the end-of-file block."""
-    return b"".join(_inflate(offset, raw, path).data for offset, raw in batch), (
-        bool(batch) and batch[-1][1] == EOF_BLOCK
+def _inflate_text(batch: list[tuple[int, bytes]], path: Path) -> tuple[int, bytes, bool]:
+    """The offset of a batch's first block, the batch's joined text, and whether its last
+    block is the end-of-file block."""
+    return (
+        batch[0][0],
+        b"".join(_inflate(offset, raw, path).data for offset, raw in batch),
+        batch[-1][1] == EOF_BLOCK,
     )
 
 
@@ -185,7 +197,7 @@ def decompressed_chunks(path: Path, size: int = 1 << 22, threads: int = 2) -> It
         head = probe.read(2)
     if head == b"\x1f\x8b" and is_bgzf(path):
         ended = False
-        for text, last in _ahead(path, threads, _inflate_text):
+        for _offset, text, last in _ahead(path, threads, _inflate_text):
             ended = last
             if text:
                 yield text
@@ -199,6 +211,98 @@ def decompressed_chunks(path: Path, size: int = 1 << 22, threads: int = 2) -> It
                 yield chunk
     except (OSError, EOFError) as error:
         raise _damaged(f"cannot decompress the file: {error}", path) from None
+
+
+# --- Reading a file in parts, one per process -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Part:
+    """The lines of a BGZF file that begin in its blocks from offset ``start`` up to ``stop``
+    (None: the end of the file); ``starts_line`` says whether the block at ``start`` begins a
+    line (the text before it ends with a newline). Parts made by :func:`split_in_two` hold
+    every line of the file once, in order."""
+
+    start: int
+    stop: int | None
+    starts_line: bool
+
+
+def split_in_two(path: Path) -> tuple[Part, Part] | None:
+    """Two parts of about equal compressed size, the second beginning at a block after the
+    header (where a record began in the block before it); None when the file is not BGZF, is
+    damaged before its middle (the whole-file pass reports that) or has no such block."""
+    size = path.stat().st_size
+    with path.open("rb") as handle:
+        offset, previous = 0, None
+        while offset < size // 2 or previous is None:
+            handle.seek(offset)
+            length = _block_size(handle.read(18), 0)
+            if length is None:
+                return None
+            previous, offset = offset, offset + length
+        for _attempt in range(_SPLIT_ATTEMPTS):
+            handle.seek(offset)
+            length = _block_size(handle.read(18), 0)
+            if length is None or offset + length >= size:  # the last block: nothing after
+                return None
+            handle.seek(previous)
+            before = handle.read(offset - previous)
+            try:
+                text = _inflate(previous, before, path).data
+            except InputError:
+                return None
+            if _holds_record_start(text):
+                ends_line = text.endswith(b"\n")
+                return Part(0, offset, True), Part(offset, None, ends_line)
+            previous, offset = offset, offset + length
+    return None
+
+
+#: Blocks tried as the second part's start (a block where no record line begins moves it on).
+_SPLIT_ATTEMPTS = 16
+
+
+def _holds_record_start(text: bytes) -> bool:
+    """Whether a line other than a header line begins in ``text`` after its first newline."""
+    at = text.find(b"\n")
+    while 0 <= at < len(text) - 1:
+        if text[at + 1] != 35:  # '#'
+            return True
+        at = text.find(b"\n", at + 1)
+    return False
+
+
+def decompressed_part(path: Path, part: Part, threads: int = 2) -> Iterator[bytes]:
+    """The text of the lines of ``part`` of a BGZF file, in pieces of whole blocks: a line
+    that began before ``part.start`` is left out, and the line in progress at ``part.stop``
+    is read to its end."""
+    skipping = not part.starts_line
+    line_open = False  # the text given so far ends inside a line
+    ended = False
+    for offset, inflated, last in _ahead(path, threads, _inflate_text, part.start, part.stop):
+        ended = last
+        tail = part.stop is not None and offset >= part.stop
+        text = inflated
+        if skipping:
+            if tail:
+                return
+            cut = text.find(b"\n")
+            if cut < 0:
+                continue
+            text, skipping = text[cut + 1 :], False
+        if tail:
+            if not line_open:
+                return
+            cut = text.find(b"\n")
+            if cut >= 0:
+                yield text[: cut + 1]
+                return
+        if text:
+            yield text
+            line_open = text[-1] != 10
+    if part.stop is None and not ended:
+        raise _truncated(path)
 
 
 # --- Writing ---------------------------------------------------------------------------------

@@ -12,13 +12,15 @@ from __future__ import annotations
 import gc
 import gzip
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from array import array
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pysam
 
+from annotator.bgzf import Part
 from annotator.biomarkers import DEFAULT_MSI_THRESHOLD, TmbResult, msi_event, tmb_event
 from annotator.config import INDEX_MIN_BYTES, AnnotateConfig
 from annotator.consequence import (
@@ -33,7 +35,14 @@ from annotator.genome import resolve_build
 from annotator.genomic import GenomicAnnotator
 from annotator.matcher import AlleleKey, SampleAllele, SelectorMatcher, allele_key
 from annotator.models import Alteration, Variant
-from annotator.prefilter import RegionList, TextRules, rule_regions, scan_vcf_text
+from annotator.parts import ForkedPart, split_for_workers
+from annotator.prefilter import (
+    RegionList,
+    TextRules,
+    header_text,
+    rule_regions,
+    scan_vcf_text,
+)
 from annotator.progress import Progress, file_offset
 from annotator.readers.cnv import read_copy_number
 from annotator.readers.expression import read_expression
@@ -105,6 +114,19 @@ class SmallVariants:
     notes: list[str] = field(default_factory=list)  # reader notes: assumptions, skipped rows
     # With --explain: rule-gene alleles of records that failed FILTER, kept aside to be explained.
     filtered_alleles: list[SampleAllele] = field(default_factory=list)
+
+    def extend(self, other: SmallVariants) -> None:
+        """Add what a pass over the next part of the same input found (alleles after ours)."""
+        self.alleles.extend(other.alleles)
+        self.breakends.extend(other.breakends)
+        self.filtered_alleles.extend(other.filtered_alleles)
+        self.notes.extend(note for note in other.notes if note not in self.notes)
+        self.records += other.records
+        self.alleles_seen += other.alleles_seen
+        self.alleles_annotated += other.alleles_annotated
+        self.filtered_records += other.filtered_records
+        self.nonsynonymous += other.nonsynonymous
+        self.annotated_records += other.annotated_records
 
     def tmb(self, config: AnnotateConfig) -> TmbResult | None:
         if config.panel_size_mb is None:
@@ -242,13 +264,16 @@ def _read_prefiltered(
     annotation_keys: Sequence[str],
     result: SmallVariants,
     progress: Progress,
-    matching: tuple[ConsequenceResolver, GenomicAnnotator, GeneLocator, frozenset[AlleleKey]],
+    matching: _Matching,
 ) -> bool:
     """One text pass picks the candidate records (see :func:`scan_vcf_text`); only they are
     parsed, by the same reader and matcher as in a full pass. The other records are counted
     from their columns. False when a candidate cannot be read: the full pass then runs, so
-    that the error names the record as it does without the prefilter."""
-    resolver, genomic, locator, genomic_rules = matching
+    that the error names the record as it does without the prefilter.
+
+    A large BGZF file is read in two parts side by side (:mod:`annotator.parts`): this
+    process scans and parses the first, a forked worker the second, and the worker's alleles
+    follow this process's, so that the result is that of one pass."""
     text_rules = None
     if config.panel_size_mb is not None:
         # TMB in the same pass: a record naming a term TMB counts is parsed wherever it lies.
@@ -256,47 +281,132 @@ def _read_prefiltered(
             promote=tuple(sorted(term.encode() for term in NONSYNONYMOUS_TERMS)),
             annotation_keys=tuple(f"{key}=".encode() for key in annotation_keys),
         )
+    job = PartJob(config, vcf, regions, text_rules, caller, matching, result)
+    halves = split_for_workers(vcf, getattr(config, "threads", None))
     with tempfile.TemporaryDirectory(prefix="resistance-annotator.") as workdir:
-        picked = Path(workdir) / "candidates.vcf"
-        with picked.open("wb") as handle:
-            scan = scan_vcf_text(vcf, regions, handle, progress.update_now, text_rules)
-        progress.close()
-        # The counts and the candidates' numbers; the scan is let go before the candidates
-        # are parsed.
-        records = scan.records
-        candidates = scan.candidates
-        skipped_alleles = scan.skipped_alleles
+        if halves is None:
+            counts = job.scan(Path(workdir) / "candidates.vcf", None, progress.update_now)
+            progress.close()
+            if not job.parse(result, counts, show_progress=config.show_progress):
+                return False
+            counts.add_to(result, config)
+            return True
+        with ForkedPart(job, halves[1], Path(workdir) / "second.vcf") as second:
+            counts = job.scan(Path(workdir) / "first.vcf", halves[0], progress.update_now)
+            progress.close()
+            second.start_parsing(counts.records)
+            if not job.parse(result, counts, show_progress=config.show_progress):
+                return False
+            counts.add_to(result, config)
+            return second.add_to(result)
+
+
+_Matching = tuple[ConsequenceResolver, GenomicAnnotator, GeneLocator, frozenset[AlleleKey]]
+
+
+@dataclass
+class ScanCounts:
+    """What the text scan of a file (or of a part of it) picked and counted: the candidates'
+    file and their record numbers, and the counts of the records it skipped."""
+
+    candidates: Path
+    numbers: array[int]
+    records: int
+    skipped_alleles: int
+    skipped_passed_alleles: int
+    skipped_annotated_alleles: int
+    skipped_annotated_passed_alleles: int
+    skipped_filtered: int
+
+    def add_to(self, result: SmallVariants, config: AnnotateConfig) -> None:
+        """Add the skipped records' counts to what parsing the candidates counted."""
+        result.records += self.records
+        result.alleles_seen += self.skipped_alleles
         if config.include_filtered:
-            skipped_annotated = scan.skipped_alleles
-            skipped_annotated_records = scan.skipped_annotated_alleles
+            result.alleles_annotated += self.skipped_alleles
+            result.annotated_records += self.skipped_annotated_alleles
         else:
-            skipped_annotated = scan.skipped_passed_alleles
-            skipped_annotated_records = scan.skipped_annotated_passed_alleles
-        skipped_filtered = scan.skipped_filtered
-        del scan
+            result.alleles_annotated += self.skipped_passed_alleles
+            result.annotated_records += self.skipped_annotated_passed_alleles
+            result.filtered_records += self.skipped_filtered  # no candidate: not counted twice
+
+
+@dataclass(frozen=True)
+class PartJob:
+    """The text scan of a VCF (or of a part of a BGZF one) and the parsing of its candidates,
+    by the same reader and matcher as a whole-file pass."""
+
+    config: AnnotateConfig
+    vcf: Path
+    regions: RegionList
+    text_rules: TextRules | None
+    caller: str
+    matching: _Matching
+    template: SmallVariants  # the sample's build, name and caller
+
+    def scan(
+        self, out: Path, part: Part | None, on_record: Callable[[int], None] | None
+    ) -> ScanCounts:
+        """Copy the header and the candidates to ``out``; count the others."""
+        with out.open("wb") as handle:
+            if part is not None and part.start:
+                handle.write(header_text(self.vcf))
+            scan = scan_vcf_text(self.vcf, self.regions, handle, on_record, self.text_rules, part)
+        return ScanCounts(
+            out,
+            scan.candidates,
+            scan.records,
+            scan.skipped_alleles,
+            scan.skipped_passed_alleles,
+            scan.skipped_annotated_alleles,
+            scan.skipped_annotated_passed_alleles,
+            scan.skipped_filtered,
+        )
+
+    def new_result(self) -> SmallVariants:
+        template = self.template
+        return SmallVariants(build=template.build, sample=template.sample, caller=template.caller)
+
+    def parse(
+        self,
+        result: SmallVariants,
+        counts: ScanCounts,
+        *,
+        first_number: int = 0,
+        show_progress: bool,
+    ) -> bool:
+        """The candidates' alleles into ``result``, numbered as in the input (their number in
+        the part plus ``first_number``); False when one cannot be read."""
+        numbers = counts.numbers
+        if first_number:
+            numbers = array("q", [number + first_number for number in numbers])
+        resolver, genomic, locator, genomic_rules = self.matching
         try:
-            with VcfReader(picked, sample=config.sample, caller=caller) as subset:
-                subset.renumber(candidates)
-                total = len(candidates)
+            with VcfReader(
+                counts.candidates, sample=self.config.sample, caller=self.caller
+            ) as subset:
+                subset.renumber(numbers)
+                total = len(numbers)
                 parsing = Progress(
-                    enabled=config.show_progress,
+                    enabled=show_progress,
                     position=lambda: (subset.records_read, total),
                     unit="records",
                     label="parsing candidates",
                 )
                 with parsing:
                     _read_variants(
-                        config, subset, result, resolver, genomic, locator, genomic_rules, parsing
+                        self.config,
+                        subset,
+                        result,
+                        resolver,
+                        genomic,
+                        locator,
+                        genomic_rules,
+                        parsing,
                     )
         except InputError:
             return False
-    result.records = records
-    result.alleles_seen += skipped_alleles
-    result.alleles_annotated += skipped_annotated
-    result.annotated_records += skipped_annotated_records
-    if not config.include_filtered:
-        result.filtered_records += skipped_filtered  # no candidate: no record counted twice
-    return True
+        return True
 
 
 @contextmanager

@@ -19,7 +19,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-from annotator.bgzf import decompressed_chunks
+from annotator.bgzf import Part, decompressed_chunks, decompressed_part
 from annotator.genome import normalize_chrom
 from annotator.matcher import AlleleKey
 from annotator.rules.schema import GeneSpec
@@ -113,8 +113,10 @@ def scan_vcf_text(
     candidates: BinaryIO,
     on_record: Callable[[int], None] | None = None,
     text_rules: TextRules | None = None,
+    part: Part | None = None,
 ) -> TextScan:
-    """Copy the header and the candidate records of a VCF or VCF.gz to ``candidates``.
+    """Copy the header and the candidate records of a VCF or VCF.gz to ``candidates``; with
+    ``part``, of the lines of that part of a BGZF file only (numbered from the part's start).
 
     A record is a candidate when its REF span (POS to POS + len(REF) - 1) overlaps a region of
     its chromosome, when an ALT is symbolic or a breakend (its extent is in INFO), or when its
@@ -129,7 +131,8 @@ def scan_vcf_text(
     scan = TextScan()
     chunker = _ChunkScanner(regions, candidates, scan, text_rules or TextRules())
     pending = b""
-    for chunk in decompressed_chunks(path, _CHUNK):
+    chunks = decompressed_chunks(path, _CHUNK) if part is None else decompressed_part(path, part)
+    for chunk in chunks:
         text = pending + chunk if pending else chunk
         cut = text.rfind(b"\n") + 1
         pending = text[cut:]
@@ -141,6 +144,26 @@ def scan_vcf_text(
         chunker.feed(pending + b"\n")
     scan.records = chunker.number
     return scan
+
+
+def header_text(path: Path) -> bytes:
+    """The lines at the start of a VCF or VCF.gz that begin with '#' (its header)."""
+    header = bytearray()
+    in_line = False  # the last chunk ended inside a header line
+    for chunk in decompressed_chunks(path, _CHUNK):
+        at = 0
+        while at < len(chunk):
+            if chunk[at] != 35 and not in_line:  # '#' begins a header line; else it ended
+                return bytes(header)
+            in_line = False
+            end = chunk.find(b"\n", at)
+            if end < 0:
+                header += chunk[at:]
+                in_line = True
+                break
+            header += chunk[at : end + 1]
+            at = end + 1
+    return bytes(header)
 
 
 class _ChunkScanner:

@@ -1,0 +1,291 @@
+"""Reading a BGZF input in two parts (issue 7): every line in exactly one part, in order, and
+the same results, counts and errors as one pass, wherever the file is split."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import random
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import annotator.inputs
+import annotator.parts
+from annotator import bgzf
+from annotator.bgzf import Part, compress_block, decompressed_part, split_in_two
+from annotator.config import AnnotateConfig
+from annotator.errors import InputError
+from annotator.pipeline import run
+from annotator.prefilter import header_text
+from tests.runs import run_json
+from tests.vcfgen import vcf_text
+
+
+def blocked(path: Path, text: bytes, cuts: list[int]) -> Path:
+    """``text`` as BGZF blocks cut at ``cuts`` (offsets in the text), then the EOF block."""
+    edges = [0, *sorted(set(cuts)), len(text)]
+    with path.open("wb") as handle:
+        for start, end in itertools.pairwise(edges):
+            handle.write(compress_block(text[start:end]))
+        handle.write(bgzf.EOF_BLOCK)
+    return path
+
+
+def parts_at(path: Path, block: int) -> tuple[Part, Part]:
+    """The two parts of a file split before its ``block``-th block (the text before it tells
+    whether that block begins a line)."""
+    found = list(bgzf.blocks(path))
+    before = b"".join(item.data for item in found[:block])
+    offset = found[block].offset
+    return Part(0, offset, True), Part(offset, None, not before or before.endswith(b"\n"))
+
+
+def part_text(path: Path, part: Part) -> bytes:
+    return b"".join(decompressed_part(path, part))
+
+
+# --- decompressed_part ---
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    lines=st.lists(
+        st.binary(min_size=0, max_size=40).map(lambda b: b.replace(b"\n", b"x")), max_size=30
+    ),
+    cuts=st.lists(st.integers(min_value=0, max_value=2000), max_size=12),
+    last_newline=st.booleans(),
+)
+def test_two_parts_hold_every_line_once_at_every_block_boundary(
+    tmp_path_factory: pytest.TempPathFactory,
+    lines: list[bytes],
+    cuts: list[int],
+    last_newline: bool,
+) -> None:
+    text = b"\n".join(lines) + (b"\n" if last_newline and lines else b"")
+    path = blocked(
+        tmp_path_factory.mktemp("parts") / "f.gz", text, [c for c in cuts if c < len(text)]
+    )
+    count = len(list(bgzf.blocks(path))) - 1  # data blocks, the EOF block left out
+    for block in range(1, count + 1):
+        first, second = parts_at(path, block)
+        head, tail = part_text(path, first), part_text(path, second)
+        assert head + tail == text
+        # Each part is whole lines: the first ends a line (or the text), the second starts one.
+        assert not head or head.endswith(b"\n") or not tail
+        assert not tail or not head or text[len(head) - 1 : len(head)] == b"\n"
+
+
+def test_a_line_spanning_the_split_block_belongs_to_the_first_part(tmp_path: Path) -> None:
+    text = b"a\nbbbbbbbbbbbbbbbbbbbb\nc\n"
+    path = blocked(tmp_path / "f.gz", text, [4, 9, 14])  # 'b...' spans three blocks
+    first, second = parts_at(path, 2)
+    assert part_text(path, first) == b"a\nbbbbbbbbbbbbbbbbbbbb\n"
+    assert part_text(path, second) == b"c\n"
+
+
+def test_the_second_part_checks_the_eof_block(tmp_path: Path) -> None:
+    text = b"".join(b"line %d\n" % n for n in range(100))
+    path = blocked(tmp_path / "f.gz", text, [200, 400])
+    first, second = parts_at(path, 1)
+    path.write_bytes(path.read_bytes()[: -len(bgzf.EOF_BLOCK)])
+    assert part_text(path, first) == text[: text.index(b"\n", 200) + 1]
+    with pytest.raises(InputError, match="end-of-file block is missing"):
+        part_text(path, second)
+
+
+# --- split_in_two ---
+
+
+CSQ_HEADER = (
+    '##INFO=<ID=CSQ,Number=.,Type=String,Description="Consequence annotations from Ensembl VEP. '
+    'Format: Allele|Consequence|IMPACT|SYMBOL|Feature|HGVSp">'
+)
+
+
+def records_text(records: int, *, seed: int = 3) -> bytes:
+    """A VCF of ``records`` records, a share of them in EGFR and KRAS, some failing FILTER,
+    multi-allelic or with a CSQ annotation; reproducible."""
+    rng = random.Random(seed)
+    rows = []
+    position = {"chr7": 55_000_000, "chr12": 25_200_000}
+    for number in range(records):
+        chrom = "chr7" if number < records * 0.6 else "chr12"
+        position[chrom] += rng.randrange(1, 120)
+        ref = rng.choice("ACGT")
+        alt = rng.choice([b for b in "ACGT" if b != ref])
+        if rng.random() < 0.05:
+            alt += "," + rng.choice([b for b in "ACGT" if b not in (ref, alt)])
+        flt = rng.choice(["PASS", "PASS", "PASS", ".", "germline", "weak_evidence;germline"])
+        info = "."
+        if rng.random() < 0.1:
+            gene = "EGFR" if chrom == "chr7" else "KRAS"
+            info = f"CSQ={alt[0]}|missense_variant|MODERATE|{gene}|ENST0000000{len(gene)}|"
+        depth = rng.randrange(10, 90)
+        ad = ",".join(str(rng.randrange(1, depth)) for _ in range(alt.count(",") + 2))
+        rows.append(
+            f"{chrom}\t{position[chrom]}\t.\t{ref}\t{alt}\t.\t{flt}\t{info}\tGT:AD\t0/1:{ad}"
+        )
+    rows.append("chr7\t55181378\t.\tC\tT\t.\tPASS\t.\tGT:AD\t0/1:60,40")  # EGFR T790M
+    rows.sort(key=lambda row: (row.split("\t")[0] != "chr7", int(row.split("\t")[1])))
+    return vcf_text(rows, info_lines=(CSQ_HEADER,)).encode()
+
+
+@pytest.fixture
+def big_vcf(tmp_path: Path) -> Path:
+    text = records_text(4000)
+    return blocked(tmp_path / "big.vcf.gz", text, list(range(997, len(text), 4001)))
+
+
+def test_split_in_two_cuts_near_the_middle_after_the_header(big_vcf: Path) -> None:
+    halves = split_in_two(big_vcf)
+    assert halves is not None
+    first, second = halves
+    size = big_vcf.stat().st_size
+    assert first.stop == second.start
+    assert size // 2 <= second.start < size * 3 // 4
+    text = b"".join(item.data for item in bgzf.blocks(big_vcf))
+    assert part_text(big_vcf, first) + part_text(big_vcf, second) == text
+
+
+def test_no_split_for_one_block_or_a_header_past_the_middle(tmp_path: Path) -> None:
+    text = records_text(20)
+    assert split_in_two(blocked(tmp_path / "one.vcf.gz", text, [])) is None
+    header = len(header_text(blocked(tmp_path / "h.vcf.gz", text, [])))
+    # Blocks of header only up to past the middle of the file: no record starts before it.
+    cuts = list(range(50, header, 50))
+    assert split_in_two(blocked(tmp_path / "late.vcf.gz", text, cuts)) is None
+    plain = tmp_path / "plain.vcf"
+    plain.write_bytes(text)
+    assert split_in_two(plain) is None
+
+
+def test_header_text_reads_across_chunks(tmp_path: Path) -> None:
+    text = records_text(10)
+    path = blocked(tmp_path / "h.vcf.gz", text, list(range(7, len(text), 13)))
+    assert header_text(path) == text[: text.index(b"\nchr") + 1]
+
+
+# --- the annotator, split or not ---
+
+
+@pytest.fixture
+def split_always(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every BGZF input read in two parts, on any machine; the test fails if none was."""
+    monkeypatch.setattr(annotator.parts, "SPLIT_MIN_BYTES", 0)
+    monkeypatch.setattr(annotator.parts, "usable_cpus", lambda: 2)
+    workers = spy_on_workers(monkeypatch)
+    yield
+    assert workers, "no input was read in two parts"
+
+
+def spy_on_workers(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """The worker processes started from now on (annotator.inputs.ForkedPart instances)."""
+    started: list[object] = []
+
+    class Spy(annotator.parts.ForkedPart):
+        def __init__(self, *args: Any) -> None:
+            super().__init__(*args)
+            started.append(self)
+
+    monkeypatch.setattr(annotator.inputs, "ForkedPart", Spy)
+    return started
+
+
+def one_pass(path: Path, monkeypatch: pytest.MonkeyPatch, **options: Any) -> dict[str, Any]:
+    with monkeypatch.context() as patch:
+        patch.setattr(annotator.parts, "SPLIT_MIN_BYTES", 1 << 62)
+        return run_json(path, **options)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"include_filtered": True},
+        {"explain": True},
+        {"panel_size_mb": 1.0},
+        {"min_vaf": 0.3},
+    ],
+    ids=["plain", "include-filtered", "explain", "tmb", "min-vaf"],
+)
+def test_two_parts_give_the_result_of_one_pass(
+    big_vcf: Path, monkeypatch: pytest.MonkeyPatch, split_always: None, options: dict[str, Any]
+) -> None:
+    split = run_json(big_vcf, prefilter=True, **options)
+    assert split == one_pass(big_vcf, monkeypatch, prefilter=True, **options)
+    assert split["summary"]["records"] == 4001
+    assert split["findings"], "the EGFR T790M record must be found"
+
+
+@pytest.mark.parametrize("block", [1, 2, 5, 9, 17])
+def test_any_split_point_gives_the_result_of_one_pass(
+    big_vcf: Path, monkeypatch: pytest.MonkeyPatch, block: int
+) -> None:
+    expected = one_pass(big_vcf, monkeypatch, prefilter=True)
+    halves = parts_at(big_vcf, block)
+    monkeypatch.setattr(annotator.inputs, "split_for_workers", lambda *_args: halves)
+    workers = spy_on_workers(monkeypatch)
+    assert run_json(big_vcf, prefilter=True) == expected
+    assert len(workers) == 1
+
+
+def test_a_damaged_block_in_the_second_part_is_the_same_error(
+    big_vcf: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, split_always: None
+) -> None:
+    data = bytearray(big_vcf.read_bytes())
+    found = list(bgzf.blocks(big_vcf))
+    damaged = found[len(found) * 3 // 4]
+    data[damaged.offset + len(damaged.raw) - 8] ^= 0xFF  # its CRC32
+    broken = tmp_path / "broken.vcf.gz"
+    broken.write_bytes(bytes(data))
+    with pytest.raises(InputError) as split_error:
+        run_json(broken, prefilter=True)
+    with pytest.raises(InputError) as one_pass_error:
+        one_pass(broken, monkeypatch, prefilter=True)
+    assert str(split_error.value) == str(one_pass_error.value)
+    assert f"block at byte {damaged.offset}" in str(split_error.value)
+
+
+def test_an_unreadable_candidate_in_the_second_part_is_the_same_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, split_always: None
+) -> None:
+    text = records_text(4000).replace(b"\t55181378\t.\tC\tT\t", b"\t55181378\t.\tC\tTZ\t")
+    lines = text.split(b"\n")
+    # Move the bad record (an EGFR candidate) into the second half: after chr12 starts.
+    bad = next(line for line in lines if b"\tTZ\t" in line)
+    lines.remove(bad)
+    index = next(i for i, line in enumerate(lines) if line.startswith(b"chr12"))
+    lines.insert(index + 500, bad.replace(b"chr7\t55181378", b"chr12\t25245351"))
+    text = b"\n".join(lines)
+    path = blocked(tmp_path / "bad.vcf.gz", text, list(range(997, len(text), 4001)))
+    with pytest.raises(InputError) as split_error:
+        run_json(path, prefilter=True)
+    with pytest.raises(InputError) as one_pass_error:
+        one_pass(path, monkeypatch, prefilter=True)
+    assert str(split_error.value) == str(one_pass_error.value)
+    assert "TZ" in str(split_error.value)
+
+
+def test_two_parts_tag_the_same_records_in_the_annotated_vcf(
+    big_vcf: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, split_always: None
+) -> None:
+    """The annotated VCF finds a finding's record by its number: the second part's records
+    must be numbered after the first part's."""
+    outputs = []
+    for name, patch_size in (("split", 0), ("one", 1 << 62)):
+        monkeypatch.setattr(annotator.parts, "SPLIT_MIN_BYTES", patch_size)
+        out = tmp_path / f"{name}.vcf"
+        config = AnnotateConfig(
+            input=big_vcf, tumor_type="LUAD", out_json=Path(os.devnull), out_vcf=out, prefilter=True
+        )
+        run(config)
+        outputs.append(out.read_text())
+    split, one = outputs
+    assert split == one
+    tagged = [line for line in split.splitlines() if "RA_GENE=" in line and line[0] != "#"]
+    assert any("\t55181378\t" in line for line in tagged)
