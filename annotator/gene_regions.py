@@ -3,17 +3,61 @@
 from __future__ import annotations
 
 import bisect
-from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Final
 
 from annotator.genome import normalize_chrom
 
 if TYPE_CHECKING:  # the rules schema (pydantic) is not needed to look genes up
     from annotator.rules.schema import GeneSpec
 
+#: Chromosome names as the input spells them, each normalized once: at most this many are
+#: remembered (all are forgotten when there are more, as with many unplaced contigs).
+_KNOWN_NAMES: Final = 4096
+
+
+class Segments:
+    """A chromosome cut where any of some intervals starts or ends, with the intervals over
+    each piece: ``at(pos)`` is one bisection.
+
+    ``bounds`` are the sorted first positions of the pieces; piece ``k`` (``0 <= k <=
+    len(bounds)``) is ``bounds[k - 1]..bounds[k] - 1``, piece 0 and the last one open-ended,
+    and ``labels[k]`` the sorted labels of the intervals that hold it.
+    """
+
+    __slots__ = ("bounds", "labels")
+
+    def __init__(self, intervals: Iterable[tuple[int, int, str]], cuts: Iterable[int] = ()):
+        """``intervals`` (start, end, label), 1-based, inclusive; ``cuts`` extra positions
+        to start a piece at (where the caller wants to tell pieces apart)."""
+        intervals = list(intervals)
+        bounds = {s for s, _e, _label in intervals} | {e + 1 for _s, e, _label in intervals}
+        self.bounds: list[int] = sorted(bounds.union(cuts))
+        labels: list[tuple[str, ...]] = [()]
+        for k, first in enumerate(self.bounds):
+            # Piece k + 1 starts at ``first`` and ends before the next bound.
+            last = self.bounds[k + 1] - 1 if k + 1 < len(self.bounds) else first
+            labels.append(tuple(sorted({g for s, e, g in intervals if s <= first and last <= e})))
+        self.labels: list[tuple[str, ...]] = labels
+
+    def piece(self, pos: int) -> int:
+        return bisect.bisect_right(self.bounds, pos)
+
+    def overlapping(self, start: int, end: int) -> tuple[str, ...]:
+        """The labels of the intervals that overlap ``start``..``end`` (``start <= end``)."""
+        first = bisect.bisect_right(self.bounds, start)
+        last = bisect.bisect_right(self.bounds, end)
+        if first == last:
+            return self.labels[first]
+        return tuple(sorted({g for labels in self.labels[first : last + 1] for g in labels}))
+
+
+_NO_SEGMENTS: Final = Segments(())
+
 
 class GeneLocator:
-    """Interval lookup over the gene table's spans (few genes; sorted starts per chromosome)."""
+    """Interval lookup over the gene table's spans: per chromosome, the pieces between the
+    spans' ends (few genes), each with the genes over it."""
 
     def __init__(self, genes: Mapping[str, GeneSpec], build: str) -> None:
         spans: dict[str, list[tuple[int, int, str]]] = {}
@@ -24,19 +68,38 @@ class GeneLocator:
                     (span.start, span.end, symbol)
                 )
         self._spans = {chrom: sorted(items) for chrom, items in spans.items()}
-        self._starts = {chrom: [s for s, _e, _g in items] for chrom, items in self._spans.items()}
-        self._longest = {
-            chrom: max(e - s for s, e, _g in items) for chrom, items in self._spans.items()
-        }
+        self._segments = {chrom: Segments(items) for chrom, items in self._spans.items()}
+        # By the chromosome name as given (normalized once per name).
+        self._named: dict[str, Segments] = {}
+
+    @property
+    def spans(self) -> Mapping[str, list[tuple[int, int, str]]]:
+        """(start, end, gene) of the genes, sorted, by normalized chromosome name."""
+        return self._spans
+
+    def segments(self, chrom: str) -> Segments:
+        """The pieces of ``chrom`` (any spelling) between the gene spans' ends."""
+        segments = self._named.get(chrom)
+        if segments is None:
+            if len(self._named) >= _KNOWN_NAMES:
+                self._named.clear()
+            segments = self._segments.get(normalize_chrom(chrom), _NO_SEGMENTS)
+            self._named[chrom] = segments
+        return segments
 
     def genes_at(self, chrom: str, start: int, end: int | None = None) -> tuple[str, ...]:
         """Genes whose span overlaps ``start``..``end`` (1-based, inclusive)."""
-        chrom = normalize_chrom(chrom)
-        items = self._spans.get(chrom)
-        if not items:
-            return ()
-        end = start if end is None else end
-        starts = self._starts[chrom]
-        low = bisect.bisect_left(starts, start - self._longest[chrom])
-        high = bisect.bisect_right(starts, end)
-        return tuple(sorted({g for s, e, g in items[low:high] if s <= end and start <= e}))
+        segments = self._named.get(chrom)
+        if segments is None:
+            segments = self.segments(chrom)
+        if end is None or end == start:
+            return segments.labels[bisect.bisect_right(segments.bounds, start)]
+        if end < start:  # an empty range: the genes over both of its ends
+            return tuple(
+                sorted(
+                    set(segments.labels[bisect.bisect_right(segments.bounds, start)]).intersection(
+                        segments.labels[bisect.bisect_right(segments.bounds, end)]
+                    )
+                )
+            )
+        return segments.overlapping(start, end)
