@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from annotator.errors import RulesError
-from annotator.gene_regions import GeneLocator
+from annotator.gene_regions import GeneLocator, Segments
 from annotator.genome import normalize_chrom
 from annotator.hotspots import hotspot_alteration
 from annotator.matcher import AlleleKey, allele_key
@@ -82,6 +82,10 @@ _BASES: Final = frozenset("ACGT")
 _KNOWN_VALUES: Final = 4096
 _is_sequence = functools.lru_cache(maxsize=_KNOWN_VALUES)(is_sequence_allele)
 _chrom = functools.lru_cache(maxsize=_KNOWN_VALUES)(normalize_chrom)
+#: The notes of an allele in a piece of a chromosome where every rule gene leaves one (its
+#: span holds the piece but none of its listed exons' coding bases or splice sites do), or
+#: None where the exon table decides.
+_PieceNotes = tuple[tuple[str, str], ...] | None
 #: What a note says: (kind, gene, first, last) with kind ``no exons``, ``outside``,
 #: ``codons`` (first to last codon) or where an indel meets an exon (first = last = exon).
 _NoteKey = tuple[str, str, int, int]
@@ -216,18 +220,58 @@ class GenomicAnnotator:
         # Derived once per value: whether an allele is plain bases, normalized chromosome
         # names, and the notes (gene, reason), shared by every allele they describe.
         self._notes: dict[_NoteKey, tuple[str, str]] = {}
+        # Per chromosome: pieces between the ends of the gene spans, listed exons and splice
+        # sites, with the notes of the piece when it needs no exon-table decision (most
+        # alleles in rule genes lie in introns), by normalized and by given name.
+        self._pieces = {chrom: self._cut(items) for chrom, items in self._locator.spans.items()}
+        self._named: dict[str, tuple[Segments, list[_PieceNotes]]] = {}
+
+    def _cut(self, items: Sequence[tuple[int, int, str]]) -> tuple[Segments, list[_PieceNotes]]:
+        cuts: set[int] = set()
+        for _start, _end, symbol in items:
+            gene = self._placed[symbol]
+            if gene is not None:
+                cuts.update(bound for e in gene.exons for bound in (e.start, e.end + 1))
+                cuts.update(bound for p in gene.splice_positions for bound in (p, p + 1))
+        segments = Segments(items, cuts)
+        notes: list[_PieceNotes] = [()]  # before the first piece: no gene
+        notes.extend(
+            self._piece_notes(genes, first)
+            for genes, first in zip(segments.labels[1:], segments.bounds, strict=True)
+        )
+        return segments, notes
+
+    def _piece_notes(self, genes: Sequence[str], first: int) -> _PieceNotes:
+        """The notes of every allele within the piece that starts at ``first`` (the genes'
+        exons and splice sites start and end pieces, so one of its positions tells)."""
+        notes = []
+        for symbol in genes:
+            gene = self._placed[symbol]
+            if gene is None or not gene.exons:
+                notes.append(self._note(("no exons", symbol, 0, 0)))
+            elif first in gene.splice_positions or any(e.holds(first, first) for e in gene.exons):
+                return None
+            else:
+                notes.append(self._note(("outside", symbol, 0, 0)))
+        return tuple(notes)
+
+    def _pieces_of(self, chrom: str) -> tuple[Segments, list[_PieceNotes]]:
+        pieces = self._named.get(chrom)
+        if pieces is None:
+            if len(self._named) >= _KNOWN_VALUES:
+                self._named.clear()
+            pieces = self._pieces.get(_chrom(chrom), _NO_PIECES)
+            self._named[chrom] = pieces
+        return pieces
 
     def annotate(self, variant: Variant) -> GenomicResult:
-        if not (_is_sequence(variant.ref) and _is_sequence(variant.alt)):
+        chrom, pos, ref, alt = variant.chrom, variant.pos, variant.ref, variant.alt
+        if not (_is_sequence(ref) and _is_sequence(alt)):
             return GenomicResult()  # symbolic, breakend or spanning deletion: not ours
-        if self._fasta is None and len(variant.ref) == len(variant.alt) == 1:
-            # An SNV: normalization only upper-cases it.
-            chrom, pos = variant.chrom, variant.pos
-            ref, alt = variant.ref.upper(), variant.alt.upper()
+        if self._fasta is None and len(ref) == len(alt) == 1:
+            ref, alt = ref.upper(), alt.upper()  # an SNV: normalization only upper-cases it
         else:
-            chrom, pos, ref, alt = normalize_allele(
-                variant.chrom, variant.pos, variant.ref, variant.alt, self._fasta
-            )
+            chrom, pos, ref, alt = normalize_allele(chrom, pos, ref, alt, self._fasta)
         if ref == alt:
             return GenomicResult()
         hotspots: Sequence[Hotspot] = ()
@@ -239,9 +283,22 @@ class GenomicAnnotator:
             return GenomicResult(
                 [hotspot_alteration(h, variant, self._genes.get(h.gene)) for h in hotspots]
             )
-        change = _Change.of(pos, ref, alt)
+        # The changed bases, as _Change.of has them (a substitution: REF's own).
+        if len(ref) == len(alt):
+            first, last, change = pos, pos + len(ref) - 1, None
+        else:
+            change = _Change.of(pos, ref, alt)
+            first, last = change.first, change.last
+        segments, notes = self._named.get(chrom) or self._pieces_of(chrom)
+        piece = bisect.bisect_right(segments.bounds, first)
+        if last == first or piece == bisect.bisect_right(segments.bounds, last):
+            known = notes[piece]
+            if known is not None:  # the same notes for every allele in the piece
+                return GenomicResult([], list(known))
+        if change is None:
+            change = _Change.of(pos, ref, alt)
         result = GenomicResult()
-        for symbol in self._locator.genes_at(chrom, change.first, change.last):
+        for symbol in self._locator.genes_at(chrom, first, last):
             gene = self._placed[symbol]
             if gene is None or not gene.exons:
                 result.notes.append(self._note(("no exons", symbol, 0, 0)))
@@ -371,6 +428,9 @@ class GenomicAnnotator:
             source="genomic",
             codon_change=codon_change,
         )
+
+
+_NO_PIECES: Final[tuple[Segments, list[_PieceNotes]]] = (Segments(()), [()])
 
 
 def _splice_hit(gene: _Gene, change: _Change) -> _SpliceSite | None:
