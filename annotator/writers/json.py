@@ -4,10 +4,12 @@
 indent=2, ensure_ascii=False)`` would, but without building it whole first (its arrays, the
 unclassified variants above all, are converted an item at a time) and without the standard
 library's indenting encoder, which is pure Python and writes to the stream chunk by chunk.
+The unclassified variants, most of a large result, are written from one text template.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import math
 from collections.abc import Callable, Iterable, Iterator
@@ -158,7 +160,9 @@ def unclassified_to_dict(item: Unclassified) -> dict[str, Any]:
 
 def write_json(result: Result, stream: IO[str]) -> None:
     writer = _IndentedWriter(stream)
-    writer.value(_document(result, _Items), 0)
+    document = _document(result, _Items)
+    document["unclassified"] = _UnclassifiedItems(result.unclassified)
+    writer.value(document, 0)
     writer.write("\n")
     writer.flush()
 
@@ -173,6 +177,13 @@ class _Items:
 
     def __iter__(self) -> Iterator[Any]:
         return iter(self._items)
+
+
+class _UnclassifiedItems(_Items):
+    """The unclassified variants (most of a large result), which the writer writes from
+    one template (:meth:`_IndentedWriter.unclassified`), not as dicts."""
+
+    __slots__ = ()
 
 
 _MISSING = object()
@@ -220,6 +231,9 @@ class _IndentedWriter:
             raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
     def _array(self, values: Iterable[Any], level: int) -> None:
+        if type(values) is _UnclassifiedItems:
+            self.unclassified(values, level)
+            return
         parts = self._parts
         items = iter(values)
         first = next(items, _MISSING)
@@ -236,6 +250,67 @@ class _IndentedWriter:
             if len(parts) >= _FLUSH_PARTS:
                 self.flush()
         parts.append("\n" + "  " * level + "]")
+
+    def unclassified(self, items: Iterable[Unclassified], level: int) -> None:
+        """The array of ``unclassified_to_dict`` of ``items`` at ``level``, each item of the
+        usual types (str, int, a plain ``Variant``) from one template: the first such item is
+        also written from its dict, and the dicts are written throughout if the texts differ
+        (a field the template does not know)."""
+        parts = self._parts
+        inner = "\n" + "  " * (level + 1)
+        at_key, at_field, at_filter = ("\n" + "  " * (level + n) for n in (2, 3, 4))
+        lead, after = "[" + inner, "," + inner
+        gene = "{" + at_key + '"gene": '
+        chrom = "," + at_key + '"variant": {' + at_field + '"chrom": '
+        pos, ref, alt = ("," + at_field + f'"{key}": ' for key in ("pos", "ref", "alt"))
+        filters, filter_after = "," + at_field + '"filters": [' + at_filter, "," + at_filter
+        filters_end = "\n" + "  " * (level + 3) + "]"
+        reason = "\n" + "  " * (level + 2) + "}," + at_key + '"reason": '
+        end = "\n" + "  " * (level + 1) + "}"
+        encoded: dict[str, str] = {}  # genes, chromosome names and reasons recur
+        template: bool | None = None  # whether it gives the dict's text: not known yet
+        for item in items:
+            parts.append(lead)
+            lead = after
+            variant = item.variant
+            if (
+                template is not False
+                and type(item) is Unclassified
+                and type(variant) is Variant
+                and type(item.gene) is str
+                and type(item.reason) is str
+                and type(variant.chrom) is str
+                and type(variant.pos) is int
+                and type(variant.ref) is str
+                and type(variant.alt) is str
+                and (not variant.filters or all(type(name) is str for name in variant.filters))
+            ):
+                texts = []
+                for value in (item.gene, variant.chrom, item.reason):
+                    text = encoded.get(value)
+                    if text is None:
+                        text = encoded[value] = _encode_string(value)
+                    texts.append(text)
+                listed = ""
+                if variant.filters:
+                    listed = filter_after.join(map(_encode_string, variant.filters))
+                    listed = filters + listed + filters_end
+                text = (
+                    f"{gene}{texts[0]}{chrom}{texts[1]}{pos}{int.__repr__(variant.pos)}"
+                    f"{ref}{_encode_string(variant.ref)}{alt}{_encode_string(variant.alt)}"
+                    f"{listed}{reason}{texts[2]}{end}"
+                )
+                if template is None:
+                    template = text == _text(unclassified_to_dict(item), level + 1)
+                if template:
+                    parts.append(text)
+                    if len(parts) >= _FLUSH_PARTS:
+                        self.flush()
+                    continue
+            self.value(unclassified_to_dict(item), level + 1)
+            if len(parts) >= _FLUSH_PARTS:
+                self.flush()
+        parts.append("[]" if lead != after else "\n" + "  " * level + "]")
 
     def _object(self, mapping: dict[Any, Any], level: int) -> None:
         parts = self._parts
@@ -262,6 +337,15 @@ class _IndentedWriter:
             else:
                 self.value(value, level + 1)
         parts.append("\n" + "  " * level + "}")
+
+
+def _text(value: Any, level: int) -> str:
+    """``value`` as the writer writes it at ``level``."""
+    stream = io.StringIO()
+    writer = _IndentedWriter(stream)
+    writer.value(value, level)
+    writer.flush()
+    return stream.getvalue()
 
 
 def _float_text(value: float) -> str:
