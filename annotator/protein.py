@@ -159,8 +159,8 @@ class ProteinChange:
         residues = self.start_aa + (self.end_aa or "") + self.alt
         if len(self.start_aa) != 1 or (self.end_aa is not None and len(self.end_aa) != 1):
             raise ValueError("protein change start_aa and end_aa are single residues")
-        unknown = sorted(set(residues) - _RESIDUES)
-        if unknown:
+        if not _RESIDUES.issuperset(residues):
+            unknown = sorted(set(residues) - _RESIDUES)
             raise ValueError(f"protein change has unknown 1-letter codes {''.join(unknown)!r}")
 
     @property
@@ -221,7 +221,13 @@ def _one_letter(residues: str) -> str:
 
 
 def _three_letter(residues: str) -> str:
-    return "".join(ONE_TO_THREE[residue] for residue in residues)
+    three = _THREE_LETTER_CODE.get(residues)  # one residue (most changes), or none
+    if three is None:
+        three = "".join(ONE_TO_THREE[residue] for residue in residues)
+    return three
+
+
+_THREE_LETTER_CODE: Final[Mapping[str, str]] = {"": "", **ONE_TO_THREE}
 
 
 # --- parsing -------------------------------------------------------------------------------
