@@ -148,6 +148,15 @@ def tumor_type_match(
     return TumorTypeMatch.ON_LABEL if included and not excluded else TumorTypeMatch.OFF_LABEL
 
 
+#: A gene's non-genomic rules with their place among them: (the rules other than
+#: protein_changes ones, the protein_changes rules by each change they name).
+_SplitRules = tuple[tuple[tuple[int, Rule], ...], Mapping[str, tuple[tuple[int, Rule], ...]]]
+
+
+def _first(item: tuple[int, Rule, MatchType]) -> int:
+    return item[0]
+
+
 class SelectorMatcher:
     """Decides whether a selector matches an alteration or an allele; caches parsed notation."""
 
@@ -155,7 +164,8 @@ class SelectorMatcher:
         self.build = build
         #: ``selector.kind`` (a pydantic property that tries every kind in turn), cached.
         self.kind = IdentityCache(_selector_kind)
-        self._protein_changes = IdentityCache(_normalized_protein_changes)
+        #: The normalized changes (``short``) a protein_changes selector names.
+        self.protein_changes = IdentityCache(_normalized_protein_changes)
         self._substitutions = IdentityCache(_single_residue_changes)
         self._codons = IdentityCache(_parsed_codons)
         self.genomic_alleles = IdentityCache(self._alleles_for_build)
@@ -180,7 +190,7 @@ class SelectorMatcher:
         if not alteration.preferred:
             return None
         if kind == "protein_changes":
-            wanted = self._protein_changes(selector)
+            wanted = self.protein_changes(selector)
             protein = alteration.protein
             return MatchType.PROTEIN if protein is not None and protein.short in wanted else None
         if not _consequence_allowed(selector, alteration):
@@ -432,6 +442,8 @@ class RuleMatcher:
         # The non-genomic rules of each gene (the gene's own, not fusions listing it), in
         # rules-set order: what an alteration of the gene is matched against.
         self._small_rules: dict[str, tuple[Rule, ...]] = {}
+        # The same, split: the protein_changes rules by the changes they name, the others.
+        self._split_rules: dict[str, _SplitRules] = {}
         self._class_drugs = drugs_by_class(rules)
         self._rule_facts = IdentityCache(self._facts_of)
 
@@ -444,6 +456,24 @@ class RuleMatcher:
                 if rule.gene == gene and self.selectors.kind(rule.alteration) != "genomic"
             )
             self._small_rules[gene] = found
+        return found
+
+    def _gene_rules_split(self, gene: str) -> _SplitRules:
+        """The gene's rules (:meth:`_gene_rules`) with their place in that order: the
+        protein_changes rules by each (normalized) change they name, and the others."""
+        found = self._split_rules.get(gene)
+        if found is None:
+            others: list[tuple[int, Rule]] = []
+            by_change: dict[str, list[tuple[int, Rule]]] = {}
+            for index, rule in enumerate(self._gene_rules(gene)):
+                selector = rule.alteration
+                if self.selectors.kind(selector) == "protein_changes":
+                    for change in self.selectors.protein_changes(selector):
+                        by_change.setdefault(change, []).append((index, rule))
+                else:
+                    others.append((index, rule))
+            found = (tuple(others), {change: tuple(r) for change, r in by_change.items()})
+            self._split_rules[gene] = found
         return found
 
     def has_genomic_rule(self, key: AlleleKey) -> bool:
@@ -496,10 +526,31 @@ class RuleMatcher:
         for alteration in allele.alterations:
             if not alteration.preferred and alteration.event is None:
                 continue  # only genomic rules (above) take an allele on another transcript
-            for rule in self._gene_rules(alteration.gene):
-                match_type = match_alteration(rule.alteration, alteration)
-                if match_type is not None:
-                    hits.append((rule, alteration, match_type))
+            protein = alteration.protein
+            if not alteration.preferred or (
+                alteration.codon_change is not None and protein is None
+            ):
+                for rule in self._gene_rules(alteration.gene):
+                    match_type = match_alteration(rule.alteration, alteration)
+                    if match_type is not None:
+                        hits.append((rule, alteration, match_type))
+                continue
+            # A preferred alteration with its protein change, if any: a protein_changes rule
+            # matches it exactly when the rule names the change (match_alteration).
+            split = self._split_rules.get(alteration.gene)
+            others, by_change = split or self._gene_rules_split(alteration.gene)
+            found = [
+                (index, rule, match_type)
+                for index, rule in others
+                if (match_type := match_alteration(rule.alteration, alteration)) is not None
+            ]
+            if by_change and protein is not None:
+                named = by_change.get(protein.short)
+                if named:
+                    found.extend((index, rule, MatchType.PROTEIN) for index, rule in named)
+                    found.sort(key=_first)  # the rules' order, as one pass over them gives
+            if found:
+                hits.extend((rule, alteration, match_type) for _index, rule, match_type in found)
         if len(hits) > 1:
             hits.sort(key=lambda hit: hit[0].id)
         return hits
