@@ -193,7 +193,7 @@ rule annotate:
         mem_mb=2048,
         runtime=30,
     shell:
-        "resistance-annotator annotate {input.vcf:q} {params.options}"
+        "resistance-annotator annotate {input.vcf:q} {params.options} --threads {threads}"
         " --out-json {output.json:q} --out-tsv {output.tsv:q}"
         " --out-vcf {output.vcf:q} --out-html {output.html:q}"
         " > {log:q} 2>&1"

@@ -62,6 +62,9 @@ class AnnotateConfig:
     # whenever possible, None for inputs over INDEX_MIN_BYTES; use_index=False turns it off.
     prefilter: bool | None = None
     show_progress: bool = False  # a progress line on stderr (when a terminal) for long inputs
+    # Processes reading a large BGZF input (2: in two parts side by side); None: 2 when two
+    # CPUs are usable.
+    threads: int | None = None
 
     def output_paths(self, sample: str | None, *, vcf_input: bool = True) -> OutputPaths:
         """Where each output goes: explicit paths win over ``--out-dir``, which writes the

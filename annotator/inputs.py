@@ -319,7 +319,7 @@ def _read_prefiltered(
             annotation_keys=tuple(f"{key}=".encode() for key in annotation_keys),
         )
     job = PartJob(config, vcf, regions, text_rules, caller, matching, result)
-    halves = split_for_workers(vcf, getattr(config, "threads", None))
+    halves = split_for_workers(vcf, config.threads)
     with tempfile.TemporaryDirectory(prefix="resistance-annotator.") as workdir:
         if halves is None:
             counts = job.scan(Path(workdir) / "candidates.vcf", None, progress.update_now)

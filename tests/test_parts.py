@@ -6,6 +6,8 @@ from __future__ import annotations
 import itertools
 import os
 import random
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -289,3 +291,28 @@ def test_two_parts_tag_the_same_records_in_the_annotated_vcf(
     assert split == one
     tagged = [line for line in split.splitlines() if "RA_GENE=" in line and line[0] != "#"]
     assert any("\t55181378\t" in line for line in tagged)
+
+
+@pytest.mark.parametrize(
+    ("threads", "cpus", "split"), [(1, 2, False), (2, 1, True), (None, 1, False)]
+)
+def test_threads_decide_whether_to_read_in_parts(
+    big_vcf: Path, monkeypatch: pytest.MonkeyPatch, threads: int | None, cpus: int, split: bool
+) -> None:
+    monkeypatch.setattr(annotator.parts, "SPLIT_MIN_BYTES", 0)
+    monkeypatch.setattr(annotator.parts, "usable_cpus", lambda: cpus)
+    workers = spy_on_workers(monkeypatch)
+    run_json(big_vcf, prefilter=True, threads=threads)
+    assert bool(workers) is split
+
+
+def test_threads_below_one_is_a_usage_error(big_vcf: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "annotator", "annotate", str(big_vcf), "--threads", "0"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "--threads" in done.stderr
+    assert "Traceback" not in done.stderr
