@@ -328,6 +328,8 @@ def _read_prefiltered(
                 return False
             counts.add_to(result, config)
             return True
+        if halves[0].stop is not None:
+            progress.up_to(halves[0].stop, "reading the first part (a worker reads the second)")
         with ForkedPart(job, halves[1], Path(workdir) / "second.vcf") as second:
             counts = job.scan(Path(workdir) / "first.vcf", halves[0], progress.update_now)
             progress.close()

@@ -91,6 +91,16 @@ class Progress:
                 parts.append(f"ETA {_duration(elapsed * (1 - share) / share)}")
         return f"{self._label}: " + ", ".join(parts)
 
+    def up_to(self, end: int, label: str) -> None:
+        """Measure the pass against ``end`` (of the position's unit) instead of the whole: for
+        a process reading the first part of a file."""
+        position = self._position
+        if position is not None:
+            self._position = lambda: (
+                None if (where := position()) is None else (min(where[0], end), end)
+            )
+        self._label = label
+
     def close(self) -> None:
         if self._drawn:
             self._stream.write("\r\x1b[K")

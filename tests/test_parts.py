@@ -24,6 +24,7 @@ from annotator.config import AnnotateConfig
 from annotator.errors import InputError
 from annotator.pipeline import run
 from annotator.prefilter import header_text
+from annotator.progress import Progress
 from tests.runs import run_json
 from tests.vcfgen import vcf_text
 
@@ -316,3 +317,13 @@ def test_threads_below_one_is_a_usage_error(big_vcf: Path) -> None:
     assert done.returncode == 2
     assert "--threads" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_progress_of_the_first_part_is_measured_against_its_end() -> None:
+    progress = Progress(enabled=True, position=lambda: (300, 1000))
+    progress.up_to(400, "reading the first part")
+    assert (
+        progress.line(10, 1.0) == "reading the first part: 10 records, 10/s, 75% of 400 B, ETA 0s"
+    )
+    progress.up_to(200, "reading the first part")
+    assert "100% of 200 B" in progress.line(10, 1.0)
