@@ -13,7 +13,6 @@ import gc
 import gzip
 import operator
 import tempfile
-from array import array
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
@@ -37,7 +36,7 @@ from annotator.genome import resolve_build
 from annotator.genomic import GenomicAnnotator
 from annotator.matcher import AlleleKey, SampleAllele, SelectorMatcher, allele_key
 from annotator.models import Alteration, Variant
-from annotator.parts import ForkedPart, split_for_workers
+from annotator.parts import Candidates, ForkedPart, split_for_workers
 from annotator.prefilter import (
     RegionList,
     TextRules,
@@ -324,7 +323,7 @@ def _read_prefiltered(
         if halves is None:
             counts = job.scan(Path(workdir) / "candidates.vcf", None, progress.update_now)
             progress.close()
-            if not job.parse(result, counts, show_progress=config.show_progress):
+            if not job.parse(result, counts.picked, show_progress=config.show_progress):
                 return False
             counts.add_to(result, config)
             return True
@@ -333,8 +332,8 @@ def _read_prefiltered(
         with ForkedPart(job, halves[1], Path(workdir) / "second.vcf") as second:
             counts = job.scan(Path(workdir) / "first.vcf", halves[0], progress.update_now)
             progress.close()
-            second.start_parsing(counts.records)
-            if not job.parse(result, counts, show_progress=config.show_progress):
+            share = second.share(counts.picked, counts.records, Path(workdir) / "share.vcf")
+            if not job.parse(result, share, show_progress=config.show_progress):
                 return False
             counts.add_to(result, config)
             return second.add_to(result)
@@ -348,8 +347,7 @@ class ScanCounts:
     """What the text scan of a file (or of a part of it) picked and counted: the candidates'
     file and their record numbers, and the counts of the records it skipped."""
 
-    candidates: Path
-    numbers: array[int]
+    picked: Candidates  # numbered from the part's start
     records: int
     skipped_alleles: int
     skipped_passed_alleles: int
@@ -392,8 +390,7 @@ class PartJob:
                 handle.write(header_text(self.vcf))
             scan = scan_vcf_text(self.vcf, self.regions, handle, on_record, self.text_rules, part)
         return ScanCounts(
-            out,
-            scan.candidates,
+            Candidates(out, scan.candidates),
             scan.records,
             scan.skipped_alleles,
             scan.skipped_passed_alleles,
@@ -406,24 +403,12 @@ class PartJob:
         template = self.template
         return SmallVariants(build=template.build, sample=template.sample, caller=template.caller)
 
-    def parse(
-        self,
-        result: SmallVariants,
-        counts: ScanCounts,
-        *,
-        first_number: int = 0,
-        show_progress: bool,
-    ) -> bool:
-        """The candidates' alleles into ``result``, numbered as in the input (their number in
-        the part plus ``first_number``); False when one cannot be read."""
-        numbers = counts.numbers
-        if first_number:
-            numbers = array("q", [number + first_number for number in numbers])
+    def parse(self, result: SmallVariants, picked: Candidates, *, show_progress: bool) -> bool:
+        """The candidates' alleles into ``result``; False when one cannot be read."""
+        numbers = picked.numbers
         resolver, genomic, locator, genomic_rules = self.matching
         try:
-            with VcfReader(
-                counts.candidates, sample=self.config.sample, caller=self.caller
-            ) as subset:
+            with VcfReader(picked.path, sample=self.config.sample, caller=self.caller) as subset:
                 subset.renumber(numbers)
                 total = len(numbers)
                 parsing = Progress(

@@ -22,7 +22,8 @@ import pickle
 import signal
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType, TracebackType
 from typing import TYPE_CHECKING, Any
@@ -64,13 +65,30 @@ def split_for_workers(path: Path, threads: int | None) -> tuple[Part, Part] | No
         return None
 
 
+@dataclass(frozen=True)
+class Candidates:
+    """Candidate records to parse: the VCF holding them (header, then the records) and each
+    record's number in the input."""
+
+    path: Path
+    numbers: Sequence[int]
+
+
+#: A run of records of a candidates file: (path, first, end, the file's record count), as
+#: 0-based record indexes.
+_Piece = tuple[Path, int, int, int]
+
+
 class ForkedPart:
-    """A worker process that scans and parses ``part`` of the job's input.
+    """A worker process that scans ``part`` of the job's input, then parses its share of the
+    candidates of both parts.
 
     Use as a context manager around this process's own part: on the way out the worker is
-    stopped whatever happened. In between, :meth:`start_parsing` gives it the number of the
-    records before its part (raising the input error its scan met, if any) and
-    :meth:`add_to` adds its alleles and counts to the result.
+    stopped whatever happened. In between, :meth:`share` waits for the worker's scan (raising
+    the input error it met, if any) and splits the candidates in two halves of equal count:
+    the second part's may be many more than the first's (the rule genes are not spread evenly
+    over the genome), so the worker parses the second half and this process the first.
+    :meth:`add_to` then adds the worker's alleles and counts to the result.
     """
 
     def __init__(self, job: PartJob, part: Part, out: Path) -> None:
@@ -78,6 +96,7 @@ class ForkedPart:
 
         context = multiprocessing.get_context("fork")
         self._connection, child_end = context.Pipe()
+        self._out = out
         self._process: BaseProcess = context.Process(
             target=_work, args=(job, part, out, child_end), daemon=True
         )
@@ -99,15 +118,20 @@ class ForkedPart:
         self._process.join()
         self._connection.close()
 
-    def start_parsing(self, records_before: int) -> None:
-        """Wait for the worker's scan; raise its input error; else let it parse, numbering
-        its records from ``records_before + 1``."""
+    def share(self, mine: Candidates, records_before: int, out: Path) -> Candidates:
+        """This process's half of the candidates of both parts (``mine``: the first part's;
+        the second part's records are numbered from ``records_before + 1``), written to
+        ``out`` if it is not one part's file as it stands. Raises the input error the
+        worker's scan met."""
         message = self._receive()
         if message is None:
-            return
+            return mine  # the worker is gone: add_to says so
         if message[0] == "error":
             raise InputError(message[1], **message[2])
-        self._connection.send(records_before)
+        theirs = Candidates(self._out, [number + records_before for number in message[1]])
+        first, second = _halves(mine, theirs)
+        self._connection.send(second)
+        return _gathered(*first, out)
 
     def add_to(self, result: SmallVariants) -> bool:
         """Add the worker's alleles and counts to ``result``; False when the worker could not
@@ -130,7 +154,7 @@ class ForkedPart:
 
 
 def _work(job: PartJob, part: Part, out: Path, connection: Connection) -> None:
-    """In the worker: scan the part, report, wait for its first record's number, parse."""
+    """In the worker: scan the part, report, wait for its share of the candidates, parse."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent process handles Ctrl-C
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # and stops this one when it must
     try:
@@ -140,10 +164,11 @@ def _work(job: PartJob, part: Part, out: Path, connection: Connection) -> None:
             where = {"path": error.path, "line": error.line, "record": error.record}
             connection.send(("error", error.message, {**where, "hint": error.hint}))
             return
-        connection.send(("scanned",))
-        records_before = connection.recv()
+        connection.send(("scanned", counts.picked.numbers))
+        pieces, numbers = connection.recv()
         result = job.new_result()
-        if job.parse(result, counts, first_number=records_before, show_progress=False):
+        share = _gathered(pieces, numbers, out.with_name(f"share.{out.name}"))
+        if job.parse(result, share, show_progress=False):
             counts.add_to(result, job.config)
             connection.send(("parsed", _dumps(result)))
         else:
@@ -154,6 +179,66 @@ def _work(job: PartJob, part: Part, out: Path, connection: Connection) -> None:
         connection.send(("crash", "".join(traceback.format_exception_only(error)).strip()))
     finally:
         connection.close()
+
+
+def _halves(
+    first: Candidates, second: Candidates
+) -> tuple[tuple[list[_Piece], list[int]], tuple[list[_Piece], list[int]]]:
+    """The candidates of both parts, in order, cut into two runs of equal count (as pieces of
+    the two files, with their numbers); each part's own when the files cannot be cut by record
+    (a '#' line among the records: the parser decides what it is)."""
+    count, other = len(first.numbers), len(second.numbers)
+    half = (count + other) // 2
+    whole_first, whole_second = (first.path, 0, count, count), (second.path, 0, other, other)
+    if half == count or not (_cuttable(first, half) and _cuttable(second, half - count)):
+        return ([whole_first], list(first.numbers)), ([whole_second], list(second.numbers))
+    numbers = [*first.numbers, *second.numbers]
+    if half < count:
+        return ([(first.path, 0, half, count)], numbers[:half]), (
+            [(first.path, half, count, count), whole_second],
+            numbers[half:],
+        )
+    return ([whole_first, (second.path, 0, half - count, other)], numbers[:half]), (
+        [(second.path, half - count, other, other)],
+        numbers[half:],
+    )
+
+
+def _cuttable(candidates: Candidates, at: int) -> bool:
+    """Whether the file holds one record line per number, so it can be cut at record ``at``
+    (nothing to check when ``at`` is outside it)."""
+    if not 0 < at < len(candidates.numbers):
+        return True
+    _header, records = _read_candidates(candidates.path)
+    return len(records) == len(candidates.numbers) and not any(
+        line.startswith(b"#") for line in records
+    )
+
+
+def _read_candidates(path: Path) -> tuple[bytes, list[bytes]]:
+    """The header (the leading '#' lines) and the record lines of a candidates file."""
+    text = path.read_bytes()
+    lines = text.splitlines(keepends=True)
+    start = 0
+    while start < len(lines) and lines[start].startswith(b"#"):
+        start += 1
+    return b"".join(lines[:start]), lines[start:]
+
+
+def _gathered(pieces: list[_Piece], numbers: Sequence[int], out: Path) -> Candidates:
+    """The candidates of ``pieces``: one whole file as it is, else written to ``out`` (the
+    header of the first piece's file, then the pieces' records)."""
+    if len(pieces) == 1:
+        path, first, end, total = pieces[0]
+        if first == 0 and end == total:
+            return Candidates(path, numbers)
+    with out.open("wb") as handle:
+        for index, (path, first, end, _total) in enumerate(pieces):
+            header, records = _read_candidates(path)
+            if not index:
+                handle.write(header)
+            handle.writelines(records[first:end])
+    return Candidates(out, numbers)
 
 
 def _dumps(value: object) -> bytes:

@@ -22,6 +22,7 @@ from annotator import bgzf
 from annotator.bgzf import Part, compress_block, decompressed_part, split_in_two
 from annotator.config import AnnotateConfig
 from annotator.errors import InputError
+from annotator.parts import Candidates
 from annotator.pipeline import run
 from annotator.prefilter import header_text
 from annotator.progress import Progress
@@ -327,3 +328,44 @@ def test_progress_of_the_first_part_is_measured_against_its_end() -> None:
     )
     progress.up_to(200, "reading the first part")
     assert "100% of 200 B" in progress.line(10, 1.0)
+
+
+# --- sharing the candidates of both parts ---
+
+
+def candidates_file(path: Path, records: list[str]) -> Candidates:
+    path.write_text("##fileformat=VCFv4.2\n#CHROM\tPOS\n" + "".join(f"{r}\n" for r in records))
+    return Candidates(path, [int(r.split("\t")[1]) for r in records])
+
+
+def record_lines(candidates: Candidates) -> list[str]:
+    return [line for line in candidates.path.read_text().splitlines() if line[0] != "#"]
+
+
+@pytest.mark.parametrize(("count", "other"), [(3, 9), (9, 3), (5, 5), (0, 4), (4, 0), (1, 2)])
+def test_both_halves_hold_every_candidate_once_in_order(
+    tmp_path: Path, count: int, other: int
+) -> None:
+    first = candidates_file(tmp_path / "first.vcf", [f"chr1\t{n}" for n in range(1, count + 1)])
+    second = candidates_file(
+        tmp_path / "second.vcf", [f"chr2\t{n}" for n in range(100, 100 + other)]
+    )
+    mine, theirs = annotator.parts._halves(first, second)
+    one = annotator.parts._gathered(*mine, tmp_path / "one.vcf")
+    two = annotator.parts._gathered(*theirs, tmp_path / "two.vcf")
+    assert record_lines(one) + record_lines(two) == record_lines(first) + record_lines(second)
+    assert [*one.numbers, *two.numbers] == [*first.numbers, *second.numbers]
+    assert len(one.numbers) == (count + other) // 2
+    for share in (one, two):  # a file of the share's records, with the header
+        assert len(record_lines(share)) == len(share.numbers)
+        assert share.path.read_text().startswith("##fileformat=VCFv4.2\n#CHROM")
+
+
+def test_files_with_header_lines_among_records_are_not_cut(tmp_path: Path) -> None:
+    first = candidates_file(tmp_path / "first.vcf", ["chr1\t1", "chr1\t2", "chr1\t3", "chr1\t4"])
+    with first.path.open("a") as handle:
+        handle.write("#odd\n")
+    second = candidates_file(tmp_path / "second.vcf", ["chr2\t5"])
+    mine, theirs = annotator.parts._halves(first, second)
+    assert annotator.parts._gathered(*mine, tmp_path / "one.vcf") == first
+    assert annotator.parts._gathered(*theirs, tmp_path / "two.vcf") == second
