@@ -9,20 +9,17 @@ copy-number and expression files, MSI and TMB give gene-level events.
 
 from __future__ import annotations
 
-import gc
 import gzip
-import operator
 import tempfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, field, fields
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pysam
 
 from annotator.bgzf import Part
 from annotator.biomarkers import DEFAULT_MSI_THRESHOLD, TmbResult, msi_event, tmb_event
+from annotator.collector import collector_paused
 from annotator.config import INDEX_MIN_BYTES, AnnotateConfig
 from annotator.consequence import (
     NONSYNONYMOUS_TERMS,
@@ -116,20 +113,6 @@ class SmallVariants:
     # With --explain: rule-gene alleles of records that failed FILTER, kept aside to be explained.
     filtered_alleles: list[SampleAllele] = field(default_factory=list)
 
-    def __getstate__(self) -> dict[str, Any]:
-        """Pickled (by the worker reading a part of the input) with its alleles as rows of
-        plain values: unpickling thousands of frozen dataclasses one by one costs several
-        times more than building them anew from rows."""
-        state = dict(self.__dict__)
-        state["alleles"] = [_allele_row(allele) for allele in self.alleles]
-        state["filtered_alleles"] = [_allele_row(allele) for allele in self.filtered_alleles]
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        state["alleles"] = [_allele_from_row(row) for row in state["alleles"]]
-        state["filtered_alleles"] = [_allele_from_row(row) for row in state["filtered_alleles"]]
-        self.__dict__.update(state)
-
     def extend(self, other: SmallVariants) -> None:
         """Add what a pass over the next part of the same input found (alleles after ours)."""
         self.alleles.extend(other.alleles)
@@ -159,27 +142,6 @@ class SmallVariants:
                 hint="annotate with VEP, SnpEff or bcftools csq, or leave out --panel-size-mb",
             )
         return TmbResult(self.nonsynonymous, config.panel_size_mb, config.tmb_threshold)
-
-
-_VARIANT_FIELDS = operator.attrgetter(*(field.name for field in fields(Variant)))
-_AlleleRow = tuple[
-    tuple[Any, ...], tuple[Alteration, ...], bool, tuple[tuple[str, str], ...], tuple[str, ...]
-]
-
-
-def _allele_row(allele: SampleAllele) -> _AlleleRow:
-    return (
-        _VARIANT_FIELDS(allele.variant),
-        allele.alterations,
-        allele.annotated,
-        allele.notes,
-        allele.genes,
-    )
-
-
-def _allele_from_row(row: _AlleleRow) -> SampleAllele:
-    variant, alterations, annotated, notes, genes = row
-    return SampleAllele(Variant(*variant), alterations, annotated, notes, genes)
 
 
 def read_vcf_sample(config: AnnotateConfig, rules: RuleSet) -> SmallVariants:
@@ -433,21 +395,7 @@ class PartJob:
         return True
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """The cyclic garbage collector paused: a pass over the records makes many long-lived
-    objects and no reference cycles, so the collector's repeated scans of the objects kept
-    so far would only cost time (a third of the pass on a large input)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-@_collector_paused()
+@collector_paused()
 def _read_variants(
     config: AnnotateConfig,
     reader: VcfReader,
