@@ -22,6 +22,7 @@ else:
 
 import contextlib
 import json
+import os
 import shlex
 import signal
 import sys
@@ -30,7 +31,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
@@ -677,6 +678,23 @@ def sigterm_raises() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def console() -> NoReturn:
+    """The installed command: :func:`main`, then a quick exit.
+
+    Every output is complete and closed when ``main`` returns (staged files are renamed into
+    place inside it), so the interpreter's teardown, which frees the objects of a large input
+    one by one (0.2 s after a 1M-record VEP-annotated VCF), is skipped once the standard
+    streams are flushed. Should flushing fail (a closed pipe), the usual exit runs instead.
+    """
+    code = main()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        sys.exit(code)
+    os._exit(code)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -149,3 +149,36 @@ def test_python_dash_m_and_console_script() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("ok: ")
+
+
+DEMO_VCF = TEST_DATA / "demo.grch38.vep.vcf.gz"
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (["annotate", str(DEMO_VCF), "--tumor-type", "LUAD", "--quiet"], 0),
+        (["annotate", "missing.vcf", "--tumor-type", "LUAD"], 1),
+        (["annotate", str(DEMO_VCF), "--tumor-type", "LUAD", "--threads", "0"], 2),
+    ],
+    ids=["ok", "input-error", "usage-error"],
+)
+def test_the_installed_command_exits_with_mains_code_and_all_its_output(
+    args: list[str], code: int, tmp_path: Path
+) -> None:
+    """``console`` (the installed command) skips the interpreter's teardown: standard output
+    must still be complete (the JSON parses) and the exit code main's."""
+    script = "import sys; from annotator.cli import console; sys.argv[0] = 'x'; console()"
+    result = subprocess.run(
+        [sys.executable, "-c", script, *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert result.returncode == code, result.stderr
+    if code == 0:
+        assert json.loads(result.stdout)["findings"]
+    else:
+        assert "error" in result.stderr.lower()
+        assert "Traceback" not in result.stderr
