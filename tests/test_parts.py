@@ -22,10 +22,12 @@ from annotator import bgzf
 from annotator.bgzf import Part, compress_block, decompressed_part, split_in_two
 from annotator.config import AnnotateConfig
 from annotator.errors import InputError
+from annotator.inputs import read_vcf_sample
 from annotator.parts import Candidates
 from annotator.pipeline import run
 from annotator.prefilter import header_text
 from annotator.progress import Progress
+from annotator.rules import load_rules
 from tests.runs import run_json
 from tests.vcfgen import vcf_text
 
@@ -369,3 +371,24 @@ def test_files_with_header_lines_among_records_are_not_cut(tmp_path: Path) -> No
     mine, theirs = annotator.parts._halves(first, second)
     assert annotator.parts._gathered(*mine, tmp_path / "one.vcf") == first
     assert annotator.parts._gathered(*theirs, tmp_path / "two.vcf") == second
+
+
+def test_a_workers_alleles_come_back_equal_with_their_shared_objects() -> None:
+    """What the worker sends (variants, alterations, protein changes: frozen slotted
+    dataclasses, rebuilt by setting their slots) equals what it had, objects shared stay
+    shared, and a variant's empty read-only annotations stay read-only."""
+    rules = load_rules((), bundled=True)
+    demo = Path(__file__).resolve().parents[1] / "test_data" / "demo.grch38.vep.vcf.gz"
+    small = read_vcf_sample(AnnotateConfig(input=demo, tumor_type="LUAD"), rules)
+    assert any(a.alterations and a.alterations[0].protein for a in small.alleles)
+    back = annotator.parts._loads(annotator.parts._dumps(small))
+    assert back.alleles == small.alleles
+    assert back.__dict__.keys() == small.__dict__.keys()
+    assert {k: v for k, v in back.__dict__.items() if k != "alleles"} == {
+        k: v for k, v in small.__dict__.items() if k != "alleles"
+    }
+    for before, after in zip(small.alleles, back.alleles, strict=True):
+        assert (before.genes is small.alleles[0].genes) == (after.genes is back.alleles[0].genes)
+        assert type(after.variant.annotations) is type(before.variant.annotations)
+        for was, now in zip(before.alterations, after.alterations, strict=True):
+            assert (was.variant is before.variant) == (now.variant is after.variant)
