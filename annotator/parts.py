@@ -16,18 +16,18 @@ process parses anything, as a single pass would raise it.
 from __future__ import annotations
 
 import functools
-import io
+import itertools
 import operator
 import os
 import pickle
 import signal
 import sys
 import traceback
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType, TracebackType
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
 from annotator.bgzf import Part, split_in_two
 from annotator.collector import collector_paused
@@ -98,12 +98,18 @@ class ForkedPart:
 
         context = multiprocessing.get_context("fork")
         self._connection, child_end = context.Pipe()
+        # The worker's alleles come through a pipe of their own, pickled as a stream: neither
+        # process holds the whole pickle in memory.
+        self._alleles, alleles_end = os.pipe()
         self._out = out
         self._process: BaseProcess = context.Process(
-            target=_work, args=(job, part, out, child_end), daemon=True
+            target=_work,
+            args=(job, part, out, child_end, (self._alleles, alleles_end)),
+            daemon=True,
         )
         self._process.start()
         child_end.close()
+        os.close(alleles_end)
         self._usable = True
 
     def __enter__(self) -> ForkedPart:
@@ -119,6 +125,7 @@ class ForkedPart:
             self._process.terminate()
         self._process.join()
         self._connection.close()
+        os.close(self._alleles)
 
     def share(self, mine: Candidates, records_before: int, out: Path) -> Candidates:
         """This process's half of the candidates of both parts (``mine``: the first part's;
@@ -141,7 +148,11 @@ class ForkedPart:
         message = self._receive() if self._usable else None
         if message is None or message[0] != "parsed":
             return False
-        result.extend(_loads(message[1]))
+        with os.fdopen(self._alleles, "rb", closefd=False) as stream:
+            try:
+                result.extend(_load(stream))
+            except (EOFError, OSError, pickle.UnpicklingError):  # the worker died meanwhile
+                return False
         return True
 
     def _receive(self) -> tuple[Any, ...] | None:
@@ -155,10 +166,13 @@ class ForkedPart:
         return message
 
 
-def _work(job: PartJob, part: Part, out: Path, connection: Connection) -> None:
+def _work(
+    job: PartJob, part: Part, out: Path, connection: Connection, alleles: tuple[int, int]
+) -> None:
     """In the worker: scan the part, report, wait for its share of the candidates, parse."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent process handles Ctrl-C
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # and stops this one when it must
+    os.close(alleles[0])
     try:
         try:
             counts = job.scan(out, part, None)
@@ -172,7 +186,9 @@ def _work(job: PartJob, part: Part, out: Path, connection: Connection) -> None:
         share = _gathered(pieces, numbers, out.with_name(f"share.{out.name}"))
         if job.parse(result, share, show_progress=False):
             counts.add_to(result, job.config)
-            connection.send(("parsed", _dumps(result)))
+            connection.send(("parsed",))
+            with os.fdopen(alleles[1], "wb", closefd=False) as stream:
+                _dump(result, stream)
         else:
             connection.send(("unreadable",))
     except EOFError:  # the parent process is gone or no longer needs the part
@@ -181,6 +197,7 @@ def _work(job: PartJob, part: Part, out: Path, connection: Connection) -> None:
         connection.send(("crash", "".join(traceback.format_exception_only(error)).strip()))
     finally:
         connection.close()
+        os.close(alleles[1])
 
 
 def _halves(
@@ -211,51 +228,53 @@ def _cuttable(candidates: Candidates, at: int) -> bool:
     (nothing to check when ``at`` is outside it)."""
     if not 0 < at < len(candidates.numbers):
         return True
-    _header, records = _read_candidates(candidates.path)
-    return len(records) == len(candidates.numbers) and not any(
-        line.startswith(b"#") for line in records
-    )
+    records = 0
+    with candidates.path.open("rb") as handle:
+        for line in _record_lines(handle, header=None):
+            if line.startswith(b"#"):
+                return False
+            records += 1
+    return records == len(candidates.numbers)
 
 
-def _read_candidates(path: Path) -> tuple[bytes, list[bytes]]:
-    """The header (the leading '#' lines) and the record lines of a candidates file."""
-    text = path.read_bytes()
-    lines = text.splitlines(keepends=True)
-    start = 0
-    while start < len(lines) and lines[start].startswith(b"#"):
-        start += 1
-    return b"".join(lines[:start]), lines[start:]
+def _record_lines(handle: BinaryIO, header: BinaryIO | None) -> Iterator[bytes]:
+    """The record lines of a candidates file, read one at a time; its header lines (the
+    leading '#' lines) are copied to ``header`` first, whether or not a record is read."""
+    lines = iter(handle)
+    for line in lines:
+        if not line.startswith(b"#"):
+            return itertools.chain((line,), lines)
+        if header is not None:
+            header.write(line)
+    return iter(())
 
 
 def _gathered(pieces: list[_Piece], numbers: Sequence[int], out: Path) -> Candidates:
     """The candidates of ``pieces``: one whole file as it is, else written to ``out`` (the
-    header of the first piece's file, then the pieces' records)."""
+    header of the first piece's file, then the pieces' records), a line at a time."""
     if len(pieces) == 1:
         path, first, end, total = pieces[0]
         if first == 0 and end == total:
             return Candidates(path, numbers)
-    with out.open("wb") as handle:
+    with out.open("wb") as sink:
         for index, (path, first, end, _total) in enumerate(pieces):
-            header, records = _read_candidates(path)
-            if not index:
-                handle.write(header)
-            handle.writelines(records[first:end])
+            with path.open("rb") as source:
+                records = _record_lines(source, header=None if index else sink)
+                sink.writelines(itertools.islice(records, first, end))
     return Candidates(out, numbers)
 
 
-def _dumps(value: object) -> bytes:
-    """``value`` pickled by :class:`_Pickler`."""
-    buffer = io.BytesIO()
+def _dump(value: object, stream: BinaryIO) -> None:
+    """``value`` pickled by :class:`_Pickler` to ``stream``."""
     with collector_paused():
-        _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
-    return buffer.getvalue()
+        _Pickler(stream, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
 
 
-def _loads(data: bytes) -> Any:
+def _load(stream: BinaryIO) -> Any:
     """Unpickled with the cyclic garbage collector paused: the thousands of objects made would
     set off collections that go over all of this process's objects (four times the time)."""
     with collector_paused():
-        return pickle.loads(data)  # noqa: S301 (from our own forked worker)
+        return pickle.load(stream)  # noqa: S301 (from our own forked worker)
 
 
 class _Pickler(pickle.Pickler):
