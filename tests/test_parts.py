@@ -11,7 +11,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import pytest
 from hypothesis import given, settings
@@ -396,3 +396,21 @@ def test_a_workers_alleles_come_back_equal_with_their_shared_objects() -> None:
         assert type(after.variant.annotations) is type(before.variant.annotations)
         for was, now in zip(before.alterations, after.alterations, strict=True):
             assert (was.variant is before.variant) == (now.variant is after.variant)
+
+
+def test_a_worker_that_dies_while_sending_leaves_the_whole_file_pass(
+    big_vcf: Path, monkeypatch: pytest.MonkeyPatch, split_always: None
+) -> None:
+    """A stream of alleles cut short (the worker killed, out of memory) is no result: the
+    whole-file pass runs and gives the same JSON."""
+    expected = one_pass(big_vcf, monkeypatch, use_index=False)
+
+    def dump_half_and_die(value: object, stream: BinaryIO) -> None:
+        data = io.BytesIO()
+        annotator.parts._Pickler(data).dump(value)
+        stream.write(data.getvalue()[: len(data.getvalue()) // 2])
+        stream.flush()
+        os._exit(9)
+
+    monkeypatch.setattr(annotator.parts, "_dump", dump_half_and_die)
+    assert run_json(big_vcf, prefilter=True) == expected
