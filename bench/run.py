@@ -484,6 +484,10 @@ class Env:
     inputs: dict[str, tuple[Path, Path]] = field(default_factory=dict)  # id -> (idx, noidx)
 
 
+#: The annotator's findings series: tabix index, none, none and one process (--threads 1).
+_SERIES = {"idx": "tabix index", "noidx": "no index", "noidx1": "no index, --threads 1"}
+
+
 def build_plan(args: argparse.Namespace, env: Env) -> list[Measure]:
     ann, out = env.annotator, env.out
     loops = str(env.shared / "vcf_loops.py")
@@ -523,8 +527,7 @@ def build_plan(args: argparse.Namespace, env: Env) -> list[Measure]:
         plan.append(
             Measure(
                 f"annot:findings:{series}:{inp}",
-                "annotator findings JSON+TSV, "
-                + ("tabix index" if series == "idx" else "no index"),
+                "annotator findings JSON+TSV, " + _SERIES[series],
                 inp,
                 [
                     *ann,
@@ -536,11 +539,12 @@ def build_plan(args: argparse.Namespace, env: Env) -> list[Measure]:
                     str(out / f"{stem}.findings.json"),
                     "--out-tsv",
                     str(tsv),
+                    *(["--threads", "1"] if series == "noidx1" else []),
                 ],
                 annotator=True,
                 tsv=tsv,
                 outputs=(tsv, out / f"{stem}.findings.json"),
-                hf_name="findings, " + ("tabix index" if series == "idx" else "no index"),
+                hf_name="findings, " + _SERIES[series],
             )
         )
 
@@ -550,6 +554,10 @@ def build_plan(args: argparse.Namespace, env: Env) -> list[Measure]:
             idx, noidx = env.inputs[inp]
             floor = view_ou(noidx, inp)
             findings(noidx, inp, "noidx")
+            if not csq and size != args.sizes[0]:
+                # One process: what reading in two parts gains, and the memory of one process
+                # (the peak RSS of the default run is the larger of its two processes').
+                findings(noidx, inp, "noidx1")
             if floor is not None:
                 plan.append(floor)  # measured again after the annotator: one median of both
             if not csq or not args.quick:  # CSQ + index only in the full run
@@ -795,6 +803,13 @@ def compute_targets(
         1.3,
         f"annot:findings:noidx:v{big}",
         f"annot:findings:noidx:v{small}",
+    )
+    t.append(ratio(tg, rss=True))
+    tg = Target(
+        "peak RSS, findings, no index, one process (--threads 1): 5M / 100k records",
+        1.3,
+        f"annot:findings:noidx1:v{big}",
+        f"annot:findings:noidx:v{small}",  # 100k is read in one process anyway (< 16 MB)
     )
     t.append(ratio(tg, rss=True))
     m = by_key.get(f"annot:findings:noidx:v{big}")
