@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -22,3 +24,17 @@ def run_json(path: Path, tumor_type: str = "LUAD", **options: Any) -> dict[str, 
     data: dict[str, Any] = json.loads(buffer.getvalue())
     data.pop("command_line", None)
     return data
+
+
+def run_python(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """A fresh ``python ARGS`` (this interpreter) that must exit 0, its output captured."""
+    done = subprocess.run(
+        [sys.executable, *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        check=False,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    return done

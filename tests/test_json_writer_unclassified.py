@@ -4,7 +4,6 @@ level, items of other types, and a dict the template does not know."""
 
 from __future__ import annotations
 
-import io
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -16,18 +15,10 @@ from hypothesis import strategies as st
 from annotator.models import Unclassified, Variant
 from annotator.writers import json as json_writer
 from annotator.writers.json import (
-    _IndentedWriter,
     _UnclassifiedItems,
     unclassified_to_dict,
 )
-
-
-def written(value: Any) -> str:
-    stream = io.StringIO()
-    writer = _IndentedWriter(stream)
-    writer.value(value, 0)
-    writer.flush()
-    return stream.getvalue()
+from tests.test_json_writer import indented
 
 
 def dumped(items: list[Unclassified], nest: int) -> tuple[str, str]:
@@ -36,7 +27,7 @@ def dumped(items: list[Unclassified], nest: int) -> tuple[str, str]:
     plain: Any = [unclassified_to_dict(item) for item in items]
     for depth in range(nest):
         lazy, plain = {f"k{depth}": lazy, "after": 1}, {f"k{depth}": plain, "after": 1}
-    return written(lazy), json.dumps(plain, indent=2, ensure_ascii=False)
+    return indented(lazy), json.dumps(plain, indent=2, ensure_ascii=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,8 +85,8 @@ def test_a_field_the_template_does_not_know_gives_the_dicts(
         for n in range(1, 4)
     ]
     expected = json.dumps({"u": [with_vaf(item) for item in items]}, indent=2, ensure_ascii=False)
-    assert written({"u": _UnclassifiedItems(items)}) == expected
+    assert indented({"u": _UnclassifiedItems(items)}) == expected
 
 
 def test_no_items() -> None:
-    assert written({"u": _UnclassifiedItems([])}) == '{\n  "u": []\n}'
+    assert indented({"u": _UnclassifiedItems([])}) == '{\n  "u": []\n}'

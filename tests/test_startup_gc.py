@@ -10,9 +10,9 @@ while its imports run and ``annotate`` while the pipeline's do, then freezes the
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
+
+from tests.runs import run_python
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_VCF = ROOT / "test_data" / "demo.grch38.vep.vcf.gz"
@@ -35,15 +35,7 @@ print(json.dumps({{
 
 
 def measure(block: str, *args: str, cwd: Path) -> dict[str, object]:
-    done = subprocess.run(
-        [sys.executable, "-c", MEASURE.format(block=block), *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        check=False,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stderr
+    done = run_python("-c", MEASURE.format(block=block), *args, cwd=cwd)
     found: dict[str, object] = json.loads(done.stdout.splitlines()[-1])
     return found
 

@@ -13,21 +13,15 @@ from pathlib import Path
 
 import pytest
 
+from tests.runs import run_python
+
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_VCF = ROOT / "test_data" / "demo.grch38.vep.vcf.gz"
 
 
 def imported_modules(*args: str, cwd: Path) -> set[str]:
     """The modules a fresh ``python -X importtime ARGS`` imports (it must exit 0)."""
-    done = subprocess.run(
-        [sys.executable, "-X", "importtime", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        check=False,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stderr
+    done = run_python("-X", "importtime", *args, cwd=cwd)
     modules = {
         line.rsplit("|", 1)[1].strip()
         for line in done.stderr.splitlines()
