@@ -26,8 +26,9 @@ def run_json(path: Path, tumor_type: str = "LUAD", **options: Any) -> dict[str, 
     return data
 
 
-def run_python(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    """A fresh ``python ARGS`` (this interpreter) that must exit 0, its output captured."""
+def run_python(*args: str, cwd: Path, exit_code: int = 0) -> subprocess.CompletedProcess[str]:
+    """A fresh ``python ARGS`` (this interpreter) that must exit with ``exit_code``, its output
+    captured."""
     done = subprocess.run(
         [sys.executable, *args],
         capture_output=True,
@@ -36,5 +37,5 @@ def run_python(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
         check=False,
         timeout=300,
     )
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == exit_code, done.stderr
     return done
