@@ -374,25 +374,32 @@ def test_files_with_header_lines_among_records_are_not_cut(tmp_path: Path) -> No
     assert annotator.parts._gathered(*theirs, tmp_path / "two.vcf") == second
 
 
-def test_a_workers_alleles_come_back_equal_with_their_shared_objects() -> None:
+@pytest.mark.parametrize("chunk", [2048, 2])
+def test_a_workers_alleles_come_back_equal_with_their_shared_objects(
+    chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """What the worker sends (variants, alterations, protein changes: frozen slotted
-    dataclasses, rebuilt by setting their slots) equals what it had, objects shared stay
-    shared, and a variant's empty read-only annotations stay read-only."""
+    dataclasses, rebuilt by setting their slots; in pickles of ``chunk`` alleles) equals what
+    it had, objects shared within a pickle stay shared, and a variant's empty read-only
+    annotations stay read-only."""
+    monkeypatch.setattr(annotator.parts, "_CHUNK_ALLELES", chunk)
     rules = load_rules((), bundled=True)
     demo = Path(__file__).resolve().parents[1] / "test_data" / "demo.grch38.vep.vcf.gz"
     small = read_vcf_sample(AnnotateConfig(input=demo, tumor_type="LUAD"), rules)
     assert any(a.alterations and a.alterations[0].protein for a in small.alleles)
     stream = io.BytesIO()
-    annotator.parts._dump(small, stream)
+    annotator.parts._send_result(small, stream)
     stream.seek(0)
-    back = annotator.parts._load(stream)
+    back = annotator.parts._receive_result(stream)
     assert back.alleles == small.alleles
     assert back.__dict__.keys() == small.__dict__.keys()
     assert {k: v for k, v in back.__dict__.items() if k != "alleles"} == {
         k: v for k, v in small.__dict__.items() if k != "alleles"
     }
-    for before, after in zip(small.alleles, back.alleles, strict=True):
-        assert (before.genes is small.alleles[0].genes) == (after.genes is back.alleles[0].genes)
+    for index, (before, after) in enumerate(zip(small.alleles, back.alleles, strict=True)):
+        first = index - index % chunk  # the first allele of its pickle
+        was = before.genes is small.alleles[first].genes
+        assert was == (after.genes is back.alleles[first].genes)
         assert type(after.variant.annotations) is type(before.variant.annotations)
         for was, now in zip(before.alterations, after.alterations, strict=True):
             assert (was.variant is before.variant) == (now.variant is after.variant)
