@@ -30,8 +30,9 @@ The conventions followed, as the tools define them:
 from __future__ import annotations
 
 import re
-from collections.abc import Container, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Container, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from operator import itemgetter
 from types import MappingProxyType
 from typing import Final, TypeVar
 from urllib.parse import unquote
@@ -223,7 +224,7 @@ _FORMAT: Final = re.compile(r"Format:\s*(?P<fields>\S.*)", re.DOTALL)
 _QUOTED: Final = re.compile(r"'(?P<fields>[^']*)'")
 _RANK: Final = re.compile(r"(?P<first>[0-9]+)(?:-[0-9]+)?(?:/[0-9]+)?")
 _DNA_CHANGE: Final = re.compile(r"(?P<pos>[0-9]+)[^>]*>.*")
-_HGVS_REFERENCE: Final = re.compile(r"^[^:]+:(?=[cgmnpr]\.)")
+_HGVS_TYPES: Final = ("c.", "g.", "m.", "n.", "p.", "r.")
 _MISSING: Final = frozenset({"", "."})
 _CLIP: Final = 80
 T = TypeVar("T")
@@ -317,12 +318,19 @@ def classify(terms: Sequence[str], protein: ProteinChange | None) -> VariantClas
     protein change: a delins that removes residues is an in-frame deletion, one that adds
     residues an in-frame insertion, one of equal length a missense change.
     """
+    term_class = _term_class(terms)
+    return class_from_protein(protein) if term_class is None else term_class
+
+
+def _term_class(terms: Sequence[str]) -> VariantClass | None:
+    """The class the most severe of ``terms`` gives; None when the protein change decides
+    (``protein_altering_variant``, see :func:`classify`)."""
     if not terms:
         return VariantClass.OTHER
     unranked = len(SEVERITY_ORDER)
     top = min(terms, key=lambda term: _SEVERITY.get(term, unranked))
     if top == "protein_altering_variant":
-        return class_from_protein(protein)
+        return None
     return TERM_CLASSES.get(top, VariantClass.OTHER)
 
 
@@ -397,6 +405,24 @@ class _Layout:
     canonical: int = -1
     mane_select: int = -1
     mane: int = -1
+    #: The fields resolve() reads, from an entry's values with one "" appended (a field the
+    #: Format lacks reads that ""): Feature, Consequence, HGVSp, HGVSc, EXON, CANONICAL,
+    #: MANE_SELECT, MANE.
+    read: Callable[[Sequence[str]], tuple[str, ...]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        positions = (
+            self.feature,
+            self.consequence,
+            self.hgvsp,
+            self.hgvsc,
+            self.exon,
+            self.canonical,
+            self.mane_select,
+            self.mane,
+        )
+        getter = itemgetter(*(self.count if at < 0 else at for at in positions))
+        object.__setattr__(self, "read", getter)
 
     @classmethod
     def of(cls, key: str, fields: Sequence[str]) -> _Layout:
@@ -471,6 +497,12 @@ class ConsequenceResolver:
         self._symbols = {symbol: symbol for symbol in genes}
         self._transcripts: dict[str | None, str | None] = {}
         self._terms: dict[tuple[str, ...], tuple[str, ...]] = {}
+        # And per distinct text or tuple, derived once: the (shared) terms of a VEP
+        # Consequence, the class of a term tuple (None: the protein change decides, see
+        # classify) and the exon of an EXON.
+        self._consequences: dict[str, tuple[str, ...]] = {}
+        self._term_classes: dict[tuple[str, ...], VariantClass | None] = {}
+        self._exons: dict[str, int | None] = {}
 
     def resolve(self, variant: Variant) -> list[Alteration]:
         """Every transcript consequence of this ALT allele in a gene of the gene table.
@@ -494,24 +526,36 @@ class ConsequenceResolver:
                     self._add(alterations, variant, entry, "SnpEff")
                 continue
             # VEP: the alteration straight from the entry's fields (rule genes only).
+            read = layout.read
+            consequences, exons = self._consequences, self._exons
             for values, gene in _vep_rows(raw, layout, variant, genes):
-
-                def at(position: int, values: list[str] = values) -> str:
-                    return values[position] if position >= 0 else ""
-
-                mane = at(layout.mane_select) or at(layout.mane)
+                values.append("")  # what a field the Format lacks reads (_Layout.read)
+                feature, consequence, hgvsp, hgvsc, exon, canonical, mane_select, mane = read(
+                    values
+                )
+                terms = consequences.get(consequence)
+                if terms is None:
+                    terms = _shared(self._terms, _split_terms(consequence))
+                    if len(consequences) < _KNOWN_VALUES:
+                        consequences[consequence] = terms
+                try:
+                    exon_rank = exons[exon]
+                except KeyError:
+                    exon_rank = _rank(exon)
+                    if len(exons) < _KNOWN_VALUES:
+                        exons[exon] = exon_rank
                 alterations.append(
                     self._alteration(
                         variant,
                         "VEP",
                         gene,
-                        at(layout.feature) or None,
-                        _split_terms(at(layout.consequence)),
-                        _decoded(at(layout.hgvsp)),
-                        _decoded(at(layout.hgvsc)),
-                        _rank(at(layout.exon)),
-                        canonical=at(layout.canonical) == "YES",
-                        mane_select=mane or None,
+                        feature or None,
+                        terms,
+                        _decoded(hgvsp),
+                        _decoded(hgvsc),
+                        exon_rank,
+                        canonical=canonical == "YES",
+                        mane_select=mane_select or mane or None,
                     )
                 )
         bcsq = annotations.get("BCSQ")
@@ -555,9 +599,15 @@ class ConsequenceResolver:
     ) -> Alteration:
         """The alteration of one transcript entry of a gene of the table."""
         protein = self._protein(hgvsp)
+        try:
+            term_class = self._term_classes[terms]
+        except KeyError:
+            term_class = _term_class(terms)
+            if len(self._term_classes) < _KNOWN_VALUES:
+                self._term_classes[terms] = term_class
         return Alteration(
             gene=self._symbols[gene],
-            variant_class=classify(terms, protein),
+            variant_class=class_from_protein(protein) if term_class is None else term_class,
             variant=variant,
             transcript=_shared(self._transcripts, transcript),
             preferred=_is_preferred(self._ours[gene], transcript, mane_select, canonical),
@@ -721,6 +771,8 @@ def _vep_allele(variant: Variant) -> str:
         alts, index = (variant.alt,), 0
     else:
         index = variant.alt_index
+    if len(alts) == 1 and len(alts[0]) == len(variant.ref):
+        return alts[0].upper()  # what vep_alleles gives a lone ALT of REF's length
     return vep_alleles(variant.ref, alts)[index].upper()
 
 
@@ -829,7 +881,12 @@ def _without_reference(hgvs: str | None) -> str | None:
     """``ENST00000275493.7:c.2369C>T`` → ``c.2369C>T``."""
     if hgvs is None:
         return None
-    return _HGVS_REFERENCE.sub("", hgvs, count=1)
+    # What re.sub(r"^[^:]+:(?=[cgmnpr]\.)", "", hgvs, count=1) gives: all before the first
+    # ':' (at least one character) and the ':' go when a 'c.', 'g.', ... follows.
+    colon = hgvs.find(":")
+    if colon > 0 and hgvs.startswith(_HGVS_TYPES, colon + 1):
+        return hgvs[colon + 1 :]
+    return hgvs
 
 
 def _rank(text: str) -> int | None:
