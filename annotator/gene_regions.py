@@ -6,14 +6,13 @@ import bisect
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Final
 
-from annotator.genome import normalize_chrom
+from annotator.genome import ByChromosomeName, normalize_chrom
 
 if TYPE_CHECKING:  # the rules schema (pydantic) is not needed to look genes up
     from annotator.rules.schema import GeneSpec
 
 #: Chromosome names as the input spells them, each normalized once: at most this many are
 #: remembered (all are forgotten when there are more, as with many unplaced contigs).
-_KNOWN_NAMES: Final = 4096
 
 
 class Segments:
@@ -68,9 +67,10 @@ class GeneLocator:
                     (span.start, span.end, symbol)
                 )
         self._spans = {chrom: sorted(items) for chrom, items in spans.items()}
-        self._segments = {chrom: Segments(items) for chrom, items in self._spans.items()}
         # By the chromosome name as given (normalized once per name).
-        self._named: dict[str, Segments] = {}
+        self._named = ByChromosomeName(
+            {chrom: Segments(items) for chrom, items in self._spans.items()}, _NO_SEGMENTS
+        )
 
     @property
     def spans(self) -> Mapping[str, list[tuple[int, int, str]]]:
@@ -79,19 +79,11 @@ class GeneLocator:
 
     def segments(self, chrom: str) -> Segments:
         """The pieces of ``chrom`` (any spelling) between the gene spans' ends."""
-        segments = self._named.get(chrom)
-        if segments is None:
-            if len(self._named) >= _KNOWN_NAMES:
-                self._named.clear()
-            segments = self._segments.get(normalize_chrom(chrom), _NO_SEGMENTS)
-            self._named[chrom] = segments
-        return segments
+        return self._named[chrom]
 
     def genes_at(self, chrom: str, start: int, end: int | None = None) -> tuple[str, ...]:
         """Genes whose span overlaps ``start``..``end`` (1-based, inclusive)."""
-        segments = self._named.get(chrom)
-        if segments is None:
-            segments = self.segments(chrom)
+        segments = self._named[chrom]
         if end is None or end == start:
             return segments.labels[bisect.bisect_right(segments.bounds, start)]
         if end < start:  # an empty range: the genes over both of its ends

@@ -20,9 +20,11 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Literal
+from typing import Literal, TypeVar
 
 from annotator.errors import InputError, UsageError
+
+_V = TypeVar("_V")
 
 Build = Literal["GRCh37", "GRCh38"]
 
@@ -163,6 +165,38 @@ def normalize_chrom(name: str) -> str:
     if upper in ("X", "Y"):
         return upper
     return bare
+
+
+class ByChromosomeName(dict[str, _V]):
+    """Values of a table keyed by normalized chromosome name (:func:`normalize_chrom`), looked
+    up by the name as the input spells it: ``named[chrom]`` is a plain dict lookup once a
+    spelling has been seen, normalized once per spelling (at most ``limit`` kept: a file with
+    more contigs than that starts over rather than growing without bound)."""
+
+    __slots__ = ("_limit", "_missing", "_table")
+
+    def __init__(self, table: Mapping[str, _V], missing: _V, limit: int = 4096) -> None:
+        super().__init__()
+        self._table = table
+        self._missing = missing
+        self._limit = limit
+
+    @property
+    def table(self) -> Mapping[str, _V]:
+        """The values by normalized name."""
+        return self._table
+
+    @property
+    def missing(self) -> _V:
+        """The value of a chromosome the table does not name."""
+        return self._missing
+
+    def __missing__(self, chrom: str) -> _V:
+        if len(self) >= self._limit:
+            self.clear()
+        value = self._table.get(normalize_chrom(chrom), self._missing)
+        self[chrom] = value
+        return value
 
 
 def parse_build(name: str) -> Build:

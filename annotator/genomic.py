@@ -44,7 +44,7 @@ from typing import Final
 
 from annotator.errors import RulesError
 from annotator.gene_regions import GeneLocator, Segments
-from annotator.genome import normalize_chrom
+from annotator.genome import ByChromosomeName, normalize_chrom
 from annotator.hotspots import hotspot_alteration
 from annotator.matcher import AlleleKey, allele_key
 from annotator.models import Alteration, CodonChange, Variant, VariantClass
@@ -223,8 +223,9 @@ class GenomicAnnotator:
         # Per chromosome: pieces between the ends of the gene spans, listed exons and splice
         # sites, with the notes of the piece when it needs no exon-table decision (most
         # alleles in rule genes lie in introns), by normalized and by given name.
-        self._pieces = {chrom: self._cut(items) for chrom, items in self._locator.spans.items()}
-        self._named: dict[str, tuple[Segments, list[_PieceNotes]]] = {}
+        self._named = ByChromosomeName(
+            {chrom: self._cut(items) for chrom, items in self._locator.spans.items()}, _NO_PIECES
+        )
 
     def _cut(self, items: Sequence[tuple[int, int, str]]) -> tuple[Segments, list[_PieceNotes]]:
         cuts: set[int] = set()
@@ -255,15 +256,6 @@ class GenomicAnnotator:
                 notes.append(self._note(("outside", symbol, 0, 0)))
         return tuple(notes)
 
-    def _pieces_of(self, chrom: str) -> tuple[Segments, list[_PieceNotes]]:
-        pieces = self._named.get(chrom)
-        if pieces is None:
-            if len(self._named) >= _KNOWN_VALUES:
-                self._named.clear()
-            pieces = self._pieces.get(_chrom(chrom), _NO_PIECES)
-            self._named[chrom] = pieces
-        return pieces
-
     def annotate(self, variant: Variant) -> GenomicResult:
         chrom, pos, ref, alt = variant.chrom, variant.pos, variant.ref, variant.alt
         if not (_is_sequence(ref) and _is_sequence(alt)):
@@ -289,7 +281,7 @@ class GenomicAnnotator:
         else:
             change = _Change.of(pos, ref, alt)
             first, last = change.first, change.last
-        segments, notes = self._named.get(chrom) or self._pieces_of(chrom)
+        segments, notes = self._named[chrom]
         piece = bisect.bisect_right(segments.bounds, first)
         if last == first or piece == bisect.bisect_right(segments.bounds, last):
             known = notes[piece]

@@ -257,3 +257,14 @@ def test_real_header_with_a_wrong_contig_length() -> None:
     with pytest.raises(InputError, match="header contig 2 has length 249250621"):
         detect_build(contigs, lines, path)
     assert resolve_build("GRCh37", contigs, lines, path) == "GRCh37"
+
+
+def test_by_chromosome_name_normalizes_each_spelling_once_and_stays_bounded() -> None:
+    from annotator.genome import ByChromosomeName
+
+    named = ByChromosomeName({"7": "seven"}, "none", limit=2)
+    assert named["chr7"] == named["7"] == "seven"
+    assert named["chrUn_x"] == "none"
+    assert len(named) <= 2  # the third spelling started it over
+    assert named["CHR7"] == "seven"
+    assert named.table == {"7": "seven"}

@@ -8,6 +8,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from annotator.genome import ByChromosomeName
 from annotator.genomic import GenomicAnnotator
 from annotator.models import Variant
 from annotator.rules.schema import GeneSpec
@@ -86,11 +87,14 @@ def alleles(draw: st.DrawFn) -> Variant:
 
 def without_shortcut(annotator: GenomicAnnotator) -> GenomicAnnotator:
     """The annotator with every piece left to the exon table."""
-    annotator._pieces = {  # the shortcut under test
-        chrom: (segments, [None] * len(notes))
-        for chrom, (segments, notes) in annotator._pieces.items()
-    }
-    annotator._named.clear()
+    named = annotator._named
+    annotator._named = ByChromosomeName(  # the shortcut under test
+        {
+            chrom: (segments, [None] * len(notes))
+            for chrom, (segments, notes) in named.table.items()
+        },
+        named.missing,
+    )
     return annotator
 
 
