@@ -26,10 +26,9 @@ from annotator.rules.schema import GeneSpec
 from annotator.vcf_text import (
     find_all,
     find_runs,
-    find_tabs,
     lines_holding,
     read_numbers,
-    split_lines,
+    split_columns,
 )
 
 #: Bases added on each side of a gene span (VEP's default up/downstream distance).
@@ -133,15 +132,16 @@ def scan_vcf_text(
     pending = b""
     chunks = decompressed_chunks(path, _CHUNK) if part is None else decompressed_part(path, part)
     for chunk in chunks:
-        text = pending + chunk if pending else chunk
-        cut = text.rfind(b"\n") + 1
-        pending = text[cut:]
+        # One copy: the line left over, the chunk, and the padding the scanner reads past.
+        text = b"".join((pending, chunk, _PAD))
+        cut = text.rfind(b"\n", 0, len(text) - len(_PAD)) + 1
+        pending = text[cut : len(text) - len(_PAD)]
         if cut:
-            chunker.feed(text[:cut] if cut < len(text) else text)
+            chunker.feed(text, cut)
             if on_record is not None:
                 on_record(chunker.number)
     if pending:  # a last line without a newline
-        chunker.feed(pending + b"\n")
+        chunker.feed(pending + b"\n" + _PAD, len(pending) + 1)
     scan.records = chunker.number
     return scan
 
@@ -193,16 +193,15 @@ class _ChunkScanner:
             self.lookup[chrom] = spans
         return spans  # type: ignore[no-any-return]
 
-    def feed(self, text: bytes) -> None:
-        # Zero bytes after the text let every gather below read a few bytes past a line's end.
-        data = np.frombuffer(text + _PAD, dtype=np.uint8)
-        size = len(text)
-        starts, ends, first, blank = split_lines(data, size)
+    def feed(self, text: bytes, size: int) -> None:
+        """Scan the lines of ``text[:size]``, which ends with a newline; the ``_PAD`` bytes (or
+        more) after it let every gather below read a few bytes past a line's end."""
+        data = np.frombuffer(text, dtype=np.uint8)
+        # Each line's first eight tabs (past its last tab: its end or beyond).
+        (starts, ends, first, blank), columns, col = split_columns(data, size, 8)
         # '#' lines are copied as header lines.
         hashed = (first == 35) & ~blank
         record = ~blank & ~hashed
-        # Each line's first eight tabs (past its last tab: later ones, or the text's end).
-        columns, col = find_tabs(data, size, starts, 8)
         parsed = record & (columns >= 7)  # eight columns: their values are looked at
         info_end = np.where(columns >= 8, col[7], ends)
         # POS: 1 to 18 digits, leading zeros included (the reader's int() reads them).
@@ -212,10 +211,10 @@ class _ChunkScanner:
         candidate |= self.overlaps(text, data, parsed, starts, col[0], pos, col[3] - col[2] - 1)
         alt_start, alt_end = col[3] + 1, col[4]
         for symbol in (b"<", b"[", b"]"):
-            found = find_all(text, data, symbol)
+            found = find_all(text, data[:size], symbol)
             candidate |= lines_holding(found, starts, alt_start, alt_end) & parsed
         if self.promote is not None:
-            found = _matches(self.promote, text)
+            found = _matches(self.promote, text, size)
             candidate |= lines_holding(found, starts, col[6] + 1, info_end) & parsed
         self.write(text, starts, ends, candidate | hashed, record)
         skipped = parsed & ~candidate
@@ -225,14 +224,13 @@ class _ChunkScanner:
         scan = self.scan
         scan.skipped_alleles += int(alleles[skipped].sum())
         scan.skipped_passed_alleles += int(alleles[passed].sum())
-        numbers = self.number + np.cumsum(record)
         scan.skipped_filtered += int(np.count_nonzero(failed))
         if self.keys is not None:
-            found = _key_starts(data, _matches(self.keys, text))
+            found = _key_starts(data, _matches(self.keys, text, size))
             annotated = lines_holding(found, starts, col[6] + 1, info_end)
             scan.skipped_annotated_alleles += int(alleles[skipped & annotated].sum())
             scan.skipped_annotated_passed_alleles += int(alleles[passed & annotated].sum())
-        self.number = int(numbers[-1]) if len(numbers) else self.number
+        self.number += int(np.count_nonzero(record))
 
     def overlaps(
         self,
@@ -327,9 +325,9 @@ def _any_of(words: tuple[bytes, ...]) -> re.Pattern[bytes] | None:
     return re.compile(b"|".join(re.escape(word) for word in words)) if words else None
 
 
-def _matches(pattern: re.Pattern[bytes], text: bytes) -> np.ndarray:
-    """The offsets in ``text`` where ``pattern`` matches."""
-    return np.array([match.start() for match in pattern.finditer(text)], dtype=np.int64)
+def _matches(pattern: re.Pattern[bytes], text: bytes, size: int) -> np.ndarray:
+    """The offsets in ``text[:size]`` where ``pattern`` matches."""
+    return np.array([match.start() for match in pattern.finditer(text, 0, size)], dtype=np.int64)
 
 
 def _key_starts(data: np.ndarray, places: np.ndarray) -> np.ndarray:

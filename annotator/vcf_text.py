@@ -40,6 +40,11 @@ def split_lines(data: np.ndarray, size: int, *, unterminated: bool = False) -> L
     ends = np.flatnonzero(data[:size] == NEWLINE)
     if unterminated:
         ends = np.append(ends, size)
+    return _lines_ending(data, ends)
+
+
+def _lines_ending(data: np.ndarray, ends: np.ndarray) -> Lines:
+    """The lines ending at ``ends`` (the offsets of their newlines), the first from offset 0."""
     starts = np.empty_like(ends)
     starts[:1] = 0
     starts[1:] = ends[:-1] + 1
@@ -47,6 +52,44 @@ def split_lines(data: np.ndarray, size: int, *, unterminated: bool = False) -> L
     first = data[starts]
     blank = (length == 0) | ((length == 1) & (first == CR))
     return Lines(starts, ends, first, blank)
+
+
+def split_columns(
+    data: np.ndarray, size: int, count: int, *, unterminated: bool = False
+) -> tuple[Lines, np.ndarray, list[np.ndarray]]:
+    """The lines of ``data[:size]`` (as :func:`split_lines`), how many tabs each holds, and
+    the offsets of each line's first ``count`` tabs: what :func:`split_lines` and then
+    :func:`find_tabs` give for every line, from one pass over the bytes (tabs and newlines
+    are found together, so a line's tabs are those between its newline and the one before).
+
+    Past a line's last tab, its "tabs" lie at its end or beyond (at most the text's end): look
+    at the count before using them.
+    """
+    # Tabs and newlines, in order: the bytes up to a newline (one comparison, not two), less
+    # the control characters below a tab, which a VCF should not hold.
+    breaks = np.flatnonzero(data[:size] <= NEWLINE)
+    kinds = data[breaks]
+    if len(kinds) and kinds.min() < TAB:
+        breaks = breaks[kinds >= TAB]
+        kinds = data[breaks]
+    newlines = np.flatnonzero(kinds == NEWLINE)  # indexes into ``breaks``
+    if unterminated:
+        newlines = np.append(newlines, len(breaks))
+        ends = np.append(breaks[newlines[:-1]], size)
+    else:
+        ends = breaks[newlines]
+    first_tab = np.empty_like(newlines)
+    first_tab[:1] = 0
+    first_tab[1:] = newlines[:-1] + 1
+    counts = newlines - first_tab
+    # Past the last break: the text's end. Only the last lines get there: ``first_tab`` grows.
+    columns = []
+    for column in range(count):
+        inside = int(np.searchsorted(first_tab, len(breaks) - column, side="left"))
+        offsets = np.full(len(first_tab), size, dtype=breaks.dtype)
+        offsets[:inside] = breaks[first_tab[:inside] + column]
+        columns.append(offsets)
+    return _lines_ending(data, ends), counts, columns
 
 
 def find_tabs(

@@ -147,3 +147,28 @@ def test_a_text_of_one_line(unterminated: bool) -> None:
         as_data(text), tab + 1, lines.ends, digits=9, leading_zero=False
     )
     assert (value.tolist(), ok.tolist()) == ([5], [True])
+
+
+@given(lines=LINES, count=st.integers(1, 5), unterminated=st.booleans())
+@example(lines=[b"a\x01\tb", b"\x00"], count=2, unterminated=False)
+def test_split_columns_is_split_lines_then_find_tabs(
+    lines: list[bytes], count: int, unterminated: bool
+) -> None:
+    text = b"\n".join(lines) + (b"" if unterminated else b"\n")
+    if unterminated and not lines[-1]:
+        text += b"x"  # a last line without newline is not empty
+        lines[-1] = b"x"
+    data = as_data(text + b"\t\n\t")  # bytes past the text must not count
+    found, tabs, columns = vcf_text.split_columns(data, len(text), count, unterminated=unterminated)
+    expected = vcf_text.split_lines(data, len(text), unterminated=unterminated)
+    for mine, theirs in zip(found, expected, strict=True):
+        assert mine.tolist() == theirs.tolist()
+    assert tabs.tolist() == [line.count(b"\t") for line in lines]
+    assert len(columns) == count
+    for number, (start, line) in enumerate(zip(found.starts.tolist(), lines, strict=True)):
+        inside = [start + at for at, byte in enumerate(line) if byte == 9]
+        for column, offset in enumerate(columns):
+            if column < len(inside):
+                assert offset[number] == inside[column]
+            else:  # past the line's last tab: at its end or beyond, at most the text's end
+                assert start + len(line) <= offset[number] <= len(text)
