@@ -87,10 +87,10 @@ class ForkedPart:
 
     Use as a context manager around this process's own part: on the way out the worker is
     stopped whatever happened. In between, :meth:`share` waits for the worker's scan (raising
-    the input error it met, if any) and cuts the candidates of both parts into two runs by
-    count, not by part: the second part's may be many more than the first's (the rule genes
-    are not spread evenly over the genome). The worker parses the second run and this process
-    the first (a little shorter: see ``MAIN_SHARE``). :meth:`add_to` then adds the worker's alleles and counts to the result.
+    the input error it met, if any) and splits the candidates in two halves of equal count:
+    the second part's may be many more than the first's (the rule genes are not spread evenly
+    over the genome), so the worker parses the second half and this process the first.
+    :meth:`add_to` then adds the worker's alleles and counts to the result.
     """
 
     def __init__(self, job: PartJob, part: Part, out: Path) -> None:
@@ -200,22 +200,14 @@ def _work(
         os.close(alleles[1])
 
 
-#: The share of the candidates this process parses; the worker parses the rest. Less than
-#: half: this process also unpickles the worker's alleles, which costs about a quarter of
-#: parsing them (v5m: 2.2 s against 7.8 s for 80k candidates each), so that with this share
-#: both are done at about the same time: x = (1 - u) / (2 - u) for u = 0.28.
-MAIN_SHARE = 0.42
-
-
 def _halves(
     first: Candidates, second: Candidates
 ) -> tuple[tuple[list[_Piece], list[int]], tuple[list[_Piece], list[int]]]:
-    """The candidates of both parts, in order, cut into two runs: ``MAIN_SHARE`` of them for
-    this process, the rest for the worker (as pieces of the two files, with their numbers);
-    each part's own when the files cannot be cut by record (a '#' line among the records: the
-    parser decides what it is)."""
+    """The candidates of both parts, in order, cut into two runs of equal count (as pieces of
+    the two files, with their numbers); each part's own when the files cannot be cut by record
+    (a '#' line among the records: the parser decides what it is)."""
     count, other = len(first.numbers), len(second.numbers)
-    half = int((count + other) * MAIN_SHARE)
+    half = (count + other) // 2
     whole_first, whole_second = (first.path, 0, count, count), (second.path, 0, other, other)
     if half == count or not (_cuttable(first, half) and _cuttable(second, half - count)):
         return ([whole_first], list(first.numbers)), ([whole_second], list(second.numbers))
