@@ -270,14 +270,18 @@ def _read_prefiltered(
     that the error names the record as it does without the prefilter.
 
     A large BGZF file is read in two parts side by side (:mod:`annotator.parts`): this
-    process scans and parses the first, a forked worker the second, and the worker's alleles
-    follow this process's, so that the result is that of one pass."""
-    text_rules = None
+    process scans the first, a forked worker the second, each parses half of the candidates
+    of both, and the worker's alleles follow this process's, so that the result is that of
+    one pass."""
+    # A record failing FILTER is only counted, unless it is kept or explained: not parsed.
+    keep_failed = config.include_filtered or config.explain
+    text_rules = TextRules(keep_failed=keep_failed)
     if config.panel_size_mb is not None:
         # TMB in the same pass: a record naming a term TMB counts is parsed wherever it lies.
         text_rules = TextRules(
             promote=tuple(sorted(term.encode() for term in NONSYNONYMOUS_TERMS)),
             annotation_keys=tuple(f"{key}=".encode() for key in annotation_keys),
+            keep_failed=keep_failed,
         )
     job = PartJob(config, vcf, regions, text_rules, caller, matching, result)
     halves = split_for_workers(vcf, config.threads)
@@ -338,7 +342,7 @@ class PartJob:
     config: AnnotateConfig
     vcf: Path
     regions: RegionList
-    text_rules: TextRules | None
+    text_rules: TextRules
     caller: str
     matching: _Matching
     template: SmallVariants  # the sample's build, name and caller

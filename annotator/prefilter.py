@@ -98,12 +98,17 @@ class TextScan:
 
 @dataclass(frozen=True)
 class TextRules:
-    """What makes a record outside the rule regions a candidate all the same, for TMB: any of
-    ``promote`` in its INFO (the SO terms TMB counts: a superset test, the parser decides);
-    ``annotation_keys`` are the consequence fields whose presence is counted."""
+    """What decides, besides its place, whether a record is a candidate.
+
+    For TMB, a record outside the rule regions is one all the same with any of ``promote`` in
+    its INFO (the SO terms TMB counts: a superset test, the parser decides);
+    ``annotation_keys`` are the consequence fields whose presence is counted. Without
+    ``keep_failed``, a record failing FILTER is never one (it would only be counted: no
+    ``--include-filtered`` nor ``--explain``), unless its CHROM or POS cannot be read."""
 
     promote: tuple[bytes, ...] = ()
     annotation_keys: tuple[bytes, ...] = ()
+    keep_failed: bool = True
 
 
 def scan_vcf_text(
@@ -216,15 +221,20 @@ class _ChunkScanner:
         if self.promote is not None:
             found = _matches(self.promote, text, size)
             candidate |= lines_holding(found, starts, col[6] + 1, info_end) & parsed
+        if self.rules.keep_failed:
+            failed = _failed(text, data, parsed & ~candidate, col[5] + 1, col[6])
+        else:
+            failed = _failed(text, data, parsed, col[5] + 1, col[6])
+            candidate &= ~failed
         self.write(text, starts, ends, candidate | hashed, record)
         skipped = parsed & ~candidate
         alleles = _alleles(text, data, skipped, alt_start, alt_end)
-        failed = _failed(text, data, skipped, col[5] + 1, col[6])
         passed = skipped & ~failed
         scan = self.scan
         scan.skipped_alleles += int(alleles[skipped].sum())
         scan.skipped_passed_alleles += int(alleles[passed].sum())
-        scan.skipped_filtered += int(np.count_nonzero(failed))
+        # As the reader counts them: a record without an ALT ('.') is not counted as filtered.
+        scan.skipped_filtered += int(np.count_nonzero(failed & (alleles > 0)))
         if self.keys is not None:
             found = _key_starts(data, _matches(self.keys, text, size))
             annotated = lines_holding(found, starts, col[6] + 1, info_end)

@@ -24,6 +24,7 @@ RECORDS = [
     "chr7\t55181410\t.\tA\tG\t.\t.\t.\tGT:AD\t0/1:10,10",
     "chr12\t1000\t.\tA\tG,T\t.\tgermline\t.\tGT:AD\t1/2:4,3,3",  # fails, outside: two ALTs
     "chr12\t2000\t.\tA\tG\t.\tPASS\t.\tGT:AD\t0/1:4,3",
+    "chr12\t3000\t.\tA\t.\t.\tgermline\t.\tGT\t0/0",  # fails, outside, no ALT: not counted
 ]
 FAILING_RECORDS = 3  # with an ALT
 FAILING_ALLELES = 5
