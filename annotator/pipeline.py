@@ -17,6 +17,7 @@ from functools import partial
 
 from annotator import __version__
 from annotator.biomarkers import check_tmb_options
+from annotator.collector import collector_paused
 from annotator.config import AnnotateConfig
 from annotator.errors import UsageError
 from annotator.inputs import SmallVariants, is_maf, read_events, read_samples
@@ -42,16 +43,22 @@ def run(config: AnnotateConfig) -> list[Result]:
     oncotree = load_oncotree()
     tumor_type = oncotree.require(config.tumor_type).code
     rules = load_rules(config.rule_paths, bundled=config.bundled_rules, oncotree=oncotree)
-    samples = read_samples(config, rules)
-    one_file = config.out_json is not None or config.out_tsv is not None
-    if len(samples) > 1 and (one_file or config.single_sample_to_stdout):
-        raise UsageError(
-            f"the input has {len(samples)} samples, and --out-json, --out-tsv and standard "
-            "output take one",
-            hint="use --out-dir (one set of files per sample) or choose one with --sample",
-        )
-    results = [annotate(config, rules, tumor_type, oncotree, small) for small in samples]
-    write_outputs(config, results)
+    # The cyclic collector stays paused from the reading (which pauses it itself) to the last
+    # output: the alleles read (millions of objects on a large input) are young to it, and
+    # matching and writing make enough objects (and no cycles) to set off collections that go
+    # over all of them, one when the reading resumes it and two in full after it on a
+    # 5M-record input (0.4 s, a third of the work after the reading).
+    with collector_paused():
+        samples = read_samples(config, rules)
+        one_file = config.out_json is not None or config.out_tsv is not None
+        if len(samples) > 1 and (one_file or config.single_sample_to_stdout):
+            raise UsageError(
+                f"the input has {len(samples)} samples, and --out-json, --out-tsv and standard "
+                "output take one",
+                hint="use --out-dir (one set of files per sample) or choose one with --sample",
+            )
+        results = [annotate(config, rules, tumor_type, oncotree, small) for small in samples]
+        write_outputs(config, results)
     return results
 
 
