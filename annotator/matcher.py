@@ -38,6 +38,7 @@ and event, the rules of its gene that did not fire on-label, with a :class:`Near
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Generic, TypeVar
@@ -354,8 +355,17 @@ def _parsed_codons(selector: Selector) -> tuple[tuple[str, int], ...]:
 
 
 def _residues_after(change: CodonChange, residue: str) -> frozenset[str]:
-    outcomes = codon_outcomes(change.position, change.ref, change.alt, residue)
-    return frozenset(after for _, after in outcomes)
+    return _residues_after_base_change(change.position, change.ref, change.alt, residue)
+
+
+# The outcomes of a base change are worked out over the genetic code (64 codons) once for each
+# place, bases and residue (a few hundred at most), not again for every rule and allele: a
+# large input has thousands of codon changes, each matched against every rule of its gene.
+
+
+@functools.cache
+def _residues_after_base_change(position: int, ref: str, alt: str, residue: str) -> frozenset[str]:
+    return frozenset(after for _, after in codon_outcomes(position, ref, alt, residue))
 
 
 def _outcome_classes(change: CodonChange, residue: str | None = None) -> frozenset[VariantClass]:
@@ -363,13 +373,22 @@ def _outcome_classes(change: CodonChange, residue: str | None = None) -> frozens
     with its reference base: empty when none has it. A stop lost is ``other``, as
     :mod:`annotator.consequence` classes VEP's ``stop_lost``; a changed Met at codon 1 is
     ``start_lost``."""
+    return _base_change_classes(change.position, change.ref, change.alt, residue, change.codon == 1)
+
+
+@functools.cache
+def _base_change_classes(
+    position: int, ref: str, alt: str, residue: str | None, first_codon: bool
+) -> frozenset[VariantClass]:
+    """:func:`_outcome_classes` of a change at ``position`` of a codon (the first one when
+    ``first_codon``)."""
     classes = set()
-    for before, after in codon_outcomes(change.position, change.ref, change.alt, residue):
+    for before, after in codon_outcomes(position, ref, alt, residue):
         if before == after:
             classes.add(VariantClass.SYNONYMOUS)
         elif before == STOP:
             classes.add(VariantClass.OTHER)
-        elif change.codon == 1 and before == "M":
+        elif first_codon and before == "M":
             classes.add(VariantClass.START_LOST)
         elif after == STOP:
             classes.add(VariantClass.NONSENSE)
@@ -487,7 +506,12 @@ class RuleMatcher:
         sample = Sample(tuple(alleles), tuple(events))
         findings: list[Finding] = []
         seen: set[tuple[str, tuple[object, ...]]] = set()
+        genomic_positions = self._genomic_positions
         for allele in alleles:
+            if not allele.alterations and allele.variant.pos not in genomic_positions:
+                # No rule can match it (:meth:`_candidates`): most rule-gene alleles of an
+                # unannotated input, which only the gene table placed in a gene.
+                continue
             for rule, alteration, match_type in self._candidates(allele):
                 key = (rule.id, allele_key(allele.variant))
                 if key in seen or not self._conditions_met(rule, sample, allele.variant):
