@@ -1054,7 +1054,11 @@ def find_unclassified(
             key = allele_key(variant) if variant.pos in fired_positions else None
             in_genes = allele.genes
         if not allele.annotated:
-            unclassified.extend(_unannotated_unclassified(allele, in_genes, key, fired))
+            note = _only_note(allele, in_genes)
+            if note is None:
+                unclassified.extend(_unannotated_unclassified(allele, in_genes, key, fired))
+            elif key is None or (note[0], key) not in fired:
+                unclassified.append(Unclassified(note[0], variant, note[1]))
             continue
         by_gene: dict[str, list[Alteration]] = {}
         for alteration in allele.alterations:
@@ -1084,6 +1088,19 @@ UNANNOTATED_REASON = (
 )
 
 
+def _only_note(allele: SampleAllele, genes: Sequence[str]) -> tuple[str, str] | None:
+    """The usual unannotated allele (most of a large unannotated input): one rule gene, the
+    annotator's note on it and no alteration; its (gene, reason), which is what
+    :func:`_unannotated_unclassified` gives it unless a finding classified it. None for the
+    others."""
+    notes = allele.notes
+    if len(notes) == 1 and len(genes) == 1 and not allele.alterations:
+        note = notes[0]
+        if genes[0] == note[0]:
+            return note
+    return None
+
+
 def _unannotated_unclassified(
     allele: SampleAllele,
     genes: Sequence[str],
@@ -1095,12 +1112,6 @@ def _unannotated_unclassified(
     ``key`` is the allele's key, None when no finding has its position."""
     variant = allele.variant
     notes = allele.notes
-    if len(notes) == 1 and len(genes) == 1 and genes[0] == notes[0][0] and not allele.alterations:
-        # The usual case: one rule gene, the annotator's note on it.
-        gene, reason = notes[0]
-        if key is not None and (gene, key) in fired:
-            return []
-        return [Unclassified(gene, variant, reason)]
     reasons = dict(notes)
     resolved = {a.gene for a in allele.alterations if a.codon_change is None}
     found = []
