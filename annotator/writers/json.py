@@ -260,53 +260,53 @@ class _IndentedWriter:
         inner = "\n" + "  " * (level + 1)
         at_key, at_field, at_filter = ("\n" + "  " * (level + n) for n in (2, 3, 4))
         lead, after = "[" + inner, "," + inner
-        gene = "{" + at_key + '"gene": '
-        chrom = "," + at_key + '"variant": {' + at_field + '"chrom": '
-        pos, ref, alt = ("," + at_field + f'"{key}": ' for key in ("pos", "ref", "alt"))
+        ref, alt = ("," + at_field + f'"{key}": ' for key in ("ref", "alt"))
         filters, filter_after = "," + at_field + '"filters": [' + at_filter, "," + at_filter
         filters_end = "\n" + "  " * (level + 3) + "]"
-        reason = "\n" + "  " * (level + 2) + "}," + at_key + '"reason": '
+        # The text before the position and the one after the alleles, made once for each gene
+        # and chromosome (head) and each reason (tail), and kept at hand for the next item,
+        # which mostly has the same ones.
+        gene_key = "{" + at_key + '"gene": '
+        chrom_key = "," + at_key + '"variant": {' + at_field + '"chrom": '
+        pos_key = "," + at_field + '"pos": '
+        reason_key = "\n" + "  " * (level + 2) + "}," + at_key + '"reason": '
         end = "\n" + "  " * (level + 1) + "}"
-        encoded: dict[str, str] = {}  # genes, chromosome names and reasons recur
+        heads = _Texts(lambda gene, chrom: gene_key + gene + chrom_key + chrom + pos_key)
+        tails = _Texts(lambda reason: reason_key + reason + end)
+        last_gene = last_chrom = last_reason = head = tail = None
+        alleles: dict[str, str] = {}  # REF and ALT texts (single bases recur)
         template: bool | None = None  # whether it gives the dict's text: not known yet
         for item in items:
-            parts.append(lead)
-            lead = after
             variant = item.variant
             if (
                 template is not False
                 and type(item) is Unclassified
                 and type(variant) is Variant
-                and type(item.gene) is str
-                and type(item.reason) is str
-                and type(variant.chrom) is str
                 and type(variant.pos) is int
-                and type(variant.ref) is str
-                and type(variant.alt) is str
-                and (not variant.filters or all(type(name) is str for name in variant.filters))
             ):
-                texts = []
-                for value in (item.gene, variant.chrom, item.reason):
-                    text = encoded.get(value)
-                    if text is None:
-                        text = encoded[value] = _encode_string(value)
-                    texts.append(text)
-                listed = ""
+                gene, chrom, reason = item.gene, variant.chrom, item.reason
+                if gene != last_gene or chrom != last_chrom:
+                    last_gene, last_chrom, head = gene, chrom, heads.text(gene, chrom)
+                if reason != last_reason:
+                    last_reason, tail = reason, tails.text(reason)
+                ref_text = alleles.get(variant.ref) or _remember_text(alleles, variant.ref)
+                alt_text = alleles.get(variant.alt) or _remember_text(alleles, variant.alt)
+                listed: str | None = ""
                 if variant.filters:
-                    listed = filter_after.join(map(_encode_string, variant.filters))
-                    listed = filters + listed + filters_end
-                text = (
-                    f"{gene}{texts[0]}{chrom}{texts[1]}{pos}{int.__repr__(variant.pos)}"
-                    f"{ref}{_encode_string(variant.ref)}{alt}{_encode_string(variant.alt)}"
-                    f"{listed}{reason}{texts[2]}{end}"
-                )
-                if template is None:
-                    template = text == _text(unclassified_to_dict(item), level + 1)
-                if template:
-                    parts.append(text)
-                    if len(parts) >= _FLUSH_PARTS:
-                        self.flush()
-                    continue
+                    listed = _filters_text(variant.filters, filters, filter_after, filters_end)
+                if head and tail and ref_text and alt_text and listed is not None:
+                    # One part per item, its separator included (pos is an int: as repr).
+                    text = f"{lead}{head}{variant.pos}{ref}{ref_text}{alt}{alt_text}{listed}{tail}"
+                    if template is None:
+                        template = text == lead + _text(unclassified_to_dict(item), level + 1)
+                    if template:
+                        lead = after
+                        parts.append(text)
+                        if len(parts) >= _FLUSH_PARTS:
+                            self.flush()
+                        continue
+            parts.append(lead)
+            lead = after
             self.value(unclassified_to_dict(item), level + 1)
             if len(parts) >= _FLUSH_PARTS:
                 self.flush()
@@ -337,6 +337,43 @@ class _IndentedWriter:
             else:
                 self.value(value, level + 1)
         parts.append("\n" + "  " * level + "}")
+
+
+class _Texts:
+    """Texts made by ``make`` from the JSON texts of string values, remembered by value; an
+    empty text when a value is not a str (the item is then written from its dict). A value
+    equal to a str already seen has that str's JSON text, so its type is checked only once."""
+
+    __slots__ = ("_make", "_texts")
+
+    def __init__(self, make: Callable[..., str]) -> None:
+        self._make = make
+        self._texts: dict[tuple[str, ...], str] = {}
+
+    def text(self, *values: str) -> str:
+        found = self._texts.get(values)
+        if found is None:
+            found = ""
+            if all(type(value) is str for value in values):
+                found = self._make(*map(_encode_string, values))
+            self._texts[values] = found
+        return found
+
+
+def _remember_text(texts: dict[str, str], value: str) -> str:
+    """The JSON text of a str, remembered in ``texts``; empty for another type."""
+    if type(value) is not str:
+        return ""
+    text = texts[value] = _encode_string(value)
+    return text
+
+
+def _filters_text(names: tuple[str, ...], start: str, between: str, end: str) -> str | None:
+    """The ``filters`` array of a variant in the unclassified template; None when a name is
+    not a str."""
+    if not all(type(name) is str for name in names):
+        return None
+    return start + between.join(map(_encode_string, names)) + end
 
 
 def _text(value: Any, level: int) -> str:
