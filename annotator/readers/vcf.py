@@ -247,6 +247,11 @@ class VcfReader:
             self.header.lines, self._info_ids, has_sample=self.header.sample is not None
         )
         self._read_evidence = _CALLER_READERS[self.caller]
+        # Decided once per reader: the generic fields read without a _Fields in between, and
+        # a record's phase from its GT alone unless GATK's PGT and PID are both declared.
+        self._has_sample = self.header.sample is not None
+        self._generic = self._has_sample and self._read_evidence is _read_generic
+        self._gt_phase_only = self._has_sample and not {"PGT", "PID"} <= self._format_ids
 
     def _read_header(self, requested: str | None) -> VcfHeader:
         lines = tuple(line for line in self._vcf.raw_header.splitlines() if line)
@@ -413,13 +418,16 @@ class VcfReader:
         )
 
     def _variants(self, record: Any, number: int) -> list[Variant]:
-        ref = self._ref(record.REF, number)
-        alts = self._alts(record.ALT, number)
+        known_ref = self._refs.get(raw_ref := record.REF)
+        ref = known_ref if known_ref is not None else self._ref(raw_ref, number)
+        alts = self._alt_tuples.get(raw_alts := tuple(record.ALT))
+        if alts is None:
+            alts = self._alts(raw_alts, number)
         if not alts:
             return []  # ALT '.': a site without an alternate allele
         names = record.FILTERS
         filters = self._filters(tuple(names)) if names else ()
-        if self._skip_filtered and filters:
+        if filters and self._skip_filtered:
             self.records_skipped += 1
             self.alleles_skipped += len(alts)
             return []
@@ -435,23 +443,54 @@ class VcfReader:
                 if isinstance(value, str):
                     annotations[key] = value
 
-        fields = _Fields(
-            record,
-            ref,
-            alts,
-            self._format_ids,
-            self._info_ids,
-            has_sample=self.header.sample is not None,
-        )
-        fractions, depth = _read_with_fallback(self._read_evidence, fields)
-        phase_set, haplotypes = _read_phase(fields)
-        if self._sv_keys:
-            end, svtype, mate_ids = self._structural(record, len(alts))
+        # The same reads, in the same order, as through _Fields, _read_with_fallback and
+        # _read_phase (which the other callers and phased genotypes take).
+        alt_count = len(alts)
+        fields: _Fields | None = None
+        if self._generic:
+            fractions, depth = _generic_evidence(record, alt_count, self._format_ids)
         else:
-            end, svtype, mate_ids = None, None, [None] * len(alts)
+            fields = _Fields(
+                record, ref, alts, self._format_ids, self._info_ids, has_sample=self._has_sample
+            )
+            fractions, depth = _read_with_fallback(self._read_evidence, fields)
+        if self._gt_phase_only and not _phased_genotype(record, self._format_ids):
+            phase_set: str | None = None
+            haplotypes: list[int | None] = [None] * alt_count
+        else:
+            if fields is None:
+                fields = _Fields(
+                    record, ref, alts, self._format_ids, self._info_ids, has_sample=True
+                )
+            phase_set, haplotypes = _read_phase(fields)
+        if self._sv_keys:
+            end, svtype, mate_ids = self._structural(record, alt_count)
+        else:
+            end, svtype, mate_ids = None, None, [None] * alt_count
 
+        if alt_count == 1:
+            return [
+                Variant(
+                    chrom,
+                    pos,
+                    ref,
+                    alts[0],
+                    number,
+                    0,
+                    alts,
+                    filters,
+                    fractions[0],
+                    depth,
+                    variant_id,
+                    annotations or _NO_ANNOTATIONS,
+                    end,
+                    svtype,
+                    mate_ids[0],
+                    phase_set,
+                    haplotypes[0],
+                )
+            ]
         # Each allele of a multi-allelic record gets its own copy of the annotations.
-        single = len(alts) == 1
         return [
             Variant(
                 chrom,
@@ -465,7 +504,7 @@ class VcfReader:
                 fractions[index],
                 depth,
                 variant_id,
-                (annotations if single else dict(annotations)) if annotations else _NO_ANNOTATIONS,
+                dict(annotations) if annotations else _NO_ANNOTATIONS,
                 end,
                 svtype,
                 mate_ids[index],
@@ -486,9 +525,8 @@ class VcfReader:
             self._refs[ref] = ref
         return ref
 
-    def _alts(self, alt_list: list[str], number: int) -> tuple[str, ...]:
+    def _alts(self, alts: tuple[str, ...], number: int) -> tuple[str, ...]:
         """The ALTs, checked (the same tuple object for ALTs seen before)."""
-        alts = tuple(alt_list)
         known = self._alt_tuples.get(alts)
         if known is not None:
             return known
@@ -873,7 +911,7 @@ class _Fields:
     fields only when there is a chosen sample. Missing values come back as None.
     """
 
-    __slots__ = ("_format_ids", "_info", "_info_ids", "alts", "has_sample", "record", "ref")
+    __slots__ = ("_info", "_info_ids", "alts", "format_ids", "has_sample", "record", "ref")
 
     def __init__(
         self,
@@ -889,28 +927,22 @@ class _Fields:
         self.ref = ref
         self.alts = alts
         self.has_sample = has_sample
-        self._format_ids = format_ids if has_sample else frozenset()
+        self.format_ids = format_ids if has_sample else frozenset()
         self._info_ids = info_ids
         self._info: Any = None
 
     def integers(self, key: str) -> list[int | None] | None:
-        row = _sample_row(self.record, key) if key in self._format_ids else None
-        if row is None:
-            return None
-        if row.dtype.kind == "f":
-            return [_count(value) for value in row.tolist()]
-        # Integers: missing and padding values are negative sentinels.
-        return [value if value >= 0 else None for value in row.tolist()]
+        return _integers(self.record, key, self.format_ids)
 
     def floats(self, key: str) -> list[float | None] | None:
-        row = _sample_row(self.record, key) if key in self._format_ids else None
+        row = _sample_row(self.record, key) if key in self.format_ids else None
         if row is None:
             return None
         return [None if math.isnan(value) else float(value) for value in row.tolist()]
 
     def text(self, key: str) -> str | None:
         """A String FORMAT value (Number=1); None for numeric fields."""
-        if key not in self._format_ids:
+        if key not in self.format_ids:
             return None
         values = self.record.format(key)
         if values is None or values.dtype.kind not in _TEXT_KINDS or len(values) == 0:
@@ -922,7 +954,7 @@ class _Fields:
 
     def genotype(self) -> tuple[list[int], bool] | None:
         """The allele numbers of GT (-1 for ``.``) and whether GT is phased."""
-        if "GT" not in self._format_ids:
+        if "GT" not in self.format_ids:
             return None
         try:
             genotypes = self.record.genotypes
@@ -960,18 +992,36 @@ _EvidenceReader = Callable[[_Fields], _Evidence]
 
 
 def _read_generic(fields: _Fields) -> _Evidence:
-    """FORMAT AF (Number=A), else AD (Number=R) ALT / sum; depth DP, else the sum of AD.
+    """FORMAT AF (Number=A), else AD (Number=R) ALT / sum; depth DP, else the sum of AD."""
+    return _generic_evidence(fields.record, len(fields.alts), fields.format_ids)
+
+
+def _generic_evidence(record: Any, alt_count: int, format_ids: frozenset[str]) -> _Evidence:
+    """:func:`_read_generic` from the record itself (the common case, read without a
+    ``_Fields``): FORMAT AF (Number=A), else AD (Number=R) ALT / sum; depth DP, else the sum
+    of AD. ``format_ids`` are the declared FORMAT fields (none without a chosen sample).
 
     AD is read only when it is needed: for a VAF AF does not give, or without DP.
     """
-    alt_count = len(fields.alts)
-    fractions = _per_alt(fields.floats("AF"), alt_count)
-    vafs: list[float | None] = (
-        [_fraction(value) for value in fractions] if fractions is not None else [None] * alt_count
-    )
-    depth = _first(fields.integers("DP"))
+    vafs: list[float | None] | None = None
+    row = _sample_row(record, "AF") if "AF" in format_ids else None
+    if row is not None:
+        values = row.tolist()
+        if len(values) == alt_count:
+            # A fraction in 0-1, else None (NaN, cyvcf2's missing value, fails both tests).
+            vafs = [value if 0.0 <= value <= 1.0 else None for value in map(float, values)]
+    if vafs is None:
+        vafs = [None] * alt_count
+    depth: int | None = None
+    row = _sample_row(record, "DP") if "DP" in format_ids else None
+    if row is not None:
+        values = row.tolist()
+        if values:
+            # Integers: missing and padding values are negative sentinels.
+            first = values[0]
+            depth = _count(first) if row.dtype.kind == "f" else (first if first >= 0 else None)
     if depth is None or None in vafs:
-        counts = _allele_counts(fields.integers("AD"), alt_count)
+        counts = _allele_counts(_integers(record, "AD", format_ids), alt_count)
         if counts is not None:
             total = sum(counts)
             if depth is None:
@@ -1160,6 +1210,33 @@ def _sample_row(record: Any, key: str) -> Any:
     if values is None or values.dtype.kind not in _NUMERIC_KINDS or len(values) == 0:
         return None
     return values[0]
+
+
+def _integers(record: Any, key: str, format_ids: frozenset[str]) -> list[int | None] | None:
+    """The chosen sample's values of numeric FORMAT ``key`` as counts (None for missing ones),
+    or None if absent or undeclared."""
+    row = _sample_row(record, key) if key in format_ids else None
+    if row is None:
+        return None
+    if row.dtype.kind == "f":
+        return [_count(value) for value in row.tolist()]
+    # Integers: missing and padding values are negative sentinels.
+    return [value if value >= 0 else None for value in row.tolist()]
+
+
+def _phased_genotype(record: Any, format_ids: frozenset[str]) -> bool:
+    """Whether the chosen sample's GT is phased with two or more alleles (as
+    :meth:`_Fields.genotype` reads it): only then can GT alone place an ALT on a haplotype."""
+    if "GT" not in format_ids:
+        return False
+    try:
+        genotypes = record.genotypes
+    except Exception:  # cyvcf2 raises for a record whose FORMAT has no GT
+        return False
+    if not genotypes:
+        return False
+    row = genotypes[0]
+    return bool(row[-1]) and len(row) >= 3
 
 
 def _count(value: float) -> int | None:
