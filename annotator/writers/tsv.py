@@ -68,7 +68,10 @@ def finding_row(result: Result, finding: Finding) -> list[str]:
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.replace("\t", " ").split()) if any(c in text for c in "\t\r\n") else text
+    # Three substring tests, not a generator over the characters: this runs for every cell.
+    if "\t" in text or "\n" in text or "\r" in text:
+        return " ".join(text.replace("\t", " ").split())
+    return text
 
 
 def write_tsv(result: Result, stream: IO[str]) -> None:
