@@ -595,20 +595,27 @@ class RuleMatcher:
         memo = sample.found
         alleles = sample.alleles
         positions = set(memo.genes(alleles).get(condition.gene, ()))
-        if self.selectors.kind(condition) == "genomic":
+        genomic = self.selectors.kind(condition) == "genomic"
+        if genomic:
             wanted = {pos for _chrom, pos, _ref, _alt in self.selectors.genomic_alleles(condition)}
             positions.update(
                 position for position, allele in enumerate(alleles) if allele.variant.pos in wanted
             )
+        # A plain loop (a gene of a large input has thousands of alleles): match_allele only for
+        # a genomic condition, where it can match.
+        gene = condition.gene
+        match_alteration = self.selectors.match_alteration
         found = []
         for position in sorted(positions):
             allele = alleles[position]
-            if self.selectors.match_allele(condition, allele.variant) is not None or any(
-                alteration.gene == condition.gene
-                and self.selectors.match_alteration(condition, alteration)
-                for alteration in allele.alterations
-            ):
-                found.append(allele.variant)
+            variant = allele.variant
+            if genomic and self.selectors.match_allele(condition, variant) is not None:
+                found.append(variant)
+                continue
+            for alteration in allele.alterations:
+                if alteration.gene == gene and match_alteration(condition, alteration):
+                    found.append(variant)
+                    break
         return tuple(found)
 
     def condition_present(
