@@ -1003,23 +1003,32 @@ def _generic_evidence(record: Any, alt_count: int, format_ids: frozenset[str]) -
 
     AD is read only when it is needed: for a VAF AF does not give, or without DP.
     """
+    # _sample_row written out for AF and DP: the first (the chosen) sample's numeric values.
     vafs: list[float | None] | None = None
-    row = _sample_row(record, "AF") if "AF" in format_ids else None
-    if row is not None:
-        values = row.tolist()
-        if len(values) == alt_count:
-            # A fraction in 0-1, else None (NaN, cyvcf2's missing value, fails both tests).
-            vafs = [value if 0.0 <= value <= 1.0 else None for value in map(float, values)]
+    if "AF" in format_ids:
+        try:
+            array = record.format("AF")
+        except KeyError:
+            array = None
+        if array is not None and array.dtype.kind in _NUMERIC_KINDS and len(array) != 0:
+            values = array.tolist()[0]
+            if len(values) == alt_count:
+                # A fraction in 0-1, else None (NaN, cyvcf2's missing value, fails both).
+                vafs = [value if 0.0 <= value <= 1.0 else None for value in map(float, values)]
     if vafs is None:
         vafs = [None] * alt_count
     depth: int | None = None
-    row = _sample_row(record, "DP") if "DP" in format_ids else None
-    if row is not None:
-        values = row.tolist()
-        if values:
-            # Integers: missing and padding values are negative sentinels.
-            first = values[0]
-            depth = _count(first) if row.dtype.kind == "f" else (first if first >= 0 else None)
+    if "DP" in format_ids:
+        try:
+            array = record.format("DP")
+        except KeyError:
+            array = None
+        if array is not None and (kind := array.dtype.kind) in _NUMERIC_KINDS and len(array) != 0:
+            values = array.tolist()[0]
+            if values:
+                # Integers: missing and padding values are negative sentinels.
+                first = values[0]
+                depth = _count(first) if kind == "f" else (first if first >= 0 else None)
     if depth is None or None in vafs:
         counts = _allele_counts(_integers(record, "AD", format_ids), alt_count)
         if counts is not None:
