@@ -129,8 +129,9 @@ def _hashed_fields(instance: object) -> tuple[object, ...]:
 def test_same_signature_and_defaults(cls: type) -> None:
     twin = _TWINS[cls]
     assert inspect.signature(cls) == inspect.signature(twin)
-    assert cls.__init__.__defaults__ == twin.__init__.__defaults__  # type: ignore[misc]
-    assert cls.__init__.__kwdefaults__ == twin.__init__.__kwdefaults__  # type: ignore[misc]
+    generated = cls.__init__.__wrapped__  # type: ignore[misc]
+    assert generated.__defaults__ == twin.__init__.__defaults__  # type: ignore[misc]
+    assert generated.__kwdefaults__ == twin.__init__.__kwdefaults__  # type: ignore[misc]
     assert cls.__init__.__qualname__ == f"{cls.__qualname__}.__init__"  # type: ignore[misc]
 
 
@@ -164,6 +165,13 @@ def test_wrong_calls_raise_type_error(call: Callable[[], object]) -> None:
         call()
 
 
+def test_a_failing_call_gives_the_class_back() -> None:
+    made = object.__new__(Variant)
+    with pytest.raises(TypeError):
+        made.__init__("chr7")  # type: ignore[misc]
+    assert type(made) is Variant
+
+
 def test_still_frozen_and_picklable() -> None:
     variant = Variant("chr7", 140753336, "A", "T", 3, vaf=0.25, annotations={"CSQ": "x"})
     with pytest.raises(dataclasses.FrozenInstanceError):
@@ -190,6 +198,10 @@ def test_refuses_what_it_cannot_replace() -> None:
         def __post_init__(self) -> None:
             pass
 
-    for cls in (Mutable, Unslotted, Checked):
+    @dataclasses.dataclass(frozen=True, slots=True)
+    class Derived(_Sample):
+        extra: int = 0
+
+    for cls in (Mutable, Unslotted, Checked, Derived):
         with pytest.raises(TypeError):
             fast_init(cls)
