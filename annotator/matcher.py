@@ -58,6 +58,7 @@ from annotator.models import (
     Unclassified,
     Variant,
     VariantClass,
+    fast_init,
     phase_between,
 )
 from annotator.protein import ChangeKind, ProteinChange, parse_codon, parse_protein_change
@@ -85,6 +86,7 @@ K = TypeVar("K")
 READ_BACKED_PHASE_SET = "reads:"
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class SampleAllele:
     """One ALT allele of the sample with its alterations in rule genes."""

@@ -250,6 +250,7 @@ class Alteration:
         return self.variant_class.value
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Finding:
     """A rule that fired for an alteration in this sample."""
@@ -311,6 +312,7 @@ class TherapyCall:
     resistance_level: EvidenceLevel | None = None
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Unclassified:
     """A variant in a rule gene that could not be classified, and why."""

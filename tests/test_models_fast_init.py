@@ -16,7 +16,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from annotator.models import Alteration, CodonChange, Variant, VariantClass, fast_init
+from annotator.matcher import SampleAllele
+from annotator.models import (
+    Alteration,
+    CodonChange,
+    Finding,
+    Unclassified,
+    Variant,
+    VariantClass,
+    fast_init,
+)
 
 
 def _twin(cls: type) -> type:
@@ -53,7 +62,10 @@ class _Sample:
     needed: float = dataclasses.field(kw_only=True, default=0.5, compare=False)
 
 
-_TWINS: dict[type, type] = {cls: _twin(cls) for cls in (Variant, Alteration, CodonChange, _Sample)}
+_TWINS: dict[type, type] = {
+    cls: _twin(cls)
+    for cls in (Variant, Alteration, CodonChange, Finding, Unclassified, SampleAllele, _Sample)
+}
 
 _values = st.one_of(
     st.none(),
