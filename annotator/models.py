@@ -61,7 +61,13 @@ def fast_init(cls: _Class) -> _Class:
             set_class(self, cls)
 
     cls.__init__ = __init__  # type: ignore[misc]
+    cls.__fast_init__ = True  # type: ignore[attr-defined]
     return cls
+
+
+def has_fast_init(cls: type) -> bool:
+    """Whether :func:`fast_init` gave ``cls`` its ``__init__``."""
+    return cls.__dict__.get("__fast_init__", False) is True
 
 
 def _mutable_twin(cls: type) -> type:

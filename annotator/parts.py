@@ -15,6 +15,7 @@ process parses anything, as a single pass would raise it.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import itertools
 import operator
@@ -32,6 +33,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, cast
 from annotator.bgzf import Part, split_in_two
 from annotator.collector import collector_paused
 from annotator.errors import InputError
+from annotator.models import has_fast_init
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
@@ -305,9 +307,12 @@ def _load(stream: BinaryIO) -> Any:
 
 class _Pickler(pickle.Pickler):
     """Pickles frozen slotted dataclasses (a variant, its alterations, their protein changes)
-    as their class and field values, rebuilt without ``__init__`` by setting the slots (the
-    dataclasses' own ``__setstate__`` looks the fields up again for every object: twice the
-    time). Read-only mappings (a variant without annotations) pickle as one."""
+    as their class and field values: rebuilt by the class itself where its ``__init__`` is a
+    :func:`~annotator.models.fast_init` one taking every field by position (the cheapest way
+    to make one: 0.08 s against 0.15 s to unpickle v1m's 32k alleles), else without
+    ``__init__`` by setting the slots (the dataclasses' own ``__setstate__`` looks the fields
+    up again for every object: twice the time). Read-only mappings (a variant without
+    annotations) pickle as one."""
 
     def reducer_override(self, obj: Any) -> Any:
         kind = type(obj)
@@ -316,7 +321,18 @@ class _Pickler(pickle.Pickler):
         values = _slot_values(cast(Hashable, kind))
         if values is None:
             return NotImplemented
+        if _built_by_init(cast(Hashable, kind)):
+            return kind, values(obj)
         return _rebuilt, (kind, values(obj))
+
+
+@functools.cache
+def _built_by_init(kind: type) -> bool:
+    """Whether ``kind(*values)`` rebuilds an object from its slot values, quickly: a fast
+    ``__init__`` whose parameters are all the fields, by position (no ``__post_init__``)."""
+    return has_fast_init(kind) and all(
+        item.init and not item.kw_only for item in dataclasses.fields(kind)
+    )
 
 
 @functools.cache

@@ -24,10 +24,13 @@ from annotator.bgzf import Part, compress_block, decompressed_part, split_in_two
 from annotator.config import AnnotateConfig
 from annotator.errors import InputError
 from annotator.inputs import read_vcf_sample
+from annotator.matcher import SampleAllele
+from annotator.models import Alteration, Variant
 from annotator.parts import Candidates
 from annotator.pipeline import run
 from annotator.prefilter import header_text
 from annotator.progress import Progress
+from annotator.protein import ProteinChange
 from annotator.rules import load_rules
 from tests.runs import run_json
 from tests.vcfgen import vcf_text
@@ -421,3 +424,11 @@ def test_a_worker_that_dies_while_sending_leaves_the_whole_file_pass(
 
     monkeypatch.setattr(annotator.parts, "_dump", dump_half_and_die)
     assert run_json(big_vcf, prefilter=True) == expected
+
+
+def test_objects_with_a_fast_init_taking_every_field_are_rebuilt_by_it() -> None:
+    assert annotator.parts._built_by_init(Variant)
+    assert annotator.parts._built_by_init(SampleAllele)
+    assert annotator.parts._built_by_init(Alteration)
+    # Fields its __init__ does not take (the cached texts), and a __post_init__: by slots.
+    assert not annotator.parts._built_by_init(ProteinChange)
