@@ -74,3 +74,22 @@ def test_the_cohort_command_still_finds_pandas(tmp_path: Path) -> None:
     done = run_python("-c", code, str(tmp_path / "out"), str(missing), cwd=tmp_path, exit_code=1)
     assert "internal error" not in done.stderr
     assert "missing.findings.json" in done.stderr
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="counts threads in /proc")
+@pytest.mark.parametrize(("setting", "expected"), [(None, "1"), ("3", "3")])
+def test_numpy_starts_no_blas_threads_unless_asked(
+    tmp_path: Path, setting: str | None, expected: str
+) -> None:
+    """numpy's OpenBLAS would start a spinning thread per CPU; the user's own setting stays."""
+    code = (
+        "import os, sys\n"
+        "if len(sys.argv) > 1: os.environ['OPENBLAS_NUM_THREADS'] = sys.argv[1]\n"
+        "import annotator.cli, numpy\n"
+        "print(os.environ['OPENBLAS_NUM_THREADS'], len(os.listdir('/proc/self/task')))\n"
+    )
+    done = run_python("-c", code, *([setting] if setting else []), cwd=tmp_path)
+    value, threads = done.stdout.split()
+    assert value == expected
+    if setting is None:
+        assert threads == "1"
