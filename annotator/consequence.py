@@ -605,18 +605,20 @@ class ConsequenceResolver:
             term_class = _term_class(terms)
             if len(self._term_classes) < _KNOWN_VALUES:
                 self._term_classes[terms] = term_class
+        # By position, in the order of Alteration's fields: one per transcript entry, and
+        # keyword arguments cost twice the time of the whole construction (2.0 against 0.9 µs).
         return Alteration(
-            gene=self._symbols[gene],
-            variant_class=class_from_protein(protein) if term_class is None else term_class,
-            variant=variant,
-            transcript=_shared(self._transcripts, transcript),
-            preferred=_is_preferred(self._ours[gene], transcript, mane_select, canonical),
-            hgvsp=protein.hgvs if protein is not None else _without_reference(hgvsp),
-            hgvsc=_without_reference(hgvsc),
-            protein=protein,
-            exon=exon,
-            consequence_terms=_shared(self._terms, terms),
-            source=source,
+            self._symbols[gene],  # gene
+            class_from_protein(protein) if term_class is None else term_class,  # variant_class
+            variant,
+            _shared(self._transcripts, transcript),  # transcript
+            _is_preferred(self._ours[gene], transcript, mane_select, canonical),  # preferred
+            protein.hgvs if protein is not None else _without_reference(hgvsp),  # hgvsp
+            _without_reference(hgvsc),  # hgvsc
+            protein,
+            exon,
+            _shared(self._terms, terms),  # consequence_terms
+            source,
         )
 
     def _protein(self, hgvsp: str | None) -> ProteinChange | None:
