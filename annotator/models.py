@@ -70,9 +70,10 @@ def has_fast_init(cls: type) -> bool:
     return cls.__dict__.get("__fast_init__", False) is True
 
 
-def _mutable_twin(cls: type) -> type:
-    """A plain slotted dataclass with copies of the fields of dataclass ``cls``."""
-    namespace: dict[str, Any] = {"__annotations__": {}, "__module__": cls.__module__}
+def field_copies(cls: type) -> list[tuple[str, Any, Any]]:
+    """(name, type, field) of each field of dataclass ``cls``: new ``dataclasses.field``
+    objects with the same options, for another dataclass with the same fields."""
+    copies = []
     for item in dataclasses.fields(cls):
         options: dict[str, Any] = {
             "init": item.init,
@@ -86,8 +87,16 @@ def _mutable_twin(cls: type) -> type:
             options["default"] = item.default
         if item.default_factory is not dataclasses.MISSING:
             options["default_factory"] = item.default_factory
-        namespace["__annotations__"][item.name] = item.type
-        namespace[item.name] = dataclasses.field(**options)
+        copies.append((item.name, item.type, dataclasses.field(**options)))
+    return copies
+
+
+def _mutable_twin(cls: type) -> type:
+    """A plain slotted dataclass with copies of the fields of dataclass ``cls``."""
+    namespace: dict[str, Any] = {"__annotations__": {}, "__module__": cls.__module__}
+    for name, kind, copy in field_copies(cls):
+        namespace["__annotations__"][name] = kind
+        namespace[name] = copy
     twin = type(f"_Mutable{cls.__name__}", (), namespace)
     return dataclasses.dataclass(slots=True, eq=False, repr=False, match_args=False)(twin)
 

@@ -25,26 +25,13 @@ from annotator.models import (
     Variant,
     VariantClass,
     fast_init,
+    field_copies,
 )
 
 
 def _twin(cls: type) -> type:
     """The same dataclass without ``fast_init``: the generated ``__init__``."""
-    specs = []
-    for item in dataclasses.fields(cls):
-        options: dict[str, Any] = {
-            "init": item.init,
-            "repr": item.repr,
-            "hash": item.hash,
-            "compare": item.compare,
-            "kw_only": item.kw_only,
-        }
-        if item.default is not dataclasses.MISSING:
-            options["default"] = item.default
-        if item.default_factory is not dataclasses.MISSING:
-            options["default_factory"] = item.default_factory
-        specs.append((item.name, item.type, dataclasses.field(**options)))
-    return dataclasses.make_dataclass(cls.__name__, specs, frozen=True, slots=True)
+    return dataclasses.make_dataclass(cls.__name__, field_copies(cls), frozen=True, slots=True)
 
 
 @fast_init
