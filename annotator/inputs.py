@@ -10,9 +10,11 @@ copy-number and expression files, MSI and TMB give gene-level events.
 from __future__ import annotations
 
 import gzip
+import heapq
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from pathlib import Path
 
 import pysam
@@ -113,11 +115,17 @@ class SmallVariants:
     # With --explain: rule-gene alleles of records that failed FILTER, kept aside to be explained.
     filtered_alleles: list[SampleAllele] = field(default_factory=list)
 
-    def extend(self, other: SmallVariants) -> None:
-        """Add what a pass over the next part of the same input found (alleles after ours)."""
-        self.alleles.extend(other.alleles)
-        self.breakends.extend(other.breakends)
-        self.filtered_alleles.extend(other.filtered_alleles)
+    def merge(self, other: SmallVariants) -> None:
+        """Add what a pass over other records of the same input found: its alleles and
+        breakends go among ours in the order of their records, as one pass gives them (a
+        record's alleles all come from one of the two)."""
+        self.alleles = list(heapq.merge(self.alleles, other.alleles, key=_allele_record))
+        self.breakends = list(
+            heapq.merge(self.breakends, other.breakends, key=attrgetter("record_index"))
+        )
+        self.filtered_alleles = list(
+            heapq.merge(self.filtered_alleles, other.filtered_alleles, key=_allele_record)
+        )
         self.notes.extend(note for note in other.notes if note not in self.notes)
         self.records += other.records
         self.alleles_seen += other.alleles_seen
@@ -142,6 +150,10 @@ class SmallVariants:
                 hint="annotate with VEP, SnpEff or bcftools csq, or leave out --panel-size-mb",
             )
         return TmbResult(self.nonsynonymous, config.panel_size_mb, config.tmb_threshold)
+
+
+def _allele_record(allele: SampleAllele) -> int:
+    return allele.variant.record_index
 
 
 def read_vcf_sample(config: AnnotateConfig, rules: RuleSet) -> SmallVariants:
@@ -271,8 +283,8 @@ def _read_prefiltered(
 
     A large BGZF file is read in two parts side by side (:mod:`annotator.parts`): this
     process scans the first, a forked worker the second, each parses half of the candidates
-    of both, and the worker's alleles follow this process's, so that the result is that of
-    one pass."""
+    of both (dealt in blocks by turns), and the worker's alleles go among this process's in
+    the order of their records, so that the result is that of one pass."""
     # A record failing FILTER is only counted, unless it is kept or explained: not parsed.
     keep_failed = config.include_filtered or config.explain
     text_rules = TextRules(keep_failed=keep_failed)

@@ -23,7 +23,7 @@ from annotator import bgzf
 from annotator.bgzf import Part, compress_block, decompressed_part, split_in_two
 from annotator.config import AnnotateConfig
 from annotator.errors import InputError
-from annotator.inputs import read_vcf_sample
+from annotator.inputs import SmallVariants, _breakend, read_vcf_sample
 from annotator.matcher import SampleAllele
 from annotator.models import Alteration, Variant
 from annotator.parts import Candidates
@@ -348,23 +348,34 @@ def record_lines(candidates: Candidates) -> list[str]:
     return [line for line in candidates.path.read_text().splitlines() if line[0] != "#"]
 
 
-@pytest.mark.parametrize(("count", "other"), [(3, 9), (9, 3), (5, 5), (0, 4), (4, 0), (1, 2)])
-def test_both_halves_hold_every_candidate_once_in_order(
+@pytest.mark.parametrize(
+    ("count", "other"), [(3, 9), (9, 3), (5, 5), (0, 4), (4, 0), (1, 2), (100, 300), (700, 0)]
+)
+def test_the_shares_hold_every_candidate_once_dealt_in_blocks(
     tmp_path: Path, count: int, other: int
 ) -> None:
     first = candidates_file(tmp_path / "first.vcf", [f"chr1\t{n}" for n in range(1, count + 1)])
     second = candidates_file(
-        tmp_path / "second.vcf", [f"chr2\t{n}" for n in range(100, 100 + other)]
+        tmp_path / "second.vcf", [f"chr2\t{n}" for n in range(1000, 1000 + other)]
     )
     mine, theirs = annotator.parts._halves(first, second)
     one = annotator.parts._gathered(*mine, tmp_path / "one.vcf")
     two = annotator.parts._gathered(*theirs, tmp_path / "two.vcf")
-    assert record_lines(one) + record_lines(two) == record_lines(first) + record_lines(second)
-    assert [*one.numbers, *two.numbers] == [*first.numbers, *second.numbers]
-    assert len(one.numbers) == (count + other) // 2
-    for share in (one, two):  # a file of the share's records, with the header
-        assert len(record_lines(share)) == len(share.numbers)
+    everything = [*first.numbers, *second.numbers]
+    assert sorted([*one.numbers, *two.numbers]) == everything  # each once
+    by_number = dict(zip(everything, record_lines(first) + record_lines(second), strict=True))
+    for share in (one, two):  # a file of the share's records, in order, with the header
+        assert share.numbers == sorted(share.numbers)
+        assert record_lines(share) == [by_number[number] for number in share.numbers]
         assert share.path.read_text().startswith("##fileformat=VCFv4.2\n#CHROM")
+    # Blocks of equal count by turns: the shares differ by at most one block.
+    block = -(-(count + other) // annotator.parts._BLOCKS)
+    assert abs(len(one.numbers) - len(two.numbers)) <= block
+    if count + other >= 4 * block:  # both parts' candidates on both sides
+        for part in (first, second):
+            if len(part.numbers) >= 4 * block:
+                assert set(part.numbers) & set(one.numbers)
+                assert set(part.numbers) & set(two.numbers)
 
 
 def test_files_with_header_lines_among_records_are_not_cut(tmp_path: Path) -> None:
@@ -432,3 +443,26 @@ def test_objects_with_a_fast_init_taking_every_field_are_rebuilt_by_it() -> None
     assert annotator.parts._built_by_init(Alteration)
     # Fields its __init__ does not take (the cached texts), and a __post_init__: by slots.
     assert not annotator.parts._built_by_init(ProteinChange)
+
+
+def test_merged_alleles_and_breakends_follow_their_records() -> None:
+    def sample(numbers: list[int]) -> SmallVariants:
+        variants = [
+            Variant("chr7", 55_000_000 + n, "A", "<DEL>", n, end=55_000_900 + n) for n in numbers
+        ]
+        return SmallVariants(
+            build="GRCh38",
+            sample="TUMOR",
+            caller="generic",
+            alleles=[SampleAllele(variant, (), False) for variant in variants],
+            breakends=[_breakend(variant) for variant in variants],
+            filtered_alleles=[SampleAllele(variant, (), False) for variant in variants],
+            records=len(numbers),
+        )
+
+    mine, theirs = sample([1, 2, 5, 9]), sample([3, 4, 6, 7, 8])
+    mine.merge(theirs)
+    assert [a.variant.record_index for a in mine.alleles] == list(range(1, 10))
+    assert [b.record_index for b in mine.breakends] == list(range(1, 10))
+    assert [a.variant.record_index for a in mine.filtered_alleles] == list(range(1, 10))
+    assert mine.records == 9
