@@ -153,7 +153,21 @@ def tumor_type_match(
 
 #: A gene's non-genomic rules with their place among them: (the rules other than
 #: protein_changes ones, the protein_changes rules by each change they name).
-_SplitRules = tuple[tuple[tuple[int, Rule], ...], Mapping[str, tuple[tuple[int, Rule], ...]]]
+_Indexed = tuple[tuple[int, Rule], ...]  # rules with their place in the gene's rules
+
+
+@dataclass(frozen=True)
+class _SplitRules:
+    """A gene's rules (:meth:`RuleMatcher._gene_rules`), each with its place in that order,
+    by what a preferred alteration must have for the rule to match it: the protein_changes
+    rules by each (normalized) change they name; the codons and protein_range rules by each
+    residue position they name (a protein change must touch one of them); the exon rules by
+    their exon; the others (gene_class, events, genomic), to be tried on every alteration."""
+
+    others: _Indexed
+    by_change: Mapping[str, _Indexed]
+    by_position: Mapping[int, _Indexed]
+    by_exon: Mapping[int, _Indexed]
 
 
 def _first(item: tuple[int, Rule, MatchType]) -> int:
@@ -352,6 +366,13 @@ def _single_residue_changes(selector: Selector) -> tuple[ProteinChange, ...]:
     return tuple(c for c in changes if c.kind in kinds and c.end is None and len(c.alt) == 1)
 
 
+def _rule_positions(selector: Selector) -> range | list[int]:
+    """The residue positions a codons or protein_range selector names."""
+    if selector.protein_range is not None:
+        return range(selector.protein_range.start, selector.protein_range.end + 1)
+    return [position for _residue, position in _parsed_codons(selector)]
+
+
 def _parsed_codons(selector: Selector) -> tuple[tuple[str, int], ...]:
     return tuple(parse_codon(text) for text in selector.codons or [])
 
@@ -480,20 +501,32 @@ class RuleMatcher:
         return found
 
     def _gene_rules_split(self, gene: str) -> _SplitRules:
-        """The gene's rules (:meth:`_gene_rules`) with their place in that order: the
-        protein_changes rules by each (normalized) change they name, and the others."""
+        """The gene's rules, split as :class:`_SplitRules` says (once per gene)."""
         found = self._split_rules.get(gene)
         if found is None:
             others: list[tuple[int, Rule]] = []
             by_change: dict[str, list[tuple[int, Rule]]] = {}
+            by_position: dict[int, list[tuple[int, Rule]]] = {}
+            by_exon: dict[int, list[tuple[int, Rule]]] = {}
             for index, rule in enumerate(self._gene_rules(gene)):
                 selector = rule.alteration
-                if self.selectors.kind(selector) == "protein_changes":
+                kind = self.selectors.kind(selector)
+                if kind == "protein_changes":
                     for change in self.selectors.protein_changes(selector):
                         by_change.setdefault(change, []).append((index, rule))
+                elif kind in ("codons", "protein_range"):
+                    for position in _rule_positions(selector):
+                        by_position.setdefault(position, []).append((index, rule))
+                elif kind == "exon" and selector.exon is not None:
+                    by_exon.setdefault(selector.exon, []).append((index, rule))
                 else:
                     others.append((index, rule))
-            found = (tuple(others), {change: tuple(r) for change, r in by_change.items()})
+            found = _SplitRules(
+                tuple(others),
+                {change: tuple(rules) for change, rules in by_change.items()},
+                {position: tuple(rules) for position, rules in by_position.items()},
+                {exon: tuple(rules) for exon, rules in by_exon.items()},
+            )
             self._split_rules[gene] = found
         return found
 
@@ -562,19 +595,35 @@ class RuleMatcher:
                         hits.append((rule, alteration, match_type))
                 continue
             # A preferred alteration with its protein change, if any: a protein_changes rule
-            # matches it exactly when the rule names the change (match_alteration).
-            split = self._split_rules.get(alteration.gene)
-            others, by_change = split or self._gene_rules_split(alteration.gene)
+            # matches it exactly when the rule names the change (match_alteration); a codons
+            # or protein_range rule can only when the change touches a position it names, an
+            # exon rule only in its exon: only those are tried.
+            split = self._split_rules.get(alteration.gene) or self._gene_rules_split(
+                alteration.gene
+            )
+            tried = split.others
+            if protein is not None and split.by_position:
+                placed = [
+                    indexed
+                    for position in protein.positions
+                    for indexed in split.by_position.get(position, ())
+                ]
+                if placed:
+                    # A rule once, though it may name several positions of the change.
+                    tried = tried + tuple(dict(placed).items())
+            if alteration.exon is not None and split.by_exon:
+                tried = tried + split.by_exon.get(alteration.exon, ())
             found = [
                 (index, rule, match_type)
-                for index, rule in others
+                for index, rule in tried
                 if (match_type := match_alteration(rule.alteration, alteration)) is not None
             ]
-            if by_change and protein is not None:
-                named = by_change.get(protein.short)
+            if split.by_change and protein is not None:
+                named = split.by_change.get(protein.short)
                 if named:
                     found.extend((index, rule, MatchType.PROTEIN) for index, rule in named)
-                    found.sort(key=_first)  # the rules' order, as one pass over them gives
+            if len(found) > 1:
+                found.sort(key=_first)  # the rules' order, as one pass over them gives
             if found:
                 hits.extend((rule, alteration, match_type) for _index, rule, match_type in found)
         if len(hits) > 1:

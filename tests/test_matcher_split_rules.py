@@ -1,6 +1,7 @@
 """RuleMatcher's candidates: a preferred alteration looks its protein_changes rules up by its
-protein change instead of matching each; the hits are those of matching every rule of the
-gene in turn, in the same order (bundled rules, random alterations)."""
+protein change, and its codons, protein_range and exon rules by its positions and exon, instead
+of matching each; the hits are those of matching every rule of the gene in turn, in the same
+order (bundled rules, random alterations)."""
 
 from __future__ import annotations
 
@@ -57,7 +58,15 @@ ALTERATIONS = st.builds(
     ),
     st.sampled_from(["EGFR", "PIK3CA", "ABL1"]) | st.sampled_from(GENES),
     st.booleans(),
-    st.none() | st.sampled_from(NAMED),
+    st.none()
+    | st.sampled_from(NAMED)
+    # anywhere in a protein: inside and outside the codons, ranges and exons the rules name
+    | st.builds(
+        lambda position, residue, alt: f"p.{residue}{position}{alt}",
+        st.integers(1, 1300),
+        st.sampled_from(["Gly", "Val", "Glu", "Thr", "Leu", "His"]),
+        st.sampled_from(["Ala", "Asp", "Ter", "Met", "Lys"]),
+    ),
     st.none()
     # changes the genetic code makes certain: EGFR C797S and S768I, PIK3CA E545K, ABL1 T315A
     | st.sampled_from(
@@ -100,3 +109,43 @@ def test_a_named_change_is_found() -> None:
     assert hits
     assert hits == reference(MATCHER, SampleAllele(VARIANT, (egfr,), annotated=True))
     assert {match_type for _rule, _alteration, match_type in hits} == {MatchType.PROTEIN}
+
+
+def candidate_rules(alteration: Alteration) -> list[str]:
+    allele = SampleAllele(VARIANT, (alteration,), annotated=True)
+    found = [rule.id for rule, _alteration, _match in MATCHER._candidates(allele)]
+    assert found == [rule.id for rule, _alteration, _match in reference(MATCHER, allele)]
+    return found
+
+
+def test_exon_rules_are_tried_in_their_exon() -> None:
+    def deletion(exon: int) -> Alteration:
+        return Alteration(
+            gene="EGFR",
+            variant_class=VariantClass.INFRAME_DELETION,
+            variant=VARIANT,
+            preferred=True,
+            protein=parse_protein_change("p.Glu746_Ala750del"),
+            exon=exon,
+        )
+
+    assert "EGFR-EX19DEL-EGFRTKI-S" in candidate_rules(deletion(19))
+    assert "EGFR-EX19DEL-EGFRTKI-S" not in candidate_rules(deletion(18))
+
+
+def test_protein_range_rules_are_tried_up_to_both_ends() -> None:
+    # FLT3-ITD-FLT3I-S names residues 572-630 (juxtamembrane domain), for in-frame insertions.
+    def insertion(after: int) -> Alteration:
+        change = f"p.Glu{after}_Tyr{after + 1}insGlyGlu"
+        return Alteration(
+            gene="FLT3",
+            variant_class=VariantClass.INFRAME_INSERTION,
+            variant=VARIANT,
+            preferred=True,
+            protein=parse_protein_change(change),
+        )
+
+    assert "FLT3-ITD-FLT3I-S" in candidate_rules(insertion(630))  # positions 630-631
+    assert "FLT3-ITD-FLT3I-S" in candidate_rules(insertion(571))  # positions 571-572
+    assert "FLT3-ITD-FLT3I-S" not in candidate_rules(insertion(631))
+    assert "FLT3-ITD-FLT3I-S" not in candidate_rules(insertion(569))
