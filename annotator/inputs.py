@@ -285,16 +285,14 @@ def _read_prefiltered(
     process scans the first, a forked worker the second, each parses half of the candidates
     of both (dealt in blocks by turns), and the worker's alleles go among this process's in
     the order of their records, so that the result is that of one pass."""
-    # A record failing FILTER is only counted, unless it is kept or explained: not parsed.
-    keep_failed = config.include_filtered or config.explain
-    text_rules = TextRules(keep_failed=keep_failed)
-    if config.panel_size_mb is not None:
+    tmb = config.panel_size_mb is not None
+    text_rules = TextRules(
         # TMB in the same pass: a record naming a term TMB counts is parsed wherever it lies.
-        text_rules = TextRules(
-            promote=tuple(sorted(term.encode() for term in NONSYNONYMOUS_TERMS)),
-            annotation_keys=tuple(f"{key}=".encode() for key in annotation_keys),
-            keep_failed=keep_failed,
-        )
+        promote=tuple(sorted(term.encode() for term in NONSYNONYMOUS_TERMS)) if tmb else (),
+        annotation_keys=tuple(f"{key}=".encode() for key in annotation_keys) if tmb else (),
+        # A record failing FILTER is only counted, unless it is kept or explained: not parsed.
+        keep_failed=config.include_filtered or config.explain,
+    )
     job = PartJob(config, vcf, regions, text_rules, caller, matching, result)
     halves = split_for_workers(vcf, config.threads)
     with tempfile.TemporaryDirectory(prefix="resistance-annotator.") as workdir:
