@@ -30,6 +30,7 @@ from annotator.consequence import (
 )
 from annotator.csq_calling import call_consequences
 from annotator.errors import InputError, UsageError
+from annotator.gene_padding import gene_padding
 from annotator.gene_regions import GeneLocator
 from annotator.genome import resolve_build
 from annotator.genomic import GenomicAnnotator
@@ -188,7 +189,12 @@ def _read_vcf(config: AnnotateConfig, rules: RuleSet, vcf: Path) -> SmallVariant
             for key in selectors.genomic_alleles(rule.alteration)
         )
         result = SmallVariants(build=build, sample=header.sample, caller=reader.caller)
-        regions = rule_regions(rules.genes, build, [*rules.hotspot_index(build), *genomic_rules])
+        regions = rule_regions(
+            rules.genes,
+            build,
+            [*rules.hotspot_index(build), *genomic_rules],
+            padding=gene_padding(header.lines),
+        )
         progress = Progress(enabled=config.show_progress, position=file_offset(vcf))
         if _can_read_regions_only(config, reader, vcf):
             reader.restrict_to(regions)

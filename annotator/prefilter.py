@@ -2,8 +2,9 @@
 
 The indexed path (:func:`annotator.inputs.read_vcf_sample` on a VCF.gz/BCF with a ``.tbi`` or
 ``.csi`` index) reads only these regions instead of the whole file. They are the gene table's
-spans for the build, padded by ``GENE_PADDING`` (VEP names a gene in ``upstream_gene_variant``
-and ``downstream_gene_variant`` consequences up to 5 kb away), the hotspot positions and the
+spans for the build, padded (VEP and SnpEff name a gene in ``upstream_gene_variant`` and
+``downstream_gene_variant`` consequences up to 5 kb away by default, further when the header's
+command line says so: :func:`annotator.gene_padding.gene_padding`), the hotspot positions and the
 alleles of genomic rules, merged into one sorted list per chromosome (names without ``chr``,
 as :func:`annotator.genome.normalize_chrom` gives them).
 """
@@ -20,6 +21,7 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from annotator.bgzf import Part, decompressed_chunks, decompressed_part
+from annotator.gene_padding import DEFAULT_DISTANCE
 from annotator.genome import normalize_chrom
 from annotator.matcher import AlleleKey
 from annotator.rules.schema import GeneSpec
@@ -31,8 +33,8 @@ from annotator.vcf_text import (
     split_columns,
 )
 
-#: Bases added on each side of a gene span (VEP's default up/downstream distance).
-GENE_PADDING = 5000
+#: Bases added on each side of a gene span by default (VEP's up/downstream distance).
+GENE_PADDING = DEFAULT_DISTANCE
 
 #: Sorted, non-overlapping 1-based inclusive (start, end) intervals per normalized chromosome.
 RegionList = dict[str, list[tuple[int, int]]]

@@ -6,6 +6,7 @@ Results must be identical with and without the indexed path, apart from the summ
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 import shutil
@@ -352,3 +353,66 @@ def test_scan_counts_skipped_records_from_their_columns(tmp_path: Path) -> None:
     assert scan.skipped_passed_alleles == 2
     assert scan.skipped_filtered == 1
     assert picked.getvalue().count(b"\n") == 2 + 3
+
+
+# --- A record further from a gene than 5 kb that VEP annotated with a larger --distance ------
+
+# EGFR's GRCh38 span starts at 7:55,019,017 (gene table): this record is 15 kb upstream.
+_UPSTREAM_CSQ = "|".join(
+    [
+        "A",
+        "upstream_gene_variant",
+        "MODIFIER",
+        "EGFR",
+        "ENSG00000146648",
+        "Transcript",
+        "ENST00000275493",
+        "protein_coding",
+        *[""] * 10,
+        "1",
+        "YES",
+        "NM_005228.5",
+        "ENSP00000275493",
+    ]
+)
+_UPSTREAM_RECORD = (
+    f"chr7\t55004017\t.\tG\tA\t.\tPASS\tCSQ={_UPSTREAM_CSQ}\tGT:AD:AF:DP\t"
+    "0/0:50,0:0:50\t0/1:30,20:0.4:50"
+)
+
+
+def far_upstream_vcf(directory: Path, command_line: str | None) -> Path:
+    """The demo VCF with a record 15 kb upstream of EGFR whose CSQ names EGFR, and the given
+    ``##VEP-command-line`` header (none if None), bgzipped with a tabix index."""
+    lines = gzip.decompress((ROOT / "test_data/demo.grch38.vep.vcf.gz").read_bytes())
+    out: list[str] = []
+    for line in lines.decode().splitlines():
+        if line.startswith("#CHROM") and command_line is not None:
+            out.append(f"##VEP-command-line='{command_line}'")
+        if line.startswith("chr7\t55181378"):
+            out.append(_UPSTREAM_RECORD)
+        out.append(line)
+    plain = directory / "far.vcf"
+    plain.write_text("\n".join(out) + "\n")
+    return indexed_copy(plain, directory)
+
+
+@pytest.mark.parametrize(
+    "command_line",
+    [
+        "vep --cache --offline --vcf --distance 20000 --symbol",
+        "vep --cache --vcf --dist=1000,20000",
+        "vep --cache --vcf --everything -distance 5000,16000",
+    ],
+)
+def test_fast_paths_pad_genes_by_the_distance_vep_was_run_with(
+    command_line: str, tmp_path: Path
+) -> None:
+    vcf = far_upstream_vcf(tmp_path, command_line)
+    full = run_json(vcf, "LUAD", use_index=False)
+    # An allele in EGFR (not protein-changing: not unclassified), one more than the demo's 6.
+    assert full["summary"]["alleles_in_rule_genes"] == 7
+    assert run_json(vcf, "LUAD", prefilter=True) == full
+    indexed = run_json(vcf, "LUAD", use_index=True)
+    assert indexed["summary"]["regions_only"] is True
+    assert comparable(indexed) == comparable(full)
