@@ -59,9 +59,11 @@ Output
 
 A name ending in ``.gz`` gives a BGZF file with a tabix index (``.tbi``) beside it, which needs
 records sorted by position in contiguous chromosome blocks: the order is checked while writing,
-and an unsorted input is an ``InputError`` naming the first record out of order. Any other name
-gives plain text. Both are written under temporary names in the output directory and renamed
-into place only when complete: an error leaves nothing behind.
+and an unsorted input is an ``InputError`` naming the first record out of order. Blank lines
+among the records (no records: the reader skips them too) are left out of it, as htslib's tabix
+refuses to index a file holding one. Any other name gives plain text, blank lines kept. Both
+are written under temporary names in the output directory and renamed into place only when
+complete: an error leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -475,7 +477,11 @@ class _RecordWriter:
         number = 0
         for line in lines:
             if line in (b"\n", b"\r\n"):
-                sink.write(line)  # not a record (the reader skips empty lines too)
+                # Not a record (the reader skips empty lines too): kept in a plain output,
+                # left out of a compressed one (the one whose order is checked), which htslib's
+                # tabix refuses to index with it.
+                if order is None:
+                    sink.write(line)
                 continue
             number += 1
             if order is not None:
@@ -882,7 +888,9 @@ class _FastWriter:
         if (first[rows] == 35).any():
             raise _NotFast  # a '#' line among the records
         if self._index is not None and len(rows) < len(ends):
-            raise _NotFast  # a blank line: htslib's tabix (1.24) refuses it, as it always did
+            # A blank line, which htslib's tabix (1.24) refuses: the line-by-line writer
+            # leaves it out of a compressed output.
+            raise _NotFast
         changes = self._changes(text, data, starts, nexts, rows)
         line_delta = np.zeros(len(ends), dtype=np.int64)
         for line, new in changes:
