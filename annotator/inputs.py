@@ -36,6 +36,7 @@ from annotator.genome import resolve_build
 from annotator.genomic import GenomicAnnotator
 from annotator.matcher import AlleleKey, SampleAllele, SelectorMatcher, allele_key
 from annotator.models import Alteration, Variant
+from annotator.noted import NotedAlleles
 from annotator.parts import Candidates, ForkedPart, split_for_workers
 from annotator.prefilter import (
     RegionList,
@@ -115,6 +116,8 @@ class SmallVariants:
     notes: list[str] = field(default_factory=list)  # reader notes: assumptions, skipped rows
     # With --explain: rule-gene alleles of records that failed FILTER, kept aside to be explained.
     filtered_alleles: list[SampleAllele] = field(default_factory=list)
+    # Unannotated rule-gene alleles with no alteration and one note, not among ``alleles``.
+    noted: NotedAlleles = field(default_factory=NotedAlleles)
 
     def merge(self, other: SmallVariants) -> None:
         """Add what a pass over other records of the same input found: its alleles and
@@ -127,6 +130,7 @@ class SmallVariants:
         self.filtered_alleles = list(
             heapq.merge(self.filtered_alleles, other.filtered_alleles, key=_allele_record)
         )
+        self.noted.merge(other.noted)
         self.notes.extend(note for note in other.notes if note not in self.notes)
         self.records += other.records
         self.alleles_seen += other.alleles_seen
@@ -431,9 +435,10 @@ def _read_variants(
 
     The raw consequence annotation strings of a variant are let go once resolved (nothing
     after this reads them, and they are most of a variant's size); equal gene and note
-    tuples are shared.
+    tuples are shared. An unannotated allele that no rule can match, with one note on the one
+    rule gene it lies in, goes to ``result.noted`` (:mod:`annotator.noted`), unless
+    ``--explain`` or ``--bam`` looks at every allele.
     """
-    path = str(config.input)
     keep_filtered = config.include_filtered
     if not keep_filtered and not config.explain:
         reader.skip_filtered()  # counted below, never looked at
@@ -442,6 +447,7 @@ def _read_variants(
     shared_genes: dict[tuple[str, ...], tuple[str, ...]] = {}
     shared_notes: dict[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]] = {}
     last_filtered = None
+    noted = result.noted if not config.explain and config.bam is None else None
     for variant in reader:
         progress.update(reader.records_read)
         result.alleles_seen += 1
@@ -471,21 +477,24 @@ def _read_variants(
                     result.nonsynonymous += 1
                 _release(annotations)
             else:
-                from_tables = genomic.annotate(variant)
-                alterations = tuple(from_tables.alterations)
-                if from_tables.notes:
-                    notes = tuple(from_tables.notes)
-                    notes = shared_notes.setdefault(notes, notes)
+                alterations, notes = _from_tables(genomic, variant, shared_notes)
         except InputError as error:
-            error.path = error.path or path
+            error.path = error.path or str(config.input)
             raise
-        end = variant.pos + max(len(variant.ref), 1) - 1
-        in_genes = locator.genes_at(variant.chrom, variant.pos, end)
+        pos = variant.pos
+        in_genes = locator.genes_at(variant.chrom, pos, pos + max(len(variant.ref), 1) - 1)
+        if (
+            noted is not None
+            and not annotated
+            and pos not in genomic_positions
+            and _noted(noted, variant, alterations, notes, in_genes)
+        ):
+            continue
         if (
             alterations
             or notes
             or in_genes
-            or (variant.pos in genomic_positions and allele_key(variant) in genomic_rules)
+            or (pos in genomic_positions and allele_key(variant) in genomic_rules)
         ):
             result.alleles.append(
                 SampleAllele(
@@ -498,6 +507,34 @@ def _read_variants(
             )
     result.alleles_seen += reader.alleles_skipped
     result.filtered_records += reader.records_skipped
+
+
+def _from_tables(
+    genomic: GenomicAnnotator,
+    variant: Variant,
+    shared_notes: dict[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]],
+) -> tuple[tuple[Alteration, ...], tuple[tuple[str, str], ...]]:
+    """An unannotated allele's alterations and notes from the genomic annotator (equal note
+    tuples shared)."""
+    found = genomic.annotate(variant)
+    notes = tuple(found.notes)
+    return tuple(found.alterations), shared_notes.setdefault(notes, notes) if notes else ()
+
+
+def _noted(
+    noted: NotedAlleles,
+    variant: Variant,
+    alterations: tuple[Alteration, ...],
+    notes: tuple[tuple[str, str], ...],
+    in_genes: tuple[str, ...],
+) -> bool:
+    """Add an unannotated allele (``notes`` are the genomic annotator's) to ``noted`` if no
+    rule can match it (no alteration) and it is reported with its one note, on the one rule
+    gene it lies in; the caller leaves out alleles at a genomic rule's position."""
+    if len(notes) == 1 and not alterations and in_genes == (notes[0][0],) and noted.takes(variant):
+        noted.add(variant, notes[0])
+        return True
+    return False
 
 
 def _release(annotations: Mapping[str, str]) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -398,7 +398,8 @@ class Result:
     genome: str
     findings: tuple[Finding, ...]
     therapy_calls: tuple[TherapyCall, ...]
-    unclassified: tuple[Unclassified, ...]
+    #: A tuple, or for a VCF with noted alleles an ``annotator.noted.UnclassifiedList``.
+    unclassified: Sequence[Unclassified]
     summary: Summary
     filtered_findings: tuple[tuple[Finding, str], ...] = ()  # with why (VAF, depth)
     events: tuple[Alteration, ...] = ()  # gene-level events read from the inputs

@@ -24,6 +24,7 @@ from annotator.inputs import SmallVariants, is_maf, read_events, read_samples
 from annotator.interpret import call_therapies, flag_subclonal
 from annotator.matcher import RuleMatcher, find_unclassified
 from annotator.models import Finding, Result, Summary, Variant
+from annotator.noted import UnclassifiedList
 from annotator.phasing import apply_read_backed_phase, open_alignments
 from annotator.rules import RuleSet, load_rules
 from annotator.tumor_types import OncoTree, load_oncotree
@@ -100,9 +101,9 @@ def annotate(
         alleles=small.alleles_seen,
         skipped_filtered=small.filtered_records,
         alleles_annotated=small.alleles_annotated,
-        alleles_in_rule_genes=len(small.alleles),
+        alleles_in_rule_genes=len(small.alleles) + len(small.noted),
         findings=len(findings),
-        unclassified=len(unclassified),
+        unclassified=len(unclassified) + len(small.noted),
         regions_only=small.regions_only,
     )
     return Result(
@@ -115,7 +116,9 @@ def annotate(
         genome=small.build,
         findings=tuple(findings),
         therapy_calls=tuple(therapy_calls),
-        unclassified=tuple(unclassified),
+        unclassified=(
+            UnclassifiedList(unclassified, small.noted) if len(small.noted) else tuple(unclassified)
+        ),
         summary=summary,
         filtered_findings=tuple(filtered),
         events=tuple(events),

@@ -194,7 +194,7 @@ class Report:
     actionable: tuple[LevelGroup, ...]  # on-label findings by level A→D (levels with findings)
     off_label: tuple[Finding, ...]
     filtered: tuple[tuple[Finding, str], ...]
-    unclassified: tuple[Unclassified, ...]
+    unclassified: Sequence[Unclassified]
     near_misses: tuple[NearMiss, ...]
     events: tuple[Alteration, ...]
     notes: tuple[str, ...]

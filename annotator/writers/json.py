@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import json
 import math
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import IO, Any
 
 from annotator.models import (
@@ -25,6 +25,7 @@ from annotator.models import (
     Unclassified,
     Variant,
 )
+from annotator.noted import UnclassifiedList, listed_row
 
 #: 1.1: finding ``subclonal``, ``phase``, ``phase_source``, ``therapies_via_class``; therapy
 #: call ``sensitivity_level`` and ``resistance_level``; ``near_misses``.
@@ -185,6 +186,10 @@ class _UnclassifiedItems(_Items):
 
     __slots__ = ()
 
+    @property
+    def source(self) -> Sequence[Unclassified]:
+        return self._items  # type: ignore[return-value]
+
 
 _MISSING = object()
 #: Parts written out at a time. An unclassified item is one part of ~300 bytes, made for it:
@@ -253,11 +258,13 @@ class _IndentedWriter:
                 self.flush()
         parts.append("\n" + "  " * level + "]")
 
-    def unclassified(self, items: Iterable[Unclassified], level: int) -> None:
+    def unclassified(self, items: _UnclassifiedItems, level: int) -> None:
         """The array of ``unclassified_to_dict`` of ``items`` at ``level``, each item of the
         usual types (str, int, a plain ``Variant``) from one template: the first such item is
         also written from its dict, and the dicts are written throughout if the texts differ
-        (a field the template does not know)."""
+        (a field the template does not know). The noted alleles of an
+        :class:`~annotator.noted.UnclassifiedList` are written from their rows' fields, with
+        no ``Unclassified`` made."""
         parts = self._parts
         inner = "\n" + "  " * (level + 1)
         at_key, at_field, at_filter = ("\n" + "  " * (level + n) for n in (2, 3, 4))
@@ -278,29 +285,31 @@ class _IndentedWriter:
         last_gene = last_chrom = last_reason = head = tail = None
         alleles: dict[str, str] = {}  # REF and ALT texts (single bases recur)
         template: bool | None = None  # whether it gives the dict's text: not known yet
-        for item in items:
-            variant = item.variant
+        source = items.source
+        rows = source.rows() if isinstance(source, UnclassifiedList) else map(listed_row, source)
+        for row in rows:
+            _record, _alt_index, gene, chrom, pos, ref_allele, alt_allele, names, reason = row[:9]
+            item, number = row[9], row[10]
             if (
                 template is not False
-                and type(item) is Unclassified
-                and type(variant) is Variant
-                and type(variant.pos) is int
+                and type(pos) is int
+                and (number >= 0 or (type(item) is Unclassified and type(item.variant) is Variant))
             ):
-                gene, chrom, reason = item.gene, variant.chrom, item.reason
                 if gene != last_gene or chrom != last_chrom:
                     last_gene, last_chrom, head = gene, chrom, heads.text(gene, chrom)
                 if reason != last_reason:
                     last_reason, tail = reason, tails.text(reason)
-                ref_text = alleles.get(variant.ref) or _remember_text(alleles, variant.ref)
-                alt_text = alleles.get(variant.alt) or _remember_text(alleles, variant.alt)
+                ref_text = alleles.get(ref_allele) or _remember_text(alleles, ref_allele)
+                alt_text = alleles.get(alt_allele) or _remember_text(alleles, alt_allele)
                 listed: str | None = ""
-                if variant.filters:
-                    listed = _filters_text(variant.filters, filters, filter_after, filters_end)
+                if names:
+                    listed = _filters_text(names, filters, filter_after, filters_end)
                 if head and tail and ref_text and alt_text and listed is not None:
                     # One part per item, its separator included (pos is an int: as repr).
-                    text = f"{lead}{head}{variant.pos}{ref}{ref_text}{alt}{alt_text}{listed}{tail}"
+                    text = f"{lead}{head}{pos}{ref}{ref_text}{alt}{alt_text}{listed}{tail}"
                     if template is None:
-                        template = text == lead + _text(unclassified_to_dict(item), level + 1)
+                        made = unclassified_to_dict(UnclassifiedList.item(row))
+                        template = text == lead + _text(made, level + 1)
                     if template:
                         lead = after
                         parts.append(text)
@@ -309,7 +318,7 @@ class _IndentedWriter:
                         continue
             parts.append(lead)
             lead = after
-            self.value(unclassified_to_dict(item), level + 1)
+            self.value(unclassified_to_dict(UnclassifiedList.item(row)), level + 1)
             if len(parts) >= _FLUSH_PARTS:
                 self.flush()
         parts.append("[]" if lead != after else "\n" + "  " * level + "]")
