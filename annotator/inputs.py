@@ -34,7 +34,7 @@ from annotator.gene_padding import gene_padding
 from annotator.gene_regions import GeneLocator
 from annotator.genome import resolve_build
 from annotator.genomic import GenomicAnnotator
-from annotator.matcher import AlleleKey, SampleAllele, SelectorMatcher, allele_key
+from annotator.matcher import AlleleKey, RuleMatcher, SampleAllele, SelectorMatcher, allele_key
 from annotator.models import Alteration, Variant
 from annotator.noted import NotedAlleles
 from annotator.parts import Candidates, ForkedPart, split_for_workers
@@ -53,6 +53,7 @@ from annotator.readers.maf import read_maf
 from annotator.readers.vcf import ANNOTATION_KEYS, VcfReader
 from annotator.rules import RuleSet
 from annotator.structural import Breakend, find_breakend_fusions
+from annotator.tumor_types import load_oncotree
 
 
 def read_samples(config: AnnotateConfig, rules: RuleSet) -> list[SmallVariants]:
@@ -118,6 +119,8 @@ class SmallVariants:
     filtered_alleles: list[SampleAllele] = field(default_factory=list)
     # Unannotated rule-gene alleles with no alteration and one note, not among ``alleles``.
     noted: NotedAlleles = field(default_factory=NotedAlleles)
+    # Rule-gene alleles that can change no result (RuleMatcher.matters), counted only.
+    uneventful: int = 0
 
     def merge(self, other: SmallVariants) -> None:
         """Add what a pass over other records of the same input found: its alleles and
@@ -137,6 +140,7 @@ class SmallVariants:
         self.alleles_annotated += other.alleles_annotated
         self.filtered_records += other.filtered_records
         self.nonsynonymous += other.nonsynonymous
+        self.uneventful += other.uneventful
         self.annotated_records += other.annotated_records
 
     def tmb(self, config: AnnotateConfig) -> TmbResult | None:
@@ -193,6 +197,14 @@ def _read_vcf(config: AnnotateConfig, rules: RuleSet, vcf: Path) -> SmallVariant
             for key in selectors.genomic_alleles(rule.alteration)
         )
         result = SmallVariants(build=build, sample=header.sample, caller=reader.caller)
+        # Only alleles that can change a result are kept (not with --explain or --bam, which
+        # look at every one); the tumor type does not decide that.
+        triage = (
+            RuleMatcher(rules, build=build, tumor_type=config.tumor_type, oncotree=load_oncotree())
+            if not config.explain and config.bam is None
+            else None
+        )
+        matching = (resolver, genomic, locator, genomic_rules, triage)
         regions = rule_regions(
             rules.genes,
             build,
@@ -204,7 +216,6 @@ def _read_vcf(config: AnnotateConfig, rules: RuleSet, vcf: Path) -> SmallVariant
             reader.restrict_to(regions)
             result.regions_only = True
         elif _can_prefilter(config, vcf):
-            matching = (resolver, genomic, locator, genomic_rules)
             with progress:
                 done = _read_prefiltered(
                     config,
@@ -223,9 +234,7 @@ def _read_vcf(config: AnnotateConfig, rules: RuleSet, vcf: Path) -> SmallVariant
             result = SmallVariants(build=build, sample=header.sample, caller=reader.caller)
             progress = Progress(enabled=config.show_progress, position=file_offset(vcf))
         with progress:
-            _read_variants(
-                config, reader, result, resolver, genomic, locator, genomic_rules, progress
-            )
+            _read_variants(config, reader, result, matching, progress)
         result.records = reader.records_read
     if fasta is not None:
         fasta.close()
@@ -325,7 +334,11 @@ def _read_prefiltered(
             return second.add_to(result)
 
 
-_Matching = tuple[ConsequenceResolver, GenomicAnnotator, GeneLocator, frozenset[AlleleKey]]
+#: What reading needs to resolve and place alleles, and the matcher that decides which can
+#: change a result (None: keep every rule-gene allele; see :func:`_read_variants`).
+_Matching = tuple[
+    ConsequenceResolver, GenomicAnnotator, GeneLocator, frozenset[AlleleKey], RuleMatcher | None
+]
 
 
 @dataclass
@@ -392,7 +405,6 @@ class PartJob:
     def parse(self, result: SmallVariants, picked: Candidates, *, show_progress: bool) -> bool:
         """The candidates' alleles into ``result``; False when one cannot be read."""
         numbers = picked.numbers
-        resolver, genomic, locator, genomic_rules = self.matching
         try:
             with VcfReader(picked.path, sample=self.config.sample, caller=self.caller) as subset:
                 subset.renumber(numbers)
@@ -404,16 +416,7 @@ class PartJob:
                     label="parsing candidates",
                 )
                 with parsing:
-                    _read_variants(
-                        self.config,
-                        subset,
-                        result,
-                        resolver,
-                        genomic,
-                        locator,
-                        genomic_rules,
-                        parsing,
-                    )
+                    _read_variants(self.config, subset, result, self.matching, parsing)
         except InputError:
             return False
         return True
@@ -424,10 +427,7 @@ def _read_variants(
     config: AnnotateConfig,
     reader: VcfReader,
     result: SmallVariants,
-    resolver: ConsequenceResolver,
-    genomic: GenomicAnnotator,
-    locator: GeneLocator,
-    genomic_rules: frozenset[AlleleKey],
+    matching: _Matching,
     progress: Progress,
 ) -> None:
     """The alleles of every record the reader gives, into ``result`` (the garbage collector
@@ -436,9 +436,13 @@ def _read_variants(
     The raw consequence annotation strings of a variant are let go once resolved (nothing
     after this reads them, and they are most of a variant's size); equal gene and note
     tuples are shared. An unannotated allele that no rule can match, with one note on the one
-    rule gene it lies in, goes to ``result.noted`` (:mod:`annotator.noted`), unless
-    ``--explain`` or ``--bam`` looks at every allele.
+    rule gene it lies in, goes to ``result.noted`` (:mod:`annotator.noted`); of the other
+    rule-gene alleles, those that can change no result (:meth:`RuleMatcher.matters`: most of
+    a large input's) are only counted (``result.uneventful``), so that what is kept, sent by a
+    worker process and matched grows with the results, not with the input. Neither happens
+    with ``--explain`` or ``--bam``, which look at every allele.
     """
+    resolver, genomic, locator, genomic_rules, triage = matching
     keep_filtered = config.include_filtered
     if not keep_filtered and not config.explain:
         reader.skip_filtered()  # counted below, never looked at
@@ -447,7 +451,7 @@ def _read_variants(
     shared_genes: dict[tuple[str, ...], tuple[str, ...]] = {}
     shared_notes: dict[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]] = {}
     last_filtered = None
-    noted = result.noted if not config.explain and config.bam is None else None
+    noted = result.noted if triage is not None else None
     for variant in reader:
         progress.update(reader.records_read)
         result.alleles_seen += 1
@@ -496,17 +500,28 @@ def _read_variants(
             or in_genes
             or (pos in genomic_positions and allele_key(variant) in genomic_rules)
         ):
-            result.alleles.append(
+            _keep(
+                result,
                 SampleAllele(
                     variant,
                     alterations,
                     annotated,
                     notes,
                     shared_genes.setdefault(in_genes, in_genes),
-                )
+                ),
+                triage,
             )
     result.alleles_seen += reader.alleles_skipped
     result.filtered_records += reader.records_skipped
+
+
+def _keep(result: SmallVariants, allele: SampleAllele, triage: RuleMatcher | None) -> None:
+    """Keep a rule-gene allele that can change a result (all, without ``triage``); count the
+    others."""
+    if triage is None or triage.matters(allele):
+        result.alleles.append(allele)
+    else:
+        result.uneventful += 1
 
 
 def _from_tables(

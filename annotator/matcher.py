@@ -488,6 +488,10 @@ class RuleMatcher:
         self._split_rules: dict[str, _SplitRules] = {}
         self._class_drugs = drugs_by_class(rules)
         self._rule_facts = IdentityCache(self._facts_of)
+        # The rules' requires and excludes conditions, indexed for matters() when first asked.
+        self._conditions_by_gene: dict[str, tuple[Condition, ...]] = {}
+        self._condition_keys: frozenset[AlleleKey] | None = None
+        self._condition_positions: frozenset[int] = frozenset()
 
     def _gene_rules(self, gene: str) -> tuple[Rule, ...]:
         found = self._small_rules.get(gene)
@@ -629,6 +633,45 @@ class RuleMatcher:
         if len(hits) > 1:
             hits.sort(key=lambda hit: hit[0].id)
         return hits
+
+    def matters(self, allele: SampleAllele) -> bool:
+        """Whether the allele can change a result beyond the count of rule-gene alleles: a
+        rule's candidate (:meth:`_candidates`), the alteration of a rule's requires or
+        excludes condition (:meth:`_find_alleles` would find it), or an unclassified variant
+        (:func:`find_unclassified` of the allele alone). Neither the tumor type nor the other
+        alleles of the sample decide it, so the reading may let the others go (not for
+        ``--explain``, whose near misses look at every allele).
+        """
+        if self._candidates(allele):
+            return True
+        variant = allele.variant
+        if self._condition_keys is None:
+            self._index_conditions()
+        assert self._condition_keys is not None
+        if variant.pos in self._condition_positions and allele_key(variant) in self._condition_keys:
+            return True
+        match_alteration = self.selectors.match_alteration
+        for alteration in allele.alterations:
+            for condition in self._conditions_by_gene.get(alteration.gene, ()):
+                if match_alteration(condition, alteration):
+                    return True
+        return bool(find_unclassified([allele], self.rules.genes, ()))
+
+    def _index_conditions(self) -> None:
+        """The requires and excludes conditions of every rule by gene, and the alleles of the
+        genomic ones."""
+        by_gene: dict[str, list[Condition]] = {}
+        keys: set[AlleleKey] = set()
+        for rule in self.rules.rules:
+            for condition in (*rule.requires, *rule.excludes):
+                if self.selectors.kind(condition) == "genomic":
+                    keys.update(self.selectors.genomic_alleles(condition))
+                listed = by_gene.setdefault(condition.gene, [])
+                if condition not in listed:
+                    listed.append(condition)
+        self._conditions_by_gene = {gene: tuple(found) for gene, found in by_gene.items()}
+        self._condition_keys = frozenset(keys)
+        self._condition_positions = frozenset(pos for _chrom, pos, _ref, _alt in keys)
 
     def condition_alleles(self, condition: Condition, sample: Sample) -> tuple[Variant, ...]:
         """The sample's alleles that have the condition's alteration, whatever their phase.

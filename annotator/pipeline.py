@@ -101,7 +101,7 @@ def annotate(
         alleles=small.alleles_seen,
         skipped_filtered=small.filtered_records,
         alleles_annotated=small.alleles_annotated,
-        alleles_in_rule_genes=len(small.alleles) + len(small.noted),
+        alleles_in_rule_genes=len(small.alleles) + len(small.noted) + small.uneventful,
         findings=len(findings),
         unclassified=len(unclassified) + len(small.noted),
         regions_only=small.regions_only,

@@ -1,0 +1,154 @@
+"""Reading keeps only the rule-gene alleles that can change a result (RuleMatcher.matters) and
+counts the others: the findings, the unclassified variants and the summary are those of
+keeping every allele."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import annotator.parts
+from annotator.config import AnnotateConfig
+from annotator.inputs import read_vcf_sample
+from annotator.matcher import RuleMatcher, SampleAllele, find_unclassified
+from annotator.models import Alteration, Variant, VariantClass
+from annotator.protein import parse_protein_change
+from tests.runs import run_json
+from tests.test_matcher_split_rules import ALTERATIONS, MATCHER, RULES
+
+ROOT = Path(__file__).resolve().parents[1]
+MAKE_VCF = ROOT.parent / "shared" / "bench" / "make_vcf.py"
+# Positions of the rules' genomic selectors and conditions, and others.
+POSITIONS = sorted({pos for _chrom, pos, _ref, _alt in MATCHER._genomic_rules} | {1000, 2000, 3000})
+
+
+def allele(number: int, pos: int, alterations: list[Alteration], gene: str) -> SampleAllele:
+    variant = Variant("chr7", pos, "C", "T", record_index=number, alts=("T",))
+    moved = tuple(replace(alteration, variant=variant) for alteration in alterations)
+    return SampleAllele(variant, moved, annotated=True, genes=(gene,))
+
+
+ALLELES = st.lists(
+    st.tuples(
+        st.sampled_from(POSITIONS),
+        st.lists(ALTERATIONS, max_size=3),
+        st.sampled_from(["EGFR", "KRAS", "ABL1"]),
+    ),
+    max_size=8,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(drawn=ALLELES)
+def test_the_alleles_that_do_not_matter_change_no_finding_nor_unclassified_item(
+    drawn: list[tuple[int, list[Alteration], str]],
+) -> None:
+    alleles = [allele(n, pos, alts, gene) for n, (pos, alts, gene) in enumerate(drawn, 1)]
+    kept = [a for a in alleles if MATCHER.matters(a)]
+    every, some = MATCHER.match(alleles), MATCHER.match(kept)
+    assert some == every
+    assert find_unclassified(kept, RULES.genes, some) == find_unclassified(
+        alleles, RULES.genes, every
+    )
+
+
+def test_a_conditions_alteration_matters_without_a_rule_of_its_own() -> None:
+    # EGFR T790M is a condition (C797S-in-cis rules and others) as well as a rule; an allele
+    # that only a condition finds must be kept, whatever the rules of its own gene.
+    conditions = [
+        (rule.id, condition)
+        for rule in RULES.rules
+        for condition in (*rule.requires, *rule.excludes)
+        if MATCHER.selectors.kind(condition) == "protein_changes"
+    ]
+    assert conditions
+    _rule_id, condition = conditions[0]
+    change = sorted(MATCHER.selectors.protein_changes(condition))[0]
+    matcher = RuleMatcher(RULES, build="GRCh38", tumor_type="LUAD", oncotree=MATCHER.oncotree)
+    matcher._small_rules[condition.gene] = ()  # as if the gene had no rule of its own
+    matcher._split_rules.pop(condition.gene, None)
+    variant = Variant("chr1", 5, "C", "T", record_index=1, alts=("T",))
+    found = Alteration(
+        condition.gene,
+        VariantClass.MISSENSE,
+        variant,
+        preferred=True,
+        protein=parse_protein_change(f"p.{change}"),
+    )
+    assert not matcher._candidates(SampleAllele(variant, (found,), True, genes=(condition.gene,)))
+    assert matcher.matters(SampleAllele(variant, (found,), True, genes=(condition.gene,)))
+
+
+# --- End to end: the same result with every allele kept ------------------------------------
+
+
+@pytest.fixture(scope="module")
+def annotated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """20,000 synthetic records with VEP CSQ, 10% in cancer-gene spans."""
+    if not MAKE_VCF.is_file():
+        pytest.skip(f"{MAKE_VCF} not found")
+    out = tmp_path_factory.mktemp("annotated") / "g20k.csq.vcf.gz"
+    command = [sys.executable, str(MAKE_VCF), "--records", "20000", "--seed", "7"]
+    subprocess.run([*command, "--out", str(out)], check=True, capture_output=True)
+    return out
+
+
+def every_allele_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(RuleMatcher, "matters", lambda _self, _allele: True)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"use_index": False},
+        {"prefilter": True, "threads": 2},  # two processes: each keeps its own
+        {"prefilter": True, "threads": 1, "include_filtered": True},
+        {"use_index": False, "min_vaf": 0.2},
+        {"use_index": False, "panel_size_mb": 30.0},
+    ],
+    ids=["full", "two-parts", "filtered", "min-vaf", "tmb"],
+)
+def test_a_generated_vcf_gives_the_result_of_every_allele_kept(
+    annotated: Path, options: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(annotator.parts, "SPLIT_MIN_BYTES", 0)
+    triaged = run_json(annotated, "LUAD", **options)
+    assert triaged["findings"]
+    assert triaged["summary"]["alleles_in_rule_genes"] > 5 * len(triaged["findings"])
+    every_allele_kept(monkeypatch)
+    assert run_json(annotated, "LUAD", **options) == triaged
+
+
+CASES = [
+    ("test_data/demo.grch38.vep.vcf.gz", "LUAD"),
+    ("test_data/luad.grch37.vep.vcf", "LUAD"),
+    ("test_data/luad.grch38.snpeff.vcf", "NSCLC"),
+    ("test_data/crc.grch38.bcsq.vcf", "COAD"),
+    ("tests/data/pcgr.T001-COAD.grch38.vcf.gz", "COAD"),
+]
+
+
+@pytest.mark.parametrize(("source", "tumor_type"), CASES, ids=[case[0] for case in CASES])
+def test_bundled_inputs_give_the_result_of_every_allele_kept(
+    source: str, tumor_type: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    triaged = run_json(ROOT / source, tumor_type)
+    every_allele_kept(monkeypatch)
+    assert run_json(ROOT / source, tumor_type) == triaged
+
+
+def test_most_rule_gene_alleles_of_a_generated_vcf_are_only_counted(annotated: Path) -> None:
+    small = read_vcf_sample(AnnotateConfig(input=annotated, tumor_type="LUAD"), RULES)
+    assert small.uneventful > 5 * len(small.alleles) > 0
+    explained = read_vcf_sample(
+        AnnotateConfig(input=annotated, tumor_type="LUAD", explain=True), RULES
+    )
+    assert explained.uneventful == 0
+    assert len(explained.alleles) == small.uneventful + len(small.alleles) + len(small.noted)
