@@ -170,6 +170,23 @@ class _SplitRules:
     by_exon: Mapping[int, _Indexed]
 
 
+@dataclass(frozen=True)
+class _Conditions:
+    """The requires and excludes conditions of the rules on one gene (``every``), by what a
+    preferred alteration must have for one to find it, as :class:`_SplitRules` splits rules:
+    the changes the protein_changes ones name; the codons and protein_range ones
+    (``positioned``) and the residue positions they name; the exon ones and their exons; the
+    others (gene_class, events, genomic), to be tried on every alteration."""
+
+    every: tuple[Condition, ...]
+    changes: frozenset[str]
+    others: tuple[Condition, ...]
+    positions: frozenset[int]
+    positioned: tuple[Condition, ...]
+    exons: frozenset[int]
+    exoned: tuple[Condition, ...]
+
+
 def _first(item: tuple[int, Rule, MatchType]) -> int:
     return item[0]
 
@@ -489,7 +506,7 @@ class RuleMatcher:
         self._class_drugs = drugs_by_class(rules)
         self._rule_facts = IdentityCache(self._facts_of)
         # The rules' requires and excludes conditions, indexed for matters() when first asked.
-        self._conditions_by_gene: dict[str, tuple[Condition, ...]] = {}
+        self._conditions_by_gene: dict[str, _Conditions] = {}
         self._condition_keys: frozenset[AlleleKey] | None = None
         self._condition_positions: frozenset[int] = frozenset()
 
@@ -642,8 +659,15 @@ class RuleMatcher:
         alleles of the sample decide it, so the reading may let the others go (not for
         ``--explain``, whose near misses look at every allele).
         """
-        if self._candidates(allele):
-            return True
+        return (
+            bool(self._candidates(allele))
+            or self._a_condition_finds(allele)
+            or bool(find_unclassified([allele], self.rules.genes, ()))
+        )
+
+    def _a_condition_finds(self, allele: SampleAllele) -> bool:
+        """Whether a requires or excludes condition of the rules finds this allele (what
+        :meth:`_find_alleles` would find among the sample's alleles)."""
         variant = allele.variant
         if self._condition_keys is None:
             self._index_conditions()
@@ -652,14 +676,31 @@ class RuleMatcher:
             return True
         match_alteration = self.selectors.match_alteration
         for alteration in allele.alterations:
-            for condition in self._conditions_by_gene.get(alteration.gene, ()):
+            conditions = self._conditions_by_gene.get(alteration.gene)
+            if conditions is None:
+                continue
+            protein = alteration.protein
+            if alteration.preferred and (alteration.codon_change is None or protein is not None):
+                # As in _candidates: a protein_changes condition names the change exactly; a
+                # codons or protein_range one can only find a change touching its positions,
+                # an exon one an alteration in its exon; the others are tried.
+                if protein is not None and protein.short in conditions.changes:
+                    return True
+                tried = conditions.others
+                if protein is not None and not conditions.positions.isdisjoint(protein.positions):
+                    tried = (*tried, *conditions.positioned)
+                if alteration.exon is not None and alteration.exon in conditions.exons:
+                    tried = (*tried, *conditions.exoned)
+            else:
+                tried = conditions.every
+            for condition in tried:
                 if match_alteration(condition, alteration):
                     return True
-        return bool(find_unclassified([allele], self.rules.genes, ()))
+        return False
 
     def _index_conditions(self) -> None:
-        """The requires and excludes conditions of every rule by gene, and the alleles of the
-        genomic ones."""
+        """The requires and excludes conditions of every rule by gene (:class:`_Conditions`),
+        and the alleles of the genomic ones."""
         by_gene: dict[str, list[Condition]] = {}
         keys: set[AlleleKey] = set()
         for rule in self.rules.rules:
@@ -669,9 +710,38 @@ class RuleMatcher:
                 listed = by_gene.setdefault(condition.gene, [])
                 if condition not in listed:
                     listed.append(condition)
-        self._conditions_by_gene = {gene: tuple(found) for gene, found in by_gene.items()}
+        self._conditions_by_gene = {
+            gene: self._split_conditions(found) for gene, found in by_gene.items()
+        }
         self._condition_keys = frozenset(keys)
         self._condition_positions = frozenset(pos for _chrom, pos, _ref, _alt in keys)
+
+    def _split_conditions(self, conditions: Sequence[Condition]) -> _Conditions:
+        changes: set[str] = set()
+        positions: set[int] = set()
+        exons: set[int] = set()
+        others, positioned, exoned = [], [], []
+        for condition in conditions:
+            kind = self.selectors.kind(condition)
+            if kind == "protein_changes":
+                changes.update(self.selectors.protein_changes(condition))
+            elif kind in ("codons", "protein_range"):
+                positions.update(_rule_positions(condition))
+                positioned.append(condition)
+            elif kind == "exon" and condition.exon is not None:
+                exons.add(condition.exon)
+                exoned.append(condition)
+            else:
+                others.append(condition)
+        return _Conditions(
+            tuple(conditions),
+            frozenset(changes),
+            tuple(others),
+            frozenset(positions),
+            tuple(positioned),
+            frozenset(exons),
+            tuple(exoned),
+        )
 
     def condition_alleles(self, condition: Condition, sample: Sample) -> tuple[Variant, ...]:
         """The sample's alleles that have the condition's alteration, whatever their phase.

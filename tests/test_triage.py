@@ -152,3 +152,58 @@ def test_most_rule_gene_alleles_of_a_generated_vcf_are_only_counted(annotated: P
     )
     assert explained.uneventful == 0
     assert len(explained.alleles) == small.uneventful + len(small.alleles) + len(small.noted)
+
+
+def naive_condition_finds(allele: SampleAllele) -> bool:
+    """Every requires/excludes condition of the rules matched in turn (no index)."""
+    selectors = MATCHER.selectors
+    for rule in RULES.rules:
+        for condition in (*rule.requires, *rule.excludes):
+            if selectors.kind(condition) == "genomic" and selectors.match_allele(
+                condition, allele.variant
+            ):
+                return True
+            for alteration in allele.alterations:
+                if alteration.gene == condition.gene and selectors.match_alteration(
+                    condition, alteration
+                ):
+                    return True
+    return False
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    pos=st.sampled_from(POSITIONS),
+    alterations=st.lists(ALTERATIONS, min_size=1, max_size=3),
+    gene=st.sampled_from(["EGFR", "BRAF", "BRCA1", "ERBB2"]),
+)
+def test_conditions_are_looked_up_as_matching_each_would_find_them(
+    pos: int, alterations: list[Alteration], gene: str
+) -> None:
+    drawn = allele(1, pos, alterations, gene)
+    assert MATCHER._a_condition_finds(drawn) == naive_condition_finds(drawn)
+
+
+@pytest.mark.parametrize(
+    ("change", "found"),
+    [
+        ("p.Val600Glu", True),
+        ("p.Val600Lys", True),
+        ("p.Gly596_Val600del", True),
+        ("p.Lys601Glu", False),
+        ("p.Gly469Ala", False),
+    ],
+)
+def test_a_codons_condition_finds_changes_at_its_codon(change: str, found: bool) -> None:
+    # BRAF V600 (codons) is a requires condition of the BRAF-inhibitor resistance rules.
+    variant = Variant("chr7", 140753336, "A", "T", record_index=1, alts=("T",))
+    braf = Alteration(
+        "BRAF",
+        VariantClass.MISSENSE if "del" not in change else VariantClass.INFRAME_DELETION,
+        variant,
+        preferred=True,
+        protein=parse_protein_change(change),
+    )
+    drawn = SampleAllele(variant, (braf,), True, genes=("BRAF",))
+    assert MATCHER._a_condition_finds(drawn) is found
+    assert naive_condition_finds(drawn) is found
