@@ -41,7 +41,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from annotator.genetic_code import STOP, codon_outcomes
 from annotator.genome import normalize_chrom
@@ -529,19 +529,17 @@ class RuleMatcher:
             by_change: dict[str, list[tuple[int, Rule]]] = {}
             by_position: dict[int, list[tuple[int, Rule]]] = {}
             by_exon: dict[int, list[tuple[int, Rule]]] = {}
+            places: dict[str, dict[Any, list[tuple[int, Rule]]]] = {
+                "change": by_change,
+                "position": by_position,
+                "exon": by_exon,
+            }
             for index, rule in enumerate(self._gene_rules(gene)):
-                selector = rule.alteration
-                kind = self.selectors.kind(selector)
-                if kind == "protein_changes":
-                    for change in self.selectors.protein_changes(selector):
-                        by_change.setdefault(change, []).append((index, rule))
-                elif kind in ("codons", "protein_range"):
-                    for position in _rule_positions(selector):
-                        by_position.setdefault(position, []).append((index, rule))
-                elif kind == "exon" and selector.exon is not None:
-                    by_exon.setdefault(selector.exon, []).append((index, rule))
-                else:
+                place, keys = self._looked_up_by(rule.alteration)
+                if place == "other":
                     others.append((index, rule))
+                for key in keys:
+                    places[place].setdefault(key, []).append((index, rule))
             found = _SplitRules(
                 tuple(others),
                 {change: tuple(rules) for change, rules in by_change.items()},
@@ -716,20 +714,34 @@ class RuleMatcher:
         self._condition_keys = frozenset(keys)
         self._condition_positions = frozenset(pos for _chrom, pos, _ref, _alt in keys)
 
+    def _looked_up_by(self, selector: Selector) -> tuple[str, Iterable[Any]]:
+        """How a preferred alteration can find a selector (:class:`_SplitRules`): by the
+        changes it names (``change``), the residue positions it names (``position``: codons
+        and protein_range), its exon (``exon``), or not at all (``other``: tried on every
+        alteration)."""
+        kind = self.selectors.kind(selector)
+        if kind == "protein_changes":
+            return "change", self.selectors.protein_changes(selector)
+        if kind in ("codons", "protein_range"):
+            return "position", _rule_positions(selector)
+        if kind == "exon" and selector.exon is not None:
+            return "exon", (selector.exon,)
+        return "other", ()
+
     def _split_conditions(self, conditions: Sequence[Condition]) -> _Conditions:
         changes: set[str] = set()
         positions: set[int] = set()
         exons: set[int] = set()
         others, positioned, exoned = [], [], []
         for condition in conditions:
-            kind = self.selectors.kind(condition)
-            if kind == "protein_changes":
-                changes.update(self.selectors.protein_changes(condition))
-            elif kind in ("codons", "protein_range"):
-                positions.update(_rule_positions(condition))
+            place, keys = self._looked_up_by(condition)
+            if place == "change":
+                changes.update(keys)
+            elif place == "position":
+                positions.update(keys)
                 positioned.append(condition)
-            elif kind == "exon" and condition.exon is not None:
-                exons.add(condition.exon)
+            elif place == "exon":
+                exons.update(keys)
                 exoned.append(condition)
             else:
                 others.append(condition)
