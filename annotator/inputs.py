@@ -301,9 +301,9 @@ def _read_prefiltered(
     that the error names the record as it does without the prefilter.
 
     A large BGZF file is read in two parts side by side (:mod:`annotator.parts`): this
-    process scans the first, a forked worker the second, each parses half of the candidates
-    of both (dealt in blocks by turns), and the worker's alleles go among this process's in
-    the order of their records, so that the result is that of one pass."""
+    process scans the first, a forked worker the second, both parse the candidates of both,
+    block by block as each is free, and the worker's alleles go among this process's in the
+    order of their records, so that the result is that of one pass."""
     tmb = config.panel_size_mb is not None
     text_rules = TextRules(
         # TMB in the same pass: a record naming a term TMB counts is parsed wherever it lies.
@@ -318,8 +318,15 @@ def _read_prefiltered(
         if halves is None:
             counts = job.scan(Path(workdir) / "candidates.vcf", None, progress.update_now)
             progress.close()
-            if not job.parse(result, counts.picked, show_progress=config.show_progress):
-                return False
+            parsing = Progress(
+                enabled=config.show_progress,
+                position=lambda: (parsing.counted, len(counts.picked.numbers)),
+                unit="records",
+                label="parsing candidates",
+            )
+            with parsing:
+                if not job.parse(result, counts.picked, parsing):
+                    return False
             counts.add_to(result, config)
             return True
         if halves[0].stop is not None:
@@ -327,8 +334,7 @@ def _read_prefiltered(
         with ForkedPart(job, halves[1], Path(workdir) / "second.vcf") as second:
             counts = job.scan(Path(workdir) / "first.vcf", halves[0], progress.update_now)
             progress.close()
-            share = second.share(counts.picked, counts.records, Path(workdir) / "share.vcf")
-            if not job.parse(result, share, show_progress=config.show_progress):
+            if not second.parse(job, result, counts.picked, counts.records):
                 return False
             counts.add_to(result, config)
             return second.add_to(result)
@@ -389,7 +395,7 @@ class PartJob:
                 handle.write(header_text(self.vcf))
             scan = scan_vcf_text(self.vcf, self.regions, handle, on_record, self.text_rules, part)
         return ScanCounts(
-            Candidates(out, scan.candidates),
+            Candidates(out, scan.candidates, () if scan.header_among_records else scan.offsets),
             scan.records,
             scan.skipped_alleles,
             scan.skipped_passed_alleles,
@@ -402,21 +408,12 @@ class PartJob:
         template = self.template
         return SmallVariants(build=template.build, sample=template.sample, caller=template.caller)
 
-    def parse(self, result: SmallVariants, picked: Candidates, *, show_progress: bool) -> bool:
+    def parse(self, result: SmallVariants, picked: Candidates, progress: Progress) -> bool:
         """The candidates' alleles into ``result``; False when one cannot be read."""
-        numbers = picked.numbers
         try:
             with VcfReader(picked.path, sample=self.config.sample, caller=self.caller) as subset:
-                subset.renumber(numbers)
-                total = len(numbers)
-                parsing = Progress(
-                    enabled=show_progress,
-                    position=lambda: (subset.records_read, total),
-                    unit="records",
-                    label="parsing candidates",
-                )
-                with parsing:
-                    _read_variants(self.config, subset, result, self.matching, parsing)
+                subset.renumber(picked.numbers)
+                _read_variants(self.config, subset, result, self.matching, progress)
         except InputError:
             return False
         return True

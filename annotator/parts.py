@@ -3,16 +3,18 @@
 The text prefilter (:mod:`annotator.prefilter`) costs about the same for every part of a file,
 so on a machine with two CPUs the second half of a large BGZF file is scanned by a worker
 process (``fork``: it starts with the rules and tables this process has loaded, nothing is
-re-read) while this process scans the first half. The candidates of both halves are then
-dealt to the two processes in blocks, by turns, and each parses its own. The worker's alleles
-go among this process's in the order of their records (its record numbers continue this
-process's part), and its counts are added: the result is that of one pass, which the tests
-compare.
+re-read) while this process scans the first half. Both processes then parse the candidates
+of both halves, claiming blocks of them as each is free (:class:`_Claims`): this process
+those of the first half as soon as it has scanned it, the worker once this process has (its
+records' numbers continue the first half's). The worker's alleles go among this process's in
+the order of their records, and its counts are added: the result is that of one pass, which
+the tests compare.
 
 What the worker sends is pickled; a worker that fails to read a candidate or dies makes the
 caller fall back to the whole-file pass, as an unreadable candidate does without the split.
-An input error found by the worker's scan (a damaged block) is raised here, before this
-process parses anything, as a single pass would raise it.
+An input error found by the worker's scan (a damaged block) is raised here, even when this
+process met an unreadable candidate first, as a single pass (which scans the whole file
+before it parses) would raise it.
 """
 
 from __future__ import annotations
@@ -20,23 +22,26 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
-import itertools
 import operator
 import os
 import pickle
 import signal
 import sys
 import traceback
-from collections.abc import Callable, Hashable, Iterator, Sequence
+from array import array
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType, TracebackType
 from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
+import numpy as np
+
 from annotator.bgzf import Part, split_in_two
 from annotator.collector import collector_paused
 from annotator.errors import InputError
 from annotator.models import has_fast_init
+from annotator.progress import Progress
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
@@ -74,28 +79,33 @@ def split_for_workers(path: Path, threads: int | None) -> tuple[Part, Part] | No
 
 @dataclass(frozen=True)
 class Candidates:
-    """Candidate records to parse: the VCF holding them (header, then the records) and each
-    record's number in the input."""
+    """Candidate records to parse: the VCF holding them (header, then the records), each
+    record's number in the input and, where the file can be cut between any two records, each
+    record line's byte offset in it (else none: the file is parsed whole)."""
 
     path: Path
     numbers: Sequence[int]
+    offsets: Sequence[int] = ()
 
-
-#: A run of records of a candidates file: (path, first, end, the file's record count), as
-#: 0-based record indexes.
-_Piece = tuple[Path, int, int, int]
+    @property
+    def cuttable(self) -> bool:
+        return len(self.offsets) == len(self.numbers) > 0
 
 
 class ForkedPart:
-    """A worker process that scans ``part`` of the job's input, then parses its share of the
-    candidates of both parts.
+    """A worker process that scans ``part`` of the job's input, then parses candidates of both
+    parts with this process, block by block as each is free (:class:`_Claims`).
 
     Use as a context manager around this process's own part: on the way out the worker is
-    stopped whatever happened. In between, :meth:`share` waits for the worker's scan (raising
-    the input error it met, if any) and deals the candidates of both parts to the two
-    processes (see :func:`_halves`): the second part's may be many more than the first's
-    (the rule genes are not spread evenly over the genome), and they differ in cost.
-    :meth:`add_to` then adds the worker's alleles and counts to the result.
+    stopped whatever happened. In between, :meth:`parse` parses this process's blocks, and
+    :meth:`add_to` adds the worker's alleles and counts to the result.
+
+    Blocks are claimed, not dealt: the candidates differ in cost with their gene (an allele
+    in a coding exon of the gene table needs a codon decision, a VEP-annotated one its
+    transcripts), the genes lie in runs, and the two processes need not run at the same speed
+    (on the 2-CPU bench host the worker parsed 10-40% more slowly than this process, whichever
+    candidates it had). Each process claims the blocks of the first part first and each part's
+    in order, so its alleles come in the order of their records.
     """
 
     def __init__(self, job: PartJob, part: Part, out: Path) -> None:
@@ -107,9 +117,10 @@ class ForkedPart:
         # process holds the whole pickle in memory.
         self._alleles, alleles_end = os.pipe()
         self._out = out
+        self._claims = _Claims(context)
         self._process: BaseProcess = context.Process(
             target=_work,
-            args=(job, part, out, child_end, (self._alleles, alleles_end)),
+            args=(job, part, out, child_end, (self._alleles, alleles_end), self._claims),
             daemon=True,
         )
         self._process.start()
@@ -132,20 +143,40 @@ class ForkedPart:
         self._connection.close()
         os.close(self._alleles)
 
-    def share(self, mine: Candidates, records_before: int, out: Path) -> Candidates:
-        """This process's share of the candidates of both parts (``mine``: the first part's;
-        the second part's records are numbered from ``records_before + 1``), written to
-        ``out`` if it is not one part's file as it stands. Raises the input error the
-        worker's scan met."""
-        message = self._receive()
-        if message is None:
-            return mine  # the worker is gone: add_to says so
-        if message[0] == "error":
-            raise InputError(message[1], **message[2])
-        theirs = Candidates(self._out, [number + records_before for number in message[1]])
-        first, second = _halves(mine, theirs)
-        self._connection.send(second)
-        return _gathered(*first, out)
+    def parse(
+        self, job: PartJob, result: SmallVariants, mine: Candidates, records_before: int
+    ) -> bool:
+        """Parse this process's blocks into ``result``: of the first part (``mine``, this
+        process's scan; its records are the input's first ``records_before``) from now on, of
+        the second once the worker has scanned it. False when a candidate cannot be read or
+        the worker is gone; raises the input error the worker's scan met, even after an
+        unreadable candidate of the first part (a single pass scans the whole file first)."""
+        _save_candidates(mine)
+        self._claims.open(0, mine)
+        with contextlib.suppress(OSError):  # a worker that ended (its scan failed) says why
+            self._connection.send(("first", str(mine.path), records_before))
+        alive = self._process.is_alive
+        progress = Progress(
+            enabled=job.config.show_progress,
+            position=self._claims.position,
+            unit="records",
+            label="parsing candidates",
+        )
+        try:
+            with progress:
+                readable = _parse_claims(job, self._claims, 0, mine, result, progress, alive)
+                message = self._receive()
+                if message is None:
+                    return False  # add_to says so
+                if message[0] == "error":
+                    raise InputError(message[1], **message[2])
+                theirs = _saved_candidates(self._out, records_before)
+                return readable and _parse_claims(
+                    job, self._claims, 1, theirs, result, progress, alive
+                )
+        except EOFError:  # the worker died holding the claims' lock
+            self._usable = False
+            return False
 
     def add_to(self, result: SmallVariants) -> bool:
         """Add the worker's alleles and counts to ``result``; False when the worker could not
@@ -172,12 +203,19 @@ class ForkedPart:
 
 
 def _work(
-    job: PartJob, part: Part, out: Path, connection: Connection, alleles: tuple[int, int]
+    job: PartJob,
+    part: Part,
+    out: Path,
+    connection: Connection,
+    alleles: tuple[int, int],
+    claims: _Claims,
 ) -> None:
-    """In the worker: scan the part, report, wait for its share of the candidates, parse."""
+    """In the worker: scan the part and report; once this process has scanned the first part,
+    parse blocks of both; send the alleles."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent process handles Ctrl-C
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # and stops this one when it must
     os.close(alleles[0])
+    parent = os.getppid()
     try:
         try:
             counts = job.scan(out, part, None)
@@ -185,11 +223,18 @@ def _work(
             where = {"path": error.path, "line": error.line, "record": error.record}
             connection.send(("error", error.message, {**where, "hint": error.hint}))
             return
-        connection.send(("scanned", counts.picked.numbers))
-        pieces, numbers = connection.recv()
+        _save_candidates(counts.picked)
+        claims.open(1, counts.picked)
+        connection.send(("scanned",))
+        _first, path, records_before = connection.recv()  # the second part's records follow
         result = job.new_result()
-        share = _gathered(pieces, numbers, out.with_name(f"share.{out.name}"))
-        if job.parse(result, share, show_progress=False):
+        quiet = Progress(enabled=False)
+        alive = lambda: os.getppid() == parent  # noqa: E731
+        first = _saved_candidates(Path(path), 0)
+        second = _saved_candidates(out, records_before)
+        if _parse_claims(job, claims, 0, first, result, quiet, alive) and _parse_claims(
+            job, claims, 1, second, result, quiet, alive
+        ):
             counts.add_to(result, job.config)
             connection.send(("parsed",))
             with os.fdopen(alleles[1], "wb", closefd=False) as stream:
@@ -205,90 +250,131 @@ def _work(
         os.close(alleles[1])
 
 
-#: The candidates of both parts are dealt to the two processes in this many blocks.
-_BLOCKS = 64
+#: The fewest candidates a block holds (the last of a part may hold fewer): opening a block
+#: costs about what parsing 50 candidates does.
+MIN_BLOCK = 512
 
 
-def _halves(
-    first: Candidates, second: Candidates
-) -> tuple[tuple[list[_Piece], list[int]], tuple[list[_Piece], list[int]]]:
-    """The candidates of both parts, in order, dealt in ``_BLOCKS`` blocks of equal count to
-    this process and the worker by turns (as pieces of the two files, with their numbers);
-    each part's own when the files cannot be cut by record (a '#' line among the records: the
-    parser decides what it is).
+class _Claims:
+    """Which candidates of each part are still free, in memory shared by the two processes
+    (made before the fork): a part's next free candidate and its end, -1 until scanned.
 
-    By turns, not in two runs: the candidates differ in cost with their gene (an allele in a
-    coding exon of the gene table needs a codon decision), and the genes lie in runs. On v5m
-    the worker took 2.2-2.4 s for the second half of the candidates and this process 1.6 s
-    for the first. The alleles come back in the order of their records either way
-    (:meth:`~annotator.inputs.SmallVariants.merge`)."""
-    count, other = len(first.numbers), len(second.numbers)
-    total = count + other
-    if total < 2 or not (_cuttable(first) and _cuttable(second)):
-        return ([(first.path, 0, count, count)], list(first.numbers)), (
-            [(second.path, 0, other, other)],
-            list(second.numbers),
-        )
-    numbers = [*first.numbers, *second.numbers]
-    size = -(-total // _BLOCKS)  # rounded up: at most _BLOCKS blocks
-    shares: tuple[tuple[list[_Piece], list[int]], ...] = (([], []), ([], []))
-    for index, start in enumerate(range(0, total, size)):
-        end = min(start + size, total)
-        pieces, picked = shares[index % 2]
-        picked.extend(numbers[start:end])
-        if start < count:
-            pieces.append((first.path, start, min(end, count), count))
-        if end > count:
-            pieces.append((second.path, max(start, count) - count, end - count, other))
-    return shares[0], shares[1]
+    A claim takes a quarter of what is left of the part (at least ``MIN_BLOCK`` candidates):
+    few blocks while much is left, small ones at the end, so the two processes finish
+    together. A part whose file cannot be cut is one block."""
+
+    def __init__(self, context: Any, fewest: int | None = None) -> None:
+        self._state = context.RawArray("q", [0, -1, 0, 0, -1, 0])  # next, end, fewest
+        self._lock = context.Lock()
+        self._fewest = MIN_BLOCK if fewest is None else fewest
+
+    def open(self, part: int, candidates: Candidates) -> None:
+        count = len(candidates.numbers)
+        with self._lock:
+            at = 3 * part
+            self._state[at + 2] = self._fewest if candidates.cuttable else max(count, 1)
+            self._state[at] = 0
+            self._state[at + 1] = count
+
+    def claim(self, part: int, alive: Callable[[], bool]) -> tuple[int, int] | None:
+        """The next block of ``part`` (first and end candidate), None once all are claimed.
+        Raises EOFError if the other process died holding the lock."""
+        while not self._lock.acquire(timeout=_LOCK_PATIENCE):
+            if not alive():
+                raise EOFError("the other process is gone")
+        try:
+            at = 3 * part
+            start, end, fewest = self._state[at : at + 3]
+            if start >= end:
+                return None
+            stop = min(end, start + max(fewest, (end - start) // 4))
+            self._state[at] = stop
+            return start, stop
+        finally:
+            self._lock.release()
+
+    def position(self) -> tuple[int, int] | None:
+        """Candidates claimed so far and in all, once both parts are scanned."""
+        state = self._state[:]
+        if state[1] < 0 or state[4] < 0:
+            return None
+        return state[0] + state[3], state[1] + state[4]
 
 
-def _cuttable(candidates: Candidates) -> bool:
-    """Whether the file holds one record line per number, so it can be cut between any two
-    records (nothing to check with fewer than two)."""
-    if len(candidates.numbers) < 2:
-        return True
-    records = 0
-    with candidates.path.open("rb") as handle:
-        for line in _record_lines(handle, header=None):
-            if line.startswith(b"#"):
+#: Seconds to wait for the claims' lock before looking whether the other process lives.
+_LOCK_PATIENCE = 1.0
+
+
+def _parse_claims(
+    job: PartJob,
+    claims: _Claims,
+    part: int,
+    candidates: Candidates,
+    result: SmallVariants,
+    progress: Progress,
+    alive: Callable[[], bool],
+) -> bool:
+    """Claim blocks of ``part`` and parse each into ``result`` until none is left; False when
+    a candidate cannot be read."""
+    cutter = _Cutter(candidates)
+    try:
+        while (block := claims.claim(part, alive)) is not None:
+            if not job.parse(result, cutter.block(*block), progress):
                 return False
-            records += 1
-    return records == len(candidates.numbers)
+            progress.done_before += block[1] - block[0]
+    finally:
+        cutter.close()
+    return True
 
 
-def _record_lines(handle: BinaryIO, header: BinaryIO | None) -> Iterator[bytes]:
-    """The record lines of a candidates file, read one at a time; its header lines (the
-    leading '#' lines) are copied to ``header`` first, whether or not a record is read."""
-    lines = iter(handle)
-    for line in lines:
-        if not line.startswith(b"#"):
-            return itertools.chain((line,), lines)
-        if header is not None:
-            header.write(line)
-    return iter(())
+class _Cutter:
+    """The blocks of a candidates file: the header, then the records of the block, each
+    written to a file of its own beside it (one file per process and part, rewritten)."""
+
+    def __init__(self, candidates: Candidates) -> None:
+        self.candidates = candidates
+        self.out = candidates.path.with_name(f"block.{os.getpid()}.{candidates.path.name}")
+        self._source: BinaryIO | None = None
+        self._header = b""
+
+    def block(self, start: int, stop: int) -> Candidates:
+        candidates = self.candidates
+        numbers = candidates.numbers
+        if not candidates.cuttable or (start == 0 and stop == len(numbers)):
+            return Candidates(candidates.path, numbers[start:stop])
+        offsets = candidates.offsets
+        if self._source is None:
+            self._source = candidates.path.open("rb")
+            self._header = self._source.read(offsets[0])
+        self._source.seek(offsets[start])
+        text = self._source.read(offsets[stop] - offsets[start] if stop < len(offsets) else -1)
+        with self.out.open("wb") as sink:
+            sink.write(self._header)
+            sink.write(text)
+        return Candidates(self.out, numbers[start:stop])
+
+    def close(self) -> None:
+        if self._source is not None:
+            self._source.close()
 
 
-def _gathered(pieces: list[_Piece], numbers: Sequence[int], out: Path) -> Candidates:
-    """The candidates of ``pieces``: one whole file as it is, else written to ``out`` (the
-    header of the first piece's file, then the pieces' records), a line at a time. The pieces
-    of one file come together and in order, so each file is read once."""
-    if len(pieces) == 1:
-        path, first, end, total = pieces[0]
-        if first == 0 and end == total:
-            return Candidates(path, numbers)
-    with out.open("wb") as sink, contextlib.ExitStack() as files:
-        reading: Path | None = None
-        records: Iterator[bytes] = iter(())
-        at = 0  # records of ``reading`` read so far
-        for path, first, end, _total in pieces:
-            if path != reading:
-                source = files.enter_context(path.open("rb"))
-                records = _record_lines(source, header=None if reading else sink)
-                reading, at = path, 0
-            sink.writelines(itertools.islice(records, first - at, end - at))
-            at = end
-    return Candidates(out, numbers)
+def _save_candidates(candidates: Candidates) -> None:
+    """A part's candidate numbers and offsets, beside its file, for the other process."""
+    for suffix, values in (("numbers", candidates.numbers), ("offsets", candidates.offsets)):
+        with candidates.path.with_suffix(f".{suffix}").open("wb") as handle:
+            handle.write(values if isinstance(values, array) else array("q", values))
+
+
+def _saved_candidates(path: Path, records_before: int) -> Candidates:
+    """The candidates of ``path`` the other process saved (:func:`_save_candidates`), their
+    numbers following the input's first ``records_before`` records."""
+    raw = path.with_suffix(".numbers").read_bytes()
+    if records_before:
+        raw = (np.frombuffer(raw, dtype=np.int64) + records_before).tobytes()
+    numbers, offsets = array("q"), array("q")
+    numbers.frombytes(raw)
+    offsets.frombytes(path.with_suffix(".offsets").read_bytes())
+    return Candidates(path, numbers, offsets)
 
 
 #: Alleles per pickle of a worker's result.

@@ -88,6 +88,11 @@ class TextScan:
     #: The number in the file (1-based) of each candidate record, in the order written
     #: (8 bytes each).
     candidates: array[int] = field(default_factory=lambda: array("q"))
+    #: Where each candidate's line starts in the candidates file (its byte offset).
+    offsets: array[int] = field(default_factory=lambda: array("q"))
+    #: Whether a '#' line was copied after a candidate (the file cannot then be cut between
+    #: any two candidates: the parser decides what such a line is).
+    header_among_records: bool = False
     skipped_alleles: int = 0
     skipped_passed_alleles: int = 0
     #: Skipped records that fail FILTER (a count: memory stays flat in the input's size).
@@ -180,6 +185,7 @@ class _ChunkScanner:
         self, regions: RegionList, out: BinaryIO, scan: TextScan, rules: TextRules
     ) -> None:
         self.out = out
+        self.written = out.tell()  # the candidates' offsets count from the file's start
         self.scan = scan
         self.rules = rules
         self.number = 0
@@ -281,12 +287,24 @@ class _ChunkScanner:
         record: np.ndarray,
     ) -> None:
         """Copy the wanted lines (header lines and candidates) and note the candidates'
-        numbers; runs of adjacent wanted lines are copied in one write."""
+        numbers and offsets in the output; runs of adjacent wanted lines are copied in one
+        write."""
         lines = np.flatnonzero(wanted)
         if not len(lines):
             return
+        scan = self.scan
         numbers = self.number + np.cumsum(record)
-        self.scan.candidates.extend(numbers[lines[record[lines]]].tolist())
+        is_record = record[lines]
+        lengths = ends[lines] - starts[lines] + 1
+        at = self.written + np.cumsum(lengths) - lengths  # each wanted line's offset
+        records = lines[is_record]
+        if len(records) < len(lines) and (
+            len(scan.candidates) or (len(records) and (~is_record)[np.argmax(is_record) :].any())
+        ):
+            scan.header_among_records = True
+        scan.candidates.frombytes(numbers[records].astype(np.int64).tobytes())
+        scan.offsets.frombytes(at[is_record].astype(np.int64).tobytes())
+        self.written += int(lengths.sum())
         breaks = np.flatnonzero(np.diff(lines) != 1) + 1
         firsts = lines[np.concatenate(([0], breaks))].tolist()
         lasts = lines[np.concatenate((breaks - 1, [len(lines) - 1]))].tolist()

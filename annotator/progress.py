@@ -47,6 +47,10 @@ class Progress:
         self._started = time.monotonic()
         self._next_draw = self._started + delay
         self._drawn = False
+        #: Records counted before the pass that ``update`` counts from 0 (earlier blocks).
+        self.done_before = 0
+        #: The count last drawn (a position may measure the pass by it).
+        self.counted = 0
 
     def __enter__(self) -> Progress:
         return self
@@ -62,7 +66,7 @@ class Progress:
     def update(self, records: int) -> None:
         """For a caller counting one record at a time: looks at the clock now and then."""
         if not records % _CHECK_EVERY:
-            self.update_now(records)
+            self.update_now(self.done_before + records)
 
     def update_now(self, records: int) -> None:
         """For a caller counting records by the thousand (a chunk of lines)."""
@@ -71,6 +75,7 @@ class Progress:
         now = time.monotonic()
         if now < self._next_draw:
             return
+        self.counted = records
         self._next_draw = now + INTERVAL
         self._stream.write("\r" + self.line(records, now - self._started) + "\x1b[K")
         self._stream.flush()

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import io
 import itertools
+import multiprocessing
 import os
 import random
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -244,6 +246,41 @@ def test_any_split_point_gives_the_result_of_one_pass(
     assert len(workers) == 1
 
 
+@pytest.mark.parametrize("fewest", [1, 7, 1 << 30])
+def test_any_block_size_gives_the_result_of_one_pass(
+    big_vcf: Path, monkeypatch: pytest.MonkeyPatch, split_always: None, fewest: int
+) -> None:
+    expected = one_pass(big_vcf, monkeypatch, prefilter=True, explain=True)
+    monkeypatch.setattr(annotator.parts, "MIN_BLOCK", fewest)
+    assert run_json(big_vcf, prefilter=True, explain=True) == expected
+
+
+def test_a_slow_worker_leaves_more_blocks_to_this_process(
+    big_vcf: Path, monkeypatch: pytest.MonkeyPatch, split_always: None
+) -> None:
+    """Blocks are claimed as each process is free, not dealt in advance: a worker that parses
+    slowly takes fewer, and the result is still that of one pass."""
+    here = os.getpid()
+    parsed_here: list[int] = []
+    parse = annotator.inputs.PartJob.parse
+
+    def timed_parse(job: Any, result: SmallVariants, picked: Candidates, progress: Any) -> bool:
+        if os.getpid() == here:
+            parsed_here.extend(picked.numbers)
+        else:
+            time.sleep(0.05)
+        return parse(job, result, picked, progress)
+
+    monkeypatch.setattr(annotator.inputs.PartJob, "parse", timed_parse)
+    expected = one_pass(big_vcf, monkeypatch, prefilter=True)
+    candidates = len(parsed_here)
+    assert candidates > 1000
+    parsed_here.clear()
+    monkeypatch.setattr(annotator.parts, "MIN_BLOCK", 4)
+    assert run_json(big_vcf, prefilter=True) == expected
+    assert candidates * 3 // 4 < len(parsed_here) < candidates
+
+
 def test_a_damaged_block_in_the_second_part_is_the_same_error(
     big_vcf: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, split_always: None
 ) -> None:
@@ -279,6 +316,42 @@ def test_an_unreadable_candidate_in_the_second_part_is_the_same_error(
         one_pass(path, monkeypatch, prefilter=True)
     assert str(split_error.value) == str(one_pass_error.value)
     assert "TZ" in str(split_error.value)
+
+
+def test_a_damaged_second_part_outranks_an_unreadable_candidate_of_the_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, split_always: None
+) -> None:
+    """This process parses its part's candidates before the worker's scan ends; a single pass
+    scans the whole file first, so the worker's scan error is still the one raised."""
+    # Batches of one block: this process's read of the line in progress at its part's end
+    # does not inflate (and fail on) the damaged block itself.
+    monkeypatch.setattr(bgzf, "_BATCH", 1)
+    lines = records_text(4000).split(b"\n")
+    # An unreadable EGFR candidate early in the first part.
+    at = next(
+        i
+        for i, line in enumerate(lines)
+        if line.startswith(b"chr7\t") and int(line.split(b"\t")[1]) > 55_020_000
+    )
+    pos = lines[at].split(b"\t")[1]
+    lines.insert(at, b"chr7\t" + pos + b"\t.\tC\tTZ\t.\tPASS\t.\tGT:AD\t0/1:60,40")
+    text = b"\n".join(lines)
+    path = blocked(tmp_path / "bad.vcf.gz", text, list(range(997, len(text), 4001)))
+    halves = split_in_two(path)
+    assert halves is not None
+    assert halves[0].stop is not None
+    assert b"\tTZ\t" in part_text(path, halves[0])
+    data = bytearray(path.read_bytes())
+    found = list(bgzf.blocks(path))
+    damaged = found[len(found) * 3 // 4]
+    data[damaged.offset + len(damaged.raw) - 8] ^= 0xFF  # its CRC32
+    path.write_bytes(bytes(data))
+    with pytest.raises(InputError) as split_error:
+        run_json(path, prefilter=True)
+    with pytest.raises(InputError) as one_pass_error:
+        one_pass(path, monkeypatch, prefilter=True)
+    assert str(split_error.value) == str(one_pass_error.value)
+    assert f"block at byte {damaged.offset}" in str(split_error.value)
 
 
 def test_two_parts_tag_the_same_records_in_the_annotated_vcf(
@@ -339,53 +412,108 @@ def test_progress_of_the_first_part_is_measured_against_its_end() -> None:
 # --- sharing the candidates of both parts ---
 
 
-def candidates_file(path: Path, records: list[str]) -> Candidates:
-    path.write_text("##fileformat=VCFv4.2\n#CHROM\tPOS\n" + "".join(f"{r}\n" for r in records))
-    return Candidates(path, [int(r.split("\t")[1]) for r in records])
+def candidates_file(path: Path, records: list[str], *, base: int = 0) -> Candidates:
+    header = "##fileformat=VCFv4.2\n#CHROM\tPOS\n"
+    lines = [f"{r}\n" for r in records]
+    path.write_text(header + "".join(lines))
+    offsets = list(itertools.accumulate((len(line) for line in lines[:-1]), initial=len(header)))
+    return Candidates(path, [base + n for n in range(1, len(records) + 1)], offsets[: len(lines)])
 
 
 def record_lines(candidates: Candidates) -> list[str]:
     return [line for line in candidates.path.read_text().splitlines() if line[0] != "#"]
 
 
-@pytest.mark.parametrize(
-    ("count", "other"), [(3, 9), (9, 3), (5, 5), (0, 4), (4, 0), (1, 2), (100, 300), (700, 0)]
+def claims_of(*parts: Candidates, fewest: int | None = None) -> annotator.parts._Claims:
+    claims = annotator.parts._Claims(multiprocessing.get_context("fork"), fewest)
+    for index, candidates in enumerate(parts):
+        claims.open(index, candidates)
+    return claims
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    count=st.integers(0, 300),
+    other=st.integers(0, 300),
+    fewest=st.sampled_from([1, 3, 16, 512]),
+    turns=st.lists(st.booleans(), min_size=1, max_size=50),
 )
-def test_the_shares_hold_every_candidate_once_dealt_in_blocks(
-    tmp_path: Path, count: int, other: int
+def test_claims_hand_out_every_candidate_once_in_order(
+    count: int,
+    other: int,
+    fewest: int,
+    turns: list[bool],
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
-    first = candidates_file(tmp_path / "first.vcf", [f"chr1\t{n}" for n in range(1, count + 1)])
+    """Two claimants taking blocks in any interleaving: each candidate of each part goes to
+    one of them once, each gets its blocks in the order of their records, a block holds at
+    least the fewest allowed (but a part's last), and each block's file holds the header and
+    exactly the block's records."""
+    folder = tmp_path_factory.mktemp("claims")
+    first = candidates_file(folder / "first.vcf", [f"chr1\t{n}" for n in range(1, count + 1)])
     second = candidates_file(
-        tmp_path / "second.vcf", [f"chr2\t{n}" for n in range(1000, 1000 + other)]
+        folder / "second.vcf", [f"chr2\t{n}" for n in range(1, other + 1)], base=count
     )
-    mine, theirs = annotator.parts._halves(first, second)
-    one = annotator.parts._gathered(*mine, tmp_path / "one.vcf")
-    two = annotator.parts._gathered(*theirs, tmp_path / "two.vcf")
-    everything = [*first.numbers, *second.numbers]
-    assert sorted([*one.numbers, *two.numbers]) == everything  # each once
-    by_number = dict(zip(everything, record_lines(first) + record_lines(second), strict=True))
-    for share in (one, two):  # a file of the share's records, in order, with the header
-        assert share.numbers == sorted(share.numbers)
-        assert record_lines(share) == [by_number[number] for number in share.numbers]
-        assert share.path.read_text().startswith("##fileformat=VCFv4.2\n#CHROM")
-    # Blocks of equal count by turns: the shares differ by at most one block.
-    block = -(-(count + other) // annotator.parts._BLOCKS)
-    assert abs(len(one.numbers) - len(two.numbers)) <= block
-    if count + other >= 4 * block:  # both parts' candidates on both sides
-        for part in (first, second):
-            if len(part.numbers) >= 4 * block:
-                assert set(part.numbers) & set(one.numbers)
-                assert set(part.numbers) & set(two.numbers)
+    claims = claims_of(first, second, fewest=fewest)
+    assert claims.position() == (0, count + other)
+    cutters = [annotator.parts._Cutter(part) for part in (first, second)]
+    taken: dict[bool, list[int]] = {True: [], False: []}
+    by_number = dict(
+        zip(
+            [*first.numbers, *second.numbers],
+            record_lines(first) + record_lines(second),
+            strict=True,
+        )
+    )
+    for who in itertools.chain(turns, itertools.repeat(False)):
+        block = None
+        for index in (0, 1):
+            block = claims.claim(index, lambda: True)
+            if block is not None:
+                break
+        if block is None:
+            break
+        start, stop = block
+        total = len((first, second)[index].numbers)
+        assert stop - start >= min(fewest, total - start)
+        cut = cutters[index].block(start, stop)
+        assert cut.path.read_text().startswith("##fileformat=VCFv4.2\n#CHROM\tPOS\n")
+        assert record_lines(cut) == [by_number[number] for number in cut.numbers]
+        taken[who].extend(cut.numbers)
+    for cutter in cutters:
+        cutter.close()
+    assert sorted(taken[True] + taken[False]) == [*first.numbers, *second.numbers]
+    for numbers in taken.values():
+        assert numbers == sorted(numbers)
+    assert claims.position() == (count + other, count + other)
 
 
-def test_files_with_header_lines_among_records_are_not_cut(tmp_path: Path) -> None:
-    first = candidates_file(tmp_path / "first.vcf", ["chr1\t1", "chr1\t2", "chr1\t3", "chr1\t4"])
-    with first.path.open("a") as handle:
-        handle.write("#odd\n")
-    second = candidates_file(tmp_path / "second.vcf", ["chr2\t5"])
-    mine, theirs = annotator.parts._halves(first, second)
-    assert annotator.parts._gathered(*mine, tmp_path / "one.vcf") == first
-    assert annotator.parts._gathered(*theirs, tmp_path / "two.vcf") == second
+def test_a_part_that_cannot_be_cut_is_one_block(tmp_path: Path) -> None:
+    whole = candidates_file(tmp_path / "first.vcf", ["chr1\t1", "chr1\t2", "chr1\t3"])
+    whole = Candidates(whole.path, whole.numbers)  # no offsets: a '#' line among the records
+    claims = claims_of(whole, Candidates(tmp_path / "none.vcf", []))
+    assert claims.claim(0, lambda: True) == (0, 3)
+    assert claims.claim(0, lambda: True) is None
+    assert claims.claim(1, lambda: True) is None
+    assert annotator.parts._Cutter(whole).block(0, 3) == whole  # the file as it is
+
+
+def test_a_part_not_yet_scanned_has_nothing_to_claim(tmp_path: Path) -> None:
+    first = candidates_file(tmp_path / "first.vcf", ["chr1\t1"])
+    claims = claims_of(first)
+    assert claims.position() is None  # the second part's end is not known yet
+    assert claims.claim(1, lambda: True) is None
+
+
+def test_a_claimant_gone_with_the_lock_ends_the_wait(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(annotator.parts, "_LOCK_PATIENCE", 0.01)
+    claims = claims_of(candidates_file(tmp_path / "first.vcf", ["chr1\t1"]))
+    claims._lock.acquire()  # as if the other process died holding it
+    alive = iter([True, True, False])
+    with pytest.raises(EOFError):
+        claims.claim(0, lambda: next(alive))
 
 
 @pytest.mark.parametrize("chunk", [2048, 2])

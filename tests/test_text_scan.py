@@ -27,11 +27,13 @@ def reference_scan(text: bytes, regions: RegionList, rules: TextRules) -> tuple[
         if not line or line == b"\r":
             continue
         if line.startswith(b"#"):
+            scan.header_among_records |= bool(scan.candidates)
             out.write(line + b"\n")
             continue
         number += 1
         fields = line.split(b"\t", 7)
         if len(fields) < 8 or not fields[1].isdigit() or len(fields[1]) > 18:
+            scan.offsets.append(out.tell())
             out.write(line + b"\n")
             scan.candidates.append(number)
             continue
@@ -46,6 +48,7 @@ def reference_scan(text: bytes, regions: RegionList, rules: TextRules) -> tuple[
         candidate |= any(term in info for term in rules.promote)
         failing = any(name not in (b"PASS", b".") for name in fields[6].split(b";"))
         if candidate and (rules.keep_failed or not failing):
+            scan.offsets.append(out.tell())
             out.write(line + b"\n")
             scan.candidates.append(number)
             continue
@@ -143,6 +146,31 @@ def test_scan_agrees_with_a_line_by_line_reading(
         prefilter._CHUNK = original
     assert scan == expected
     assert picked.getvalue() == expected_out
+    written = picked.getvalue()
+    for offset in scan.offsets:  # each a candidate line's start
+        assert offset == 0 or written[offset - 1 : offset] == b"\n"
+        assert written[offset : offset + 1] != b"#"
+
+
+def test_offsets_count_from_what_the_file_held_before(tmp_path: Path) -> None:
+    """A part's candidates file holds the input's header before the part's lines: the
+    offsets are in the file, not in the scanned text."""
+    path = tmp_path / "in.vcf"
+    path.write_bytes(
+        HEADER
+        + b"1\t150\t.\tA\tT\t50\tPASS\t.\n1\t9\t.\tA\tT\t50\tPASS\t.\n"
+        + b"1\t160\t.\tA\tT\t50\tPASS\t.\n"
+    )
+    picked = io.BytesIO()
+    picked.write(b"#before\n")
+    scan = scan_vcf_text(path, REGIONS, picked)
+    written = picked.getvalue()
+    assert list(scan.candidates) == [1, 3]
+    assert [written[at : written.index(b"\n", at)] for at in scan.offsets] == [
+        b"1\t150\t.\tA\tT\t50\tPASS\t.",
+        b"1\t160\t.\tA\tT\t50\tPASS\t.",
+    ]
+    assert not scan.header_among_records
 
 
 def test_scan_reads_a_multi_block_bgzf_file(tmp_path: Path) -> None:
