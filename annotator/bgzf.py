@@ -228,14 +228,15 @@ class Part:
     starts_line: bool
 
 
-def split_in_two(path: Path) -> tuple[Part, Part] | None:
-    """Two parts of about equal compressed size, the second beginning at a block after the
-    header (where a record began in the block before it); None when the file is not BGZF, is
-    damaged before its middle (the whole-file pass reports that) or has no such block."""
+def split_in_two(path: Path, share: float = 0.5) -> tuple[Part, Part] | None:
+    """Two parts, the first about ``share`` of the compressed size, the second beginning at a
+    block after the header (where a record began in the block before it); None when the file
+    is not BGZF, is damaged before that point (the whole-file pass reports that) or has no
+    such block."""
     size = path.stat().st_size
     with path.open("rb") as handle:
         offset, previous = 0, None
-        while offset < size // 2 or previous is None:
+        while offset < size * share or previous is None:
             handle.seek(offset)
             length = _block_size(handle.read(18), 0)
             if length is None:

@@ -54,6 +54,14 @@ if TYPE_CHECKING:
 SPLIT_MIN_BYTES = 16 << 20
 
 
+#: The first part's share of the file. A little less than half: the worker cannot parse
+#: before this process has scanned the first part (its records' numbers follow the first
+#: part's), while this process parses its own part's candidates as soon as it has scanned
+#: them and never waits for the worker's scan. Of six runs on the 1M-record bench inputs
+#: split in halves, the worker waited for this process in three, up to 0.15 s.
+FIRST_SHARE = 0.45
+
+
 def usable_cpus() -> int:
     """The CPUs this process may run on (its affinity mask where the platform tells it)."""
     try:
@@ -72,7 +80,7 @@ def split_for_workers(path: Path, threads: int | None) -> tuple[Part, Part] | No
     try:
         if path.stat().st_size < SPLIT_MIN_BYTES:
             return None
-        return split_in_two(path)
+        return split_in_two(path, FIRST_SHARE)
     except OSError:
         return None
 

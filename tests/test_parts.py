@@ -153,13 +153,14 @@ def big_vcf(tmp_path: Path) -> Path:
     return blocked(tmp_path / "big.vcf.gz", text, list(range(997, len(text), 4001)))
 
 
-def test_split_in_two_cuts_near_the_middle_after_the_header(big_vcf: Path) -> None:
-    halves = split_in_two(big_vcf)
+@pytest.mark.parametrize("share", [0.5, 0.45, 0.3])
+def test_split_in_two_cuts_at_the_share_after_the_header(big_vcf: Path, share: float) -> None:
+    halves = split_in_two(big_vcf, share)
     assert halves is not None
     first, second = halves
     size = big_vcf.stat().st_size
     assert first.stop == second.start
-    assert size // 2 <= second.start < size * 3 // 4
+    assert size * share <= second.start < size * (share + 0.25)
     text = b"".join(item.data for item in bgzf.blocks(big_vcf))
     assert part_text(big_vcf, first) + part_text(big_vcf, second) == text
 
