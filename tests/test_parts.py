@@ -256,6 +256,34 @@ def test_any_block_size_gives_the_result_of_one_pass(
     assert run_json(big_vcf, prefilter=True, explain=True) == expected
 
 
+@pytest.mark.parametrize("fraction", [0.3, 0.8])
+def test_a_header_line_among_the_records_gives_the_result_of_one_pass(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, split_always: None, fraction: float
+) -> None:
+    """A '#' line among a part's candidates: that part's file is parsed whole (the parser
+    decides what the line is), and the outcome is that of one pass."""
+    lines = records_text(4000).split(b"\n")
+    at = next(
+        i
+        for i, line in enumerate(lines)
+        if line.startswith(b"chr7\t") and int(line.split(b"\t")[1]) > 55_020_000
+    )
+    at = at if fraction < 0.5 else int(len(lines) * fraction)
+    lines.insert(at, b"#a comment among the records")
+    text = b"\n".join(lines)
+    path = blocked(tmp_path / "odd.vcf.gz", text, list(range(997, len(text), 4001)))
+    monkeypatch.setattr(annotator.parts, "MIN_BLOCK", 8)
+    try:
+        expected: Any = one_pass(path, monkeypatch, prefilter=True)
+    except InputError as error:
+        expected = str(error)
+    try:
+        split: Any = run_json(path, prefilter=True)
+    except InputError as error:
+        split = str(error)
+    assert split == expected
+
+
 def test_a_slow_worker_leaves_more_blocks_to_this_process(
     big_vcf: Path, monkeypatch: pytest.MonkeyPatch, split_always: None
 ) -> None:
