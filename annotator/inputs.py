@@ -9,6 +9,7 @@ copy-number and expression files, MSI and TMB give gene-level events.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import heapq
 import tempfile
@@ -36,7 +37,7 @@ from annotator.genomic import GenomicAnnotator
 from annotator.matcher import AlleleKey, RuleMatcher, SampleAllele, SelectorMatcher, allele_key
 from annotator.models import Alteration, Variant
 from annotator.noted import NotedAlleles
-from annotator.parts import Candidates, ForkedPart, split_for_workers
+from annotator.parts import Candidates, ForkedPart, ForkedRegions, split_for_workers, two_processes
 from annotator.prefilter import (
     RegionList,
     TextRules,
@@ -56,6 +57,8 @@ from annotator.tumor_types import load_oncotree
 
 if TYPE_CHECKING:
     import pysam
+
+    from annotator.parts import _Claims
 
 
 def read_samples(config: AnnotateConfig, rules: RuleSet) -> list[SmallVariants]:
@@ -219,6 +222,12 @@ def _read_vcf(config: AnnotateConfig, rules: RuleSet, vcf: Path) -> SmallVariant
         if _can_read_regions_only(config, reader, vcf):
             reader.restrict_to(regions)
             result.regions_only = True
+            if two_processes(vcf, config.threads):
+                if _read_regions_in_two(config, vcf, reader, result, matching):
+                    if fasta is not None:
+                        fasta.close()
+                    return result
+                reader.restrict_to(regions)  # again, in this process: a new pass
         elif _can_prefilter(config, vcf):
             with progress:
                 done = _read_prefiltered(
@@ -243,6 +252,57 @@ def _read_vcf(config: AnnotateConfig, rules: RuleSet, vcf: Path) -> SmallVariant
     if fasta is not None:
         fasta.close()
     return result
+
+
+def _read_regions_in_two(
+    config: AnnotateConfig, vcf: Path, reader: VcfReader, result: SmallVariants, matching: _Matching
+) -> bool:
+    """Read the rule regions of a large indexed input in two processes, each claiming the next
+    block of regions as it is free (:class:`~annotator.parts.ForkedRegions`); the records are
+    numbered by their region, so that the alleles of both go in the order of one pass. False,
+    with ``result`` left as it was, when a record cannot be read or the worker is gone: the
+    caller then reads the regions in one process (which reports an unreadable record)."""
+    regions = reader.regions
+
+    def read(
+        claims: _Claims,
+        alive: Callable[[], bool],
+        own: VcfReader | None = None,
+        progress: Progress | None = None,
+    ) -> SmallVariants | None:
+        """Blocks of regions into a result of their own, by ``own`` (the worker opens one)."""
+        found = SmallVariants(build=result.build, sample=result.sample, caller=result.caller)
+        shown = progress if progress is not None else Progress(enabled=False)
+        with contextlib.ExitStack() as stack:
+            if own is None:
+                own = VcfReader(vcf, sample=config.sample, caller=reader.caller)
+                stack.enter_context(own)
+                own.restrict_to(regions)
+            while (block := claims.claim(0, alive)) is not None:
+                own.read_regions(*block)
+                try:
+                    _read_variants(config, own, found, matching, shown)
+                except InputError:
+                    return None
+            found.records = own.records_read
+        return found
+
+    with ForkedRegions(reader.region_count(), read) as worker:
+        progress = Progress(
+            enabled=config.show_progress,
+            position=worker.claims.position,
+            unit="regions",
+            label="reading the rule regions (a worker reads some)",
+        )
+        with progress:
+            try:
+                mine = read(worker.claims, worker.alive, reader, progress)
+            except EOFError:  # the worker died holding the claims' lock
+                return False
+        if mine is None or not worker.add_to(mine):
+            return False
+    result.merge(mine)
+    return True
 
 
 def _can_read_regions_only(config: AnnotateConfig, reader: VcfReader, vcf: Path) -> bool:
@@ -453,6 +513,8 @@ def _read_variants(
     shared_notes: dict[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]] = {}
     last_filtered = None
     noted = result.noted if triage is not None else None
+    # A reader may be read again for other regions (annotator.parts): its counts go on.
+    skipped_records, skipped_alleles = reader.records_skipped, reader.alleles_skipped
     for variant in reader:
         progress.update(reader.records_read)
         result.alleles_seen += 1
@@ -512,8 +574,8 @@ def _read_variants(
                 ),
                 triage,
             )
-    result.alleles_seen += reader.alleles_skipped
-    result.filtered_records += reader.records_skipped
+    result.alleles_seen += reader.alleles_skipped - skipped_alleles
+    result.filtered_records += reader.records_skipped - skipped_records
 
 
 def _keep(result: SmallVariants, allele: SampleAllele, triage: RuleMatcher | None) -> None:

@@ -171,7 +171,9 @@ class Variant:
     """One ALT allele of one input record, for the chosen tumor sample.
 
     ``record_index`` is the 1-based number of the data record in the input file (header lines
-    not counted); ``alt_index`` is the 0-based index of this allele among the record's ALTs.
+    not counted; when only the rule regions are read, a number in the order read:
+    :meth:`~annotator.readers.vcf.VcfReader.restrict_to`); ``alt_index`` is the 0-based index
+    of this allele among the record's ALTs.
     ``annotations`` holds the raw INFO strings of the consequence annotations present
     (keys ``CSQ``, ``ANN``, ``BCSQ``; the VCF pass of :mod:`annotator.inputs` empties it once
     they are resolved into alterations); ``alts`` all ALT alleles of the record, which the VEP

@@ -1,4 +1,6 @@
-"""Reading a large BGZF input in two parts side by side: the second part in a forked worker.
+"""Reading a large input in two processes: a BGZF file in two parts side by side (the second
+part in a forked worker, :class:`ForkedPart`), or the rule regions of an indexed one, blocks of
+regions claimed by each process as it is free (:class:`ForkedRegions`).
 
 The text prefilter (:mod:`annotator.prefilter`) costs about the same for every part of a file,
 so on a machine with two CPUs the second half of a large BGZF file is scanned by a worker
@@ -33,7 +35,7 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType, TracebackType
-from typing import TYPE_CHECKING, Any, BinaryIO, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar, cast
 
 import numpy as np
 
@@ -70,16 +72,25 @@ def usable_cpus() -> int:
         return os.cpu_count() or 1
 
 
-def split_for_workers(path: Path, threads: int | None) -> tuple[Part, Part] | None:
-    """The two parts of ``path`` to read side by side, or None to read it in one pass: with
-    one thread (``--threads 1``, or one usable CPU), without ``fork`` (Linux only: elsewhere
-    forking a process that has threads is unsafe), or for a file that is small or not BGZF."""
+def two_processes(path: Path, threads: int | None) -> bool:
+    """Whether to read ``path`` in two processes: not with one thread (``--threads 1``, or one
+    usable CPU), nor without ``fork`` (Linux only: elsewhere forking a process that has
+    threads is unsafe), nor for a file below ``SPLIT_MIN_BYTES``."""
     workers = threads if threads is not None else min(2, usable_cpus())
     if workers < 2 or not sys.platform.startswith("linux"):
+        return False
+    try:
+        return path.stat().st_size >= SPLIT_MIN_BYTES
+    except OSError:
+        return False
+
+
+def split_for_workers(path: Path, threads: int | None) -> tuple[Part, Part] | None:
+    """The two parts of ``path`` to read side by side (:func:`two_processes`), or None to
+    read it in one pass (also for a file that is not BGZF)."""
+    if not two_processes(path, threads):
         return None
     try:
-        if path.stat().st_size < SPLIT_MIN_BYTES:
-            return None
         return split_in_two(path, FIRST_SHARE)
     except OSError:
         return None
@@ -100,7 +111,73 @@ class Candidates:
         return len(self.offsets) == len(self.numbers) > 0
 
 
-class ForkedPart:
+_W = TypeVar("_W", bound="_Worker")
+
+
+class _Worker:
+    """A forked worker process running ``target(*args, connection, alleles)``: it reports on
+    ``connection`` and sends its alleles through a pipe of their own, pickled as a stream
+    (neither process holds the whole pickle in memory).
+
+    Use as a context manager: on the way out the worker is stopped whatever happened."""
+
+    def __init__(self, target: Callable[..., None], *args: Any) -> None:
+        import multiprocessing  # noqa: PLC0415 (only for inputs read in two processes)
+
+        context = multiprocessing.get_context("fork")
+        self._connection, child_end = context.Pipe()
+        self._alleles, alleles_end = os.pipe()
+        self._claims = _Claims(context)
+        self._process: BaseProcess = context.Process(
+            target=target,
+            args=(*args, self._claims, child_end, (self._alleles, alleles_end)),
+            daemon=True,
+        )
+        self._process.start()
+        child_end.close()
+        os.close(alleles_end)
+        self._usable = True
+
+    def __enter__(self: _W) -> _W:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        if self._process.is_alive():
+            self._process.terminate()
+        self._process.join()
+        self._connection.close()
+        os.close(self._alleles)
+
+    def add_to(self, result: SmallVariants) -> bool:
+        """Add the worker's alleles and counts to ``result``; False when the worker could not
+        read a record or ended without a result (the caller then reads in one process)."""
+        message = self._receive() if self._usable else None
+        if message is None or message[0] != "parsed":
+            return False
+        with os.fdopen(self._alleles, "rb", closefd=False) as stream:
+            try:
+                result.merge(_receive_result(stream))
+            except (EOFError, OSError, pickle.UnpicklingError):  # the worker died meanwhile
+                return False
+        return True
+
+    def _receive(self) -> tuple[Any, ...] | None:
+        try:
+            message: tuple[Any, ...] = self._connection.recv()
+        except (EOFError, OSError):
+            self._usable = False
+            return None
+        if message[0] == "crash":
+            raise RuntimeError(f"the worker process failed: {message[1]}")
+        return message
+
+
+class ForkedPart(_Worker):
     """A worker process that scans ``part`` of the job's input, then parses candidates of both
     parts with this process, block by block as each is free (:class:`_Claims`).
 
@@ -117,39 +194,8 @@ class ForkedPart:
     """
 
     def __init__(self, job: PartJob, part: Part, out: Path) -> None:
-        import multiprocessing  # noqa: PLC0415 (only for inputs read in parts)
-
-        context = multiprocessing.get_context("fork")
-        self._connection, child_end = context.Pipe()
-        # The worker's alleles come through a pipe of their own, pickled as a stream: neither
-        # process holds the whole pickle in memory.
-        self._alleles, alleles_end = os.pipe()
+        super().__init__(_work, job, part, out)
         self._out = out
-        self._claims = _Claims(context)
-        self._process: BaseProcess = context.Process(
-            target=_work,
-            args=(job, part, out, child_end, (self._alleles, alleles_end), self._claims),
-            daemon=True,
-        )
-        self._process.start()
-        child_end.close()
-        os.close(alleles_end)
-        self._usable = True
-
-    def __enter__(self) -> ForkedPart:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        if self._process.is_alive():
-            self._process.terminate()
-        self._process.join()
-        self._connection.close()
-        os.close(self._alleles)
 
     def parse(
         self, job: PartJob, result: SmallVariants, mine: Candidates, records_before: int
@@ -186,37 +232,65 @@ class ForkedPart:
             self._usable = False
             return False
 
-    def add_to(self, result: SmallVariants) -> bool:
-        """Add the worker's alleles and counts to ``result``; False when the worker could not
-        read a candidate or ended without a result (the caller then reads the whole file)."""
-        message = self._receive() if self._usable else None
-        if message is None or message[0] != "parsed":
-            return False
-        with os.fdopen(self._alleles, "rb", closefd=False) as stream:
-            try:
-                result.merge(_receive_result(stream))
-            except (EOFError, OSError, pickle.UnpicklingError):  # the worker died meanwhile
-                return False
-        return True
 
-    def _receive(self) -> tuple[Any, ...] | None:
-        try:
-            message: tuple[Any, ...] = self._connection.recv()
-        except (EOFError, OSError):
-            self._usable = False
-            return None
-        if message[0] == "crash":
-            raise RuntimeError(f"the worker reading the second part failed: {message[1]}")
-        return message
+class ForkedRegions(_Worker):
+    """A worker process that reads rule regions of an indexed input with this process, each
+    claiming the next block of regions as it is free: ``read(claims, alive)`` reads blocks
+    until none is left (``alive`` tells whether the other process lives) and gives its
+    result, or None when a record cannot be read. In the worker it runs on its own reader;
+    :meth:`claims` lets this process run it too, then :meth:`add_to` adds the worker's."""
+
+    def __init__(self, regions: int, read: RegionReading) -> None:
+        super().__init__(_read_regions, read)
+        self._claims.open_count(0, regions, fewest=1)
+        self._claims.open_count(1, 0)  # one part only
+
+    @property
+    def claims(self) -> _Claims:
+        return self._claims
+
+    def alive(self) -> bool:
+        return self._process.is_alive()
+
+
+#: What a process reading regions does with the claims (:class:`ForkedRegions`).
+RegionReading = Callable[["_Claims", Callable[[], bool]], "SmallVariants | None"]
+
+
+def _read_regions(
+    read: RegionReading, claims: _Claims, connection: Connection, alleles: tuple[int, int]
+) -> None:
+    """In the worker: read blocks of regions, then send the result."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent process handles Ctrl-C
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # and stops this one when it must
+    os.close(alleles[0])
+    parent = os.getppid()
+    try:
+        result = read(claims, lambda: os.getppid() == parent)
+        if result is None:
+            connection.send(("unreadable",))
+            return
+        connection.send(("parsed",))
+        with os.fdopen(alleles[1], "wb", closefd=False) as stream:
+            _send_result(result, stream)
+    except EOFError:  # the parent process is gone or no longer needs the regions
+        return
+    except InputError:  # the caller reads again in one process, which reports it
+        connection.send(("unreadable",))
+    except Exception as error:  # a fault of the annotator: shown by the parent process
+        connection.send(("crash", "".join(traceback.format_exception_only(error)).strip()))
+    finally:
+        connection.close()
+        os.close(alleles[1])
 
 
 def _work(
     job: PartJob,
     part: Part,
     out: Path,
+    claims: _Claims,
     connection: Connection,
     alleles: tuple[int, int],
-    claims: _Claims,
 ) -> None:
     """In the worker: scan the part and report; once this process has scanned the first part,
     parse blocks of both; send the alleles."""
@@ -278,9 +352,13 @@ class _Claims:
 
     def open(self, part: int, candidates: Candidates) -> None:
         count = len(candidates.numbers)
+        self.open_count(part, count, fewest=None if candidates.cuttable else max(count, 1))
+
+    def open_count(self, part: int, count: int, *, fewest: int | None = None) -> None:
+        """Let ``count`` items of ``part`` be claimed, at least ``fewest`` at a time."""
         with self._lock:
             at = 3 * part
-            self._state[at + 2] = self._fewest if candidates.cuttable else max(count, 1)
+            self._state[at + 2] = self._fewest if fewest is None else fewest
             self._state[at] = 0
             self._state[at + 1] = count
 

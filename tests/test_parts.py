@@ -12,9 +12,11 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, BinaryIO
 
+import pysam
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -33,6 +35,7 @@ from annotator.pipeline import run
 from annotator.prefilter import header_text
 from annotator.progress import Progress
 from annotator.protein import ProteinChange
+from annotator.readers.vcf import VcfReader
 from annotator.rules import load_rules
 from tests.runs import run_json
 from tests.vcfgen import vcf_text
@@ -623,3 +626,150 @@ def test_merged_alleles_and_breakends_follow_their_records() -> None:
     assert [b.record_index for b in mine.breakends] == list(range(1, 10))
     assert [a.variant.record_index for a in mine.filtered_alleles] == list(range(1, 10))
     assert mine.records == 9
+
+
+# --- the rule regions of an indexed input, read in two processes ---
+
+
+@pytest.fixture
+def indexed_vcf(big_vcf: Path) -> Path:
+    pysam.tabix_index(str(big_vcf), preset="vcf", force=True)
+    return big_vcf
+
+
+@pytest.fixture
+def regions_in_two(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[object]]:
+    """Every indexed input's regions read in two processes; the test fails if none was."""
+    monkeypatch.setattr(annotator.parts, "SPLIT_MIN_BYTES", 0)
+    monkeypatch.setattr(annotator.parts, "usable_cpus", lambda: 2)
+    started: list[object] = []
+
+    class Spy(annotator.parts.ForkedRegions):
+        def __init__(self, *args: Any) -> None:
+            super().__init__(*args)
+            started.append(self)
+
+    monkeypatch.setattr(annotator.inputs, "ForkedRegions", Spy)
+    yield started
+    assert started, "no input's regions were read in two processes"
+
+
+def one_process(path: Path, monkeypatch: pytest.MonkeyPatch, **options: Any) -> Any:
+    """The JSON of one process's pass over the regions, or the error it stops with."""
+    with monkeypatch.context() as patch:
+        patch.setattr(annotator.parts, "SPLIT_MIN_BYTES", 1 << 62)
+        try:
+            return run_json(path, use_index=True, **options)
+        except InputError as error:
+            return str(error)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"include_filtered": True}, {"min_vaf": 0.3}],
+    ids=["plain", "include-filtered", "min-vaf"],
+)
+def test_regions_read_in_two_processes_give_the_result_of_one(
+    indexed_vcf: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    regions_in_two: list[object],
+    options: dict[str, Any],
+) -> None:
+    expected = one_process(indexed_vcf, monkeypatch, **options)
+    assert expected["summary"]["regions_only"] is True
+    assert expected["findings"], "the EGFR T790M record must be found"
+    assert run_json(indexed_vcf, use_index=True, **options) == expected
+
+
+def test_a_slow_worker_leaves_more_regions_to_this_process(
+    indexed_vcf: Path, monkeypatch: pytest.MonkeyPatch, regions_in_two: list[object]
+) -> None:
+    expected = one_process(indexed_vcf, monkeypatch)
+    here = os.getpid()
+    read_here: list[int] = []
+    read_regions = VcfReader.read_regions
+
+    def timed(reader: VcfReader, first: int, end: int) -> None:
+        if os.getpid() == here:
+            read_here.extend(range(first, end))
+        else:
+            time.sleep(0.05)
+        read_regions(reader, first, end)
+
+    monkeypatch.setattr(VcfReader, "read_regions", timed)
+    assert run_json(indexed_vcf, use_index=True) == expected
+    with VcfReader(indexed_vcf) as reader:
+        reader.restrict_to(annotator.inputs.rule_regions(load_rules().genes, "GRCh38"))
+        total = reader.region_count()
+    assert total >= 5
+    assert total // 2 < len(read_here) < total
+    assert read_here == sorted(set(read_here))  # in order, each once
+
+
+def test_a_worker_that_dies_leaves_the_pass_to_this_process(
+    indexed_vcf: Path, monkeypatch: pytest.MonkeyPatch, regions_in_two: list[object]
+) -> None:
+    expected = one_process(indexed_vcf, monkeypatch)
+    here = os.getpid()
+    read_variants = annotator.inputs._read_variants
+
+    def dying(*args: Any) -> None:
+        if os.getpid() != here:
+            os._exit(3)  # killed, out of memory: no message, no result
+        read_variants(*args)
+
+    monkeypatch.setattr(annotator.inputs, "_read_variants", dying)
+    assert run_json(indexed_vcf, use_index=True) == expected
+
+
+@pytest.mark.parametrize("chrom", ["chr7", "chr12"])
+def test_an_unreadable_record_in_either_process_is_the_error_of_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, regions_in_two: list[object], chrom: str
+) -> None:
+    lines = records_text(4000).split(b"\n")
+    # The last record of the chromosome in EGFR or KRAS (GRCh38 spans).
+    inside = {"chr7": (55_019_017, 55_211_628), "chr12": (25_205_246, 25_250_936)}[chrom]
+    at = max(
+        i
+        for i, line in enumerate(lines)
+        if line.startswith(chrom.encode() + b"\t")
+        and inside[0] <= int(line.split(b"\t")[1]) <= inside[1]
+    )
+    fields = lines[at].split(b"\t")
+    fields[4] = b"TZ"
+    lines[at] = b"\t".join(fields)
+    text = b"\n".join(lines)
+    path = blocked(tmp_path / "bad.vcf.gz", text, list(range(997, len(text), 4001)))
+    pysam.tabix_index(str(path), preset="vcf", force=True)
+    expected = one_process(path, monkeypatch)
+    assert isinstance(expected, str)
+    assert "TZ" in expected
+    with pytest.raises(InputError) as error:
+        run_json(path, use_index=True)
+    assert str(error.value) == expected
+
+
+def test_records_of_regions_read_in_blocks_are_those_of_one_pass(indexed_vcf: Path) -> None:
+    regions = annotator.inputs.rule_regions(load_rules().genes, "GRCh38")
+
+    def variants(blocks: list[tuple[int, int]]) -> list[Any]:
+        with VcfReader(indexed_vcf) as reader:
+            reader.restrict_to(regions)
+            found = []
+            for block in blocks:
+                reader.read_regions(*block)
+                found.extend(reader)
+            assert reader.records_read == len({v.record_index for v in found})
+            return found
+
+    with VcfReader(indexed_vcf) as reader:
+        reader.restrict_to(regions)
+        whole = list(reader)
+        count = reader.region_count()
+    split = variants([(0, 5), (5, 6), (6, count)])
+    assert [v.record_index for v in split] == sorted(v.record_index for v in split)
+    assert len({v.record_index >> 32 for v in split}) > 1  # numbered by their region
+    assert [replace(v, record_index=0) for v in split] == [
+        replace(v, record_index=0) for v in whole
+    ]
+    assert variants([(0, count)]) == split

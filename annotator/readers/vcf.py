@@ -216,6 +216,11 @@ class VcfReader:
         self._skip_filtered = False
         self._regions: dict[str, list[tuple[int, int]]] | None = None
         self._numbers: Sequence[int] | None = None
+        # With read_regions: the regions (contig, start, end) in the order read, the span of
+        # them to read, and the number the record read last has (by its region).
+        self._region_list: list[tuple[str, int, int]] | None = None
+        self._span: tuple[int, int] | None = None
+        self._region_number = 0
         # Values seen before, checked once and shared by the variants (many records repeat
         # them): chromosome names, REF strings, ALT tuples and FILTER tuples.
         self._chroms: dict[str, str] = {}
@@ -315,10 +320,32 @@ class VcfReader:
         non-overlapping 1-based inclusive intervals) through the file's index.
 
         Records are then numbered in the order read, not in the file: ``records_read`` counts
-        the records read and ``Variant.record_index`` is their number among those. A record
-        overlapping two regions is read once.
+        the records read and ``Variant.record_index`` is their number among those (by region
+        with :meth:`read_regions`; either way in the order read). A record
+        overlapping two regions is read once. A pass over the regions begins (the counts of
+        records read and skipped start again from 0).
         """
         self._regions = {chrom: list(items) for chrom, items in regions.items()}
+        self._region_list = None
+        self._span = None
+        self.records_read = self.records_skipped = self.alleles_skipped = 0
+
+    @property
+    def regions(self) -> Mapping[str, Sequence[tuple[int, int]]]:
+        """The regions of :meth:`restrict_to` (none before it)."""
+        return self._regions or {}
+
+    def region_count(self) -> int:
+        """How many regions :meth:`restrict_to` gave, on the file's chromosomes."""
+        return len(self._listed_regions())
+
+    def read_regions(self, first: int, end: int) -> None:
+        """Read regions ``first`` to ``end - 1`` only (of :meth:`restrict_to`'s, in the order
+        read), from now on, and number each record by its region: ``(region + 1) << 32``
+        plus its place among that region's records read. Two processes reading different
+        regions of a file so number their records in the order of one pass over all regions
+        (:mod:`annotator.parts`); ``records_read`` goes on counting every record read."""
+        self._span = (first, end)
 
     def skip_filtered(self) -> None:
         """Yield no variants for records that fail FILTER: their REF and ALT are checked as
@@ -336,26 +363,43 @@ class VcfReader:
         if self._regions is None:
             yield from self._vcf
             return
-        try:
-            contigs = list(self._vcf.seqnames)
-        except Exception as exc:
-            raise InputError(
-                f"cannot read the index of the file ({exc})",
-                path=self.path,
-                hint="re-create it with 'bcftools index' or 'tabix -p vcf'",
-            ) from exc
-        for contig in contigs:
-            previous: tuple[int, int] | None = None
-            for start, end in self._regions.get(normalize_chrom(contig), ()):
-                for record in self._fetch(f"{contig}:{start}-{end}"):
-                    # Skip a record that overlaps the previous region too: read there already
-                    # (cyvcf2's start is 0-based, its end 0-based exclusive, as htslib's).
-                    if previous is not None and (
-                        record.start < previous[1] and record.end >= previous[0]
-                    ):
-                        continue
-                    yield record
-                previous = (start, end)
+        listed = self._listed_regions()
+        first, end = self._span if self._span is not None else (0, len(listed))
+        for index in range(first, end):
+            contig, start, stop = listed[index]
+            previous = listed[index - 1] if index else None
+            if previous is not None and previous[0] != contig:
+                previous = None
+            number = (index + 1) << 32
+            for record in self._fetch(f"{contig}:{start}-{stop}"):
+                # Skip a record that overlaps the previous region too: read there already
+                # (cyvcf2's start is 0-based, its end 0-based exclusive, as htslib's).
+                if previous is not None and (
+                    record.start < previous[2] and record.end >= previous[1]
+                ):
+                    continue
+                number += 1
+                self._region_number = number
+                yield record
+
+    def _listed_regions(self) -> list[tuple[str, int, int]]:
+        """The regions to read, by the file's chromosomes in the order of its index."""
+        if self._region_list is None:
+            assert self._regions is not None
+            try:
+                contigs = list(self._vcf.seqnames)
+            except Exception as exc:
+                raise InputError(
+                    f"cannot read the index of the file ({exc})",
+                    path=self.path,
+                    hint="re-create it with 'bcftools index' or 'tabix -p vcf'",
+                ) from exc
+            self._region_list = [
+                (contig, start, end)
+                for contig in contigs
+                for start, end in self._regions.get(normalize_chrom(contig), ())
+            ]
+        return self._region_list
 
     def _fetch(self, region: str) -> list[Any]:
         """The records of one region; cyvcf2 warns (an error under ``-W error``) when there
@@ -387,9 +431,13 @@ class VcfReader:
                         record=number,
                     )
                 self.records_read = number
-                variants = self._variants(
-                    record, number if self._numbers is None else self._numbers[number - 1]
-                )
+                if self._span is not None:
+                    index = self._region_number
+                elif self._numbers is not None:
+                    index = self._numbers[number - 1]
+                else:
+                    index = number
+                variants = self._variants(record, index)
             except InputError:
                 raise
             except Exception as exc:
