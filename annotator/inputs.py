@@ -51,13 +51,12 @@ from annotator.readers.expression import read_expression
 from annotator.readers.fusions import read_fusion_calls
 from annotator.readers.maf import read_maf
 from annotator.readers.vcf import ANNOTATION_KEYS, VcfReader
+from annotator.reference import open_reference
 from annotator.rules import RuleSet
 from annotator.structural import Breakend, find_breakend_fusions
 from annotator.tumor_types import load_oncotree
 
 if TYPE_CHECKING:
-    import pysam
-
     from annotator.parts import _Claims
 
 
@@ -81,28 +80,6 @@ def read_samples(config: AnnotateConfig, rules: RuleSet) -> list[SmallVariants]:
             hint="choose it with --sample",
         )
     return samples
-
-
-def open_reference(path: Path) -> pysam.FastaFile:
-    """The reference FASTA, which must be indexed: nothing is written beside the user's file."""
-    if not path.is_file():
-        raise InputError("reference FASTA not found", path=path)
-    if not Path(f"{path}.fai").is_file():
-        raise InputError(
-            "the reference FASTA has no index (.fai)",
-            path=path,
-            hint=f"index it with 'samtools faidx {path}'",
-        )
-    import pysam  # noqa: PLC0415 (pysam only where it is used: 18 ms of every start)
-
-    try:
-        return pysam.FastaFile(str(path))
-    except (OSError, ValueError) as error:
-        raise InputError(
-            f"cannot open the reference FASTA: {error}",
-            path=path,
-            hint="give an uncompressed or bgzip-compressed FASTA indexed with samtools faidx",
-        ) from None
 
 
 @dataclass

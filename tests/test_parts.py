@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 
 import annotator.inputs
 import annotator.parts
+import annotator.reference
 from annotator import bgzf
 from annotator.bgzf import Part, compress_block, decompressed_part, split_in_two
 from annotator.config import AnnotateConfig
@@ -773,3 +774,57 @@ def test_records_of_regions_read_in_blocks_are_those_of_one_pass(indexed_vcf: Pa
         replace(v, record_index=0) for v in whole
     ]
     assert variants([(0, count)]) == split
+
+
+# --- the reference FASTA in two processes ---
+
+
+@pytest.fixture(scope="module")
+def reference_fasta(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A bgzipped, indexed FASTA holding the REF bases of ``records_text(4000)``, N elsewhere."""
+    bases: dict[bytes, dict[int, bytes]] = {}
+    for line in records_text(4000).split(b"\n"):
+        if line and not line.startswith(b"#"):
+            chrom, pos, _id, ref = line.split(b"\t")[:4]
+            bases.setdefault(chrom, {})[int(pos)] = ref
+    path = tmp_path_factory.mktemp("reference") / "reference.fa.gz"
+    with pysam.BGZFile(str(path), "wb") as out:
+        for chrom, placed in bases.items():
+            sequence = bytearray(b"N" * (max(placed) + 1000))
+            for pos, ref in placed.items():
+                sequence[pos - 1 : pos - 1 + len(ref)] = ref
+            out.write(b">" + chrom + b"\n" + bytes(sequence) + b"\n")
+    pysam.faidx(str(path))
+    return path
+
+
+@pytest.mark.parametrize("indexed", [False, True], ids=["prefilter", "regions"])
+def test_each_process_reads_the_reference_through_a_handle_of_its_own(
+    indexed: bool,
+    big_vcf: Path,
+    reference_fasta: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A forked worker that used the main process's FASTA handle would share its file offset
+    (htslib seeks, then reads): the two could read each other's bases."""
+    options: dict[str, Any] = {"reference": reference_fasta}
+    if indexed:
+        pysam.tabix_index(str(big_vcf), preset="vcf", force=True)
+        options["use_index"] = True
+    else:
+        options["prefilter"] = True
+    expected = one_pass(big_vcf, monkeypatch, **options)
+    opened = tmp_path / "opened"
+    open_fasta = annotator.reference._open
+
+    def recorded(path: Path) -> Any:
+        with opened.open("a") as handle:
+            handle.write(f"{os.getpid()}\n")
+        return open_fasta(path)
+
+    monkeypatch.setattr(annotator.reference, "_open", recorded)
+    monkeypatch.setattr(annotator.parts, "SPLIT_MIN_BYTES", 0)
+    monkeypatch.setattr(annotator.parts, "usable_cpus", lambda: 2)
+    assert run_json(big_vcf, **options) == expected
+    assert len(set(opened.read_text().split())) == 2  # this process's and the worker's
