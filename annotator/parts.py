@@ -115,22 +115,30 @@ _W = TypeVar("_W", bound="_Worker")
 
 
 class _Worker:
-    """A forked worker process running ``target(*args, connection, alleles)``: it reports on
-    ``connection`` and sends its alleles through a pipe of their own, pickled as a stream
-    (neither process holds the whole pickle in memory).
+    """A forked worker process running ``work(*args, claims, connection, alive)`` (see
+    :func:`_in_worker`): it reports on ``connection`` and sends its alleles through a pipe of
+    their own, pickled as a stream (neither process holds the whole pickle in memory).
+    ``counts`` opens parts of the claims before the fork: (items, fewest per claim).
 
     Use as a context manager: on the way out the worker is stopped whatever happened."""
 
-    def __init__(self, target: Callable[..., None], *args: Any) -> None:
+    def __init__(
+        self,
+        work: Callable[..., SmallVariants | None],
+        *args: Any,
+        counts: Sequence[tuple[int, int]] = (),
+    ) -> None:
         import multiprocessing  # noqa: PLC0415 (only for inputs read in two processes)
 
         context = multiprocessing.get_context("fork")
         self._connection, child_end = context.Pipe()
         self._alleles, alleles_end = os.pipe()
         self._claims = _Claims(context)
+        for part, (count, fewest) in enumerate(counts):
+            self._claims.open_count(part, count, fewest=fewest)
         self._process: BaseProcess = context.Process(
-            target=target,
-            args=(*args, self._claims, child_end, (self._alleles, alleles_end)),
+            target=_in_worker,
+            args=(work, args, self._claims, child_end, (self._alleles, alleles_end)),
             daemon=True,
         )
         self._process.start()
@@ -241,9 +249,7 @@ class ForkedRegions(_Worker):
     :meth:`claims` lets this process run it too, then :meth:`add_to` adds the worker's."""
 
     def __init__(self, regions: int, read: RegionReading) -> None:
-        super().__init__(_read_regions, read)
-        self._claims.open_count(0, regions, fewest=1)
-        self._claims.open_count(1, 0)  # one part only
+        super().__init__(read, counts=((regions, 1), (0, 1)))  # one part only
 
     @property
     def claims(self) -> _Claims:
@@ -253,30 +259,38 @@ class ForkedRegions(_Worker):
         return self._process.is_alive()
 
 
-#: What a process reading regions does with the claims (:class:`ForkedRegions`).
-RegionReading = Callable[["_Claims", Callable[[], bool]], "SmallVariants | None"]
+#: What a process reading regions does: ``read(claims, connection, alive)`` (the connection
+#: is the worker's to the main process, for nothing here; see :class:`ForkedRegions`).
+RegionReading = Callable[["_Claims", Any, Callable[[], bool]], "SmallVariants | None"]
 
 
-def _read_regions(
-    read: RegionReading, claims: _Claims, connection: Connection, alleles: tuple[int, int]
+def _in_worker(
+    work: Callable[..., SmallVariants | None],
+    args: tuple[Any, ...],
+    claims: _Claims,
+    connection: Connection,
+    alleles: tuple[int, int],
 ) -> None:
-    """In the worker: read blocks of regions, then send the result."""
+    """The worker process: run ``work(*args, claims, connection, alive)`` and send its result
+    (None, or an input error: it met a record it cannot read; the caller then reads again in
+    one process, which reports it)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent process handles Ctrl-C
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # and stops this one when it must
     os.close(alleles[0])
     parent = os.getppid()
     try:
-        result = read(claims, lambda: os.getppid() == parent)
+        try:
+            result = work(*args, claims, connection, lambda: os.getppid() == parent)
+        except InputError:
+            result = None
         if result is None:
             connection.send(("unreadable",))
             return
         connection.send(("parsed",))
         with os.fdopen(alleles[1], "wb", closefd=False) as stream:
             _send_result(result, stream)
-    except EOFError:  # the parent process is gone or no longer needs the regions
+    except EOFError:  # the parent process is gone or no longer needs the worker
         return
-    except InputError:  # the caller reads again in one process, which reports it
-        connection.send(("unreadable",))
     except Exception as error:  # a fault of the annotator: shown by the parent process
         connection.send(("crash", "".join(traceback.format_exception_only(error)).strip()))
     finally:
@@ -290,46 +304,30 @@ def _work(
     out: Path,
     claims: _Claims,
     connection: Connection,
-    alleles: tuple[int, int],
-) -> None:
+    alive: Callable[[], bool],
+) -> SmallVariants | None:
     """In the worker: scan the part and report; once this process has scanned the first part,
-    parse blocks of both; send the alleles."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent process handles Ctrl-C
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # and stops this one when it must
-    os.close(alleles[0])
-    parent = os.getppid()
+    parse blocks of both. An input error of the scan is sent for the caller to raise."""
     try:
-        try:
-            counts = job.scan(out, part, None)
-        except InputError as error:
-            where = {"path": error.path, "line": error.line, "record": error.record}
-            connection.send(("error", error.message, {**where, "hint": error.hint}))
-            return
-        _save_candidates(counts.picked)
-        claims.open(1, counts.picked)
-        connection.send(("scanned",))
-        _first, path, records_before = connection.recv()  # the second part's records follow
-        result = job.new_result()
-        quiet = Progress(enabled=False)
-        alive = lambda: os.getppid() == parent  # noqa: E731
-        first = _saved_candidates(Path(path), 0)
-        second = _saved_candidates(out, records_before)
-        if _parse_claims(job, claims, 0, first, result, quiet, alive) and _parse_claims(
-            job, claims, 1, second, result, quiet, alive
-        ):
-            counts.add_to(result, job.config)
-            connection.send(("parsed",))
-            with os.fdopen(alleles[1], "wb", closefd=False) as stream:
-                _send_result(result, stream)
-        else:
-            connection.send(("unreadable",))
-    except EOFError:  # the parent process is gone or no longer needs the part
-        return
-    except Exception as error:  # a fault of the annotator: shown by the parent process
-        connection.send(("crash", "".join(traceback.format_exception_only(error)).strip()))
-    finally:
-        connection.close()
-        os.close(alleles[1])
+        counts = job.scan(out, part, None)
+    except InputError as error:
+        where = {"path": error.path, "line": error.line, "record": error.record}
+        connection.send(("error", error.message, {**where, "hint": error.hint}))
+        raise EOFError from None  # nothing more to send
+    _save_candidates(counts.picked)
+    claims.open(1, counts.picked)
+    connection.send(("scanned",))
+    _first, path, records_before = connection.recv()  # the second part's records follow
+    result = job.new_result()
+    quiet = Progress(enabled=False)
+    first = _saved_candidates(Path(path), 0)
+    second = _saved_candidates(out, records_before)
+    if _parse_claims(job, claims, 0, first, result, quiet, alive) and _parse_claims(
+        job, claims, 1, second, result, quiet, alive
+    ):
+        counts.add_to(result, job.config)
+        return result
+    return None
 
 
 #: The fewest candidates a block holds (the last of a part may hold fewer): opening a block
