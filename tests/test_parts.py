@@ -200,16 +200,18 @@ def split_always(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     assert workers, "no input was read in two parts"
 
 
-def spy_on_workers(monkeypatch: pytest.MonkeyPatch) -> list[object]:
-    """The worker processes started from now on (annotator.inputs.ForkedPart instances)."""
+def spy_on_workers(monkeypatch: pytest.MonkeyPatch, kind: str = "ForkedPart") -> list[object]:
+    """The worker processes started from now on (annotator.inputs.ForkedPart instances, or
+    of the class ``kind`` names)."""
     started: list[object] = []
+    base = getattr(annotator.parts, kind)
 
-    class Spy(annotator.parts.ForkedPart):
+    class Spy(base):  # type: ignore[valid-type,misc]
         def __init__(self, *args: Any) -> None:
             super().__init__(*args)
             started.append(self)
 
-    monkeypatch.setattr(annotator.inputs, "ForkedPart", Spy)
+    monkeypatch.setattr(annotator.inputs, kind, Spy)
     return started
 
 
@@ -317,16 +319,23 @@ def test_a_slow_worker_leaves_more_blocks_to_this_process(
 def test_a_damaged_block_in_the_second_part_is_the_same_error(
     big_vcf: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, split_always: None
 ) -> None:
-    data = bytearray(big_vcf.read_bytes())
-    found = list(bgzf.blocks(big_vcf))
-    damaged = found[len(found) * 3 // 4]
-    data[damaged.offset + len(damaged.raw) - 8] ^= 0xFF  # its CRC32
     broken = tmp_path / "broken.vcf.gz"
-    broken.write_bytes(bytes(data))
+    broken.write_bytes(big_vcf.read_bytes())
+    assert_same_error_when_damaged(broken, monkeypatch)
+
+
+def assert_same_error_when_damaged(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Damage the block three quarters into ``path`` (its CRC32): reading it in two parts
+    stops with the error of one pass, which names that block."""
+    data = bytearray(path.read_bytes())
+    found = list(bgzf.blocks(path))
+    damaged = found[len(found) * 3 // 4]
+    data[damaged.offset + len(damaged.raw) - 8] ^= 0xFF
+    path.write_bytes(bytes(data))
     with pytest.raises(InputError) as split_error:
-        run_json(broken, prefilter=True)
+        run_json(path, prefilter=True)
     with pytest.raises(InputError) as one_pass_error:
-        one_pass(broken, monkeypatch, prefilter=True)
+        one_pass(path, monkeypatch, prefilter=True)
     assert str(split_error.value) == str(one_pass_error.value)
     assert f"block at byte {damaged.offset}" in str(split_error.value)
 
@@ -374,17 +383,7 @@ def test_a_damaged_second_part_outranks_an_unreadable_candidate_of_the_first(
     assert halves is not None
     assert halves[0].stop is not None
     assert b"\tTZ\t" in part_text(path, halves[0])
-    data = bytearray(path.read_bytes())
-    found = list(bgzf.blocks(path))
-    damaged = found[len(found) * 3 // 4]
-    data[damaged.offset + len(damaged.raw) - 8] ^= 0xFF  # its CRC32
-    path.write_bytes(bytes(data))
-    with pytest.raises(InputError) as split_error:
-        run_json(path, prefilter=True)
-    with pytest.raises(InputError) as one_pass_error:
-        one_pass(path, monkeypatch, prefilter=True)
-    assert str(split_error.value) == str(one_pass_error.value)
-    assert f"block at byte {damaged.offset}" in str(split_error.value)
+    assert_same_error_when_damaged(path, monkeypatch)
 
 
 def test_two_parts_tag_the_same_records_in_the_annotated_vcf(
@@ -643,14 +642,7 @@ def regions_in_two(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[object]]:
     """Every indexed input's regions read in two processes; the test fails if none was."""
     monkeypatch.setattr(annotator.parts, "SPLIT_MIN_BYTES", 0)
     monkeypatch.setattr(annotator.parts, "usable_cpus", lambda: 2)
-    started: list[object] = []
-
-    class Spy(annotator.parts.ForkedRegions):
-        def __init__(self, *args: Any) -> None:
-            super().__init__(*args)
-            started.append(self)
-
-    monkeypatch.setattr(annotator.inputs, "ForkedRegions", Spy)
+    started = spy_on_workers(monkeypatch, "ForkedRegions")
     yield started
     assert started, "no input's regions were read in two processes"
 
