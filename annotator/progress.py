@@ -90,7 +90,8 @@ class Progress:
             done, total = where
             share = min(done / total, 1.0)
             parts.append(
-                f"{share:.0%} of {_size(total) if self._unit == 'bytes' else f'{total:,}'}"
+                f"{share:.0%} of "
+                + (_size(total) if self._unit == "bytes" else f"{total:,} {self._unit}")
             )
             if share > 0:
                 parts.append(f"ETA {_duration(elapsed * (1 - share) / share)}")

@@ -416,3 +416,8 @@ def test_fast_paths_pad_genes_by_the_distance_vep_was_run_with(
     indexed = run_json(vcf, "LUAD", use_index=True)
     assert indexed["summary"]["regions_only"] is True
     assert comparable(indexed) == comparable(full)
+
+
+def test_progress_names_a_unit_other_than_bytes() -> None:
+    progress = Progress(enabled=True, position=lambda: (10, 40), unit="regions", label="reading")
+    assert progress.line(300, 1.0) == "reading: 300 records, 300/s, 25% of 40 regions, ETA 3s"
