@@ -173,10 +173,6 @@ def _parse_count(text: str, column: str, path: Path, line: int) -> int:
 
 
 # == TMB ================================================================================
-# (to come: tmb_event)
-
-
-# == TMB ================================================================================
 #
 # Tumor mutational burden is computed in the same single pass over the VCF that annotates it:
 # the number of PASS alleles with a coding non-synonymous consequence on any transcript (SO
@@ -194,6 +190,17 @@ TMB_DEFINITION = (
     "PASS alleles with a coding non-synonymous consequence (missense, nonsense, stop lost, "
     "start lost, frameshift, in-frame insertion or deletion) per megabase of panel"
 )
+#: The same count from a MAF: its rows (one allele each) by their ``Variant_Classification``,
+#: the classifications GDC and vcf2maf give those consequences (``Missense_Mutation``:
+#: missense_variant, ``Nonsense_Mutation``: stop_gained, ``Nonstop_Mutation``: stop_lost,
+#: ``Translation_Start_Site``: start_lost, ``Frame_Shift_Del``/``_Ins``, ``In_Frame_Del``/
+#: ``_Ins``). A MAF row names one transcript's consequence (a VCF's are counted on any
+#: transcript). Not ``Splice_Site`` (counted by maftools' default, not by this tool's TMB).
+MAF_TMB_DEFINITION = (
+    "MAF rows passing FILTER with Variant_Classification Missense_Mutation, Nonsense_Mutation, "
+    "Nonstop_Mutation, Translation_Start_Site, Frame_Shift_Del, Frame_Shift_Ins, In_Frame_Del "
+    "or In_Frame_Ins, per megabase of panel"
+)
 
 
 @dataclass(frozen=True)
@@ -201,6 +208,7 @@ class TmbResult:
     mutations: int
     panel_size_mb: float
     threshold: float
+    definition: str = TMB_DEFINITION
 
     @property
     def per_mb(self) -> float:
@@ -217,7 +225,7 @@ class TmbResult:
             "per_mb": round(self.per_mb, 2),
             "threshold": self.threshold,
             "status": TMB_HIGH if self.high else "TMB-low",
-            "definition": TMB_DEFINITION,
+            "definition": self.definition,
         }
 
 

@@ -20,7 +20,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from annotator.bgzf import Part
-from annotator.biomarkers import DEFAULT_MSI_THRESHOLD, TmbResult, msi_event, tmb_event
+from annotator.biomarkers import (
+    DEFAULT_MSI_THRESHOLD,
+    MAF_TMB_DEFINITION,
+    TmbResult,
+    msi_event,
+    tmb_event,
+)
 from annotator.collector import collector_paused
 from annotator.config import INDEX_MIN_BYTES, AnnotateConfig
 from annotator.consequence import (
@@ -131,9 +137,11 @@ class SmallVariants:
         if config.panel_size_mb is None:
             return None
         if self.caller == "maf":
-            raise UsageError(
-                "TMB is computed from a VCF; --panel-size-mb does not work with a MAF yet",
-                path=config.input,
+            return TmbResult(
+                self.nonsynonymous,
+                config.panel_size_mb,
+                config.tmb_threshold,
+                definition=MAF_TMB_DEFINITION,
             )
         if self.alleles_annotated and not self.annotated_records:
             raise InputError(
@@ -678,6 +686,7 @@ def read_maf_samples(config: AnnotateConfig, rules: RuleSet) -> list[SmallVarian
                 alleles_seen=counts.records,
                 alleles_annotated=counts.records,
                 annotated_records=counts.records,
+                nonsynonymous=counts.nonsynonymous,
                 notes=list(data.notes),
             )
         )

@@ -70,8 +70,11 @@ def test_vcf2maf_file_samples_build_counts(vcf2maf: MafData) -> None:
     assert vcf2maf.build == "GRCh37"
     assert vcf2maf.samples == ("TUMOR",)
     # 20 rows; in the gene table: 2 PIK3CA, 1 MET, 1 FLT3. The 'Unknown' IGR row is outside.
+    # What TMB counts: 5 Frame_Shift_Del, 1 Frame_Shift_Ins, 2 In_Frame_Ins and 2 of the 3
+    # Missense_Mutation rows; the third and the In_Frame_Del row fail FILTER (common_variant);
+    # neither Splice_Site nor Splice_Region rows count.
     assert vcf2maf.counts == {
-        "TUMOR": MafCounts(records=20, outside_rule_genes=16, unpadded_indels=0)
+        "TUMOR": MafCounts(records=20, outside_rule_genes=16, unpadded_indels=0, nonsynonymous=10)
     }
     assert vcf2maf.notes == ()
     assert [a.variant.record_index for a in vcf2maf.alleles["TUMOR"]] == list(range(1, 21))
@@ -378,7 +381,7 @@ def test_tumor_allele1_when_allele2_is_the_reference(tmp_path: Path) -> None:
 def test_unknown_symbol_is_outside_rule_genes(tmp_path: Path) -> None:
     row = EGFR_L858R | {"Hugo_Symbol": "Unknown", "Variant_Classification": "IGR"}
     data = read_maf(write_maf(tmp_path, row, EGFR_L858R), GENES)
-    assert data.counts == {"S1": MafCounts(records=2, outside_rule_genes=1)}
+    assert data.counts == {"S1": MafCounts(records=2, outside_rule_genes=1, nonsynonymous=1)}
     assert [len(a.alterations) for a in data.alleles["S1"]] == [0, 1]
 
 
@@ -629,3 +632,28 @@ def test_binary_file(tmp_path: Path) -> None:
     path.write_bytes(b"Hugo_Symbol\t\xff\xfe\n")
     with pytest.raises(InputError, match="not UTF-8 text"):
         read_maf(path, GENES)
+
+
+def test_tmb_counts_passing_rows_of_the_coding_non_synonymous_classifications(
+    tmp_path: Path,
+) -> None:
+    counted = [
+        "Missense_Mutation",
+        "Nonsense_Mutation",
+        "Nonstop_Mutation",
+        "Translation_Start_Site",
+        "Frame_Shift_Del",
+        "Frame_Shift_Ins",
+        "In_Frame_Del",
+        "In_Frame_Ins",
+    ]
+    left_out = ["Silent", "Splice_Site", "Splice_Region", "Intron", "3'UTR", "RNA", "IGR"]
+    columns = (*HEADER, "FILTER")
+    rows = [EGFR_L858R | {"Variant_Classification": name} for name in counted + left_out]
+    rows += [
+        EGFR_L858R | {"Tumor_Sample_Barcode": "S2", "FILTER": value}
+        for value in ("PASS", ".", "", "common_variant", "PASS;panel_of_normals")
+    ]
+    data = read_maf(write_maf(tmp_path, *rows, columns=columns), GENES)
+    assert data.counts["S1"].nonsynonymous == len(counted)
+    assert data.counts["S2"].nonsynonymous == 3  # PASS, '.' and no FILTER pass

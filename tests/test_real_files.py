@@ -4,6 +4,7 @@ consequence calling with --reference/--gff end to end."""
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 from typing import Any
@@ -156,6 +157,48 @@ def test_multi_sample_maf_writes_one_set_per_sample(tmp_path: Path) -> None:
             for f in data["findings"]
         )
     assert d835 == 10
+
+
+def test_tmb_of_each_sample_of_a_maf(tmp_path: Path) -> None:
+    """TCGA LAML: each sample's TMB counts its rows of the coding non-synonymous
+    classifications (the file has no FILTER column: every row passes), counted here from the
+    text; Splice_Site rows are not counted."""
+    maf = DATA / "maftools.tcga_laml.grch37.maf.gz"
+    counted = {
+        "Missense_Mutation",
+        "Nonsense_Mutation",
+        "Nonstop_Mutation",
+        "Translation_Start_Site",
+        "Frame_Shift_Del",
+        "Frame_Shift_Ins",
+        "In_Frame_Del",
+        "In_Frame_Ins",
+    }
+    expected: dict[str, int] = {}
+    splice = 0
+    with gzip.open(maf, "rt") as handle:
+        header = next(line for line in handle if not line.startswith("#")).rstrip("\n")
+        columns = header.split("\t")
+        sample_at = columns.index("Tumor_Sample_Barcode")
+        class_at = columns.index("Variant_Classification")
+        for line in handle:
+            cells = line.rstrip("\n").split("\t")
+            expected.setdefault(cells[sample_at], 0)
+            expected[cells[sample_at]] += cells[class_at] in counted
+            splice += cells[class_at] == "Splice_Site"
+    assert splice > 0
+    out = tmp_path / "out"
+    argv = ["annotate", str(maf), "--tumor-type", "AML", "--out-dir", str(out)]
+    assert main([*argv, "--panel-size-mb", "38"]) == 0
+    found = {}
+    for path in out.glob("*.findings.json"):
+        data = json.loads(path.read_text())
+        tmb = data["biomarkers"]["tmb"]
+        found[data["sample"]] = tmb["mutations"]
+        assert tmb["per_mb"] == round(tmb["mutations"] / 38, 2)
+        assert tmb["definition"].startswith("MAF rows passing FILTER")
+    assert found == expected
+    assert max(found.values()) > 0
 
 
 def test_multi_sample_maf_needs_out_dir_or_sample(

@@ -132,6 +132,20 @@ CLASSIFICATIONS: Final[Mapping[str, VariantClass]] = MappingProxyType(
 
 SPLICE_SITE: Final = "Splice_Site"
 
+#: The classifications TMB counts (see ``annotator.biomarkers.MAF_TMB_DEFINITION``).
+NONSYNONYMOUS_CLASSIFICATIONS: Final = frozenset(
+    {
+        "Missense_Mutation",
+        "Nonsense_Mutation",
+        "Nonstop_Mutation",
+        "Translation_Start_Site",
+        "Frame_Shift_Del",
+        "Frame_Shift_Ins",
+        "In_Frame_Del",
+        "In_Frame_Ins",
+    }
+)
+
 _GZIP_MAGIC: Final = b"\x1f\x8b"
 _MISSING: Final = frozenset({"", ".", "na", "nan"})
 _ALLELE: Final = re.compile(r"[ACGTN]+|-")
@@ -155,12 +169,15 @@ class MafCounts:
 
     ``records``: data rows of the sample; ``outside_rule_genes``: rows whose ``Hugo_Symbol`` is
     not in the gene table (``Unknown`` included); ``unpadded_indels``: indel rows kept in their
-    MAF form because the reference base before them is not in the file.
+    MAF form because the reference base before them is not in the file; ``nonsynonymous``:
+    rows passing ``FILTER`` (or without one) whose ``Variant_Classification`` TMB counts
+    (:data:`NONSYNONYMOUS_CLASSIFICATIONS`).
     """
 
     records: int = 0
     outside_rule_genes: int = 0
     unpadded_indels: int = 0
+    nonsynonymous: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,6 +256,7 @@ class _Sample:
     records: int = 0
     outside_rule_genes: int = 0
     unpadded_indels: int = 0
+    nonsynonymous: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -330,6 +348,8 @@ class _MafReader:
         )
         sample = self.samples.setdefault(sample_name, _Sample())
         sample.records += 1
+        if variant.passed and value("Variant_Classification") in NONSYNONYMOUS_CLASSIFICATIONS:
+            sample.nonsynonymous += 1
         if not padded:
             sample.unpadded_indels += 1
             self.unpadded += 1
@@ -467,6 +487,7 @@ class _MafReader:
                     records=sample.records,
                     outside_rule_genes=sample.outside_rule_genes,
                     unpadded_indels=sample.unpadded_indels,
+                    nonsynonymous=sample.nonsynonymous,
                 )
                 for name, sample in self.samples.items()
             },
