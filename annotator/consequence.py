@@ -222,7 +222,7 @@ _INTRONIC_TERMS: Final = frozenset(
 
 _FORMAT: Final = re.compile(r"Format:\s*(?P<fields>\S.*)", re.DOTALL)
 _QUOTED: Final = re.compile(r"'(?P<fields>[^']*)'")
-_RANK: Final = re.compile(r"(?P<first>[0-9]+)(?:-[0-9]+)?(?:/[0-9]+)?")
+_RANK: Final = re.compile(r"(?P<first>[0-9]+)(?:-[0-9]+)?(?:/(?P<total>[0-9]+))?")
 _DNA_CHANGE: Final = re.compile(r"(?P<pos>[0-9]+)[^>]*>.*")
 _HGVS_TYPES: Final = ("c.", "g.", "m.", "n.", "p.", "r.")
 _MISSING: Final = frozenset({"", "."})
@@ -380,6 +380,7 @@ class _Entry:
     exon: int | None
     canonical: bool = False
     mane_select: str | None = None
+    exon_count: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -502,7 +503,7 @@ class ConsequenceResolver:
         # classify) and the exon of an EXON.
         self._consequences: dict[str, tuple[str, ...]] = {}
         self._term_classes: dict[tuple[str, ...], VariantClass | None] = {}
-        self._exons: dict[str, int | None] = {}
+        self._exons: dict[str, tuple[int | None, int | None]] = {}
 
     def resolve(self, variant: Variant) -> list[Alteration]:
         """Every transcript consequence of this ALT allele in a gene of the gene table.
@@ -539,11 +540,11 @@ class ConsequenceResolver:
                     if len(consequences) < _KNOWN_VALUES:
                         consequences[consequence] = terms
                 try:
-                    exon_rank = exons[exon]
+                    exon_rank, exon_count = exons[exon]
                 except KeyError:
-                    exon_rank = _rank(exon)
+                    exon_rank, exon_count = exon_rank_and_count(exon)
                     if len(exons) < _KNOWN_VALUES:
-                        exons[exon] = exon_rank
+                        exons[exon] = exon_rank, exon_count
                 alterations.append(
                     self._alteration(
                         variant,
@@ -554,6 +555,7 @@ class ConsequenceResolver:
                         _decoded(hgvsp),
                         _decoded(hgvsc),
                         exon_rank,
+                        exon_count,
                         canonical=canonical == "YES",
                         mane_select=mane_select or mane or None,
                     )
@@ -578,6 +580,7 @@ class ConsequenceResolver:
                     entry.hgvsp,
                     entry.hgvsc,
                     entry.exon,
+                    entry.exon_count,
                     canonical=entry.canonical,
                     mane_select=entry.mane_select,
                 )
@@ -593,6 +596,7 @@ class ConsequenceResolver:
         hgvsp: str | None,
         hgvsc: str | None,
         exon: int | None,
+        exon_count: int | None,
         *,
         canonical: bool,
         mane_select: str | None,
@@ -619,6 +623,10 @@ class ConsequenceResolver:
             exon,
             _shared(self._terms, terms),  # consequence_terms
             source,
+            None,  # event
+            None,  # detail
+            None,  # codon_change
+            exon_count,
         )
 
     def _protein(self, hgvsp: str | None) -> ProteinChange | None:
@@ -754,15 +762,17 @@ def _vep_entry(values: Sequence[str], layout: _Layout, gene: str) -> _Entry:
         return values[position] if position >= 0 else ""
 
     mane = at(layout.mane_select) or at(layout.mane)
+    exon, exon_count = exon_rank_and_count(at(layout.exon))
     return _Entry(
         gene=gene,
         transcript=at(layout.feature) or None,
         terms=_split_terms(at(layout.consequence)),
         hgvsp=_decoded(at(layout.hgvsp)),
         hgvsc=_decoded(at(layout.hgvsc)),
-        exon=_rank(at(layout.exon)),
+        exon=exon,
         canonical=at(layout.canonical) == "YES",
         mane_select=mane or None,
+        exon_count=exon_count,
     )
 
 
@@ -798,13 +808,15 @@ def _snpeff_entries(raw: str, variant: Variant) -> Iterator[_Entry]:
             continue
         terms = _split_terms(values[1])
         intronic = not _INTRONIC_TERMS.isdisjoint(terms)
+        exon, exon_count = (None, None) if intronic else exon_rank_and_count(values[8])
         yield _Entry(
             gene=values[3],
             transcript=values[6] or None,
             terms=terms,
             hgvsp=_decoded(values[10]),
             hgvsc=_decoded(values[9]),
-            exon=None if intronic else _rank(values[8]),
+            exon=exon,
+            exon_count=exon_count,
         )
 
 
@@ -893,8 +905,18 @@ def _without_reference(hgvs: str | None) -> str | None:
 
 def _rank(text: str) -> int | None:
     """``'19/28'`` → 19; ``'18-19/28'`` (spanning exons) → 18; empty → None."""
+    return exon_rank_and_count(text)[0]
+
+
+def exon_rank_and_count(text: str) -> tuple[int | None, int | None]:
+    """An exon field (VEP ``EXON``, SnpEff rank, MAF ``Exon_Number``): ``'19/28'`` → (19, 28);
+    ``'18-19/28'`` (spanning exons) → (18, 28), not in the last exon alone; ``'19'`` →
+    (19, None); empty or unreadable → (None, None)."""
     match = _RANK.fullmatch(text.strip())
-    return int(match["first"]) if match is not None else None
+    if match is None:
+        return None, None
+    total = match["total"]
+    return int(match["first"]), int(total) if total is not None else None
 
 
 def _unversioned(identifier: str) -> str:

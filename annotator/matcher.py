@@ -39,7 +39,7 @@ and event, the rules of its gene that did not fire on-label, with a :class:`Near
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Generic, TypeVar
 
@@ -217,7 +217,9 @@ class SelectorMatcher:
             return self._match_codon_change(selector, alteration, codon_change)
         if kind == "gene_class":
             if alteration.event == "deletion" or (
-                alteration.preferred and alteration.variant_class in LOSS_OF_FUNCTION
+                alteration.preferred
+                and alteration.variant_class in LOSS_OF_FUNCTION
+                and not alteration.escapes_nmd
             ):
                 return MatchType.GENE_CLASS
             return None
@@ -660,7 +662,11 @@ class RuleMatcher:
         return (
             bool(self._candidates(allele))
             or self._a_condition_finds(allele)
-            or bool(find_unclassified([allele], self.rules.genes, ()))
+            or bool(
+                find_unclassified(
+                    [allele], self.rules.genes, (), lof_genes=self.rules.loss_of_function_genes
+                )
+            )
         )
 
     def _a_condition_finds(self, allele: SampleAllele) -> bool:
@@ -1217,12 +1223,17 @@ def find_unclassified(
     genes: Mapping[str, GeneSpec],
     findings: Sequence[Finding],
     genes_at: Mapping[AlleleKey, tuple[str, ...]] | None = None,
+    *,
+    lof_genes: Container[str] = frozenset(),
 ) -> list[Unclassified]:
     """Rule-gene variants that could not be classified, each with the reason.
 
     ``genes_at`` maps an allele to the rule genes whose span it lies in; without it, each
     allele's own :attr:`SampleAllele.genes` say. An allele that fired a rule for a gene is
-    classified there.
+    classified there. In ``lof_genes`` (those with a ``loss_of_function`` rule or condition),
+    a nonsense or frameshift change in the transcript's last exon is reported: it may escape
+    nonsense-mediated decay, so no loss-of-function rule took it
+    (:attr:`~annotator.models.Alteration.escapes_nmd`).
     """
     fired = {(f.gene, allele_key(f.variant)) for f in findings if f.variant is not None}
     fired_positions = {key[1] for _gene, key in fired}
@@ -1258,7 +1269,7 @@ def find_unclassified(
         for gene, alterations in by_gene.items():
             if (gene, key) in fired:
                 continue
-            reason = _unclassified_reason(gene, alterations, genes.get(gene))
+            reason = _unclassified_reason(gene, alterations, genes.get(gene), gene in lof_genes)
             if reason is not None:
                 unclassified.append(Unclassified(gene, variant, reason))
     return unclassified
@@ -1306,7 +1317,7 @@ def _unannotated_unclassified(
 
 
 def _unclassified_reason(
-    gene: str, alterations: Sequence[Alteration], spec: GeneSpec | None
+    gene: str, alterations: Sequence[Alteration], spec: GeneSpec | None, lof_gene: bool = False
 ) -> str | None:
     preferred = [a for a in alterations if a.preferred]
     if not preferred:
@@ -1320,4 +1331,11 @@ def _unclassified_reason(
         if alteration.hgvsp:
             return f"protein change {alteration.hgvsp!r} could not be read"
         return f"{alteration.variant_class.value} consequence without a protein change (HGVSp)"
+    if lof_gene and alteration.escapes_nmd:
+        return (
+            f"{alteration.variant_class.value} in the last exon ({alteration.exon}/"
+            f"{alteration.exon_count}): the mRNA may escape nonsense-mediated decay, so it is "
+            "not taken as a loss of function (ClinGen SVI PVS1 recommendations, "
+            "DOI:10.1002/humu.23626)"
+        )
     return None

@@ -128,6 +128,10 @@ LOSS_OF_FUNCTION = frozenset(
 )
 
 
+#: Classes that end the protein early: the ones nonsense-mediated decay can act on.
+TRUNCATING = frozenset({VariantClass.NONSENSE, VariantClass.FRAMESHIFT})
+
+
 class Effect(str, Enum):
     SENSITIVITY = "sensitivity"
     RESISTANCE = "resistance"
@@ -254,6 +258,20 @@ class Alteration:
     event: str | None = None
     detail: str | None = None  # for events: what the caller reported (breakpoints, log2, TPM)
     codon_change: CodonChange | None = None  # unannotated SNV in a coding exon of the table
+    exon_count: int | None = None  # the transcript's exons, when the annotation says (19/28)
+
+    @property
+    def escapes_nmd(self) -> bool:
+        """A nonsense or frameshift change in the transcript's last exon: its mRNA may escape
+        nonsense-mediated decay and give a truncated protein, so it is not taken as a certain
+        loss of function (ClinGen SVI PVS1 recommendations, DOI:10.1002/humu.23626). Known only
+        when the annotation gives the exon count (VEP ``EXON``, SnpEff rank, MAF
+        ``Exon_Number``); the last 50 bases of the penultimate exon are not looked at."""
+        return (
+            self.variant_class in TRUNCATING
+            and self.exon is not None
+            and self.exon == self.exon_count
+        )
 
     @property
     def label(self) -> str:

@@ -82,7 +82,9 @@ def annotate(
     findings, filtered = set_aside_low_support(matcher.match(alleles, events), config)
     findings = flag_subclonal(findings, config.subclonal_fraction)
     fired = findings + [finding for finding, _reason in filtered]
-    unclassified = find_unclassified(alleles, rules.genes, fired)
+    unclassified = find_unclassified(
+        alleles, rules.genes, fired, lof_genes=rules.loss_of_function_genes
+    )
     therapy_calls = call_therapies(findings)
     near_misses = (
         matcher.find_near_misses(

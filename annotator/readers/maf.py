@@ -78,6 +78,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Final, TypeAlias
 
+from annotator.consequence import exon_rank_and_count
 from annotator.errors import InputError
 from annotator.genome import Build
 from annotator.matcher import SampleAllele
@@ -151,7 +152,6 @@ _MISSING: Final = frozenset({"", ".", "na", "nan"})
 _ALLELE: Final = re.compile(r"[ACGTN]+|-")
 _BASES: Final = re.compile(r"[ACGTN]+")
 _HGVS_REFERENCE: Final = re.compile(r"^[^:]+:(?=[cgmnpr]\.)")
-_EXON: Final = re.compile(r"(?P<first>[0-9]+)(?:-[0-9]+)?(?:/[0-9]+)?")
 _C_POSITION: Final = r"[-*]?[0-9]+(?:[+-][0-9]+)?"
 _HGVSC_SPAN: Final = re.compile(
     rf"c\.\(?(?P<first>{_C_POSITION})(?:_(?P<last>{_C_POSITION}))?(?![0-9+-])"
@@ -449,6 +449,7 @@ class _MafReader:
         else:
             variant_class = CLASSIFICATIONS.get(classification, VariantClass.OTHER)
         raw_protein = next((text for text in texts if text), None)
+        exon, exon_count = exon_rank_and_count(value("Exon_Number"))
         return Alteration(
             gene=spec.symbol,
             variant_class=variant_class,
@@ -458,8 +459,9 @@ class _MafReader:
             hgvsp=protein.hgvs if protein is not None else _without_reference(raw_protein),
             hgvsc=hgvsc,
             protein=protein,
-            exon=_exon(value("Exon_Number")),
+            exon=exon,
             source=SOURCE,
+            exon_count=exon_count,
         )
 
     def result(self) -> MafData:
@@ -594,12 +596,6 @@ def _first_protein(texts: Sequence[str]) -> ProteinChange | None:
         if protein is not None:
             return protein
     return None
-
-
-def _exon(text: str) -> int | None:
-    """``'19/28'`` → 19; ``'18-19/28'`` → 18; empty → None."""
-    match = _EXON.fullmatch(text)
-    return int(match["first"]) if match is not None else None
 
 
 def _without_reference(hgvs: str | None) -> str | None:

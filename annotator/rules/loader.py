@@ -178,6 +178,7 @@ class RuleSet:
         init=False, repr=False, compare=False
     )
     _gene_symbols: frozenset[str] = dataclasses.field(init=False, repr=False, compare=False)
+    _lof_genes: frozenset[str] = dataclasses.field(init=False, repr=False, compare=False)
     _hotspot_indexes: Mapping[str, Mapping[AlleleKey, tuple[Hotspot, ...]]] = dataclasses.field(
         init=False, repr=False, compare=False
     )
@@ -202,6 +203,20 @@ class RuleSet:
             self, "_index", MappingProxyType({k: tuple(v) for k, v in index.items()})
         )
         object.__setattr__(self, "_gene_symbols", frozenset(symbols))
+        object.__setattr__(
+            self,
+            "_lof_genes",
+            frozenset(
+                gene
+                for rule in self.rules
+                for gene, selector in (
+                    (rule.gene, rule.alteration),
+                    *((condition.gene, condition) for condition in rule.requires),
+                    *((condition.gene, condition) for condition in rule.excludes),
+                )
+                if selector.gene_class == "loss_of_function"
+            ),
+        )
         by_build: dict[str, dict[AlleleKey, list[Hotspot]]] = {}
         for hotspot in self.hotspots:
             for build, allele in hotspot.alleles.items():
@@ -237,6 +252,11 @@ class RuleSet:
         Fusion names and the biomarker pseudo-genes MSI and TMB are not genes and not listed.
         """
         return self._gene_symbols
+
+    @property
+    def loss_of_function_genes(self) -> frozenset[str]:
+        """Genes with a ``gene_class: loss_of_function`` rule or condition."""
+        return self._lof_genes
 
     def hotspot_index(self, build: str) -> Mapping[AlleleKey, tuple[Hotspot, ...]]:
         """The hotspots of ``build`` by allele: (chromosome without ``chr``, pos, REF, ALT).
