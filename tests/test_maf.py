@@ -265,6 +265,21 @@ def test_tcga_laml_notes(laml: MafData) -> None:
 
 # ------------------------------------------------------------------------- small MAFs
 
+#: What TMB counts from a MAF, spelled out here (not imported from the code under test): the
+#: GDC/vcf2maf classifications of the VCF TMB's consequences.
+TMB_CLASSIFICATIONS = frozenset(
+    {
+        "Missense_Mutation",
+        "Nonsense_Mutation",
+        "Nonstop_Mutation",
+        "Translation_Start_Site",
+        "Frame_Shift_Del",
+        "Frame_Shift_Ins",
+        "In_Frame_Del",
+        "In_Frame_Ins",
+    }
+)
+
 HEADER = (
     "Hugo_Symbol",
     "NCBI_Build",
@@ -637,16 +652,7 @@ def test_binary_file(tmp_path: Path) -> None:
 def test_tmb_counts_passing_rows_of_the_coding_non_synonymous_classifications(
     tmp_path: Path,
 ) -> None:
-    counted = [
-        "Missense_Mutation",
-        "Nonsense_Mutation",
-        "Nonstop_Mutation",
-        "Translation_Start_Site",
-        "Frame_Shift_Del",
-        "Frame_Shift_Ins",
-        "In_Frame_Del",
-        "In_Frame_Ins",
-    ]
+    counted = sorted(TMB_CLASSIFICATIONS)
     left_out = ["Silent", "Splice_Site", "Splice_Region", "Intron", "3'UTR", "RNA", "IGR"]
     columns = (*HEADER, "FILTER")
     rows = [EGFR_L858R | {"Variant_Classification": name} for name in counted + left_out]

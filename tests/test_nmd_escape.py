@@ -15,6 +15,7 @@ from annotator.models import Alteration, VariantClass
 from annotator.readers.maf import read_maf
 from annotator.rules import load_rules
 from tests.runs import run_json
+from tests.test_maf import EGFR_L858R, write_maf
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "test_data" / "demo.grch38.vep.vcf.gz"
@@ -110,42 +111,21 @@ def test_without_the_exon_count_a_truncation_is_still_a_loss_of_function(tmp_pat
 
 
 def test_a_maf_exon_number_names_the_last_exon(tmp_path: Path) -> None:
-    columns = (
-        "Hugo_Symbol",
-        "NCBI_Build",
-        "Chromosome",
-        "Start_Position",
-        "End_Position",
-        "Variant_Classification",
-        "Reference_Allele",
-        "Tumor_Seq_Allele1",
-        "Tumor_Seq_Allele2",
-        "Tumor_Sample_Barcode",
-        "HGVSp_Short",
-        "Transcript_ID",
-        "Exon_Number",
-    )
-    rows = [
-        (
-            "BRCA2",
-            "GRCh38",
-            "chr13",
-            "32398489",
-            "32398489",
-            "Nonsense_Mutation",
-            "A",
-            "A",
-            "T",
-            "S1",
-            "p.K3326*",
-            "ENST00000380152.8",
-            exon,
-        )
-        for exon in (LAST, "11/27")
-    ]
-    path = tmp_path / "brca2.maf"
-    path.write_text("\n".join("\t".join(row) for row in [columns, *rows]) + "\n")
-    data = read_maf(path, load_rules().genes)
+    brca2_stop = EGFR_L858R | {
+        "Hugo_Symbol": "BRCA2",
+        "Chromosome": "chr13",
+        "Start_Position": "32398489",
+        "End_Position": "32398489",
+        "Variant_Classification": "Nonsense_Mutation",
+        "Reference_Allele": "A",
+        "Tumor_Seq_Allele1": "A",
+        "Tumor_Seq_Allele2": "T",
+        "HGVSp_Short": "p.K3326*",
+        "HGVSc": "",
+        "Transcript_ID": "ENST00000380152.8",
+    }
+    rows = [brca2_stop | {"Exon_Number": exon} for exon in (LAST, "11/27")]
+    data = read_maf(write_maf(tmp_path, *rows), load_rules().genes)
     last, earlier = (allele.alterations[0] for allele in data.alleles["S1"])
     assert (last.exon, last.exon_count, last.escapes_nmd) == (27, 27, True)
     assert (earlier.exon, earlier.exon_count, earlier.escapes_nmd) == (11, 27, False)

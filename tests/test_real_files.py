@@ -14,6 +14,7 @@ import pytest
 from annotator.cli import main
 from annotator.rules import load_rules
 from tests.golden_cases import TEST_DATA
+from tests.test_maf import TMB_CLASSIFICATIONS
 
 DATA = Path(__file__).parent / "data"
 DEMO = TEST_DATA / "demo.grch38.vep.vcf.gz"
@@ -164,16 +165,7 @@ def test_tmb_of_each_sample_of_a_maf(tmp_path: Path) -> None:
     classifications (the file has no FILTER column: every row passes), counted here from the
     text; Splice_Site rows are not counted."""
     maf = DATA / "maftools.tcga_laml.grch37.maf.gz"
-    counted = {
-        "Missense_Mutation",
-        "Nonsense_Mutation",
-        "Nonstop_Mutation",
-        "Translation_Start_Site",
-        "Frame_Shift_Del",
-        "Frame_Shift_Ins",
-        "In_Frame_Del",
-        "In_Frame_Ins",
-    }
+    counted = TMB_CLASSIFICATIONS
     expected: dict[str, int] = {}
     splice = 0
     with gzip.open(maf, "rt") as handle:
