@@ -336,12 +336,15 @@ MIN_BLOCK = 512
 
 
 class _Claims:
-    """Which candidates of each part are still free, in memory shared by the two processes
-    (made before the fork): a part's next free candidate and its end, -1 until scanned.
+    """Which items of each of two parts are still free, in memory shared by the two processes
+    (made before the fork): a part's next free item, its end (-1 until known: a part not yet
+    scanned) and the fewest items a claim takes. The items are the candidates of the two
+    halves of a file (:class:`ForkedPart`) or the rule regions (:class:`ForkedRegions`, one
+    part).
 
-    A claim takes a quarter of what is left of the part (at least ``MIN_BLOCK`` candidates):
-    few blocks while much is left, small ones at the end, so the two processes finish
-    together. A part whose file cannot be cut is one block."""
+    A claim takes a quarter of what is left of the part (at least ``MIN_BLOCK`` candidates,
+    or one region): few blocks while much is left, small ones at the end, so the two
+    processes finish together. A part whose file cannot be cut is one block."""
 
     def __init__(self, context: Any, fewest: int | None = None) -> None:
         self._state = context.RawArray("q", [0, -1, 0, 0, -1, 0])  # next, end, fewest
@@ -361,8 +364,8 @@ class _Claims:
             self._state[at + 1] = count
 
     def claim(self, part: int, alive: Callable[[], bool]) -> tuple[int, int] | None:
-        """The next block of ``part`` (first and end candidate), None once all are claimed.
-        Raises EOFError if the other process died holding the lock."""
+        """The next block of ``part`` (its first item and the one after its last), None once
+        all are claimed. Raises EOFError if the other process died holding the lock."""
         while not self._lock.acquire(timeout=_LOCK_PATIENCE):
             if not alive():
                 raise EOFError("the other process is gone")
@@ -378,7 +381,7 @@ class _Claims:
             self._lock.release()
 
     def position(self) -> tuple[int, int] | None:
-        """Candidates claimed so far and in all, once both parts are scanned."""
+        """Items claimed so far and in all, once both parts' ends are known."""
         state = self._state[:]
         if state[1] < 0 or state[4] < 0:
             return None
