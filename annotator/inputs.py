@@ -251,7 +251,6 @@ def _read_regions_in_two(
 
     def read(
         claims: _Claims,
-        _connection: object,
         alive: Callable[[], bool],
         own: VcfReader | None = None,
         progress: Progress | None = None,
@@ -282,7 +281,7 @@ def _read_regions_in_two(
         )
         with progress:
             try:
-                mine = read(worker.claims, None, worker.alive, reader, progress)
+                mine = read(worker.claims, worker.alive, reader, progress)
             except EOFError:  # the worker died holding the claims' lock
                 return False
         if mine is None or not worker.add_to(mine):

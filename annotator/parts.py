@@ -249,7 +249,7 @@ class ForkedRegions(_Worker):
     :meth:`claims` lets this process run it too, then :meth:`add_to` adds the worker's."""
 
     def __init__(self, regions: int, read: RegionReading) -> None:
-        super().__init__(read, counts=((regions, 1), (0, 1)))  # one part only
+        super().__init__(_read_regions, read, counts=((regions, 1), (0, 1)))  # one part only
 
     @property
     def claims(self) -> _Claims:
@@ -259,9 +259,15 @@ class ForkedRegions(_Worker):
         return self._process.is_alive()
 
 
-#: What a process reading regions does: ``read(claims, connection, alive)`` (the connection
-#: is the worker's to the main process, for nothing here; see :class:`ForkedRegions`).
-RegionReading = Callable[["_Claims", Any, Callable[[], bool]], "SmallVariants | None"]
+#: What a process reading regions does: ``read(claims, alive)`` (see :class:`ForkedRegions`).
+RegionReading = Callable[["_Claims", Callable[[], bool]], "SmallVariants | None"]
+
+
+def _read_regions(
+    read: RegionReading, claims: _Claims, _connection: Connection, alive: Callable[[], bool]
+) -> SmallVariants | None:
+    """In the worker: the regions need no message to the main process before the result."""
+    return read(claims, alive)
 
 
 def _in_worker(
