@@ -45,6 +45,7 @@ from annotator.rules.schema import GeneSpec
 __all__ = [
     "BCSQ_FIELDS",
     "BCSQ_TERMS",
+    "NONSYNONYMOUS_NAMES",
     "SEVERITY_ORDER",
     "SNPEFF_ANN_FIELDS",
     "TERM_CLASSES",
@@ -474,6 +475,13 @@ NONSYNONYMOUS_TERMS: Final[frozenset[str]] = frozenset(
         "conservative_inframe_deletion",
         "protein_altering_variant",
     }
+)
+
+#: Every name under which an annotation may write a consequence TMB counts: the SO terms
+#: (VEP, SnpEff) and bcftools csq's own names for them (``missense``, ``frameshift``, ...).
+#: What the text prefilter looks for in records outside the rule regions.
+NONSYNONYMOUS_NAMES: Final[frozenset[str]] = NONSYNONYMOUS_TERMS | frozenset(
+    name for name, term in BCSQ_TERMS.items() if term in NONSYNONYMOUS_TERMS
 )
 
 

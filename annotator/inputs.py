@@ -30,7 +30,7 @@ from annotator.biomarkers import (
 from annotator.collector import collector_paused
 from annotator.config import INDEX_MIN_BYTES, AnnotateConfig
 from annotator.consequence import (
-    NONSYNONYMOUS_TERMS,
+    NONSYNONYMOUS_NAMES,
     ConsequenceResolver,
     read_annotation_format,
 )
@@ -355,8 +355,9 @@ def _read_prefiltered(
     order of their records, so that the result is that of one pass."""
     tmb = config.panel_size_mb is not None
     text_rules = TextRules(
-        # TMB in the same pass: a record naming a term TMB counts is parsed wherever it lies.
-        promote=tuple(sorted(term.encode() for term in NONSYNONYMOUS_TERMS)) if tmb else (),
+        # TMB in the same pass: a record naming a consequence TMB counts, in any annotation's
+        # spelling, is parsed wherever it lies.
+        promote=tuple(sorted(name.encode() for name in NONSYNONYMOUS_NAMES)) if tmb else (),
         annotation_keys=tuple(f"{key}=".encode() for key in annotation_keys) if tmb else (),
         # A record failing FILTER is only counted, unless it is kept or explained: not parsed.
         keep_failed=config.include_filtered or config.explain,

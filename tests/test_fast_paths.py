@@ -29,6 +29,7 @@ from annotator.readers.vcf import VcfReader
 from annotator.rules import load_rules
 from annotator.writers.vcf import INFO_TAGS
 from tests.runs import run_json
+from tests.vcfgen import vcf_text, write_vcf
 
 ROOT = Path(__file__).resolve().parents[1]
 MAKE_VCF = ROOT.parent / "shared" / "bench" / "make_vcf.py"
@@ -270,6 +271,82 @@ def test_prefilter_gives_the_results_of_the_full_pass(
     assert outcome(path, tumor_type, prefilter=True, **options) == outcome(
         path, tumor_type, use_index=False, **options
     )
+
+
+# TMB away from the rule genes: each annotation's own spelling of a consequence, one record each
+# on chr12 far from KRAS. Which of them TMB counts is spelled out here, not taken from the code:
+# coding non-synonymous consequences (bcftools csq names its own: missense, frameshift,
+# inframe_altering, ...).
+TMB_SPELLINGS = {
+    "BCSQ": {
+        "missense": True,
+        "frameshift": True,
+        "stop_gained": True,
+        "stop_lost": True,
+        "start_lost": True,
+        "inframe_deletion": True,
+        "inframe_insertion": True,
+        "inframe_altering": True,
+        "*missense": True,  # downstream of a stop on the same haplotype: still counted
+        "synonymous": False,
+        "intron": False,
+        "splice_region": False,
+    },
+    "CSQ": {
+        "missense_variant": True,
+        "frameshift_variant": True,
+        "stop_gained": True,
+        "protein_altering_variant": True,
+        "splice_region_variant&intron_variant": False,
+        "synonymous_variant": False,
+    },
+    "ANN": {
+        "missense_variant": True,
+        "disruptive_inframe_deletion": True,
+        "conservative_inframe_insertion": True,
+        "synonymous_variant": False,
+        "intron_variant": False,
+    },
+}
+
+
+TMB_INFO_LINES = {
+    "BCSQ": '##INFO=<ID=BCSQ,Number=.,Type=String,Description="Haplotype-aware consequence '
+    "annotation from BCFtools/csq. Format: Consequence|gene|transcript|biotype|strand|"
+    'amino_acid_change|dna_change">',
+    "CSQ": '##INFO=<ID=CSQ,Number=.,Type=String,Description="Consequence annotations from '
+    'Ensembl VEP. Format: Allele|Consequence|IMPACT|SYMBOL|Feature">',
+    "ANN": '##INFO=<ID=ANN,Number=.,Type=String,Description="Functional annotations: '
+    "'Allele | Annotation | Annotation_Impact | Gene_Name | Gene_ID | Feature_Type | "
+    "Feature_ID | Transcript_BioType | Rank | HGVS.c | HGVS.p | cDNA.pos / cDNA.length | "
+    "CDS.pos / CDS.length | AA.pos / AA.length | Distance | ERRORS / WARNINGS / INFO' \">",
+}
+
+
+def _tmb_entry(key: str, term: str, gene: str, pos: int) -> str:
+    if key == "BCSQ":
+        return f"{term}|{gene}|ENST00000000001|protein_coding|+|10Q>10K|{pos}A>G"
+    if key == "CSQ":
+        return f"G|{term}|MODERATE|{gene}|ENST00000000001"
+    fields = [gene, "transcript", "ENST00000000001", "protein_coding", "2/5", "c.1A>G"]
+    return f"G|{term}|MODERATE|{gene}|" + "|".join(fields) + "||||||"
+
+
+@pytest.mark.parametrize("key", sorted(TMB_SPELLINGS))
+def test_prefilter_tmb_counts_every_spelling_outside_the_rule_genes(
+    key: str, tmp_path: Path
+) -> None:
+    spellings = TMB_SPELLINGS[key]
+    records = [
+        f"chr12\t{pos}\t.\tA\tG\t.\tPASS\t{key}={_tmb_entry(key, term, f'GENE{pos}', pos)}"
+        "\tGT:AD\t0/1:20,10"
+        for pos, term in zip(range(1000, 1000 * (len(spellings) + 1), 1000), spellings, strict=True)
+    ]
+    path = write_vcf(tmp_path, vcf_text(records, info_lines=[TMB_INFO_LINES[key]]), "vcf.gz")
+    expected = sum(spellings.values())
+    for options in ({"prefilter": True}, {"use_index": False}):
+        tmb = run_json(path, "LUAD", panel_size_mb=1.0, **options)["biomarkers"]["tmb"]
+        assert tmb["mutations"] == expected, options
 
 
 def outcome(path: Path, tumor_type: str, **options: Any) -> dict[str, Any] | str:
