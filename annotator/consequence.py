@@ -536,17 +536,13 @@ class ConsequenceResolver:
                 continue
             # VEP: the alteration straight from the entry's fields (rule genes only).
             read = layout.read
-            consequences, exons = self._consequences, self._exons
+            consequence_terms, exons = self._consequence_terms, self._exons
             for values, gene in _vep_rows(raw, layout, variant, genes):
                 values.append("")  # what a field the Format lacks reads (_Layout.read)
                 feature, consequence, hgvsp, hgvsc, exon, canonical, mane_select, mane = read(
                     values
                 )
-                terms = consequences.get(consequence)
-                if terms is None:
-                    terms = _shared(self._terms, _split_terms(consequence))
-                    if len(consequences) < _KNOWN_VALUES:
-                        consequences[consequence] = terms
+                terms = consequence_terms(consequence)
                 try:
                     exon_rank, exon_count = exons[exon]
                 except KeyError:
@@ -651,34 +647,40 @@ class ConsequenceResolver:
     def changes_protein(self, variant: Variant) -> bool:
         """Whether any annotated transcript, of any gene, has a non-synonymous coding change
         (``NONSYNONYMOUS_TERMS``); what TMB counts."""
-        return any(
-            not NONSYNONYMOUS_TERMS.isdisjoint(entry.terms) for _, entry in self._entries(variant)
-        )
+        return any(not NONSYNONYMOUS_TERMS.isdisjoint(terms) for terms in self._all_terms(variant))
 
-    def _entries(
-        self, variant: Variant, genes: Container[str] | None = None
-    ) -> Iterator[tuple[str, _Entry]]:
-        """The transcript entries of this allele; with ``genes``, the VEP entries of other
-        genes may be left out (they are checked all the same)."""
+    def _all_terms(self, variant: Variant) -> Iterator[tuple[str, ...]]:
+        """The consequence terms of each transcript entry of this allele, of every gene; of a
+        VEP entry, only its Consequence is read (every entry is checked as by :meth:`resolve`
+        all the same)."""
         annotations = variant.annotations
-        csq = annotations.get("CSQ")
-        if csq is not None:
-            if self._csq is None:
-                raise _undeclared("CSQ", variant)
-            for entry in _vep_entries(csq, self._csq, variant, genes):
-                yield "VEP", entry
-        ann = annotations.get("ANN")
-        if ann is not None:
-            if self._ann_vep is not None:
-                for entry in _vep_entries(ann, self._ann_vep, variant, genes):
-                    yield "VEP", entry
-            else:
-                for entry in _snpeff_entries(ann, variant):
-                    yield "SnpEff", entry
+        for key in ("CSQ", "ANN"):
+            raw = annotations.get(key)
+            if raw is None:
+                continue
+            layout = self._csq if key == "CSQ" else self._ann_vep
+            if layout is None:
+                if key == "CSQ":
+                    raise _undeclared("CSQ", variant)
+                for entry in _snpeff_entries(raw, variant):
+                    yield entry.terms
+                continue
+            at = layout.consequence
+            for values, _gene in _vep_rows(raw, layout, variant):
+                yield self._consequence_terms(values[at] if at >= 0 else "")
         bcsq = annotations.get("BCSQ")
         if bcsq is not None:
             for entry in _bcsq_entries(bcsq, variant):
-                yield "BCSQ", entry
+                yield entry.terms
+
+    def _consequence_terms(self, consequence: str) -> tuple[str, ...]:
+        """The (shared) terms of a VEP Consequence, split once per distinct text."""
+        terms = self._consequences.get(consequence)
+        if terms is None:
+            terms = _shared(self._terms, _split_terms(consequence))
+            if len(self._consequences) < _KNOWN_VALUES:
+                self._consequences[consequence] = terms
+        return terms
 
 
 def _shared(table: dict[T, T], value: T) -> T:
@@ -715,7 +717,9 @@ def _is_preferred(
 def _vep_entries(
     raw: str, layout: _Layout, variant: Variant, genes: Container[str] | None = None
 ) -> Iterator[_Entry]:
-    """The transcript entries of this allele in a VEP annotation (see :func:`_vep_rows`)."""
+    """The transcript entries of this allele in a VEP annotation (see :func:`_vep_rows`), each
+    field read on its own: the plain reading that tests/test_consequence_fast.py holds
+    :meth:`ConsequenceResolver.resolve` to."""
     for values, gene in _vep_rows(raw, layout, variant, genes):
         yield _vep_entry(values, layout, gene)
 

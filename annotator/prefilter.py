@@ -11,7 +11,6 @@ as :func:`annotator.genome.normalize_chrom` gives them).
 
 from __future__ import annotations
 
-import re
 from array import array
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -28,6 +27,8 @@ from annotator.rules.schema import GeneSpec
 from annotator.vcf_text import (
     find_all,
     find_runs,
+    find_words,
+    innermost,
     lines_holding,
     read_numbers,
     split_columns,
@@ -191,8 +192,9 @@ class _ChunkScanner:
         self.number = 0
         self.regions = regions
         self.lookup: dict[bytes, tuple[np.ndarray, np.ndarray] | None] = {}
-        self.promote = _any_of(rules.promote)
-        self.keys = _any_of(rules.annotation_keys)
+        # A line holds a promoting word if and only if it holds one that holds no other.
+        self.promote = innermost(rules.promote)
+        self.keys = rules.annotation_keys
 
     def spans(self, chrom: bytes) -> tuple[np.ndarray, np.ndarray] | None:
         spans = self.lookup.get(chrom, _MISSING)
@@ -226,8 +228,8 @@ class _ChunkScanner:
         for symbol in (b"<", b"[", b"]"):
             found = find_all(text, data[:size], symbol)
             candidate |= lines_holding(found, starts, alt_start, alt_end) & parsed
-        if self.promote is not None:
-            found = _matches(self.promote, text, size)
+        if self.promote:
+            found = find_words(text, size, self.promote)
             candidate |= lines_holding(found, starts, col[6] + 1, info_end) & parsed
         if self.rules.keep_failed:
             failed = _failed(text, data, parsed & ~candidate, col[5] + 1, col[6])
@@ -243,8 +245,8 @@ class _ChunkScanner:
         scan.skipped_passed_alleles += int(alleles[passed].sum())
         # As the reader counts them: a record without an ALT ('.') is not counted as filtered.
         scan.skipped_filtered += int(np.count_nonzero(failed & (alleles > 0)))
-        if self.keys is not None:
-            found = _key_starts(data, _matches(self.keys, text, size))
+        if self.keys:
+            found = _info_keys(data, size, self.keys)
             annotated = lines_holding(found, starts, col[6] + 1, info_end)
             scan.skipped_annotated_alleles += int(alleles[skipped & annotated].sum())
             scan.skipped_annotated_passed_alleles += int(alleles[passed & annotated].sum())
@@ -351,21 +353,23 @@ def _failed(
     return failed
 
 
-def _any_of(words: tuple[bytes, ...]) -> re.Pattern[bytes] | None:
-    return re.compile(b"|".join(re.escape(word) for word in words)) if words else None
-
-
-def _matches(pattern: re.Pattern[bytes], text: bytes, size: int) -> np.ndarray:
-    """The offsets in ``text[:size]`` where ``pattern`` matches."""
-    return np.array([match.start() for match in pattern.finditer(text, 0, size)], dtype=np.int64)
-
-
-def _key_starts(data: np.ndarray, places: np.ndarray) -> np.ndarray:
-    """Those of ``places`` (in the INFO column) where an INFO key starts: right after the
-    column's tab or after a ';'."""
-    before = data[np.maximum(places - 1, 0)]
-    starts: np.ndarray = places[(before == 9) | (before == 59)]
-    return starts
+def _info_keys(data: np.ndarray, size: int, keys: tuple[bytes, ...]) -> np.ndarray:
+    """The offsets in ``data[:size]`` where one of ``keys`` (each ``NAME=``) begins an INFO
+    entry: right after a tab or a ';' (:func:`lines_holding` tells which lie in INFO). Found
+    from the text's '=' bytes, one comparison for all keys: a key is on every line of an
+    annotated file, too many for a search per occurrence."""
+    equals = np.flatnonzero(data[:size] == 61)
+    found = []
+    for key in keys:
+        if not key.endswith(b"="):
+            raise ValueError(f"an INFO key to look for ends with '=': {key!r}")
+        at = equals - (len(key) - 1)
+        at = at[at >= 1]  # a line's first byte begins CHROM, no INFO entry
+        for offset, byte in enumerate(key[:-1]):
+            at = at[data[at + offset] == byte]
+        before = data[at - 1]
+        found.append(at[(before == 9) | (before == 59)])
+    return np.concatenate(found) if found else equals[:0]
 
 
 _MISSING: Any = object()

@@ -189,6 +189,29 @@ def find_all(text: bytes, data: np.ndarray, needle: bytes) -> np.ndarray:
     return hits
 
 
+def find_words(text: bytes, size: int, words: tuple[bytes, ...]) -> np.ndarray:
+    """The offsets in ``text[:size]`` of every occurrence of each of ``words``, found with
+    ``bytes.find`` (CPython's fast search: over twice the speed of one regular expression of
+    them all)."""
+    places: list[int] = []
+    add = places.append
+    find = text.find
+    for word in dict.fromkeys(words):
+        at = find(word, 0, size)
+        while at != -1:
+            add(at)
+            at = find(word, at + 1, size)
+    return np.array(places, dtype=np.int64)
+
+
+def innermost(words: tuple[bytes, ...]) -> tuple[bytes, ...]:
+    """Those of ``words`` that hold no other: a text holds one of ``words`` if and only if it
+    holds one of these (what :func:`lines_holding` asks), which are fewer to look for."""
+    return tuple(
+        word for word in words if not any(other != word and other in word for other in words)
+    )
+
+
 def lines_holding(
     places: np.ndarray,
     starts: np.ndarray,

@@ -79,8 +79,22 @@ FILTERS = st.sampled_from(
     [b"PASS", b".", b"q10", b"PASS;.", b"PASS;q10", b"PON", b"strand_bias;weak", b".;PASS", b""]
 )
 INFOS = st.sampled_from(
-    [b".", b"DP=10", b"CSQ=A|missense_variant|X", b"XCSQ=1", b"DP=3;CSQ=T|synonymous_variant"]
+    [
+        b".",
+        b"DP=10",
+        b"CSQ=A|missense_variant|X",
+        b"XCSQ=1",
+        b"DP=3;CSQ=T|synonymous_variant",
+        b"BCSQ=missense|X|T1",
+        b"DP=3;BCSQ=*stop_gained|X",
+        b"XBCSQ=stop_gain",
+        b"ANN=G|frameshift_variant|HIGH",
+    ]
 )
+#: Words of which one holds another (BCSQ's 'missense' in 'missense_variant', 'CSQ=' in
+#: 'BCSQ='), as the annotator's own lists have them.
+PROMOTED = (b"frameshift", b"frameshift_variant", b"missense", b"missense_variant", b"stop_gained")
+KEYS = (b"BCSQ=", b"CSQ=", b"ANN=")
 
 
 @st.composite
@@ -128,9 +142,7 @@ def test_scan_agrees_with_a_line_by_line_reading(
 ) -> None:
     text = HEADER + b"\n".join(body) + (b"\n" if final_newline else b"")
     rules = (
-        TextRules(
-            promote=(b"missense_variant",), annotation_keys=(b"CSQ=",), keep_failed=keep_failed
-        )
+        TextRules(promote=PROMOTED, annotation_keys=KEYS, keep_failed=keep_failed)
         if tmb
         else TextRules(keep_failed=keep_failed)
     )
