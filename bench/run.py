@@ -495,7 +495,23 @@ class Env:
 
 
 #: The annotator's findings series: tabix index, none, none and one process (--threads 1).
-_SERIES = {"idx": "tabix index", "noidx": "no index", "noidx1": "no index, --threads 1"}
+_SERIES = {
+    "idx": "tabix index",
+    "noidx": "no index",
+    "noidx1": "no index, --threads 1",
+    "tmb": "no index, TMB (--panel-size-mb 30)",
+}
+
+
+def _more_series(size: str, csq: bool, sizes: tuple[str, ...]) -> tuple[str, ...]:
+    """The findings series run besides the default ones on an input without index."""
+    if csq:
+        # TMB in the same pass: every record naming a non-synonymous consequence is parsed
+        # too (not an issue target; what the single pass costs).
+        return ("tmb",) if size == REF_SIZE else ()
+    # One process: what reading in two parts gains, and the memory of one process (the peak
+    # RSS of the default run is the larger of its two processes').
+    return ("noidx1",) if size != sizes[0] else ()
 
 
 def build_plan(args: argparse.Namespace, env: Env) -> list[Measure]:
@@ -550,6 +566,7 @@ def build_plan(args: argparse.Namespace, env: Env) -> list[Measure]:
                     "--out-tsv",
                     str(tsv),
                     *(["--threads", "1"] if series == "noidx1" else []),
+                    *(["--panel-size-mb", "30"] if series == "tmb" else []),
                 ],
                 annotator=True,
                 tsv=tsv,
@@ -564,10 +581,8 @@ def build_plan(args: argparse.Namespace, env: Env) -> list[Measure]:
             idx, noidx = env.inputs[inp]
             floor = view_ou(noidx, inp)
             findings(noidx, inp, "noidx")
-            if not csq and size != args.sizes[0]:
-                # One process: what reading in two parts gains, and the memory of one process
-                # (the peak RSS of the default run is the larger of its two processes').
-                findings(noidx, inp, "noidx1")
+            for series in _more_series(size, csq, args.sizes):
+                findings(noidx, inp, series)
             if floor is not None:
                 plan.append(floor)  # measured again after the annotator: one median of both
             if not csq or not args.quick:  # CSQ + index only in the full run
