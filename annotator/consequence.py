@@ -522,15 +522,8 @@ class ConsequenceResolver:
         """
         alterations: list[Alteration] = []
         genes = self.genes
-        annotations = variant.annotations
-        for key in ("CSQ", "ANN"):
-            raw = annotations.get(key)
-            if raw is None:
-                continue
-            layout = self._csq if key == "CSQ" else self._ann_vep
+        for raw, layout in self._csq_and_ann(variant):
             if layout is None:
-                if key == "CSQ":
-                    raise _undeclared("CSQ", variant)
                 for entry in _snpeff_entries(raw, variant):
                     self._add(alterations, variant, entry, "SnpEff")
                 continue
@@ -564,11 +557,26 @@ class ConsequenceResolver:
                         mane_select=mane_select or mane or None,
                     )
                 )
-        bcsq = annotations.get("BCSQ")
+        bcsq = variant.annotations.get("BCSQ")
         if bcsq is not None:
             for entry in _bcsq_entries(bcsq, variant):
                 self._add(alterations, variant, entry, "BCSQ")
         return alterations
+
+    def _csq_and_ann(self, variant: Variant) -> list[tuple[str, _Layout | None]]:
+        """The CSQ and ANN texts of this allele's record, in that order, each with its VEP
+        layout (None: SnpEff's ANN); a CSQ the header does not declare is an InputError."""
+        found: list[tuple[str, _Layout | None]] = []
+        annotations = variant.annotations
+        for key in ("CSQ", "ANN"):
+            raw = annotations.get(key)
+            if raw is None:
+                continue
+            layout = self._csq if key == "CSQ" else self._ann_vep
+            if layout is None and key == "CSQ":
+                raise _undeclared("CSQ", variant)
+            found.append((raw, layout))
+        return found
 
     def _add(
         self, alterations: list[Alteration], variant: Variant, entry: _Entry, source: str
@@ -653,22 +661,15 @@ class ConsequenceResolver:
         """The consequence terms of each transcript entry of this allele, of every gene; of a
         VEP entry, only its Consequence is read (every entry is checked as by :meth:`resolve`
         all the same)."""
-        annotations = variant.annotations
-        for key in ("CSQ", "ANN"):
-            raw = annotations.get(key)
-            if raw is None:
-                continue
-            layout = self._csq if key == "CSQ" else self._ann_vep
+        for raw, layout in self._csq_and_ann(variant):
             if layout is None:
-                if key == "CSQ":
-                    raise _undeclared("CSQ", variant)
                 for entry in _snpeff_entries(raw, variant):
                     yield entry.terms
                 continue
             at = layout.consequence
             for values, _gene in _vep_rows(raw, layout, variant):
                 yield self._consequence_terms(values[at] if at >= 0 else "")
-        bcsq = annotations.get("BCSQ")
+        bcsq = variant.annotations.get("BCSQ")
         if bcsq is not None:
             for entry in _bcsq_entries(bcsq, variant):
                 yield entry.terms
