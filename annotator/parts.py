@@ -422,13 +422,19 @@ def _parse_claims(
 
 class _Cutter:
     """The blocks of a candidates file: the header, then the records of the block, each
-    written to a file of its own beside it (one file per process and part, rewritten)."""
+    written to a file of its own beside it (one file per process and part, rewritten).
+
+    A block's header leaves out the ``##contig`` lines of the chromosomes none of its records
+    is on: htslib and the reader parse every header line each time a block is opened, and a
+    GRCh38 header from GATK declares 3,366 contigs (14 ms a block, against 1 ms without them).
+    A chromosome declared before still is, so the records read the same."""
 
     def __init__(self, candidates: Candidates) -> None:
         self.candidates = candidates
         self.out = candidates.path.with_name(f"block.{os.getpid()}.{candidates.path.name}")
         self._source: BinaryIO | None = None
-        self._header = b""
+        # The header's lines, each with the chromosome it declares (None: no ##contig line).
+        self._header: list[tuple[bytes | None, bytes]] = []
 
     def block(self, start: int, stop: int) -> Candidates:
         candidates = self.candidates
@@ -438,17 +444,34 @@ class _Cutter:
         offsets = candidates.offsets
         if self._source is None:
             self._source = candidates.path.open("rb")
-            self._header = self._source.read(offsets[0])
+            *lines, rest = self._source.read(offsets[0]).split(b"\n")  # rest: b"" at a newline
+            self._header = [(_declared_contig(line), line + b"\n") for line in lines]
+            self._header.append((None, rest))
         self._source.seek(offsets[start])
         text = self._source.read(offsets[stop] - offsets[start] if stop < len(offsets) else -1)
+        chroms = {line.partition(b"\t")[0] for line in text.split(b"\n")}
         with self.out.open("wb") as sink:
-            sink.write(self._header)
+            sink.write(
+                b"".join(line for chrom, line in self._header if chrom is None or chrom in chroms)
+            )
             sink.write(text)
         return Candidates(self.out, numbers[start:stop])
 
     def close(self) -> None:
         if self._source is not None:
             self._source.close()
+
+
+def _declared_contig(line: bytes) -> bytes | None:
+    """The ID a ``##contig=<ID=...,...>`` header line declares; None for other lines (and
+    for a contig line whose ID cannot be read: it is kept)."""
+    if not line.startswith(b"##contig=<"):
+        return None
+    for item in line.rstrip(b"\r").removeprefix(b"##contig=<").removesuffix(b">").split(b","):
+        key, equals, value = item.partition(b"=")
+        if key == b"ID" and equals:
+            return value
+    return None
 
 
 def _save_candidates(candidates: Candidates) -> None:

@@ -3,6 +3,7 @@ the same results, counts and errors as one pass, wherever the file is split."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import itertools
 import multiprocessing
@@ -528,6 +529,62 @@ def test_a_part_that_cannot_be_cut_is_one_block(tmp_path: Path) -> None:
     assert claims.claim(0, lambda: True) is None
     assert claims.claim(1, lambda: True) is None
     assert annotator.parts._Cutter(whole).block(0, 3) == whole  # the file as it is
+
+
+def test_a_block_declares_the_contigs_of_its_records_only(tmp_path: Path) -> None:
+    header = (
+        b"##fileformat=VCFv4.2\r\n"
+        b"##contig=<ID=chr1,length=1000>\r\n"
+        b"##source=first\n"
+        b"##contig=<length=2000,ID=chr2>\n"  # the ID need not come first
+        b"##contig=<ID=chrUn_KI270302v1,length=2274>\n"
+        b"##contig=<length=3>\n"  # no ID: kept
+        b"##contig=<ID=chr3,length=3000>\n"
+        b"#CHROM\tPOS\n"
+    )
+    records = [b"chr1\t1\n", b"chr1\t2\n", b"chr2\t1\n", b"chr3\t5\n"]
+    path = tmp_path / "part.vcf"
+    path.write_bytes(header + b"".join(records))
+    offsets = list(itertools.accumulate(map(len, records[:-1]), initial=len(header)))
+    kept = {
+        (0, 2): [b"chr1"],
+        (1, 3): [b"chr1", b"chr2"],
+        (2, 3): [b"chr2"],
+        (3, 4): [b"chr3"],
+        (1, 4): [b"chr1", b"chr2", b"chr3"],
+    }
+    with contextlib.closing(
+        annotator.parts._Cutter(Candidates(path, [1, 2, 3, 4], offsets))
+    ) as cutter:
+        for (start, stop), chroms in kept.items():
+            cut = cutter.block(start, stop).path.read_bytes()
+            expected = b"".join(
+                line
+                for line in header.splitlines(keepends=True)
+                if not line.startswith(b"##contig=<")
+                or b"ID=" not in line
+                or any(b"ID=" + chrom in line for chrom in chroms)
+            )
+            assert cut == expected + b"".join(records[start:stop]), (start, stop)
+
+
+def test_a_header_of_thousands_of_contigs_gives_the_result_of_one_pass(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    split_always: None,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """Blocks left without the header's unused contigs read as one pass does, and htslib finds
+    every record's chromosome declared (it would warn of one that is not)."""
+    text = records_text(2000)
+    extra = "".join(f"##contig=<ID=chrUn_{n},length={1000 + n}>\n" for n in range(3000))
+    text = text.replace(b"##contig=", extra.encode() + b"##contig=", 1)
+    path = blocked(tmp_path / "contigs.vcf.gz", text, list(range(997, len(text), 4001)))
+    monkeypatch.setattr(annotator.parts, "MIN_BLOCK", 16)
+    expected = one_pass(path, monkeypatch, prefilter=True)
+    capfd.readouterr()
+    assert run_json(path, prefilter=True) == expected
+    assert "not defined in the header" not in capfd.readouterr().err
 
 
 def test_a_part_not_yet_scanned_has_nothing_to_claim(tmp_path: Path) -> None:
