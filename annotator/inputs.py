@@ -10,7 +10,6 @@ copy-number and expression files, MSI and TMB give gene-level events.
 from __future__ import annotations
 
 import contextlib
-import gzip
 import heapq
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
@@ -56,8 +55,8 @@ from annotator.readers.cnv import read_copy_number
 from annotator.readers.expression import read_expression
 from annotator.readers.fusions import read_fusion_calls
 from annotator.readers.maf import read_maf
-from annotator.readers.vcf import ANNOTATION_KEYS, VcfReader
-from annotator.reference import open_reference
+from annotator.readers.vcf import ANNOTATION_KEYS, VcfReader, is_bcf
+from annotator.reference import ReferenceFile, open_reference
 from annotator.rules import RuleSet
 from annotator.structural import Breakend, find_breakend_fusions
 from annotator.tumor_types import load_oncotree
@@ -169,10 +168,22 @@ def read_vcf_sample(config: AnnotateConfig, rules: RuleSet) -> SmallVariants:
 
 
 def _read_vcf(config: AnnotateConfig, rules: RuleSet, vcf: Path) -> SmallVariants:
-    path = str(config.input)
     # After bcftools csq every record is annotated; the FASTA serves unannotated records only.
     use_fasta = config.reference is not None and config.gff is None
     fasta = open_reference(config.reference) if use_fasta and config.reference else None
+    try:
+        return _read_vcf_with(config, rules, vcf, fasta)
+    finally:
+        if fasta is not None:
+            fasta.close()
+
+
+def _read_vcf_with(
+    config: AnnotateConfig, rules: RuleSet, vcf: Path, fasta: ReferenceFile | None
+) -> SmallVariants:
+    """The alleles of the VCF: through the index (the rule regions only), the text prefilter
+    or a pass over every record, whichever the run allows (see the README)."""
+    path = str(config.input)
     with VcfReader(vcf, sample=config.sample, caller=config.caller) as reader:
         header = reader.header
         build = resolve_build(config.genome, header.contigs, header.lines, path)
@@ -209,11 +220,24 @@ def _read_vcf(config: AnnotateConfig, rules: RuleSet, vcf: Path) -> SmallVariant
             result.regions_only = True
             if two_processes(vcf, config.threads):
                 if _read_regions_in_two(config, vcf, reader, result, matching):
-                    if fasta is not None:
-                        fasta.close()
                     return result
                 reader.restrict_to(regions)  # again, in this process: a new pass
-        elif _can_prefilter(config, vcf):
+            try:
+                with progress:
+                    _read_variants(config, reader, result, matching, progress)
+            except InputError:
+                # A record of the rule regions cannot be read: only a pass over the whole file
+                # knows its number and line, and reports it as a run without the index does.
+                result = SmallVariants(build=build, sample=header.sample, caller=reader.caller)
+                progress = Progress(enabled=config.show_progress, position=file_offset(vcf))
+                with VcfReader(vcf, sample=config.sample, caller=reader.caller) as whole:
+                    with progress:
+                        _read_variants(config, whole, result, matching, progress)
+                    result.records = whole.records_read
+            else:
+                result.records = reader.records_read
+            return result
+        if _can_prefilter(config, vcf):
             with progress:
                 done = _read_prefiltered(
                     config,
@@ -226,16 +250,12 @@ def _read_vcf(config: AnnotateConfig, rules: RuleSet, vcf: Path) -> SmallVariant
                     matching,
                 )
             if done:
-                if fasta is not None:
-                    fasta.close()
                 return result
             result = SmallVariants(build=build, sample=header.sample, caller=reader.caller)
             progress = Progress(enabled=config.show_progress, position=file_offset(vcf))
         with progress:
             _read_variants(config, reader, result, matching, progress)
         result.records = reader.records_read
-    if fasta is not None:
-        fasta.close()
     return result
 
 
@@ -246,7 +266,8 @@ def _read_regions_in_two(
     block of regions as it is free (:class:`~annotator.parts.ForkedRegions`); the records are
     numbered by their region, so that the alleles of both go in the order of one pass. False,
     with ``result`` left as it was, when a record cannot be read or the worker is gone: the
-    caller then reads the regions in one process (which reports an unreadable record)."""
+    caller then reads the regions in one process (and an unreadable record in a pass over the
+    whole file, which names it)."""
     regions = reader.regions
 
     def read(
@@ -322,14 +343,10 @@ def _can_prefilter(config: AnnotateConfig, vcf: Path) -> bool:
     if config.use_index is False or vcf != config.input:
         return False
     try:
-        with vcf.open("rb") as handle:
-            head = handle.read(2)
         size = vcf.stat().st_size
-        if head == b"\x1f\x8b":
-            with gzip.open(vcf, "rb") as unpacked:
-                if unpacked.read(3) == b"BCF":
-                    return False
-    except (OSError, EOFError):
+    except OSError:
+        return False
+    if is_bcf(vcf):
         return False
     return config.prefilter if config.prefilter is not None else size >= INDEX_MIN_BYTES
 
@@ -701,7 +718,9 @@ def read_events(
     notes: list[str] = list(small.notes)
     known = rules.gene_symbols
     if small.breakends:
-        found = find_breakend_fusions(small.breakends, rules.genes, small.build)
+        found = find_breakend_fusions(
+            small.breakends, rules.genes, small.build, numbered=not small.regions_only
+        )
         events.extend(found.alterations)
         notes.extend(found.notes)
     if config.fusions is not None:

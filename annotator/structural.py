@@ -66,7 +66,8 @@ class Breakend:
     ``alt`` is a breakend (``N[chr9:130854064[``), a single breakend (``N.``) or a symbolic
     allele (``<DEL>``); ``id`` is the record's ID and ``mate_id`` its INFO/MATEID (None when
     missing or ``.``); ``end`` is INFO/END, needed for symbolic alleles. ``record_index`` is the
-    1-based number of the data record in the file.
+    1-based number of the data record in the file (when only the rule regions were read
+    through the index, a number that orders the records: see :func:`find_breakend_fusions`).
     """
 
     chrom: str
@@ -94,15 +95,21 @@ def fusions_from_breakends(
 
 
 def find_breakend_fusions(
-    records: Sequence[Breakend], genes: Mapping[str, GeneSpec], build: str
+    records: Sequence[Breakend],
+    genes: Mapping[str, GeneSpec],
+    build: str,
+    *,
+    numbered: bool = True,
 ) -> BreakendFusions:
     """Like :func:`fusions_from_breakends`, with the reasons records gave no fusion.
 
     Only genes of ``genes`` with a span on ``build`` are seen; joins with no such gene at
     either end are passed over silently, and so are ALTs of bases only (insertions). Raises
-    UsageError for an unknown build.
+    UsageError for an unknown build. Labels and notes name a record by its number in the file
+    and its ID; without ``numbered`` (only the rule regions were read, through the index, so
+    ``record_index`` only orders the records), by its ID, else its position.
     """
-    finder = _FusionFinder(_GeneIndex(genes.values(), parse_build(build)))
+    finder = _FusionFinder(_GeneIndex(genes.values(), parse_build(build)), numbered)
     for step in _steps(records):
         record = step.record
         if step.note:
@@ -277,13 +284,26 @@ def _part(gene: GeneSpec, side: Side) -> str:
 
 
 class _FusionFinder:
-    def __init__(self, genes: _GeneIndex) -> None:
+    def __init__(self, genes: _GeneIndex, numbered: bool = True) -> None:
         self._genes = genes
+        self._numbered = numbered
         self.alterations: list[Alteration] = []
         self.notes: list[str] = []
 
     def note(self, record: Breakend, text: str) -> None:
-        self.notes.append(f"{_where(record)}: {text}")
+        self.notes.append(f"{self._where(record)}: {text}")
+
+    def _label(self, record: Breakend) -> str:
+        """``record N (ID)``; without record numbers, ``ID`` alone or the record's position."""
+        named = record.id not in (None, "", ".")
+        if self._numbered:
+            return f"record {record.record_index}" + (f" ({record.id})" if named else "")
+        return f"{record.id}" if named else f"{record.chrom}:{record.pos}"
+
+    def _where(self, record: Breakend) -> str:
+        label = self._label(record)
+        position = f"{record.chrom}:{record.pos}"
+        return label if label == position else f"{label} {position}"
 
     def single(self, record: Breakend) -> None:
         end = _End(normalize_chrom(record.chrom), record.pos, "left")
@@ -306,7 +326,7 @@ class _FusionFinder:
                 self.note(record, f"joined to assembly contig {mate_end.chrom}, no fusion")
             return
         records = [record] if mate is None else [record, mate]
-        label = "VCF breakend " + "/".join(_record_label(r) for r in records)
+        label = "VCF breakend " + "/".join(self._label(r) for r in records)
         if joined.inserted:
             label += f" ({len(joined.inserted)} inserted bases)"
         self._join(records, label, joined.local, mate_end)
@@ -318,7 +338,9 @@ class _FusionFinder:
             self.note(record, f"<{kind}> without a usable END ({record.end}), skipped")
             return
         chrom, pos, end = normalize_chrom(record.chrom), record.pos, record.end
-        label = f"VCF <{kind}> {record.chrom}:{pos}-{end} {_record_label(record)}"
+        label = f"VCF <{kind}> {record.chrom}:{pos}-{end}"
+        if self._numbered or record.id not in (None, "", "."):
+            label += f" {self._label(record)}"
         if kind == "DEL":
             self._join([record], label, _End(chrom, pos, "left"), _End(chrom, end + 1, "right"))
         elif kind == "DUP":
@@ -396,13 +418,3 @@ def _position(end: _End) -> str:
 
 def _names(genes: Sequence[GeneSpec]) -> str:
     return ", ".join(dict.fromkeys(gene.symbol for gene in genes))
-
-
-def _record_label(record: Breakend) -> str:
-    return f"record {record.record_index}" + (
-        f" ({record.id})" if record.id not in (None, "", ".") else ""
-    )
-
-
-def _where(record: Breakend) -> str:
-    return f"{_record_label(record)} {record.chrom}:{record.pos}"

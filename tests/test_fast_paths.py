@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pysam
+import pysam.bcftools
 import pytest
 
 from annotator import prefilter
@@ -129,6 +130,51 @@ def test_indexed_path_on_a_generated_file(generated: Path, tmp_path: Path) -> No
     assert indexed["summary"]["records"] < 10000
     assert indexed["findings"]
     assert comparable(indexed) == comparable(full)
+
+
+def test_indexed_path_follows_the_chromosome_order_of_the_records(tmp_path: Path) -> None:
+    """A file sorted otherwise than its header declares the contigs (here chr12 before chr7)
+    gives its findings in the order of its records, as a pass over it does."""
+    csq = (
+        '##INFO=<ID=CSQ,Number=.,Type=String,Description="Consequence annotations from '
+        'Ensembl VEP. Format: Allele|Consequence|IMPACT|SYMBOL|Feature|HGVSp">'
+    )
+    records = [
+        "chr12\t25245350\t.\tC\tT\t.\tPASS\tCSQ=T|missense_variant|MODERATE|KRAS|"
+        "ENST00000311936.8|ENSP00000308495.3:p.Gly12Asp\tGT:AD\t0/1:60,40",
+        "chr7\t55181378\t.\tC\tT\t.\tPASS\tCSQ=T|missense_variant|MODERATE|EGFR|"
+        "ENST00000275493.7|ENSP00000275493.2:p.Thr790Met\tGT:AD\t0/1:60,40",
+    ]
+    source = tmp_path / "records.vcf"
+    source.write_text(vcf_text(records, info_lines=(csq,)))  # contigs chr7, chr12, chr17
+    vcf = indexed_copy(source, tmp_path)
+    indexed = annotate(vcf, tmp_path / "indexed.json", "LUAD", "--index")
+    full = annotate(vcf, tmp_path / "full.json", "LUAD", "--no-index")
+    assert [f["gene"] for f in full["findings"]][:1] == ["KRAS"]
+    assert {f["gene"] for f in full["findings"]} == {"KRAS", "EGFR"}
+    assert comparable(indexed) == comparable(full)
+
+
+def test_indexed_bcf_is_read_without_htslib_errors(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """A BCF's .csi is no tabix index: the chromosome order comes from its header, and htslib
+    is not asked to read the index as one (it would print an error)."""
+    bcf = tmp_path / "luad.bcf"
+    with (
+        pysam.VariantFile(str(ROOT / "test_data/luad.grch37.vep.vcf.gz")) as source,
+        pysam.VariantFile(str(bcf), "wb", header=source.header) as sink,
+    ):
+        for record in source:
+            sink.write(record)
+    pysam.bcftools.index(str(bcf))
+    capfd.readouterr()
+    indexed = annotate(bcf, tmp_path / "indexed.json", "LUAD", "--index")
+    assert "[E::" not in capfd.readouterr().err
+    assert indexed["summary"]["regions_only"] is True
+    assert comparable(indexed) == comparable(
+        annotate(bcf, tmp_path / "full.json", "LUAD", "--no-index")
+    )
 
 
 def test_small_files_are_read_whole_by_default(tmp_path: Path) -> None:

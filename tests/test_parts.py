@@ -731,6 +731,31 @@ def test_regions_read_in_two_processes_give_the_result_of_one(
     assert run_json(indexed_vcf, use_index=True, **options) == expected
 
 
+def test_regions_in_two_processes_name_structural_records_without_numbers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, regions_in_two: list[object]
+) -> None:
+    """Records read through the index carry no number of the file (in two processes, one
+    that orders them: 2^32 per region): notes name them by ID, else position."""
+    deletion = "chr7\t55181000\tdel1\tA\t<DEL>\t.\tPASS\tSVTYPE=DEL;END=55181100\tGT\t0/1"
+    lines = records_text(4000).split(b"\n")
+    at = next(i for i, line in enumerate(lines) if line.startswith(b"chr7\t5518"))
+    lines.insert(at, deletion.encode())
+    text = b"\n".join(lines).replace(
+        b"#CHROM",
+        b'##INFO=<ID=SVTYPE,Number=1,Type=String,Description="SV type">\n'
+        b'##INFO=<ID=END,Number=1,Type=Integer,Description="End">\n#CHROM',
+    )
+    path = blocked(tmp_path / "sv.vcf.gz", text, list(range(997, len(text), 4001)))
+    pysam.tabix_index(str(path), preset="vcf", force=True)
+    number = [line for line in text.split(b"\n") if line[:1] != b"#"].index(deletion.encode()) + 1
+    whole = run_json(path, use_index=False)
+    (note,) = [n for n in whole["input_notes"] if "del1" in n]
+    assert note.startswith(f"record {number} (del1) chr7:55181000: ")
+    expected = [n.replace(f"record {number} (del1)", "del1") for n in whole["input_notes"]]
+    assert one_process(path, monkeypatch)["input_notes"] == expected
+    assert run_json(path, use_index=True)["input_notes"] == expected
+
+
 def test_a_slow_worker_leaves_more_regions_to_this_process(
     indexed_vcf: Path, monkeypatch: pytest.MonkeyPatch, regions_in_two: list[object]
 ) -> None:
@@ -791,12 +816,16 @@ def test_an_unreadable_record_in_either_process_is_the_error_of_one(
     text = b"\n".join(lines)
     path = blocked(tmp_path / "bad.vcf.gz", text, list(range(997, len(text), 4001)))
     pysam.tabix_index(str(path), preset="vcf", force=True)
-    expected = one_process(path, monkeypatch)
-    assert isinstance(expected, str)
-    assert "TZ" in expected
+    with pytest.raises(InputError) as whole:
+        run_json(path, use_index=False)
+    # The record's number and line in the file, not its place among the records read.
+    header_lines = sum(1 for line in lines if line.startswith(b"#"))
+    assert (whole.value.line, whole.value.record) == (at + 1, at + 1 - header_lines)
+    assert "TZ" in str(whole.value)
+    assert one_process(path, monkeypatch) == str(whole.value)
     with pytest.raises(InputError) as error:
         run_json(path, use_index=True)
-    assert str(error.value) == expected
+    assert str(error.value) == str(whole.value)
 
 
 def test_records_of_regions_read_in_blocks_are_those_of_one_pass(indexed_vcf: Path) -> None:

@@ -153,6 +153,39 @@ def test_symbolic_allele_without_end_is_noted() -> None:
     assert result.notes == ("record 3 (del1) 1:1500: <DEL> without a usable END (None), skipped",)
 
 
+def test_without_record_numbers_a_record_is_named_by_its_id_or_position() -> None:
+    """When only the rule regions were read, record_index is no number in the file."""
+    records = [
+        bnd("1", 1500, "<DEL>", "del1", index=8589934593),
+        bnd("1", 1600, "<DEL>", index=8589934594),
+    ]
+    result = find_breakend_fusions(records, TOY_GENES, "GRCh38", numbered=False)
+    assert result.notes == (
+        "del1 1:1500: <DEL> without a usable END (None), skipped",
+        "1:1600: <DEL> without a usable END (None), skipped",
+    )
+    numbered = find_breakend_fusions(records, TOY_GENES, "GRCh38").notes
+    assert numbered[1] == "record 8589934594 1:1600: <DEL> without a usable END (None), skipped"
+
+
+def test_fusion_labels_without_record_numbers() -> None:
+    pair = [
+        bnd("1", 1500, "N[2:1500[", "bnd_a", "bnd_b", index=5),
+        bnd("2", 1500, "]1:1500]N", "bnd_b", "bnd_a", index=6),
+    ]
+    deletion = [bnd("1", 1500, "<DEL>", index=7, end=5499)]
+    labels = [
+        fusion.detail
+        for records in (pair, deletion)
+        for fusion in find_breakend_fusions(
+            records, TOY_GENES, "GRCh38", numbered=False
+        ).alterations
+    ]
+    assert labels
+    assert all("record" not in label for label in labels), labels
+    assert any("bnd_a" in label and "bnd_b" in label for label in labels), labels
+
+
 # ------------------------------------------------------------------------ why no fusion
 
 
