@@ -225,7 +225,9 @@ def _read_vcf_with(
             try:
                 with progress:
                     _read_variants(config, reader, result, matching, progress)
-            except InputError:
+            except InputError as error:
+                if error.record is None:
+                    raise  # not a record's (the index): no pass over the file would mend it
                 # A record of the rule regions cannot be read: only a pass over the whole file
                 # knows its number and line, and reports it as a run without the index does.
                 result = SmallVariants(build=build, sample=header.sample, caller=reader.caller)

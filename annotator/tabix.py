@@ -1,4 +1,5 @@
-"""Building a tabix index (``.tbi``) for a BGZF VCF as htslib's ``tbx_index`` does.
+"""Building a tabix index (``.tbi``) for a BGZF VCF as htslib's ``tbx_index`` does, and
+reading the sequence names of one (:func:`sequence_names`).
 
 The index is built from each record's chromosome, interval and place in the text, handed over
 in batches while the file is written (:class:`TabixBuilder`), and comes out byte for byte equal
@@ -19,8 +20,11 @@ to the one ``tabix -p vcf`` (htslib 1.x, ``pysam.tabix_index``) builds from the 
 
 from __future__ import annotations
 
+import gzip
 import struct
+import zlib
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -34,6 +38,35 @@ MAX_POSITION = 1 << (_MIN_SHIFT + 3 * _LEVELS)
 _MARKER_DISTANCE = 0x10000  # htslib merges a bin into its parent when its chunks span less
 _TBX_VCF = (2, 1, 2, 0, ord("#"), 0)  # tabix configuration: preset, sc, bc, ec, meta, skip
 _INFO_COLUMN = 7
+
+
+def sequence_names(index: Path) -> list[str] | None:
+    """The sequence names a tabix index (``.tbi``, or a ``.csi`` with tabix's header, as
+    ``tabix -C`` writes for a VCF.gz) lists, in its order: htslib numbers a sequence when its
+    first record is indexed, so this is the order of the file's records. None for another
+    index (a BCF's ``.csi`` has no names) or one that cannot be read. Reads only the index's
+    first bytes, not its bins (pysam's TabixFile loads it whole: 30-40 ms for 5M records)."""
+    try:
+        with gzip.open(index, "rb") as handle:
+            magic = handle.read(4)
+            if magic == b"TBI\x01":
+                (count,) = struct.unpack("<i", handle.read(4))
+            elif magic == b"CSI\x01":
+                _shift, _depth, aux = struct.unpack("<3i", handle.read(12))
+                if aux < 28:
+                    return None
+                count = None  # the names end where the aux data does
+            else:
+                return None
+            *_config, length = struct.unpack("<7i", handle.read(28))
+            names = handle.read(length).split(b"\0")
+    except (OSError, EOFError, struct.error, zlib.error):
+        return None
+    listed = names[:count] if count is not None else [name for name in names if name]
+    try:
+        return [name.decode() for name in listed]
+    except UnicodeDecodeError:
+        return None
 
 
 def tabix_end(line: bytes) -> int | None:

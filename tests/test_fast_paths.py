@@ -177,6 +177,31 @@ def test_indexed_bcf_is_read_without_htslib_errors(
     )
 
 
+@pytest.mark.parametrize("damage", [b"garbage", None], ids=["not-an-index", "zeroed-bytes"])
+def test_an_unreadable_index_is_a_clear_error(
+    damage: bytes | None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Not a record's fault: the error names the index and the way around it, and no output
+    file is left behind."""
+    vcf = indexed_copy(ROOT / "test_data/demo.grch38.vep.vcf.gz", tmp_path)
+    index = Path(f"{vcf}.tbi")
+    if damage is None:
+        broken = bytearray(index.read_bytes())
+        broken[30:60] = bytes(30)
+        index.write_bytes(bytes(broken))
+    else:
+        index.write_bytes(damage)
+    out = tmp_path / "r.json"
+    code = main(["annotate", str(vcf), "--tumor-type", "LUAD", "--out-json", str(out), "--index"])
+    err = capsys.readouterr().err
+    assert code != 0
+    assert f"{vcf}: cannot read the index of the file ({index.name})" in err
+    assert "--no-index" in err
+    assert "record" not in err
+    assert "Traceback" not in err
+    assert not out.exists()
+
+
 def test_small_files_are_read_whole_by_default(tmp_path: Path) -> None:
     result = annotate(ROOT / "test_data/demo.grch38.vep.vcf.gz", tmp_path / "r.json", "LUAD")
     assert "regions_only" not in result["summary"]

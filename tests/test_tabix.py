@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pysam
+import pysam.bcftools
 import pytest
 
 from annotator import bgzf, tabix
@@ -128,6 +129,44 @@ def test_builder_gives_htslibs_index(count: int, batch: int, tmp_path: Path) -> 
 def test_chromosomes_are_numbered_in_order_of_first_appearance() -> None:
     builder = TabixBuilder()
     assert [builder.tid(name) for name in (b"chr1", b"chr2", b"chr1", b"chrX")] == [0, 1, 0, 2]
+
+
+@pytest.mark.parametrize("csi", [False, True], ids=["tbi", "csi"])
+def test_sequence_names_are_the_indexs_in_the_order_of_the_records(
+    csi: bool, tmp_path: Path
+) -> None:
+    """htslib's own index (tabix -p vcf, or -C) of records on chr2, then chr10, then chr1:
+    the names come back in that order, whatever the header declares."""
+    header = "".join(f"##contig=<ID={c},length=100000>\n" for c in ("chr1", "chr2", "chr10"))
+    lines = [f"{c}\t{p}\t.\tA\tG\t.\tPASS\t." for c in ("chr2", "chr10", "chr1") for p in (5, 9)]
+    plain = tmp_path / "t.vcf"
+    plain.write_text(
+        "##fileformat=VCFv4.2\n"
+        + header
+        + "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
+        + "\n".join(lines)
+        + "\n"
+    )
+    vcf = tmp_path / "t.vcf.gz"
+    pysam.tabix_compress(str(plain), str(vcf))
+    pysam.tabix_index(str(vcf), preset="vcf", csi=csi)
+    index = Path(f"{vcf}.csi" if csi else f"{vcf}.tbi")
+    assert tabix.sequence_names(index) == ["chr2", "chr10", "chr1"]
+
+
+def test_sequence_names_of_an_index_without_them_are_none(tmp_path: Path) -> None:
+    bcf = tmp_path / "t.bcf"
+    header = pysam.VariantHeader()
+    header.add_line("##contig=<ID=chr1,length=100>")
+    with pysam.VariantFile(str(bcf), "wb", header=header):
+        pass
+    pysam.bcftools.index(str(bcf))
+    assert tabix.sequence_names(Path(f"{bcf}.csi")) is None  # a BCF's .csi names nothing
+    other = tmp_path / "not_an_index"
+    other.write_bytes(gzip.compress(b"BAI\x01" + bytes(64)))
+    assert tabix.sequence_names(other) is None
+    other.write_bytes(b"plain text")
+    assert tabix.sequence_names(other) is None
 
 
 @pytest.mark.parametrize(

@@ -100,6 +100,7 @@ import cyvcf2
 from annotator.errors import InputError, UsageError
 from annotator.genome import normalize_chrom
 from annotator.models import Variant
+from annotator.tabix import sequence_names
 
 #: INFO fields whose raw strings are kept in ``Variant.annotations`` (when the header declares
 #: them).
@@ -403,11 +404,7 @@ class VcfReader:
             try:
                 contigs = self._contigs_in_file_order(list(self._vcf.seqnames))
             except Exception as exc:
-                raise InputError(
-                    f"cannot read the index of the file ({exc})",
-                    path=self.path,
-                    hint="re-create it with 'bcftools index' or 'tabix -p vcf'",
-                ) from exc
+                raise self._index_error(exc) from exc
             self._region_list = [
                 (contig, start, end)
                 for contig in contigs
@@ -418,17 +415,12 @@ class VcfReader:
     def _contigs_in_file_order(self, declared: list[str]) -> list[str]:
         """The chromosomes in the order the file's records have them. cyvcf2 lists them in the
         header's order, which a file need not follow (one sorted as text puts chr10 before
-        chr2); a tabix index (.tbi, or .csi of a VCF.gz) lists them as its records first named
-        them. A BCF's index numbers them as its header does: that order is kept."""
-        if is_bcf(Path(self.path)):
-            return declared
-        import pysam  # noqa: PLC0415 (pysam only where it is used: 18 ms of every start)
-
+        chr2); a tabix index lists them as its records first named them
+        (:func:`~annotator.tabix.sequence_names`). A BCF's index numbers them as its header
+        does: that order is kept."""
         index = self.index_path()
-        try:
-            with pysam.TabixFile(self.path, index=str(index) if index else None) as tabix:
-                listed = list(tabix.contigs)
-        except (OSError, ValueError):
+        listed = sequence_names(index) if index is not None else None
+        if listed is None:
             return declared
         indexed = set(listed)
         return listed + [contig for contig in declared if contig not in indexed]
@@ -438,7 +430,23 @@ class VcfReader:
         are none, which is no problem here. A list: the warning filter must not outlive it."""
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="no intervals found")
-            return list(self._vcf(region))
+            try:
+                return list(self._vcf(region))
+            except Exception as exc:
+                # cyvcf2 raises a bare Exception when the index fails to load; a record that
+                # cannot be read raises too, and is no fault of the index.
+                if "index" not in str(exc):
+                    raise
+                raise self._index_error(exc) from exc
+
+    def _index_error(self, exc: Exception) -> InputError:
+        index = self.index_path()
+        return InputError(
+            f"cannot read the index of the file{f' ({index.name})' if index else ''}: {exc}",
+            path=self.path,
+            hint="re-create it with 'bcftools index' or 'tabix -p vcf', or read the whole file "
+            "with --no-index",
+        )
 
     def __iter__(self) -> Iterator[Variant]:
         records = iter(self._vcf) if self._regions is None else self._records()
@@ -448,6 +456,8 @@ class VcfReader:
                 record = next(records)
             except StopIteration:
                 return
+            except InputError:
+                raise  # the index's (a record's errors are told below)
             except Exception as exc:
                 raise self._record_error(exc, number) from exc
             try:
