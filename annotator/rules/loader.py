@@ -760,12 +760,16 @@ def _construct_plain(loader: yaml.CSafeLoader, root: yaml.Node) -> object:
             raise _NotPlain
         seen.add(id(node))
         if tag == _MAP_TAG and isinstance(node, yaml.MappingNode):
+            # Every key looked at before any is built, as PyYAML's constructor handles a merge
+            # key (``<<``) before the others: its error, not a scalar's, when both are wrong.
+            pairs = node.value
+            if not all(
+                isinstance(key, yaml.ScalarNode) and key.tag in _SCALAR_TAGS for key, _ in pairs
+            ):
+                raise _NotPlain
             data: dict[object, object] = {}
-            for key, value in node.value:
-                if not isinstance(key, yaml.ScalarNode) or key.tag not in _SCALAR_TAGS:
-                    raise _NotPlain
-                built = build(key, depth)
-                data[built] = build(value, depth + 1)
+            for key, value in pairs:
+                data[build(key, depth)] = build(value, depth + 1)
             return data
         if tag == _SEQ_TAG and isinstance(node, yaml.SequenceNode):
             return [build(item, depth + 1) for item in node.value]
