@@ -433,9 +433,10 @@ class VcfReader:
             try:
                 return list(self._vcf(region))
             except Exception as exc:
-                # cyvcf2 raises a bare Exception when the index fails to load; a record that
-                # cannot be read raises too, and is no fault of the index.
-                if "index" not in str(exc):
+                # cyvcf2 says "error loading tabix index for FILE" (or "... without tabix or
+                # csi index for FILE") when the index fails; a record that cannot be read
+                # raises too (an IndexError's "index out of range" among them), no fault of it.
+                if "index for " not in str(exc):
                     raise
                 raise self._index_error(exc) from exc
 
