@@ -517,7 +517,7 @@ def _read_variants(
     shared_genes: dict[tuple[str, ...], tuple[str, ...]] = {}
     shared_notes: dict[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]] = {}
     last_filtered = None
-    noted = result.noted if triage is not None else None
+    noted, evidence = _triaged(result, reader, triage)
     # A reader may be read again for other regions (annotator.parts): its counts go on.
     skipped_records, skipped_alleles = reader.records_skipped, reader.alleles_skipped
     for variant in reader:
@@ -559,7 +559,7 @@ def _read_variants(
             noted is not None
             and not annotated
             and pos not in genomic_positions
-            and _noted(noted, variant, alterations, notes, in_genes)
+            and _noted(noted, variant, alterations, notes, in_genes, evidence)
         ):
             continue
         if (
@@ -578,15 +578,35 @@ def _read_variants(
                     shared_genes.setdefault(in_genes, in_genes),
                 ),
                 triage,
+                evidence,
             )
     result.alleles_seen += reader.alleles_skipped - skipped_alleles
     result.filtered_records += reader.records_skipped - skipped_records
 
 
-def _keep(result: SmallVariants, allele: SampleAllele, triage: RuleMatcher | None) -> None:
-    """Keep a rule-gene allele that can change a result (all, without ``triage``); count the
-    others."""
+def _triaged(
+    result: SmallVariants, reader: VcfReader, triage: RuleMatcher | None
+) -> tuple[NotedAlleles | None, Callable[[Variant], None] | None]:
+    """With ``triage``, where noted alleles go, and the function that reads the VAF and depth
+    of an allele kept: most alleles are only counted, so the reader defers them. (None, None)
+    without it."""
+    if triage is None:
+        return None, None
+    reader.defer_evidence()
+    return result.noted, reader.read_evidence
+
+
+def _keep(
+    result: SmallVariants,
+    allele: SampleAllele,
+    triage: RuleMatcher | None,
+    evidence: Callable[[Variant], None] | None,
+) -> None:
+    """Keep a rule-gene allele that can change a result (all, without ``triage``), with its
+    VAF and depth read by ``evidence`` when the reader deferred them; count the others."""
     if triage is None or triage.matters(allele):
+        if evidence is not None:
+            evidence(allele.variant)
         result.alleles.append(allele)
     else:
         result.uneventful += 1
@@ -610,13 +630,18 @@ def _noted(
     alterations: tuple[Alteration, ...],
     notes: tuple[tuple[str, str], ...],
     in_genes: tuple[str, ...],
+    evidence: Callable[[Variant], None] | None = None,
 ) -> bool:
     """Add an unannotated allele (``notes`` are the genomic annotator's) to ``noted`` if no
     rule can match it (no alteration) and it is reported with its one note, on the one rule
-    gene it lies in; the caller leaves out alleles at a genomic rule's position."""
-    if len(notes) == 1 and not alterations and in_genes == (notes[0][0],) and noted.takes(variant):
-        noted.add(variant, notes[0])
-        return True
+    gene it lies in; the caller leaves out alleles at a genomic rule's position. Its VAF and
+    depth are read first by ``evidence`` when the reader deferred them."""
+    if len(notes) == 1 and not alterations and in_genes == (notes[0][0],):
+        if evidence is not None:
+            evidence(variant)
+        if noted.takes(variant):
+            noted.add(variant, notes[0])
+            return True
     return False
 
 

@@ -165,6 +165,10 @@ _KNOWN_VALUES = 4096
 #: The annotations of a variant without any: one shared, empty mapping.
 _NO_ANNOTATIONS: Mapping[str, str] = MappingProxyType({})
 
+#: Sets a field of a frozen dataclass (a variant of :meth:`VcfReader.read_evidence` that no one
+#: else holds yet), as a frozen dataclass's own ``__post_init__`` would.
+_set_field = object.__setattr__
+
 # ID=value pairs inside ##KEY=<...>: values are bare or double-quoted with backslash escapes.
 _STRUCTURED_FIELD = re.compile(r'(?:^|,)\s*([^=,]+)=("(?:[^"\\]|\\.)*"|[^,]*)')
 _ESCAPE = re.compile(r"\\(.)")
@@ -228,6 +232,11 @@ class VcfReader:
         self.records_skipped = 0
         self.alleles_skipped = 0
         self._skip_filtered = False
+        # With defer_evidence: the record read last (record, REF, ALTs, its variants'
+        # record_index, its number in the reading) and its evidence once read.
+        self._defer_evidence = False
+        self._pending: tuple[Any, str, tuple[str, ...], int, int] | None = None
+        self._pending_evidence: _SampleEvidence | None = None
         self._regions: dict[str, list[tuple[int, int]]] | None = None
         self._numbers: Sequence[int] | None = None
         # With read_regions: the regions (contig, start, end) in the order read, the span of
@@ -368,6 +377,37 @@ class VcfReader:
         and phase are then not read for them."""
         self._skip_filtered = True
 
+    def defer_evidence(self) -> None:
+        """Yield variants without VAF and depth (None) until :meth:`read_evidence` is asked
+        for them, while the reader is still on their record: for a reader that lets most
+        variants go before looking at their evidence (a record's FORMAT fields are then not
+        unpacked). A malformed FORMAT field is then found only on a record asked for."""
+        self._defer_evidence = True
+
+    def read_evidence(self, variant: Variant) -> None:
+        """Give a variant of the record read last (with :meth:`defer_evidence`) its VAF, depth
+        and phase. The variant must be one this reader yielded and no one else holds yet (it
+        is changed in place: it has not been hashed nor shared)."""
+        pending = self._pending
+        if pending is None or pending[3] != variant.record_index:
+            raise RuntimeError("read_evidence: not a variant of the record read last")
+        evidence = self._pending_evidence
+        if evidence is None:
+            record, ref, alts, _index, number = pending
+            try:
+                evidence = self._evidence(record, ref, alts)
+            except InputError:
+                raise
+            except Exception as exc:
+                raise self._record_error(exc, number) from exc
+            self._pending_evidence = evidence
+        fractions, depth, phase_set, haplotypes = evidence
+        index = variant.alt_index
+        _set_field(variant, "vaf", fractions[index])
+        _set_field(variant, "depth", depth)
+        _set_field(variant, "phase_set", phase_set)
+        _set_field(variant, "haplotype", haplotypes[index])
+
     def renumber(self, numbers: Sequence[int]) -> None:
         """Give the n-th record of this file the number ``numbers[n - 1]`` in its variants'
         ``record_index``: for a file of records picked from another one (the text prefilter)."""
@@ -480,7 +520,7 @@ class VcfReader:
                     index = self._numbers[number - 1]
                 else:
                     index = number
-                variants = self._variants(record, index)
+                variants = self._variants(record, index, number)
             except InputError:
                 raise
             except Exception as exc:
@@ -508,7 +548,9 @@ class VcfReader:
             hint=_READ_HINT,
         )
 
-    def _variants(self, record: Any, number: int) -> list[Variant]:
+    def _variants(self, record: Any, number: int, read: int = 0) -> list[Variant]:
+        """The variants of a record (``number`` their ``record_index``, ``read`` the record's
+        number in this reading, for errors)."""
         known_ref = self._refs.get(raw_ref := record.REF)
         ref = known_ref if known_ref is not None else self._ref(raw_ref, number)
         alts = self._alt_tuples.get(raw_alts := tuple(record.ALT))
@@ -534,26 +576,16 @@ class VcfReader:
                 if isinstance(value, str):
                     annotations[key] = value
 
-        # The same reads, in the same order, as through _Fields, _read_with_fallback and
-        # _read_phase (which the other callers and phased genotypes take).
         alt_count = len(alts)
-        fields: _Fields | None = None
-        if self._generic:
-            fractions, depth = _generic_evidence(record, alt_count, self._format_ids)
-        else:
-            fields = _Fields(
-                record, ref, alts, self._format_ids, self._info_ids, has_sample=self._has_sample
-            )
-            fractions, depth = _read_with_fallback(self._read_evidence, fields)
-        if self._gt_phase_only and not _phased_genotype(record, self._format_ids):
-            phase_set: str | None = None
+        if self._defer_evidence:
+            self._pending = (record, ref, alts, number, read)
+            self._pending_evidence = None
+            fractions: list[float | None] = [None] * alt_count
             haplotypes: list[int | None] = [None] * alt_count
+            depth: int | None = None
+            phase_set: str | None = None
         else:
-            if fields is None:
-                fields = _Fields(
-                    record, ref, alts, self._format_ids, self._info_ids, has_sample=True
-                )
-            phase_set, haplotypes = _read_phase(fields)
+            fractions, depth, phase_set, haplotypes = self._evidence(record, ref, alts)
         if self._sv_keys:
             end, svtype, mate_ids = self._structural(record, alt_count)
         else:
@@ -604,6 +636,26 @@ class VcfReader:
             )
             for index, alt in enumerate(alts)
         ]
+
+    def _evidence(self, record: Any, ref: str, alts: tuple[str, ...]) -> _SampleEvidence:
+        """The chosen sample's VAF per ALT, depth, phase set and haplotype per ALT."""
+        # The same reads, in the same order, as through _Fields, _read_with_fallback and
+        # _read_phase (which the other callers and phased genotypes take).
+        alt_count = len(alts)
+        fields: _Fields | None = None
+        if self._generic:
+            fractions, depth = _generic_evidence(record, alt_count, self._format_ids)
+        else:
+            fields = _Fields(
+                record, ref, alts, self._format_ids, self._info_ids, has_sample=self._has_sample
+            )
+            fractions, depth = _read_with_fallback(self._read_evidence, fields)
+        if self._gt_phase_only and not _phased_genotype(record, self._format_ids):
+            return fractions, depth, None, [None] * alt_count
+        if fields is None:
+            fields = _Fields(record, ref, alts, self._format_ids, self._info_ids, has_sample=True)
+        phase_set, haplotypes = _read_phase(fields)
+        return fractions, depth, phase_set, haplotypes
 
     def _ref(self, ref: str, number: int) -> str:
         """REF, checked (the same string object for a REF seen before)."""
@@ -1080,6 +1132,8 @@ class _Fields:
 #: Per-ALT VAFs and the depth of one record, for the chosen sample.
 _Evidence = tuple[list[float | None], int | None]
 _EvidenceReader = Callable[[_Fields], _Evidence]
+#: And the phase: the phase set of the record and the haplotype of each ALT.
+_SampleEvidence = tuple[list[float | None], int | None, str | None, list[int | None]]
 
 
 def _read_generic(fields: _Fields) -> _Evidence:
