@@ -587,9 +587,9 @@ def _read_variants(
 def _triaged(
     result: SmallVariants, reader: VcfReader, triage: RuleMatcher | None
 ) -> tuple[NotedAlleles | None, Callable[[Variant], None] | None]:
-    """With ``triage``, where noted alleles go, and the function that reads the VAF and depth
-    of an allele kept: most alleles are only counted, so the reader defers them. (None, None)
-    without it."""
+    """With ``triage``, where noted alleles go, and the function that reads the VAF, depth
+    and phase of an allele kept: most alleles are only counted, so the reader defers them.
+    (None, None) without it."""
     if triage is None:
         return None, None
     reader.defer_evidence()
@@ -603,7 +603,8 @@ def _keep(
     evidence: Callable[[Variant], None] | None,
 ) -> None:
     """Keep a rule-gene allele that can change a result (all, without ``triage``), with its
-    VAF and depth read by ``evidence`` when the reader deferred them; count the others."""
+    VAF, depth and phase read by ``evidence`` when the reader deferred them; count the
+    others."""
     if triage is None or triage.matters(allele):
         if evidence is not None:
             evidence(allele.variant)
@@ -634,8 +635,8 @@ def _noted(
 ) -> bool:
     """Add an unannotated allele (``notes`` are the genomic annotator's) to ``noted`` if no
     rule can match it (no alteration) and it is reported with its one note, on the one rule
-    gene it lies in; the caller leaves out alleles at a genomic rule's position. Its VAF and
-    depth are read first by ``evidence`` when the reader deferred them."""
+    gene it lies in; the caller leaves out alleles at a genomic rule's position. Its VAF,
+    depth and phase are read first by ``evidence`` when the reader deferred them."""
     if len(notes) == 1 and not alterations and in_genes == (notes[0][0],):
         if evidence is not None:
             evidence(variant)

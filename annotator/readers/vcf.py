@@ -378,10 +378,11 @@ class VcfReader:
         self._skip_filtered = True
 
     def defer_evidence(self) -> None:
-        """Yield variants without VAF and depth (None) until :meth:`read_evidence` is asked
-        for them, while the reader is still on their record: for a reader that lets most
-        variants go before looking at their evidence (a record's FORMAT fields are then not
-        unpacked). A malformed FORMAT field is then found only on a record asked for."""
+        """Yield variants without VAF, depth, phase set and haplotype (None) until
+        :meth:`read_evidence` is asked for them, while the reader is still on their record: for
+        a reader that lets most variants go before looking at their evidence (a record's FORMAT
+        fields are then not unpacked). A malformed FORMAT field is then found only on a record
+        asked for."""
         self._defer_evidence = True
 
     def read_evidence(self, variant: Variant) -> None:
@@ -548,7 +549,7 @@ class VcfReader:
             hint=_READ_HINT,
         )
 
-    def _variants(self, record: Any, number: int, read: int = 0) -> list[Variant]:
+    def _variants(self, record: Any, number: int, read: int) -> list[Variant]:
         """The variants of a record (``number`` their ``record_index``, ``read`` the record's
         number in this reading, for errors)."""
         known_ref = self._refs.get(raw_ref := record.REF)
