@@ -310,13 +310,18 @@ def parse_protein_change(text: str) -> ProteinChange:
     body = _strip_decoration(text)
     simple = _SIMPLE_THREE_LETTER.fullmatch(body)
     if simple is not None:
-        # The usual form (p.Thr790Met, p.Ser786=): what the full reading below gives it.
-        ref, code = THREE_TO_ONE.get(simple["ref"]), simple["alt"]
+        # The usual form (p.Thr790Met, p.Ser786=): what the full reading below gives it, with
+        # its written forms made at once where they are one residue, the position and another.
+        ref, code, digits = THREE_TO_ONE.get(simple["ref"]), simple["alt"], simple["pos"]
         if ref is not None and code == "=":
-            return ProteinChange(ChangeKind.SYNONYMOUS, ref, int(simple["pos"]), None, None, "")
+            change = ProteinChange(ChangeKind.SYNONYMOUS, ref, int(digits), None, None, "")
+            return _written(change, ref, digits, "=", "=")
         alt = THREE_TO_ONE.get(code)
         if ref is not None and alt is not None:
-            return _substitution(text, ref=ref, start=int(simple["pos"]), alt=alt)
+            change = _substitution(text, ref=ref, start=int(digits), alt=alt)
+            if change.kind in _WRITTEN_AS_PARSED:
+                return _written(change, ref, digits, alt, _three_letter(alt))
+            return change
     if not body:
         raise _error(text, "it is empty")
     if body in _UNKNOWN_BODIES:
@@ -324,12 +329,28 @@ def parse_protein_change(text: str) -> ProteinChange:
     if body[0].isdigit():
         return _parse_bcsq(text, body)
     for notation in _NOTATIONS:
-        change = _parse_hgvs(text, body, notation)
-        if change is not None:
-            return change
+        parsed = _parse_hgvs(text, body, notation)
+        if parsed is not None:
+            return parsed
     if _LOWER_CASE_CODE.search(body):
         raise _error(text, "amino-acid codes are case-sensitive, write 'Thr' or 'T', not 'thr'")
     raise _error(text, "not an HGVS protein change such as p.Thr790Met, p.T790M or T790M")
+
+
+#: Kinds of a one-residue change written as the residue, the position and the new residue (or
+#: ``=``) in both forms (see ``ProteinChange._format``).
+_WRITTEN_AS_PARSED: Final = frozenset(
+    {ChangeKind.SUBSTITUTION, ChangeKind.NONSENSE, ChangeKind.START_LOST}
+)
+
+
+def _written(
+    change: ProteinChange, ref: str, digits: str, alt: str, alt_hgvs: str
+) -> ProteinChange:
+    """``change`` with its two written forms set (the position's digits have no leading 0)."""
+    object.__setattr__(change, "_short", f"{ref}{digits}{alt}")
+    object.__setattr__(change, "_hgvs", f"p.{_three_letter(ref)}{digits}{alt_hgvs}")
+    return change
 
 
 def try_parse_protein_change(text: str | None) -> ProteinChange | None:
