@@ -25,6 +25,7 @@ from annotator.genome import normalize_chrom
 from annotator.matcher import AlleleKey
 from annotator.rules.schema import GeneSpec
 from annotator.vcf_text import (
+    count_byte,
     find_all,
     find_runs,
     find_words,
@@ -78,6 +79,9 @@ def merge_intervals(intervals: Iterable[tuple[int, int]]) -> list[tuple[int, int
 _CHUNK = 1 << 21  # bytes of a plain or gzip file decompressed at a time (BGZF: 32 blocks)
 _PASSED = (b"PASS", b".")
 _PAD = bytes(32)
+_COMMA = 44
+#: The widest ALT whose commas are counted with numpy (see _alleles).
+_ALT_COLUMNS = 32
 
 
 @dataclass
@@ -320,15 +324,18 @@ def _alleles(
     text: bytes, data: np.ndarray, lines: np.ndarray, start: np.ndarray, end: np.ndarray
 ) -> np.ndarray:
     """The number of ALT alleles of each line: 0 for '.', else one more than its commas
-    (counted only where ALT is long enough to hold one)."""
+    (counted only where ALT is long enough to hold one: with numpy up to ``_ALT_COLUMNS``
+    bytes, one line at a time beyond: long insertions are rare, and would make numpy's
+    arrays of each byte large)."""
     width = end - start
     alleles = np.ones(len(start), dtype=np.int64)
     alleles[(width == 1) & (data[start] == 46)] = 0
-    long = np.flatnonzero(lines & (width >= 3))
-    for line, begin, finish in zip(
-        long.tolist(), start[long].tolist(), end[long].tolist(), strict=True
-    ):
-        alleles[line] += text.count(b",", begin, finish)
+    listed = lines & (width >= 3)
+    wide = listed & (width > _ALT_COLUMNS)
+    narrow = np.flatnonzero(listed & ~wide)
+    alleles[narrow] += count_byte(data, start[narrow], end[narrow], _COMMA)
+    for line in np.flatnonzero(wide).tolist():
+        alleles[line] += text.count(b",", int(start[line]), int(end[line]))
     return alleles
 
 

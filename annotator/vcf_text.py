@@ -136,6 +136,19 @@ def read_numbers(
     return value, readable
 
 
+def count_byte(data: np.ndarray, start: np.ndarray, end: np.ndarray, byte: int) -> np.ndarray:
+    """How many times ``byte`` occurs in ``data[start:end]`` of each line: every byte of the
+    spans is gathered into one array (for short spans: their total size is held at once)."""
+    width = end - start
+    if not len(start):
+        return np.zeros(0, dtype=np.int64)
+    # The offset of each byte of the spans, span after span, and the span it belongs to.
+    before = np.cumsum(width) - width
+    owner = np.repeat(np.arange(len(start)), width)
+    offsets = np.arange(int(before[-1] + width[-1])) + np.repeat(start - before, width)
+    return np.bincount(owner[data[offsets] == byte], minlength=len(start))
+
+
 def find_runs(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> Iterator[tuple[int, int]]:
     """(begin, end) index ranges of consecutive lines with the same bytes in [start, end): the
     runs of records of one chromosome, given the CHROM columns."""

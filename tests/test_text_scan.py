@@ -74,6 +74,8 @@ BASES = st.text("ACGTN", min_size=1, max_size=8).map(str.encode)
 ALTS = st.one_of(
     st.lists(BASES, min_size=1, max_size=3).map(b",".join),
     st.sampled_from([b".", b"<DEL>", b"A[1:300[", b"]7:55]T", b"*"]),
+    # Wider than the ALTs whose commas are counted a byte column at a time (_ALT_COLUMNS).
+    st.sampled_from([b"A" * 40 + b",C", b"AC," * 12 + b"T", b"G" * 33]),
 )
 FILTERS = st.sampled_from(
     [b"PASS", b".", b"q10", b"PASS;.", b"PASS;q10", b"PON", b"strand_bias;weak", b".;PASS", b""]

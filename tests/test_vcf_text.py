@@ -93,6 +93,15 @@ def test_read_numbers(fields: list[bytes], digits: int, leading_zero: bool) -> N
             assert value == int(field)
 
 
+@given(fields=st.lists(st.text("A,C", max_size=12).map(str.encode), min_size=1, max_size=20))
+def test_count_byte(fields: list[bytes]) -> None:
+    text = b"\t".join(fields)  # the last field ends the data: no byte to read past it
+    starts = np.array(offsets(fields), dtype=np.int64)
+    ends = starts + np.array([len(field) for field in fields], dtype=np.int64)
+    found = vcf_text.count_byte(as_data(text), starts, ends, ord(","))
+    assert found.tolist() == [field.count(b",") for field in fields]
+
+
 CHROMS = st.sampled_from([b"1", b"chr1", b"chr10", b"chr2", b"chrUn_gl000220", b"HLA-A*01:01"])
 
 
