@@ -33,7 +33,6 @@ from annotator.consequence import (
     ConsequenceResolver,
     read_annotation_format,
 )
-from annotator.csq_calling import call_consequences
 from annotator.errors import InputError, UsageError
 from annotator.gene_padding import gene_padding
 from annotator.gene_regions import GeneLocator
@@ -53,14 +52,14 @@ from annotator.prefilter import (
 from annotator.progress import Progress, file_offset
 from annotator.readers.cnv import read_copy_number
 from annotator.readers.expression import read_expression
-from annotator.readers.fusions import read_fusion_calls
-from annotator.readers.maf import read_maf
 from annotator.readers.vcf import ANNOTATION_KEYS, VcfReader, is_bcf
 from annotator.reference import ReferenceFile, open_reference
 from annotator.rules import RuleSet
 from annotator.structural import Breakend, find_breakend_fusions
 from annotator.tumor_types import load_oncotree
 
+# The readers of optional inputs (MAF, fusion calls) and bcftools csq's driver are imported
+# where used (the PLC0415 exemptions): a VCF's run, the usual one, starts without them.
 if TYPE_CHECKING:
     from annotator.parts import _Claims
 
@@ -161,6 +160,8 @@ def read_vcf_sample(config: AnnotateConfig, rules: RuleSet) -> SmallVariants:
     if config.gff is not None:
         if config.reference is None:
             raise UsageError("--gff needs --reference (the FASTA the VCF was called against)")
+        from annotator.csq_calling import call_consequences  # noqa: PLC0415 - lazy: see the imports
+
         with tempfile.TemporaryDirectory(prefix="resistance-annotator.") as workdir:
             annotated = call_consequences(config.input, config.reference, config.gff, Path(workdir))
             return _read_vcf(config, rules, annotated)
@@ -691,6 +692,8 @@ def is_maf(path: Path) -> bool:
 
 def read_maf_samples(config: AnnotateConfig, rules: RuleSet) -> list[SmallVariants]:
     """Each sample of a MAF (or the one ``--sample`` names) as if read from its own VCF."""
+    from annotator.readers.maf import read_maf  # noqa: PLC0415 - lazy: see the imports
+
     data = read_maf(config.input, rules.genes)
     build: str
     if data.build is not None:
@@ -752,6 +755,8 @@ def read_events(
         events.extend(found.alterations)
         notes.extend(found.notes)
     if config.fusions is not None:
+        from annotator.readers.fusions import read_fusion_calls  # noqa: PLC0415 - lazy
+
         calls = read_fusion_calls(config.fusions)
         notes.extend(calls.skipped)
         events.extend(

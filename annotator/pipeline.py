@@ -33,7 +33,6 @@ from annotator.writers.html import render_html, report_timestamp
 from annotator.writers.json import write_json
 from annotator.writers.markdown import render_markdown
 from annotator.writers.tsv import write_tsv
-from annotator.writers.vcf import write_annotated_vcf
 
 
 def run(config: AnnotateConfig) -> list[Result]:
@@ -173,6 +172,9 @@ def write_outputs(config: AnnotateConfig, results: Sequence[Result]) -> None:
         for result in results:
             paths = config.output_paths(result.sample, vcf_input=vcf_input)
             if paths.vcf is not None:
+                # Lazy (PLC0415): only --out-vcf needs it.
+                from annotator.writers.vcf import write_annotated_vcf  # noqa: PLC0415
+
                 note = write_annotated_vcf(
                     result,
                     config.input,
