@@ -204,6 +204,19 @@ def decompressed_chunks(path: Path, size: int = 1 << 22, threads: int = 2) -> It
         if not ended:
             raise _truncated(path)
         return
+    yield from _read_through(path, size, head)
+
+
+def leading_chunks(path: Path, size: int = 1 << 16) -> Iterator[bytes]:
+    """The bytes of a plain or gzip (BGZF too) file from its start, in pieces of ``size``
+    bytes inflated in this thread as they are asked for: for a reader that stops early (the
+    header), which :func:`decompressed_chunks` would have inflate several MiB ahead."""
+    with path.open("rb") as probe:
+        head = probe.read(2)
+    yield from _read_through(path, size, head)
+
+
+def _read_through(path: Path, size: int, head: bytes) -> Iterator[bytes]:
     opener = igzip.open if head == b"\x1f\x8b" else open
     try:
         with opener(path, "rb") as handle:

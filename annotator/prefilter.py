@@ -19,7 +19,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-from annotator.bgzf import Part, decompressed_chunks, decompressed_part
+from annotator.bgzf import Part, decompressed_chunks, decompressed_part, leading_chunks
 from annotator.gene_padding import DEFAULT_DISTANCE
 from annotator.genome import normalize_chrom
 from annotator.matcher import AlleleKey
@@ -163,11 +163,12 @@ def scan_vcf_text(
     return scan
 
 
-def header_text(path: Path) -> bytes:
-    """The lines at the start of a VCF or VCF.gz that begin with '#' (its header)."""
+def header_text(path: Path, piece: int = 1 << 16) -> bytes:
+    """The lines at the start of a VCF or VCF.gz that begin with '#' (its header), read
+    ``piece`` bytes at a time."""
     header = bytearray()
-    in_line = False  # the last chunk ended inside a header line
-    for chunk in decompressed_chunks(path, _CHUNK):
+    in_line = False  # the last piece ended inside a header line
+    for chunk in leading_chunks(path, piece):
         at = 0
         while at < len(chunk):
             if chunk[at] != 35 and not in_line:  # '#' begins a header line; else it ended

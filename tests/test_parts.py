@@ -185,7 +185,12 @@ def test_no_split_for_one_block_or_a_header_past_the_middle(tmp_path: Path) -> N
 def test_header_text_reads_across_chunks(tmp_path: Path) -> None:
     text = records_text(10)
     path = blocked(tmp_path / "h.vcf.gz", text, list(range(7, len(text), 13)))
-    assert header_text(path) == text[: text.index(b"\nchr") + 1]
+    header = text[: text.index(b"\nchr") + 1]
+    for piece in (1, 5, 64, 1 << 16):  # pieces ending inside a line, at its end, or all of it
+        assert header_text(path, piece) == header
+    plain = tmp_path / "h.vcf"
+    plain.write_bytes(text)
+    assert header_text(plain, 5) == header
 
 
 # --- the annotator, split or not ---
