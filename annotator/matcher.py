@@ -39,7 +39,7 @@ and event, the rules of its gene that did not fire on-label, with a :class:`Near
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Container, Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Generic, TypeVar
 
@@ -662,11 +662,18 @@ class RuleMatcher:
         return (
             bool(self._candidates(allele))
             or self._a_condition_finds(allele)
-            or bool(
-                find_unclassified(
-                    [allele], self.rules.genes, (), lof_genes=self.rules.loss_of_function_genes
-                )
+            or next(
+                unclassified_of(
+                    allele,
+                    allele.genes,
+                    None,
+                    _NOTHING_FIRED,
+                    self.rules.genes,
+                    self.rules.loss_of_function_genes,
+                ),
+                None,
             )
+            is not None
         )
 
     def _a_condition_finds(self, allele: SampleAllele) -> bool:
@@ -1247,32 +1254,50 @@ def find_unclassified(
         else:  # the key only where a finding may have it
             key = allele_key(variant) if variant.pos in fired_positions else None
             in_genes = allele.genes
-        if not allele.annotated:
-            note = _only_note(allele, in_genes)
-            if note is None:
-                unclassified.extend(_unannotated_unclassified(allele, in_genes, key, fired))
-            elif key is None or (note[0], key) not in fired:
-                unclassified.append(Unclassified(note[0], variant, note[1]))
-            continue
-        by_gene: dict[str, list[Alteration]] = {}
-        for alteration in allele.alterations:
-            by_gene.setdefault(alteration.gene, []).append(alteration)
-        for gene in in_genes:
-            if gene not in by_gene and (gene, key) not in fired:
-                unclassified.append(
-                    Unclassified(
-                        gene,
-                        variant,
-                        f"the record lies in {gene} but its annotation names no {gene} transcript",
-                    )
-                )
-        for gene, alterations in by_gene.items():
-            if (gene, key) in fired:
-                continue
-            reason = _unclassified_reason(gene, alterations, genes.get(gene), gene in lof_genes)
-            if reason is not None:
-                unclassified.append(Unclassified(gene, variant, reason))
+        unclassified.extend(unclassified_of(allele, in_genes, key, fired, genes, lof_genes))
     return unclassified
+
+
+def unclassified_of(
+    allele: SampleAllele,
+    in_genes: Sequence[str],
+    key: AlleleKey | None,
+    fired: Container[tuple[str, AlleleKey | None]],
+    genes: Mapping[str, GeneSpec],
+    lof_genes: Container[str],
+) -> Iterator[Unclassified]:
+    """The unclassified variants of one allele (see :func:`find_unclassified`), in the rule
+    genes ``in_genes`` it lies in: those where no (gene, ``key``) is in ``fired``; ``key`` is
+    the allele's key, or None when no finding has its position. Made as they are asked for: a
+    caller that only asks whether there is one (:meth:`RuleMatcher.matters`) stops at it."""
+    variant = allele.variant
+    if not allele.annotated:
+        note = _only_note(allele, in_genes)
+        if note is None:
+            yield from _unannotated_unclassified(allele, in_genes, key, fired)
+        elif key is None or (note[0], key) not in fired:
+            yield Unclassified(note[0], variant, note[1])
+        return
+    by_gene: dict[str, list[Alteration]] = {}
+    for alteration in allele.alterations:
+        by_gene.setdefault(alteration.gene, []).append(alteration)
+    for gene in in_genes:
+        if gene not in by_gene and (gene, key) not in fired:
+            yield Unclassified(
+                gene,
+                variant,
+                f"the record lies in {gene} but its annotation names no {gene} transcript",
+            )
+    for gene, alterations in by_gene.items():
+        if (gene, key) in fired:
+            continue
+        reason = _unclassified_reason(gene, alterations, genes.get(gene), gene in lof_genes)
+        if reason is not None:
+            yield Unclassified(gene, variant, reason)
+
+
+#: No finding classified anything (what :meth:`RuleMatcher.matters` asks of one allele).
+_NOTHING_FIRED: frozenset[tuple[str, AlleleKey | None]] = frozenset()
 
 
 UNANNOTATED_REASON = (
@@ -1299,7 +1324,7 @@ def _unannotated_unclassified(
     allele: SampleAllele,
     genes: Sequence[str],
     key: AlleleKey | None,
-    fired: set[tuple[str, AlleleKey]],
+    fired: Container[tuple[str, AlleleKey | None]],
 ) -> list[Unclassified]:
     """Rule genes of an unannotated record that no rule classified: the annotator's note for
     the gene when it left one, else the general reason (unless the tables resolved it).
