@@ -162,9 +162,13 @@ class _SplitRules:
     by what a preferred alteration must have for the rule to match it: the protein_changes
     rules by each (normalized) change they name; the codons and protein_range rules by each
     residue position they name (a protein change must touch one of them); the exon rules by
-    their exon; the others (gene_class, events, genomic), to be tried on every alteration."""
+    their exon; the others (gene_class, events, genomic), to be tried on every alteration.
+    ``plain_others`` are the others but gene_class and event rules, which match only an
+    event or a loss-of-function class (:meth:`SelectorMatcher.match_alteration`): all an
+    alteration that is neither (most of a large input's) must try."""
 
     others: _Indexed
+    plain_others: _Indexed
     by_change: Mapping[str, _Indexed]
     by_position: Mapping[int, _Indexed]
     by_exon: Mapping[int, _Indexed]
@@ -542,8 +546,15 @@ class RuleMatcher:
                     others.append((index, rule))
                 for key in keys:
                     places[place].setdefault(key, []).append((index, rule))
+            kind = self.selectors.kind
             found = _SplitRules(
                 tuple(others),
+                tuple(
+                    (index, rule)
+                    for index, rule in others
+                    if (selector := kind(rule.alteration)) != "gene_class"
+                    and selector not in EVENT_SELECTORS
+                ),
                 {change: tuple(rules) for change, rules in by_change.items()},
                 {position: tuple(rules) for position, rules in by_position.items()},
                 {exon: tuple(rules) for exon, rules in by_exon.items()},
@@ -622,7 +633,8 @@ class RuleMatcher:
             split = self._split_rules.get(alteration.gene) or self._gene_rules_split(
                 alteration.gene
             )
-            tried = split.others
+            plain = alteration.event is None and alteration.variant_class not in LOSS_OF_FUNCTION
+            tried = split.plain_others if plain else split.others
             if protein is not None and split.by_position:
                 placed = [
                     indexed
