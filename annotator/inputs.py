@@ -55,13 +55,14 @@ from annotator.readers.expression import read_expression
 from annotator.readers.vcf import ANNOTATION_KEYS, VcfReader, is_bcf
 from annotator.reference import ReferenceFile, open_reference
 from annotator.rules import RuleSet
-from annotator.structural import Breakend, find_breakend_fusions
 from annotator.tumor_types import load_oncotree
 
-# The readers of optional inputs (MAF, fusion calls) and bcftools csq's driver are imported
-# where used (the PLC0415 exemptions): a VCF's run, the usual one, starts without them.
+# The readers of optional inputs (MAF, fusion calls), bcftools csq's driver and the breakends'
+# fusions are imported where used (the PLC0415 exemptions): a VCF of small variants, the
+# usual input, is read without them.
 if TYPE_CHECKING:
     from annotator.parts import _Claims
+    from annotator.structural import Breakend
 
 
 def read_samples(config: AnnotateConfig, rules: RuleSet) -> list[SmallVariants]:
@@ -749,6 +750,8 @@ def read_events(
     notes: list[str] = list(small.notes)
     known = rules.gene_symbols
     if small.breakends:
+        from annotator.structural import find_breakend_fusions  # noqa: PLC0415 - lazy
+
         found = find_breakend_fusions(
             small.breakends, rules.genes, small.build, numbered=not small.regions_only
         )
@@ -795,6 +798,8 @@ def _is_structural(variant: Variant) -> bool:
 
 
 def _breakend(variant: Variant) -> Breakend:
+    from annotator.structural import Breakend  # noqa: PLC0415 - lazy: see the imports
+
     return Breakend(
         chrom=variant.chrom,
         pos=variant.pos,

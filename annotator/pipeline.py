@@ -29,9 +29,7 @@ from annotator.phasing import apply_read_backed_phase, open_alignments
 from annotator.rules import RuleSet, load_rules
 from annotator.tumor_types import OncoTree, load_oncotree
 from annotator.writers.atomic import staged_outputs
-from annotator.writers.html import render_html, report_timestamp
 from annotator.writers.json import write_json
-from annotator.writers.markdown import render_markdown
 from annotator.writers.tsv import write_tsv
 
 
@@ -166,7 +164,7 @@ def write_outputs(config: AnnotateConfig, results: Sequence[Result]) -> None:
     The annotated VCF is written first: an unsorted input leaves an implicit (``--out-dir``)
     ``.vcf.gz`` without index, and the note saying so belongs in the other outputs.
     """
-    generated = report_timestamp()
+    generated: str | None = None  # the reports' date, once for all of them
     vcf_input = not is_maf(config.input)
     with staged_outputs() as stage:
         for result in results:
@@ -189,6 +187,14 @@ def write_outputs(config: AnnotateConfig, results: Sequence[Result]) -> None:
                 stage.add_text(paths.json, partial(write_json, result))
             if paths.tsv is not None:
                 stage.add_text(paths.tsv, partial(write_tsv, result))
+            if paths.html is None and paths.markdown is None:
+                continue
+            # Lazy (PLC0415): only the reports need them (and SOURCE_DATE_EPOCH).
+            from annotator.writers.html import render_html, report_timestamp  # noqa: PLC0415
+            from annotator.writers.markdown import render_markdown  # noqa: PLC0415
+
+            if generated is None:
+                generated = report_timestamp()
             if paths.html is not None:
                 stage.add_text(paths.html, partial(render_html, result, generated=generated))
             if paths.markdown is not None:
