@@ -4,6 +4,7 @@ unclassified, noted) has its evidence, by every path through the file."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ import pysam
 import pytest
 
 import annotator.parts
+import annotator.readers.vcf as vcf_reader
 from annotator.config import AnnotateConfig
 from annotator.models import Variant
 from annotator.pipeline import run
@@ -92,16 +94,30 @@ def test_a_deferred_reading_gives_the_phase(tmp_path: Path) -> None:
     ]
 
 
-def test_the_evidence_of_a_record_left_behind_is_refused(tmp_path: Path) -> None:
+def test_each_variant_read_ahead_gets_its_own_record_and_one_left_behind_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     records = [
         "chr7\t55181378\t.\tC\tT\t.\tPASS\t.\tGT:AD\t0/1:60,40",
         "chr7\t55181390\t.\tG\tA\t.\tPASS\t.\tGT:AD\t0/1:70,30",
     ]
     path = write_vcf(tmp_path, vcf_text(records, info_lines=()), "vcf")
+    # Both records read ahead together: each variant is filled from its own record.
     with VcfReader(path) as reader:
         reader.defer_evidence()
         first, second = list(reader)
-        with pytest.raises(RuntimeError, match="record read last"):
+        reader.read_evidence(second)
+        reader.read_evidence(first)
+        with pytest.raises(RuntimeError, match="records read last"):
+            reader.read_evidence(dataclasses.replace(first))  # equal, but not the one yielded
+    assert (first.vaf, first.depth, second.vaf, second.depth) == (0.4, 100, 0.3, 100)
+    # One record at a time: the record before is let go once the next one is read.
+    monkeypatch.setattr(vcf_reader, "_READ_AHEAD", 1)
+    with VcfReader(path) as reader:
+        reader.defer_evidence()
+        variants = iter(reader)
+        first, second = next(variants), next(variants)
+        with pytest.raises(RuntimeError, match="records read last"):
             reader.read_evidence(first)
         reader.read_evidence(second)
     assert (second.vaf, second.depth) == (0.3, 100)
