@@ -517,12 +517,20 @@ class VcfReader:
         one by one): htslib's parsing of a run of records, then the caller's work on their
         variants, runs about 15% faster than one record at a time (the code and tables of each
         stay in the CPU's caches). ``records_read`` counts the records read ahead."""
+        for batch in self.batches():
+            yield from batch
+
+    def batches(self) -> Iterator[list[Variant]]:
+        """The variants of the records in batches of ``_READ_AHEAD`` records (see
+        :meth:`__iter__`); a batch's records are held for :meth:`read_evidence` until the next
+        one is asked for."""
         records = iter(self._vcf) if self._regions is None else self._records()
         while True:
             self._held.clear()  # the batch before is gone by: its variants are not filled
             batch: list[Variant] = []
             ended = self._read_ahead(records, batch)
-            yield from batch
+            if batch:
+                yield batch
             if ended:
                 return
 
