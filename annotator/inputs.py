@@ -502,7 +502,8 @@ def _read_variants(
     paused meanwhile), a batch of records at a time (:meth:`VcfReader.batches`): the
     alterations of a batch's alleles are found first, in a run (:func:`_resolved_ahead`: from
     their annotation, else from the gene tables), then its alleles go through the rest one by
-    one. In a run, the code and tables of each stage stay in the CPU's caches: a process's CPU
+    one, and the rule-gene alleles found are triaged (:func:`_keep`) in a run at the batch's
+    end. In a run, the code and tables of each stage stay in the CPU's caches: a process's CPU
     time fell by 17% on v1m.csq (VEP) and by 9% on v1m (unannotated).
 
     The raw consequence annotation strings of a variant are let go once resolved (nothing
@@ -530,6 +531,7 @@ def _read_variants(
         # The annotations of the batch resolved first, in a run (as the reader reads its
         # records: each stage's code and tables stay in the CPU's caches).
         ahead = _resolved_ahead(batch, resolver, genomic, shared_notes, keep_filtered)
+        rule_gene_alleles: list[SampleAllele] = []
         for variant in batch:
             progress.update(reader.records_read)
             result.alleles_seen += 1
@@ -576,18 +578,17 @@ def _read_variants(
                 or in_genes
                 or (pos in genomic_positions and allele_key(variant) in genomic_rules)
             ):
-                _keep(
-                    result,
+                rule_gene_alleles.append(
                     SampleAllele(
                         variant,
                         alterations,
                         annotated,
                         notes,
                         shared_genes.setdefault(in_genes, in_genes),
-                    ),
-                    triage,
-                    evidence,
+                    )
                 )
+        for allele in rule_gene_alleles:  # triaged in a run too
+            _keep(result, allele, triage, evidence)
     result.alleles_seen += reader.alleles_skipped - skipped_alleles
     result.filtered_records += reader.records_skipped - skipped_records
 
