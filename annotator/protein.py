@@ -47,7 +47,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from types import MappingProxyType
-from typing import Final
+from typing import Any, Final
 from urllib.parse import unquote
 
 from annotator.errors import ProteinNotationError
@@ -355,7 +355,7 @@ def _one_residue(
     (both residues come from ``THREE_TO_ONE``, the position's pattern is ``[1-9][0-9]*``), and
     without the frozen class's ``object.__setattr__`` per field: filled in as an instance of a
     plain class with the same slots, then given its class (0.8 against 3.0 us)."""
-    change = object.__new__(_UnfrozenChange)
+    change: Any = object.__new__(_UnfrozenChange)  # its slots are ProteinChange's fields
     change.kind = kind
     change.start_aa = ref
     change.start = int(digits)
@@ -365,23 +365,14 @@ def _one_residue(
     change.frameshift_stop = None
     change._short = f"{ref}{digits}{alt_short}"
     change._hgvs = f"p.{_three_letter(ref)}{digits}{alt_hgvs}"
-    change.__class__ = ProteinChange  # type: ignore[assignment]
-    return change  # type: ignore[return-value]
+    change.__class__ = ProteinChange
+    return change  # type: ignore[no-any-return]
 
 
 class _UnfrozenChange:
     """The slots of ProteinChange in a plain class (see _one_residue)."""
 
     __slots__ = ProteinChange.__slots__
-    kind: ChangeKind
-    start_aa: str
-    start: int
-    end_aa: str | None
-    end: int | None
-    alt: str
-    frameshift_stop: int | None
-    _short: str | None
-    _hgvs: str | None
 
 
 def try_parse_protein_change(text: str | None) -> ProteinChange | None:
