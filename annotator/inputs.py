@@ -528,8 +528,8 @@ def _read_variants(
     # A reader may be read again for other regions (annotator.parts): its counts go on.
     skipped_records, skipped_alleles = reader.records_skipped, reader.alleles_skipped
     for batch in reader.batches():
-        # The annotations of the batch resolved first, in a run (as the reader reads its
-        # records: each stage's code and tables stay in the CPU's caches).
+        # The batch's alterations found first, in a run (as the reader reads its records:
+        # each stage's code and tables stay in the CPU's caches).
         ahead = _resolved_ahead(batch, resolver, genomic, shared_notes, keep_filtered)
         rule_gene_alleles: list[SampleAllele] = []
         for variant in batch:
