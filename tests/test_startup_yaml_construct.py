@@ -66,6 +66,7 @@ def test_the_bundled_rules_are_built_plain_and_the_same(path: object) -> None:
 @settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.sampled_from(PIECES), min_size=1, max_size=16))
 @example(pieces=["!!int ", "<<: ", "\n", "<<: "])  # a bad int key before a bad merge key
+@example(pieces=["!!int ", "a", ": ", "!!int "])  # a bad int key before a bad int value
 def test_plain_data_are_pyyamls_and_the_rest_is_left_to_it(pieces: list[str]) -> None:
     text = "".join(pieces) + "\n"
     try:

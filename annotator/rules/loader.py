@@ -769,7 +769,8 @@ def _construct_plain(loader: yaml.CSafeLoader, root: yaml.Node) -> object:
                 raise _NotPlain
             data: dict[object, object] = {}
             for key, value in pairs:
-                data[build(key, depth)] = build(value, depth + 1)
+                built = build(key, depth)  # the key first, as PyYAML: its error when both fail
+                data[built] = build(value, depth + 1)
             return data
         if tag == _SEQ_TAG and isinstance(node, yaml.SequenceNode):
             return [build(item, depth + 1) for item in node.value]
