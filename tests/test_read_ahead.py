@@ -50,9 +50,31 @@ def test_a_run_is_the_same_whatever_the_batch(
 ) -> None:
     path = ROOT / name
     usual = _findings_json(path, sample)
+    # Batches ended by the annotations' size: one annotated record each.
+    monkeypatch.setattr(vcf_reader, "_READ_AHEAD_TEXT", 1)
+    assert _findings_json(path, sample) == usual
     for size in (1, 3):  # one record at a time, and batches that end inside the file
         monkeypatch.setattr(vcf_reader, "_READ_AHEAD", size)
         assert _findings_json(path, sample) == usual
+
+
+def test_a_batch_ends_when_its_annotations_reach_the_budget(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    path = ROOT / "test_data/luad.grch37.vep.vcf"
+    with vcf_reader.VcfReader(path) as reader:
+        whole = [len(batch) for batch in reader.batches()]
+    assert len(whole) == 1  # a small file: one batch
+    monkeypatch.setattr(vcf_reader, "_READ_AHEAD_TEXT", 1)
+    with vcf_reader.VcfReader(path) as reader:
+        batches = list(reader.batches())
+    assert sum(map(len, batches)) == whole[0]
+    assert len(batches) > 1
+    # A batch ends with the first annotated record it reads (and its alleles): only the last
+    # record of a batch is annotated.
+    for batch in batches:
+        annotated = {variant.record_index for variant in batch if variant.annotations}
+        assert annotated <= {batch[-1].record_index}
 
 
 CSQ_LINE = (

@@ -204,8 +204,11 @@ class VcfHeader:
     lines: tuple[str, ...]
 
 
-#: Records read ahead by a reader (see VcfReader.__iter__).
+#: Records read ahead by a reader (see VcfReader.__iter__), and the most annotation text a batch
+#: holds: a batch ends early when its records' consequence annotations reach it (a VEP record
+#: may carry hundreds of transcripts), so memory stays bounded whatever the records' size.
 _READ_AHEAD = 256
+_READ_AHEAD_TEXT = 4 << 20
 
 
 class _HeldRecord:
@@ -535,9 +538,11 @@ class VcfReader:
                 return
 
     def _read_ahead(self, records: Iterator[Any], batch: list[Variant]) -> bool:
-        """The variants of up to ``_READ_AHEAD`` records into ``batch`` (with their records
-        held for :meth:`read_evidence` when deferred); True once the records have ended."""
+        """The variants of up to ``_READ_AHEAD`` records into ``batch``, fewer when their
+        annotations reach ``_READ_AHEAD_TEXT`` characters (with their records held for
+        :meth:`read_evidence` when deferred); True once the records have ended."""
         defer, held = self._defer_evidence, self._held
+        text = 0  # the annotation text of the batch so far
         for _ in range(_READ_AHEAD):
             number = self.records_read + 1
             try:
@@ -577,6 +582,10 @@ class VcfReader:
                 for variant in variants:
                     held[id(variant)] = (variant, pending)  # type: ignore[assignment]
             batch.extend(variants)
+            if variants and variants[0].annotations:  # one text for all the record's alleles
+                text += sum(map(len, variants[0].annotations.values()))
+                if text >= _READ_AHEAD_TEXT:
+                    break
         return False
 
     def _record_error(self, exc: Exception, number: int) -> InputError:
