@@ -254,12 +254,9 @@ class VcfReader:
         self.records_skipped = 0
         self.alleles_skipped = 0
         self._skip_filtered = False
-        # With defer_evidence: the record read last (record, REF, ALTs, its variants'
-        # record_index, its number in the reading) and its evidence once read.
+        # With defer_evidence, the variants of the records read ahead (see __iter__), by id,
+        # with their record: what read_evidence fills them from.
         self._defer_evidence = False
-        self._pending: _HeldRecord | None = None
-        # The variants of the records read ahead (see __iter__), by id, with their record:
-        # what read_evidence fills them from.
         self._held: dict[int, tuple[Variant, _HeldRecord]] = {}
         self._regions: dict[str, list[tuple[int, int]]] | None = None
         self._numbers: Sequence[int] | None = None
@@ -541,7 +538,6 @@ class VcfReader:
         """The variants of up to ``_READ_AHEAD`` records into ``batch``, fewer when their
         annotations reach ``_READ_AHEAD_TEXT`` characters (with their records held for
         :meth:`read_evidence` when deferred); True once the records have ended."""
-        defer, held = self._defer_evidence, self._held
         text = 0  # the annotation text of the batch so far
         for _ in range(_READ_AHEAD):
             number = self.records_read + 1
@@ -577,10 +573,6 @@ class VcfReader:
                 raise
             except Exception as exc:
                 raise self._record_error(exc, number) from exc
-            if defer:
-                pending = self._pending
-                for variant in variants:
-                    held[id(variant)] = (variant, pending)  # type: ignore[assignment]
             batch.extend(variants)
             if variants and variants[0].annotations:  # one text for all the record's alleles
                 text += sum(map(len, variants[0].annotations.values()))
@@ -611,7 +603,8 @@ class VcfReader:
 
     def _variants(self, record: Any, number: int, read: int) -> list[Variant]:
         """The variants of a record (``number`` their ``record_index``, ``read`` the record's
-        number in this reading, for errors)."""
+        number in this reading, for errors); with :meth:`defer_evidence`, held with their
+        record for :meth:`read_evidence` until the next batch is read."""
         known_ref = self._refs.get(raw_ref := record.REF)
         ref = known_ref if known_ref is not None else self._ref(raw_ref, number)
         alts = self._alt_tuples.get(raw_alts := tuple(record.ALT))
@@ -638,8 +631,9 @@ class VcfReader:
                     annotations[key] = value
 
         alt_count = len(alts)
+        held: _HeldRecord | None = None
         if self._defer_evidence:
-            self._pending = _HeldRecord(record, ref, alts, read)
+            held = _HeldRecord(record, ref, alts, read)
             fractions: list[float | None] = [None] * alt_count
             haplotypes: list[int | None] = [None] * alt_count
             depth: int | None = None
@@ -652,7 +646,7 @@ class VcfReader:
             end, svtype, mate_ids = None, None, [None] * alt_count
 
         if alt_count == 1:
-            return [
+            variants = [
                 Variant(
                     chrom,
                     pos,
@@ -673,29 +667,34 @@ class VcfReader:
                     haplotypes[0],
                 )
             ]
-        # Each allele of a multi-allelic record gets its own copy of the annotations.
-        return [
-            Variant(
-                chrom,
-                pos,
-                ref,
-                alt,
-                number,
-                index,
-                alts,
-                filters,
-                fractions[index],
-                depth,
-                variant_id,
-                dict(annotations) if annotations else _NO_ANNOTATIONS,
-                end,
-                svtype,
-                mate_ids[index],
-                phase_set,
-                haplotypes[index],
-            )
-            for index, alt in enumerate(alts)
-        ]
+        else:
+            # Each allele of a multi-allelic record gets its own copy of the annotations.
+            variants = [
+                Variant(
+                    chrom,
+                    pos,
+                    ref,
+                    alt,
+                    number,
+                    index,
+                    alts,
+                    filters,
+                    fractions[index],
+                    depth,
+                    variant_id,
+                    dict(annotations) if annotations else _NO_ANNOTATIONS,
+                    end,
+                    svtype,
+                    mate_ids[index],
+                    phase_set,
+                    haplotypes[index],
+                )
+                for index, alt in enumerate(alts)
+            ]
+        if held is not None:
+            for variant in variants:
+                self._held[id(variant)] = (variant, held)
+        return variants
 
     def _evidence(self, record: Any, ref: str, alts: tuple[str, ...]) -> _SampleEvidence:
         """The chosen sample's VAF per ALT, depth, phase set and haplotype per ALT."""
