@@ -162,6 +162,7 @@ def unclassified_to_dict(item: Unclassified) -> dict[str, Any]:
 def write_json(result: Result, stream: IO[str]) -> None:
     writer = _IndentedWriter(stream)
     document = _document(result, _Items)
+    document["findings"] = _FindingItems(result.findings)
     document["unclassified"] = _UnclassifiedItems(result.unclassified)
     writer.value(document, 0)
     writer.write("\n")
@@ -189,6 +190,48 @@ class _UnclassifiedItems(_Items):
     @property
     def source(self) -> Sequence[Unclassified]:
         return self._items  # type: ignore[return-value]
+
+
+class _FindingItems(_Items):
+    """The findings, which the writer writes from their fields and the texts of their rules'
+    parts (:meth:`_IndentedWriter.findings`), not as dicts."""
+
+    __slots__ = ()
+
+    @property
+    def source(self) -> Sequence[Finding]:
+        return self._items  # type: ignore[return-value]
+
+
+#: The keys of a finding's dict that its rule and tumor type decide, in the dict's order: one
+#: text for each distinct :func:`_rule_part_key` (a large result repeats a few rules).
+_RULE_PART = (
+    "effect",
+    "therapies",
+    "therapies_via_class",
+    "evidence_level",
+    "tumor_type_match",
+    "rule_tumor_types",
+    "match_type",
+    "citations",
+    "notes",
+)
+
+
+def _rule_part_key(finding: Finding) -> tuple[Any, ...]:
+    """Every field of a finding that :func:`finding_to_dict` makes the ``_RULE_PART`` values
+    from (tests/test_json_writer_findings.py changes each field in turn)."""
+    return (
+        finding.effect,
+        finding.therapies,
+        finding.therapies_via_class,
+        finding.evidence_level,
+        finding.tumor_type_match,
+        finding.rule_tumor_types,
+        finding.match_type,
+        finding.citations,
+        finding.notes,
+    )
 
 
 _MISSING = object()
@@ -240,6 +283,9 @@ class _IndentedWriter:
     def _array(self, values: Iterable[Any], level: int) -> None:
         if type(values) is _UnclassifiedItems:
             self.unclassified(values, level)
+            return
+        if type(values) is _FindingItems:
+            self.findings(values, level)
             return
         parts = self._parts
         items = iter(values)
@@ -323,6 +369,143 @@ class _IndentedWriter:
                 self.flush()
         parts.append("[]" if lead != after else "\n" + "  " * level + "]")
 
+    def findings(self, items: _FindingItems, level: int) -> None:
+        """The array of ``finding_to_dict`` of ``items`` at ``level``: each finding from its
+        fields and the text of its rule part (made once per :func:`_rule_part_key`), as long
+        as the fields are of their usual types (str or None, a plain ``Variant``, a float
+        VAF, an int depth, a bool); the first such finding is also written from its dict, and
+        all are written from their dicts if the texts differ."""
+        parts = self._parts
+        inner = "\n" + "  " * (level + 1)
+        lead, after = "[" + inner, "," + inner
+        keys = [
+            ("{" if n == 0 else ",") + "\n" + "  " * (level + 2) + f'"{key}": '
+            for n, key in enumerate(
+                ("rule_id", "gene", "alteration", "detail", "hgvsp", "hgvsc", "transcript")
+            )
+        ]
+        at_key = "," + "\n" + "  " * (level + 2)
+        variant_key, vaf_key, depth_key = (
+            at_key + f'"{key}": ' for key in ("variant", "vaf", "depth")
+        )
+        tail_keys = [at_key + f'"{key}": ' for key in ("subclonal", "phase", "phase_source")]
+        end = "\n" + "  " * (level + 1) + "}"
+        at_field = "\n" + "  " * (level + 3)
+        chrom_key = "{" + at_field + '"chrom": '
+        pos_key, ref_key, alt_key = ("," + at_field + f'"{key}": ' for key in ("pos", "ref", "alt"))
+        variant_end = "\n" + "  " * (level + 2) + "}"
+        rule_parts: dict[tuple[Any, ...], str] = {}
+        texts: dict[Any, str] = {None: "null"}  # the JSON texts of str and None values met
+        template: bool | None = None  # whether it gives the dict's text: not known yet
+        for finding in items.source:
+            parts.append(lead)
+            lead = after
+            text = (
+                self._finding_text(
+                    finding,
+                    level + 1,
+                    rule_parts,
+                    texts,
+                    (keys, variant_key, vaf_key, depth_key, tail_keys, end),
+                    (chrom_key, pos_key, ref_key, alt_key, variant_end),
+                )
+                if template is not False
+                else None
+            )
+            if text is not None and template is None:
+                template = text == _text(finding_to_dict(finding), level + 1)
+            if text is not None and template:
+                parts.append(text)
+            else:
+                self.value(finding_to_dict(finding), level + 1)
+            if len(parts) >= _FLUSH_PARTS:
+                self.flush()
+        parts.append("[]" if lead != after else "\n" + "  " * level + "]")
+
+    def _finding_text(
+        self,
+        finding: Finding,
+        level: int,
+        rule_parts: dict[tuple[Any, ...], str],
+        texts: dict[Any, str],
+        layout: tuple[list[str], str, str, str, list[str], str],
+        variant_layout: tuple[str, str, str, str, str],
+    ) -> str | None:
+        """A finding's text at ``level`` from its fields; None when one is not of its usual
+        type (the caller writes its dict)."""
+        keys, variant_key, vaf_key, depth_key, tail_keys, end = layout
+        head = []
+        for key, value in zip(
+            keys,
+            (
+                finding.rule_id,
+                finding.gene,
+                finding.alteration,
+                finding.detail,
+                finding.hgvsp,
+                finding.hgvsc,
+                finding.transcript,
+            ),
+            strict=True,
+        ):
+            value_text = texts.get(value) or _remember_text_or_null(texts, value)
+            if not value_text:
+                return None
+            head.append(key + value_text)
+        variant = finding.variant
+        if variant is None:
+            variant_text, vaf, depth = "null", None, None
+        else:
+            if type(variant) is not Variant or variant.filters:
+                return None
+            chrom_key, pos_key, ref_key, alt_key, variant_end = variant_layout
+            chrom, pos, ref, alt = variant.chrom, variant.pos, variant.ref, variant.alt
+            chrom_text = texts.get(chrom) or _remember_text(texts, chrom)
+            ref_text = texts.get(ref) or _remember_text(texts, ref)
+            alt_text = texts.get(alt) or _remember_text(texts, alt)
+            if type(pos) is not int or not (chrom_text and ref_text and alt_text):
+                return None
+            variant_text = (
+                f"{chrom_key}{chrom_text}{pos_key}{pos}{ref_key}{ref_text}"
+                f"{alt_key}{alt_text}{variant_end}"
+            )
+            vaf, depth = round_vaf(variant.vaf), variant.depth
+        if vaf is None:
+            vaf_text = "null"
+        elif type(vaf) is float:
+            vaf_text = _float_text(vaf)
+        else:
+            return None
+        if depth is None:
+            depth_text = "null"
+        elif type(depth) is int:
+            depth_text = int.__repr__(depth)
+        else:
+            return None
+        rule_key = _rule_part_key(finding)
+        rule_part = rule_parts.get(rule_key)
+        if rule_part is None:
+            made = finding_to_dict(finding)
+            whole = _text({key: made[key] for key in _RULE_PART}, level)
+            # '{' and the closing line of the object go: the part follows the depth.
+            rule_part = rule_parts[rule_key] = "," + whole[1 : whole.rindex("\n")]
+        subclonal = finding.subclonal
+        if type(subclonal) is not bool:
+            return None
+        tail = [tail_keys[0] + ("true" if subclonal else "false")]
+        for key, value in zip(tail_keys[1:], (finding.phase, finding.phase_source), strict=True):
+            value_text = texts.get(value) or _remember_text_or_null(texts, value)
+            if not value_text:
+                return None
+            tail.append(key + value_text)
+        return (
+            "".join(head)
+            + f"{variant_key}{variant_text}{vaf_key}{vaf_text}{depth_key}{depth_text}"
+            + rule_part
+            + "".join(tail)
+            + end
+        )
+
     def _object(self, mapping: dict[Any, Any], level: int) -> None:
         parts = self._parts
         if not mapping:
@@ -377,6 +560,13 @@ def _remember_text(texts: dict[str, str], value: str) -> str:
         return ""
     text = texts[value] = _encode_string(value)
     return text
+
+
+def _remember_text_or_null(texts: dict[Any, str], value: Any) -> str:
+    """The JSON text of a str or None, remembered in ``texts``; empty for another type."""
+    if value is None:
+        return "null"
+    return _remember_text(texts, value)
 
 
 def _filters_text(names: tuple[str, ...], start: str, between: str, end: str) -> str | None:
