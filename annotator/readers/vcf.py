@@ -100,6 +100,7 @@ import cyvcf2
 from annotator.errors import InputError, UsageError
 from annotator.genome import normalize_chrom
 from annotator.models import Variant
+from annotator.readers.index_later import index_later
 from annotator.tabix import sequence_names
 
 #: INFO fields whose raw strings are kept in ``Variant.annotations`` (when the header declares
@@ -273,9 +274,13 @@ class VcfReader:
         self._filter_tuples: dict[tuple[str, ...], tuple[str, ...]] = {}
         requested_caller = _check_caller(caller)
         _check_file(self.path)
+        # An indexed VCF.gz is opened without its index, which is loaded once regions are
+        # read (see annotator.readers.index_later); else as it is.
+        self._linked = index_later(self.path, self.index_path())
         try:
-            self._vcf: Any = cyvcf2.VCF(self.path)
+            self._vcf: Any = self._open()
         except Exception as exc:  # cyvcf2 raises bare Exception and OSError
+            self._remove_link()
             found = _diagnose(self.path, record=None)
             raise InputError(
                 f"cannot read the VCF header: {found.problem}"
@@ -289,7 +294,7 @@ class VcfReader:
         try:
             self.header = self._read_header(sample)
         except BaseException:
-            self._vcf.close()
+            self.close()
             raise
         #: The caller whose fields give VAF and depth: one of ``CALLERS``.
         self.caller: str = requested_caller or _detect_caller(
@@ -301,6 +306,28 @@ class VcfReader:
         self._has_sample = self.header.sample is not None
         self._generic = self._has_sample and self._read_evidence is _read_generic
         self._gt_phase_only = self._has_sample and not {"PGT", "PID"} <= self._format_ids
+
+    def _open(self) -> Any:
+        """The cyvcf2 reader: through the link of :attr:`_linked` while the header's contig
+        lines name every sequence of the index, else of the file itself (htslib then adds
+        the sequences the header lacks from the index, as it reads the header)."""
+        linked = self._linked
+        if linked is None:
+            return cyvcf2.VCF(self.path)
+        opened = cyvcf2.VCF(linked.link)
+        index = self.index_path()
+        listed = sequence_names(index) if index is not None else None
+        if listed is not None and set(listed) <= set(opened.seqnames):
+            linked.opened()
+            return opened
+        opened.close()
+        self._remove_link()
+        return cyvcf2.VCF(self.path)
+
+    def _remove_link(self) -> None:
+        if self._linked is not None:
+            self._linked.remove()
+            self._linked = None
 
     def _read_header(self, requested: str | None) -> VcfHeader:
         lines = tuple(line for line in self._vcf.raw_header.splitlines() if line)
@@ -350,6 +377,7 @@ class VcfReader:
 
     def close(self) -> None:
         self._vcf.close()
+        self._remove_link()
 
     def index_path(self) -> Path | None:
         """The ``.tbi`` or ``.csi`` index beside a VCF.gz or BCF, if there is one."""
@@ -493,8 +521,15 @@ class VcfReader:
         are none, which is no problem here. A list: the warning filter must not outlive it."""
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="no intervals found")
+            if self._linked is not None:
+                try:
+                    self._linked.expose_index()
+                except OSError as exc:
+                    error = self._index_error(exc)
+                    self._remove_link()
+                    raise error from exc
             try:
-                return list(self._vcf(region))
+                records = list(self._vcf(region))
             except Exception as exc:
                 # cyvcf2 says "error loading tabix index for FILE" (or "... without tabix or
                 # csi index for FILE") when the index fails; a record that cannot be read
@@ -502,11 +537,17 @@ class VcfReader:
                 if "index for " not in str(exc):
                     raise
                 raise self._index_error(exc) from exc
+            finally:
+                self._remove_link()  # the index is loaded (or could not be): its link goes
+        return records
 
     def _index_error(self, exc: Exception) -> InputError:
         index = self.index_path()
+        told = str(exc)
+        if self._linked is not None:  # cyvcf2 names the file it opened: the link
+            told = told.replace(self._linked.link, self.path)
         return InputError(
-            f"cannot read the index of the file{f' ({index.name})' if index else ''}: {exc}",
+            f"cannot read the index of the file{f' ({index.name})' if index else ''}: {told}",
             path=self.path,
             hint="re-create it with 'bcftools index' or 'tabix -p vcf', or read the whole file "
             "with --no-index",
