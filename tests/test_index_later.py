@@ -92,9 +92,7 @@ def test_a_header_without_the_index_sequences_is_opened_as_it_is(
     assert os.listdir(private_tmp) == []
 
 
-def test_an_index_older_than_its_file_is_left_to_htslib(
-    tmp_path: Path, private_tmp: Path
-) -> None:
+def test_an_index_older_than_its_file_is_left_to_htslib(tmp_path: Path, private_tmp: Path) -> None:
     """htslib's warning then names the user's file, not a link."""
     vcf = indexed_copy(DEMO, tmp_path)
     index = Path(f"{vcf}.tbi")
