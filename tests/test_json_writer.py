@@ -46,6 +46,14 @@ def indented(value: Any) -> str:
     return stream.getvalue()
 
 
+def nested_texts(lazy: Any, plain: Any, nest: int) -> tuple[str, str]:
+    """(writer's text, json.dumps text) of an array given as the writer takes it (``lazy``)
+    and as a list (``plain``), ``nest`` objects deep."""
+    for depth in range(nest):
+        lazy, plain = {f"k{depth}": lazy, "after": 1}, {f"k{depth}": plain, "after": 1}
+    return indented(lazy), json.dumps(plain, indent=2, ensure_ascii=False)
+
+
 @settings(max_examples=300, deadline=None)
 @given(VALUES)
 def test_same_text_as_the_standard_library(value: Any) -> None:

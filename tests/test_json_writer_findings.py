@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -23,21 +22,15 @@ from annotator.models import (
 )
 from annotator.writers import json as json_writer
 from annotator.writers.json import _FindingItems, finding_to_dict
-from tests.test_json_writer import indented
+from tests.test_json_writer import indented, nested_texts
+from tests.test_json_writer_unclassified import OtherVariant
 
 
 def dumped(findings: list[Finding], nest: int = 0) -> tuple[str, str]:
     """(writer's text, json.dumps text) of the findings as an array ``nest`` objects deep."""
-    lazy: Any = _FindingItems(findings)
-    plain: Any = [finding_to_dict(finding) for finding in findings]
-    for depth in range(nest):
-        lazy, plain = {f"k{depth}": lazy, "after": 1}, {f"k{depth}": plain, "after": 1}
-    return indented(lazy), json.dumps(plain, indent=2, ensure_ascii=False)
-
-
-@dataclass(frozen=True, slots=True)
-class OtherVariant(Variant):
-    """A Variant of another type: the finding is written from its dict."""
+    return nested_texts(
+        _FindingItems(findings), [finding_to_dict(finding) for finding in findings], nest
+    )
 
 
 TEXT = st.text(max_size=10)

@@ -18,16 +18,14 @@ from annotator.writers.json import (
     _UnclassifiedItems,
     unclassified_to_dict,
 )
-from tests.test_json_writer import indented
+from tests.test_json_writer import indented, nested_texts
 
 
 def dumped(items: list[Unclassified], nest: int) -> tuple[str, str]:
     """(writer's text, json.dumps text) of the items as an array ``nest`` objects deep."""
-    lazy: Any = _UnclassifiedItems(items)
-    plain: Any = [unclassified_to_dict(item) for item in items]
-    for depth in range(nest):
-        lazy, plain = {f"k{depth}": lazy, "after": 1}, {f"k{depth}": plain, "after": 1}
-    return indented(lazy), json.dumps(plain, indent=2, ensure_ascii=False)
+    return nested_texts(
+        _UnclassifiedItems(items), [unclassified_to_dict(item) for item in items], nest
+    )
 
 
 @dataclass(frozen=True, slots=True)
