@@ -9,9 +9,12 @@ import itertools
 import multiprocessing
 import os
 import random
+import struct
 import subprocess
 import sys
+import tempfile
 import time
+import zlib
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -168,6 +171,75 @@ def test_split_in_two_cuts_at_the_share_after_the_header(big_vcf: Path, share: f
     assert size * share <= second.start < size * (share + 0.25)
     text = b"".join(item.data for item in bgzf.blocks(big_vcf))
     assert part_text(big_vcf, first) + part_text(big_vcf, second) == text
+
+
+@pytest.fixture(scope="module")
+def large_text() -> bytes:
+    """Records enough for a BGZF file of a few hundred KB: split_in_two finds the blocks
+    around its middle from their headers (more than 64 KiB in)."""
+    return records_text(20000)
+
+
+def walked(path: Path, share: float) -> tuple[Part, Part] | None:
+    """split_in_two as walking the blocks from the file's start gives it."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(bgzf, "_blocks_around", lambda _handle, _target: None)
+        return split_in_two(path, share)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    block=st.integers(300, 60_000),
+    jitter=st.integers(0, 5000),
+    share=st.floats(0.2, 0.8),
+)
+def test_blocks_found_around_the_middle_are_those_walked_to(
+    large_text: bytes, block: int, jitter: int, share: float
+) -> None:
+    with tempfile.TemporaryDirectory() as directory:
+        cuts = [at + (at * 7919) % (jitter + 1) for at in range(block, len(large_text), block)]
+        path = blocked(Path(directory) / "large.vcf.gz", large_text, cuts)
+        assert split_in_two(path, share) == walked(path, share)
+
+
+def test_a_large_file_is_not_walked(
+    large_text: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = blocked(tmp_path / "large.vcf.gz", large_text, list(range(997, len(large_text), 4001)))
+    assert path.stat().st_size > 3 * (1 << 16)
+    expected = walked(path, 0.5)
+    monkeypatch.setattr(bgzf, "_walked_to", lambda *_args: pytest.fail("walked the blocks"))
+    assert split_in_two(path, 0.5) == expected
+    assert expected is not None
+
+
+def stored_block(data: bytes) -> bytes:
+    """A BGZF block holding ``data`` as it is (a stored deflate block), as the SAMv1
+    specification (section 4.1) lays it out."""
+    body = b"\x01" + struct.pack("<HH", len(data), len(data) ^ 0xFFFF) + data
+    size = 18 + len(body) + 8
+    header = b"\x1f\x8b\x08\x04" + bytes(4) + b"\x00\xff\x06\x00BC\x02\x00"
+    trailer = struct.pack("<II", zlib.crc32(data), len(data))
+    return header + struct.pack("<H", size - 1) + body + trailer
+
+
+def test_header_bytes_inside_a_block_are_no_block(tmp_path: Path) -> None:
+    """A stored block holds its text as it is: block headers written into that text lie
+    among the real ones around the middle of the file, and do not chain with them."""
+    rng = random.Random(5)
+    fake = stored_block(b"x")[:18]  # a BGZF header, its size that of another block
+    blocks = []
+    for number in range(12):
+        noise = bytearray(rng.randbytes(30_000))
+        for at in range(0, len(noise) - 18, 2_500):
+            noise[at : at + 18] = fake
+        blocks.append(stored_block(b"#h\n" * (number == 0) + bytes(noise) + b"\nr\tline\n"))
+    path = tmp_path / "stored.gz"
+    path.write_bytes(b"".join(blocks) + bgzf.EOF_BLOCK)
+    assert path.read_bytes().count(fake) > 100
+    for share in (0.3, 0.5, 0.7):
+        assert split_in_two(path, share) == walked(path, share)
+        assert split_in_two(path, share) is not None
 
 
 def test_no_split_for_one_block_or_a_header_past_the_middle(tmp_path: Path) -> None:
@@ -330,12 +402,23 @@ def test_a_damaged_block_in_the_second_part_is_the_same_error(
     assert_same_error_when_damaged(broken, monkeypatch)
 
 
-def assert_same_error_when_damaged(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Damage the block three quarters into ``path`` (its CRC32): reading it in two parts
-    stops with the error of one pass, which names that block."""
+def test_a_damaged_block_in_the_first_part_of_a_large_file_is_the_same_error(
+    large_text: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, split_always: None
+) -> None:
+    """The blocks before the middle of a large file are not walked to split it: the first
+    part's scan finds the damage, and stops with the error of one pass."""
+    path = blocked(tmp_path / "large.vcf.gz", large_text, list(range(997, len(large_text), 4001)))
+    assert_same_error_when_damaged(path, monkeypatch, at=0.25)
+
+
+def assert_same_error_when_damaged(
+    path: Path, monkeypatch: pytest.MonkeyPatch, at: float = 0.75
+) -> None:
+    """Damage the block ``at`` (a share of the blocks) into ``path`` (its CRC32): reading it
+    in two parts stops with the error of one pass, which names that block."""
     data = bytearray(path.read_bytes())
     found = list(bgzf.blocks(path))
-    damaged = found[len(found) * 3 // 4]
+    damaged = found[int(len(found) * at)]
     data[damaged.offset + len(damaged.raw) - 8] ^= 0xFF
     path.write_bytes(bytes(data))
     with pytest.raises(InputError) as split_error:
