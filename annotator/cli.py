@@ -308,6 +308,10 @@ def annotate_config(
         use_index=options["use_index"],
         show_progress=not options["quiet"],
         threads=options["threads"],
+        # Only the reports show the VAF and depth of every unclassified variant.
+        unclassified_evidence=any(
+            options[key] is not None for key in ("out_dir", "out_html", "out_md")
+        ),
     )
 
 

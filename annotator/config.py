@@ -65,6 +65,12 @@ class AnnotateConfig:
     # Processes reading a large BGZF input (2: in two parts side by side); None: 2 when two
     # CPUs are usable.
     threads: int | None = None
+    # Read the VAF and depth of the unclassified unannotated alleles outside the coding exons
+    # (most of a large input's; see annotator.noted). Only a report (HTML, Markdown) shows
+    # them, not the JSON, TSV or annotated VCF, and reading a record's FORMAT fields for each
+    # is a fifth of the CPU time of an unannotated whole-genome VCF: the command line reads
+    # them when it writes a report; a library caller gets them unless it says otherwise.
+    unclassified_evidence: bool = True
 
     def output_paths(self, sample: str | None, *, vcf_input: bool = True) -> OutputPaths:
         """Where each output goes: explicit paths win over ``--out-dir``, which writes the

@@ -509,7 +509,8 @@ def _read_variants(
     The raw consequence annotation strings of a variant are let go once resolved (nothing
     after this reads them, and they are most of a variant's size); equal gene and note
     tuples are shared. An unannotated allele that no rule can match, with one note on the one
-    rule gene it lies in, goes to ``result.noted`` (:mod:`annotator.noted`); of the other
+    rule gene it lies in, goes to ``result.noted`` (:mod:`annotator.noted`), with its VAF and
+    depth only with ``config.unclassified_evidence`` (a report shows them); of the other
     rule-gene alleles, those that can change no result (:meth:`RuleMatcher.matters`: most of
     a large input's) are only counted (``result.uneventful``), so that what is kept, sent by a
     worker process and matched grows with the results, not with the input. Neither happens
@@ -525,6 +526,7 @@ def _read_variants(
     shared_notes: dict[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]] = {}
     last_filtered = None
     noted, evidence = _triaged(result, reader, triage)
+    noted_evidence = evidence if config.unclassified_evidence else None
     # A reader may be read again for other regions (annotator.parts): its counts go on.
     skipped_records, skipped_alleles = reader.records_skipped, reader.alleles_skipped
     for batch in reader.batches():
@@ -569,7 +571,7 @@ def _read_variants(
                 noted is not None
                 and not annotated
                 and pos not in genomic_positions
-                and _noted(noted, variant, alterations, notes, in_genes, evidence)
+                and _noted(noted, variant, alterations, notes, in_genes, noted_evidence)
             ):
                 continue
             if (

@@ -12,6 +12,12 @@ the pickles the worker process sends. :class:`NotedAlleles` keeps each as one ro
 arrays (about 60 bytes), and :class:`UnclassifiedList` makes the ``Variant`` and the
 ``Unclassified`` of a row again when the writers go over them, one at a time, in the order of
 the records among the other unclassified variants.
+
+Their VAF and depth (read from each record's FORMAT fields, the costliest part of keeping
+them) are read only with ``AnnotateConfig.unclassified_evidence``, which the command line
+sets when it writes a report, the one output that shows them: the JSON lists an unclassified
+variant's gene, alleles, FILTER and reason. Without it a phased allele is kept here too (its
+phase is not read either), in the same place among the others.
 """
 
 from __future__ import annotations
