@@ -19,6 +19,7 @@ from annotator.config import AnnotateConfig
 from annotator.pipeline import run
 from annotator.writers.json import write_json
 from annotator.writers.tsv import write_tsv
+from tests.test_deferred_evidence import PATHS  # the four ways to read a VCF
 from tests.vcfgen import FORMAT_LINES, PHASE_FORMAT_LINES, vcf_text, write_vcf
 
 #: T790M (a finding), an EGFR missense in an exon no rule names, EGFR intronic alleles (one
@@ -31,12 +32,6 @@ RECORDS = [
     "chr7\t55200200\t.\tG\tA\t.\tweak_evidence\t.\tGT:AD:DP\t0/1:95,5:100",
     "chr7\t55200300\t.\tG\tA,C\t.\tPASS\t.\tGT:AD:DP\t1/2:50,30,20:100",
     "chr7\t100000000\t.\tG\tA\t.\tPASS\t.\tGT:AD:DP\t0/1:50,50:100",
-]
-PATHS = [
-    pytest.param({"use_index": False}, id="full"),
-    pytest.param({"prefilter": True, "threads": 1}, id="prefilter"),
-    pytest.param({"prefilter": True, "threads": 2}, id="two-processes"),
-    pytest.param({"use_index": True}, id="index"),
 ]
 
 
