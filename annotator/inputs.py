@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import heapq
 import tempfile
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
@@ -271,17 +272,34 @@ def _read_regions_in_two(
     numbered by their region, so that the alleles of both go in the order of one pass. False,
     with ``result`` left as it was, when a record cannot be read or the worker is gone: the
     caller then reads the regions in one process (and an unreadable record in a pass over the
-    whole file, which names it)."""
+    whole file, which names it).
+
+    This process reads the first regions alone (:func:`_regions_alone`), and starts the worker
+    only if the rest would take it long: most indexed inputs (a whole genome at its density)
+    hold a few thousand records in the rule regions, less work than a second process costs
+    (its start, its own load of the index, its result sent back)."""
     regions = reader.regions
+    mine = SmallVariants(build=result.build, sample=result.sample, caller=result.caller)
+    try:
+        first = _regions_alone(config, reader, mine, matching)
+    except InputError:
+        return False
+    if first is None:  # all read
+        mine.records = reader.records_read
+        result.merge(mine)
+        return True
 
     def read(
         claims: _Claims,
         alive: Callable[[], bool],
         own: VcfReader | None = None,
         progress: Progress | None = None,
+        found: SmallVariants | None = None,
     ) -> SmallVariants | None:
-        """Blocks of regions into a result of their own, by ``own`` (the worker opens one)."""
-        found = SmallVariants(build=result.build, sample=result.sample, caller=result.caller)
+        """Blocks of regions into ``found`` (by default a result of their own), by ``own``
+        (the worker opens one)."""
+        if found is None:
+            found = SmallVariants(build=result.build, sample=result.sample, caller=result.caller)
         shown = progress if progress is not None else Progress(enabled=False)
         with contextlib.ExitStack() as stack:
             if own is None:
@@ -297,7 +315,7 @@ def _read_regions_in_two(
             found.records = own.records_read
         return found
 
-    with ForkedRegions(reader.region_count(), read) as worker:
+    with ForkedRegions(reader.region_count(), read, first) as worker:
         progress = Progress(
             enabled=config.show_progress,
             position=worker.claims.position,
@@ -306,13 +324,45 @@ def _read_regions_in_two(
         )
         with progress:
             try:
-                mine = read(worker.claims, worker.alive, reader, progress)
+                read_too = read(worker.claims, worker.alive, reader, progress, mine)
             except EOFError:  # the worker died holding the claims' lock
                 return False
-        if mine is None or not worker.add_to(mine):
+        if read_too is None or not worker.add_to(mine):
             return False
     result.merge(mine)
     return True
+
+
+#: Reading the rule regions alone: a worker process is started when the rest would take this
+#: process longer than this many seconds at the rate of the regions read so far. A worker
+#: costs about 0.1 s of wall time on the 2-CPU bench host (the fork, its own load of the
+#: index, its result sent back) and saves half of the rest; the estimate from the first
+#: region is rough (v5m.sparse: 0.25-0.35 s for a rest that took one process 0.2 s, and
+#: two processes longer), so the bar is set above it.
+_WORKER_WORTH_SECONDS = 0.5
+
+
+def _regions_alone(
+    config: AnnotateConfig, reader: VcfReader, found: SmallVariants, matching: _Matching
+) -> int | None:
+    """Read the rule regions one by one into ``found`` (the index loaded first, untimed)
+    until the rest looks worth a worker process: its bases at the rate of the bases read so
+    far take over ``_WORKER_WORTH_SECONDS``. The first region not read, or None when all
+    are."""
+    reader.load_index()
+    lengths = reader.region_lengths()
+    remaining, read = sum(lengths), 0
+    progress = Progress(enabled=False)
+    started = time.perf_counter()
+    for region, length in enumerate(lengths):
+        reader.read_regions(region, region + 1)
+        _read_variants(config, reader, found, matching, progress)
+        remaining -= length
+        read += length
+        spent = time.perf_counter() - started
+        if remaining and spent * remaining > _WORKER_WORTH_SECONDS * max(read, 1):
+            return region + 1
+    return None
 
 
 def _can_read_regions_only(config: AnnotateConfig, reader: VcfReader, vcf: Path) -> bool:

@@ -118,7 +118,8 @@ class _Worker:
     """A forked worker process running ``work(*args, claims, connection, alive)`` (see
     :func:`_in_worker`): it reports on ``connection`` and sends its alleles through a pipe of
     their own, pickled as a stream (neither process holds the whole pickle in memory).
-    ``counts`` opens parts of the claims before the fork: (items, fewest per claim).
+    ``counts`` opens parts of the claims before the fork: (items, fewest per claim[, the
+    first item still free]).
 
     Use as a context manager: on the way out the worker is stopped whatever happened."""
 
@@ -126,7 +127,7 @@ class _Worker:
         self,
         work: Callable[..., SmallVariants | None],
         *args: Any,
-        counts: Sequence[tuple[int, int]] = (),
+        counts: Sequence[tuple[int, ...]] = (),
     ) -> None:
         import multiprocessing  # noqa: PLC0415 (only for inputs read in two processes)
 
@@ -134,8 +135,8 @@ class _Worker:
         self._connection, child_end = context.Pipe()
         self._alleles, alleles_end = os.pipe()
         self._claims = _Claims(context)
-        for part, (count, fewest) in enumerate(counts):
-            self._claims.open_count(part, count, fewest=fewest)
+        for part, (count, fewest, *first) in enumerate(counts):
+            self._claims.open_count(part, count, fewest=fewest, first=first[0] if first else 0)
         self._process: BaseProcess = context.Process(
             target=_in_worker,
             args=(work, args, self._claims, child_end, (self._alleles, alleles_end)),
@@ -248,8 +249,10 @@ class ForkedRegions(_Worker):
     result, or None when a record cannot be read. In the worker it runs on its own reader;
     :meth:`claims` lets this process run it too, then :meth:`add_to` adds the worker's."""
 
-    def __init__(self, regions: int, read: RegionReading) -> None:
-        super().__init__(_read_regions, read, counts=((regions, 1), (0, 1)))  # one part only
+    def __init__(self, regions: int, read: RegionReading, first: int = 0) -> None:
+        """``first``: the regions before it are read already (by this process)."""
+        # One part only.
+        super().__init__(_read_regions, read, counts=((regions, 1, first), (0, 1)))
 
     @property
     def claims(self) -> _Claims:
@@ -361,12 +364,15 @@ class _Claims:
         count = len(candidates.numbers)
         self.open_count(part, count, fewest=None if candidates.cuttable else max(count, 1))
 
-    def open_count(self, part: int, count: int, *, fewest: int | None = None) -> None:
-        """Let ``count`` items of ``part`` be claimed, at least ``fewest`` at a time."""
+    def open_count(
+        self, part: int, count: int, *, fewest: int | None = None, first: int = 0
+    ) -> None:
+        """Let ``count`` items of ``part`` be claimed, at least ``fewest`` at a time, from
+        ``first`` on."""
         with self._lock:
             at = 3 * part
             self._state[at + 2] = self._fewest if fewest is None else fewest
-            self._state[at] = 0
+            self._state[at] = first
             self._state[at + 1] = count
 
     def claim(self, part: int, alive: Callable[[], bool]) -> tuple[int, int] | None:

@@ -12,9 +12,11 @@ from pathlib import Path
 import pysam
 import pytest
 
+import annotator.readers.vcf as vcf_reader
 from annotator.errors import InputError
 from annotator.readers.vcf import VcfReader
 from tests.test_fast_paths import indexed_copy
+from tests.vcfgen import vcf_text, write_vcf
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "test_data" / "demo.grch38.vep.vcf.gz"
@@ -117,3 +119,29 @@ def test_a_broken_index_is_named_by_the_users_file(tmp_path: Path, private_tmp: 
     assert "resistance-annotator." not in str(raised.value)
     assert f"for b'{vcf}'" in str(raised.value)
     assert os.listdir(private_tmp) == []
+
+
+def test_a_record_across_region_pieces_is_read_once(tmp_path: Path) -> None:
+    """Regions are read in pieces of ``_REGION_PIECE`` bases: a record overlapping several
+    (a deletion by its REF, a symbolic one by its END) is read with the first."""
+    piece = vcf_reader._REGION_PIECE
+    start = EGFR["7"][0][0]
+    boundary = start + piece  # where the second piece begins
+    records = [
+        f"chr7\t{boundary - 10}\t.\t{'A' * 30}\tA\t.\tPASS\t.\tGT:AD\t0/1:60,40",
+        f"chr7\t{boundary + 5}\t.\tC\tT\t.\tPASS\t.\tGT:AD\t0/1:60,40",
+        f"chr7\t{start + 100}\tdel1\tA\t<DEL>\t.\tPASS\tSVTYPE=DEL;END={start + 3 * piece}"
+        "\tGT:AD\t0/1:60,40",
+        f"chr7\t{start + 3 * piece + 7}\t.\tG\tA\t.\tPASS\t.\tGT:AD\t0/1:60,40",
+    ]
+    records.sort(key=lambda line: int(line.split("\t")[1]))
+    vcf = write_vcf(tmp_path, vcf_text(records), "vcf.gz")
+    pysam.tabix_index(str(vcf), preset="vcf", force=True)
+    with VcfReader(vcf) as reader:
+        whole = [(v.pos, v.ref, v.alt) for v in reader]
+    with VcfReader(vcf) as reader:
+        reader.restrict_to(EGFR)
+        assert reader.region_count() > 3
+        pieces = [(v.pos, v.ref, v.alt) for v in reader]
+        assert reader.records_read == len(records)
+    assert pieces == whole

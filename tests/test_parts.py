@@ -784,12 +784,99 @@ def indexed_vcf(big_vcf: Path) -> Path:
 
 @pytest.fixture
 def regions_in_two(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[object]]:
-    """Every indexed input's regions read in two processes; the test fails if none was."""
+    """Every indexed input's regions read in two processes from the first region on (none
+    read alone: see the tests below); the test fails if none was."""
     monkeypatch.setattr(annotator.parts, "SPLIT_MIN_BYTES", 0)
     monkeypatch.setattr(annotator.parts, "usable_cpus", lambda: 2)
+    monkeypatch.setattr(annotator.inputs, "_regions_alone", lambda *_args: 0)
     started = spy_on_workers(monkeypatch, "ForkedRegions")
     yield started
     assert started, "no input's regions were read in two processes"
+
+
+def test_few_records_in_the_regions_are_read_without_a_worker(
+    indexed_vcf: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the rest never looks worth a worker (here: never), this process reads every
+    region alone, with the result of one process."""
+    expected = one_process(indexed_vcf, monkeypatch)
+    monkeypatch.setattr(annotator.parts, "SPLIT_MIN_BYTES", 0)
+    monkeypatch.setattr(annotator.parts, "usable_cpus", lambda: 2)
+    monkeypatch.setattr(annotator.inputs, "_WORKER_WORTH_SECONDS", float("inf"))
+    started = spy_on_workers(monkeypatch, "ForkedRegions")
+    assert run_json(indexed_vcf, use_index=True) == expected
+    assert started == []
+
+
+@pytest.mark.parametrize("options", [{}, {"include_filtered": True}], ids=["plain", "filtered"])
+def test_regions_read_alone_then_with_a_worker_give_the_result_of_one(
+    indexed_vcf: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, options: dict[str, Any]
+) -> None:
+    """With no time to spare, the worker starts once this process has read a region."""
+    expected = one_process(indexed_vcf, monkeypatch, **options)
+    monkeypatch.setattr(annotator.parts, "SPLIT_MIN_BYTES", 0)
+    monkeypatch.setattr(annotator.parts, "usable_cpus", lambda: 2)
+    monkeypatch.setattr(annotator.inputs, "_WORKER_WORTH_SECONDS", 0.0)
+    here = os.getpid()
+    read_there = tmp_path / "read_there"
+    read_regions = VcfReader.read_regions
+
+    def noted(reader: VcfReader, first: int, end: int) -> None:
+        if os.getpid() != here:
+            with read_there.open("a") as handle:
+                handle.write(f"{first}\n")
+        read_regions(reader, first, end)
+
+    monkeypatch.setattr(VcfReader, "read_regions", noted)
+    started = spy_on_workers(monkeypatch, "ForkedRegions")
+    assert run_json(indexed_vcf, use_index=True, **options) == expected
+    assert len(started) == 1
+    firsts = [int(line) for line in read_there.read_text().split()] if read_there.exists() else []
+    assert all(first >= 1 for first in firsts)  # the worker never reads a region read alone
+
+
+class _Clock:
+    """time.perf_counter for annotator.inputs: each region read takes ``step`` seconds."""
+
+    def __init__(self, step: float) -> None:
+        self.now, self.step = 0.0, step
+
+    def perf_counter(self) -> float:
+        return self.now
+
+
+@pytest.mark.parametrize(
+    ("lengths", "expected"),
+    [
+        ([100] * 20, 1),  # 0.03 s on 100 bases: 1,900 more would take 0.57 s
+        ([100] * 10, None),  # never more than 0.5 s left
+        ([100, 100, 10_000], 1),  # one long region after: its length counts
+        ([10_000, 100, 100], None),  # a long region read first: little left after it
+    ],
+)
+def test_a_worker_starts_when_the_rest_looks_long(
+    monkeypatch: pytest.MonkeyPatch, lengths: list[int], expected: int | None
+) -> None:
+    clock = _Clock(0.03)
+    read: list[object] = []
+
+    class Reader:
+        def region_lengths(self) -> list[int]:
+            return lengths
+
+        def load_index(self) -> None:
+            read.append("index")
+            clock.now += 1.0  # not counted
+
+        def read_regions(self, first: int, end: int) -> None:
+            read.append(first)
+            clock.now += clock.step * lengths[first] / 100
+
+    monkeypatch.setattr(annotator.inputs, "time", clock)
+    monkeypatch.setattr(annotator.inputs, "_read_variants", lambda *_args: None)
+    found = annotator.inputs._regions_alone(None, Reader(), None, None)  # type: ignore[arg-type]
+    assert found == expected
+    assert read == ["index", *range(expected if expected is not None else len(lengths))]
 
 
 def one_process(path: Path, monkeypatch: pytest.MonkeyPatch, **options: Any) -> Any:
@@ -992,5 +1079,6 @@ def test_each_process_reads_the_reference_through_a_handle_of_its_own(
     monkeypatch.setattr(annotator.reference, "_open", recorded)
     monkeypatch.setattr(annotator.parts, "SPLIT_MIN_BYTES", 0)
     monkeypatch.setattr(annotator.parts, "usable_cpus", lambda: 2)
+    monkeypatch.setattr(annotator.inputs, "_regions_alone", lambda *_args: 0)  # a worker
     assert run_json(big_vcf, **options) == expected
     assert len(set(opened.read_text().split())) == 2  # this process's and the worker's

@@ -227,6 +227,13 @@ class _HeldRecord:
         self.evidence: _SampleEvidence | None = None
 
 
+#: The longest region read at once (a longer one is read in pieces, each a region of its own):
+#: regions are what two processes claim (:meth:`VcfReader.read_regions`), so that they finish
+#: together, and what one reads alone before it decides to start a worker (annotator.inputs).
+#: A record that overlaps two pieces is read with the first (see ``_records``).
+_REGION_PIECE = 20_000
+
+
 class VcfReader:
     """One ``Variant`` per ALT allele of each record of a VCF, VCF.gz or BCF file.
 
@@ -411,6 +418,17 @@ class VcfReader:
         """How many regions :meth:`restrict_to` gave, on the file's chromosomes."""
         return len(self._listed_regions())
 
+    def region_lengths(self) -> list[int]:
+        """The length in bases of each region, in the order read."""
+        return [end - start + 1 for _contig, start, end in self._listed_regions()]
+
+    def load_index(self) -> None:
+        """Load the index now (the first region read does it otherwise), by asking for the
+        first base of the first region's chromosome (its records, if any, are dropped)."""
+        listed = self._listed_regions()
+        if listed:
+            self._fetch(f"{listed[0][0]}:1-1")
+
     def read_regions(self, first: int, end: int) -> None:
         """Read regions ``first`` to ``end - 1`` only (of :meth:`restrict_to`'s, in the order
         read), from now on, and number each record by its region: ``(region + 1) << 32``
@@ -497,9 +515,10 @@ class VcfReader:
             except Exception as exc:
                 raise self._index_error(exc) from exc
             self._region_list = [
-                (contig, start, end)
+                (contig, piece, min(piece + _REGION_PIECE - 1, end))
                 for contig in contigs
                 for start, end in self._regions.get(normalize_chrom(contig), ())
+                for piece in range(start, end + 1, _REGION_PIECE)
             ]
         return self._region_list
 
