@@ -84,6 +84,7 @@ the header declares them; a ``MATEID`` with one value per ALT is split). ``phase
 
 from __future__ import annotations
 
+import bisect
 import gzip
 import math
 import re
@@ -488,22 +489,36 @@ class VcfReader:
             return
         listed = self._listed_regions()
         first, end = self._span if self._span is not None else (0, len(listed))
-        for index in range(first, end):
-            contig, start, stop = listed[index]
+        index = first
+        while index < end:
+            contig, start, _stop = listed[index]
+            # The regions after it that go on where it ends (the pieces of one region) are
+            # read in one query; each record is numbered by the region its start is in.
+            last = index
+            while (
+                last + 1 < end
+                and listed[last + 1][0] == contig
+                and listed[last + 1][1] == listed[last][2] + 1
+            ):
+                last += 1
             previous = listed[index - 1] if index else None
             if previous is not None and previous[0] != contig:
                 previous = None
-            number = (index + 1) << 32
-            for record in self._fetch(f"{contig}:{start}-{stop}"):
-                # Skip a record that overlaps the previous region too: read there already
+            starts = [listed[region][1] for region in range(index, last + 1)]
+            numbers = [(region + 1) << 32 for region in range(index, last + 1)]
+            for record in self._fetch(f"{contig}:{start}-{listed[last][2]}"):
+                # Skip a record that overlaps the region before too: read there already
                 # (cyvcf2's start is 0-based, its end 0-based exclusive, as htslib's).
                 if previous is not None and (
                     record.start < previous[2] and record.end >= previous[1]
                 ):
                     continue
-                number += 1
-                self._region_number = number
+                # A record that begins before the first region overlaps it: numbered there.
+                at = max(bisect.bisect_right(starts, record.start + 1) - 1, 0)
+                numbers[at] += 1
+                self._region_number = numbers[at]
                 yield record
+            index = last + 1
 
     def _listed_regions(self) -> list[tuple[str, int, int]]:
         """The regions to read, by the file's chromosomes in the order of its records
