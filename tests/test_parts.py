@@ -849,7 +849,7 @@ class _Clock:
     ("lengths", "expected"),
     [
         ([100] * 20, 1),  # 0.03 s on 100 bases: 1,900 more would take 0.57 s
-        ([100] * 10, None),  # never more than 0.5 s left
+        ([100] * 5, None),  # never more than 0.15 s left
         ([100, 100, 10_000], 1),  # one long region after: its length counts
         ([10_000, 100, 100], None),  # a long region read first: little left after it
     ],
