@@ -64,7 +64,7 @@ if _RESUME_GC:
     gc.freeze()
     gc.enable()
 
-#: Whether the process ends when ``main`` returns (the installed command, :func:`console`).
+#: Whether the process ends when ``main`` returns (the command, :func:`console`).
 _RUN_ENDS_PROCESS = False
 
 # The modules of one command are imported inside it when it runs (the PLC0415 exemptions), so
@@ -700,7 +700,7 @@ def sigterm_raises() -> Iterator[None]:
 
 
 def console() -> NoReturn:
-    """The installed command: :func:`main`, then a quick exit.
+    """The installed command and ``python -m annotator``: :func:`main`, then a quick exit.
 
     Every output is complete and closed when ``main`` returns (staged files are renamed into
     place inside it), so the interpreter's teardown, which frees the objects of a large input
@@ -708,7 +708,7 @@ def console() -> NoReturn:
     streams are flushed. Should flushing fail (a closed pipe), the usual exit runs instead.
     For the same reason ``annotate`` runs without the cyclic garbage collector here.
     """
-    global _RUN_ENDS_PROCESS  # noqa: PLW0603 (set once, by the installed command only)
+    global _RUN_ENDS_PROCESS  # noqa: PLW0603 (set once, by the command only)
     _RUN_ENDS_PROCESS = True
     code = main()
     try:

@@ -111,6 +111,39 @@ def test_interrupted_run_exits_and_leaves_nothing(
     assert not out.exists() or not any(out.iterdir())
 
 
+INTERRUPT_IN_EXEC = """
+import runpy
+
+import annotator.cli
+
+
+class Interrupted:
+    def main(self, **options):
+        exec("raise KeyboardInterrupt")  # as if Ctrl-C came while dataclasses made a method
+
+
+annotator.cli.cli = Interrupted()
+runpy.run_module("annotator", run_name="__main__", alter_sys=True)
+"""
+
+
+def test_python_dash_m_exits_130_when_the_interrupt_came_inside_an_exec(tmp_path: Path) -> None:
+    """CPython run with ``-m`` ends its process by SIGINT, whatever the program then returns,
+    when a KeyboardInterrupt last left an ``exec`` of a string (dataclasses and namedtuple
+    make their methods that way while a module is imported). ``python -m annotator`` must
+    still exit 130 with its one line, as the installed command does."""
+    (tmp_path / "interrupt_in_exec.py").write_text(INTERRUPT_IN_EXEC)
+    result = subprocess.run(
+        [sys.executable, "-m", "interrupt_in_exec", "annotate", "x.vcf"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 130, result.stderr
+    assert result.stderr == "resistance-annotator: interrupted\n"
+
+
 SOURCE = ROOT / "annotator"
 
 
