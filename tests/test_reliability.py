@@ -76,6 +76,29 @@ def big_vcf(tmp_path: Path) -> Path:
     return path
 
 
+def wait_until_read(process: subprocess.Popen[str], size: int) -> None:
+    """Wait until ``process`` has read ``size`` bytes (its ``rchar`` in /proc), so that a
+    signal sent next comes inside its pass over an input larger than that on a machine of
+    any speed; fail if it ends first."""
+    io = Path(f"/proc/{process.pid}/io")
+    if not io.is_file():
+        process.kill()
+        process.communicate()
+        pytest.skip("no /proc/PID/io on this system: cannot tell when the pass began")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "the run ended before it could be interrupted"
+        try:
+            fields = dict(line.split(": ") for line in io.read_text().splitlines())
+        except OSError:  # the process ended meanwhile: the assertion above tells
+            continue
+        if int(fields["rchar"]) >= size:
+            return
+        time.sleep(0.01)
+    process.kill()
+    pytest.fail(f"the run read fewer than {size} bytes in 60 s")
+
+
 @pytest.mark.parametrize(
     ("sent", "expected"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["INT", "TERM"]
 )
@@ -101,8 +124,7 @@ def test_interrupted_run_exits_and_leaves_nothing(
         stderr=subprocess.PIPE,
         text=True,
     )
-    time.sleep(1.5)  # inside the pass over the records
-    assert process.poll() is None, "the run ended before it could be interrupted"
+    wait_until_read(process, vcf.stat().st_size // 4)  # inside the pass over the records
     process.send_signal(sent)
     _stdout, stderr = process.communicate(timeout=60)
     assert process.returncode == expected, stderr
