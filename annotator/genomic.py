@@ -12,13 +12,17 @@ What the exon table decides, per gene whose span holds the allele:
 
 - an indel inside the coding part of one exon: ``inframe_deletion`` / ``inframe_insertion``
   when the net length change is a multiple of 3, else ``frameshift``; an ``Alteration`` on
-  the MANE transcript with the exon number and no protein change;
+  the MANE transcript with the exon number (and the transcript's exon count when the gene
+  table gives it, so that a frameshift in the last exon is seen to escape nonsense-mediated
+  decay, as with VEP's ``EXON`` 23/23) and no protein change;
 - a change of the first two or last two intron bases next to a listed exon (within the exon's
   genomic span ± 2): ``splice_donor`` or ``splice_acceptor`` by the gene's strand (the 5' end
   of an intron is the donor). ``exon`` is None, as VEP and SnpEff give intronic consequences
   no exon. The side of an exon whose coding part starts at c.1 is not taken for an intron
-  boundary (it borders the 5' UTR); an insertion counts only when both bases around it are
-  splice-site bases, so one between +2 and +3 is not a splice variant;
+  boundary (it borders the 5' UTR), nor the side after the coding part of the transcript's
+  last exon (``exon_count`` of the gene table: it borders the 3' UTR); an insertion counts
+  only when both bases around it are splice-site bases, so one between +2 and +3 is not a
+  splice variant;
 - an SNV inside the coding part: an ``Alteration`` of class ``other`` on the MANE transcript
   with the exon number, ``hgvsc`` (``c.35G>A``, coding-strand bases: complemented on the ``-``
   strand), no protein change and a :class:`~annotator.models.CodonChange` (codon number, place
@@ -419,6 +423,7 @@ class GenomicAnnotator:
             consequence_terms=(term,),
             source="genomic",
             codon_change=codon_change,
+            exon_count=gene.spec.exon_count if exon is not None else None,
         )
 
 
@@ -468,7 +473,14 @@ def _place(spec: GeneSpec, build: str) -> _Gene | None:
                 span.end,
                 exon.cds_start,
                 exon.cds_end,
-                _splice_sites(spec.strand, span.start, span.end, exon.cds_start, exon.cds_end),
+                _splice_sites(
+                    spec.strand,
+                    span.start,
+                    span.end,
+                    exon.cds_start,
+                    exon.cds_end,
+                    last=exon.number == spec.exon_count,
+                ),
             )
         )
     positions = sorted({site.pos for exon in exons for site in exon.splice_sites})
@@ -476,9 +488,10 @@ def _place(spec: GeneSpec, build: str) -> _Gene | None:
 
 
 def _splice_sites(
-    strand: str, start: int, end: int, cds_start: int, cds_end: int
+    strand: str, start: int, end: int, cds_start: int, cds_end: int, *, last: bool = False
 ) -> tuple[_SpliceSite, ...]:
-    """The ± 1, 2 intron bases around an exon's coding part, 5' (acceptor) side first."""
+    """The ± 1, 2 intron bases around an exon's coding part, 5' (acceptor) side first; none
+    after the coding part of the transcript's ``last`` exon (its 3' UTR follows)."""
     acceptor, donor = VariantClass.SPLICE_ACCEPTOR, VariantClass.SPLICE_DONOR
     five_prime, three_prime = (start, end) if strand == "+" else (end, start)
     step = 1 if strand == "+" else -1  # genomic direction of increasing c.
@@ -488,10 +501,11 @@ def _splice_sites(
             _SpliceSite(five_prime - 2 * step, acceptor, f"{cds_start}-2"),
             _SpliceSite(five_prime - step, acceptor, f"{cds_start}-1"),
         ]
-    sites += [
-        _SpliceSite(three_prime + step, donor, f"{cds_end}+1"),
-        _SpliceSite(three_prime + 2 * step, donor, f"{cds_end}+2"),
-    ]
+    if not last:  # the stop codon ends the coding sequence inside the last exon
+        sites += [
+            _SpliceSite(three_prime + step, donor, f"{cds_end}+1"),
+            _SpliceSite(three_prime + 2 * step, donor, f"{cds_end}+2"),
+        ]
     return tuple(sites)
 
 

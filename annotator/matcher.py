@@ -1286,7 +1286,7 @@ def unclassified_of(
     if not allele.annotated:
         note = _only_note(allele, in_genes)
         if note is None:
-            yield from _unannotated_unclassified(allele, in_genes, key, fired)
+            yield from _unannotated_unclassified(allele, in_genes, key, fired, lof_genes)
         elif key is None or (note[0], key) not in fired:
             yield Unclassified(note[0], variant, note[1])
         return
@@ -1337,17 +1337,26 @@ def _unannotated_unclassified(
     genes: Sequence[str],
     key: AlleleKey | None,
     fired: Container[tuple[str, AlleleKey | None]],
+    lof_genes: Container[str] = frozenset(),
 ) -> list[Unclassified]:
     """Rule genes of an unannotated record that no rule classified: the annotator's note for
-    the gene when it left one, else the general reason (unless the tables resolved it).
-    ``key`` is the allele's key, None when no finding has its position."""
+    the gene when it left one, else the general reason (unless the tables resolved it; in
+    ``lof_genes``, a truncation the tables place in the transcript's last exon is reported
+    as with an annotation: :func:`_nmd_escape_reason`). ``key`` is the allele's key, None
+    when no finding has its position."""
     variant = allele.variant
     notes = allele.notes
     reasons = dict(notes)
     resolved = {a.gene for a in allele.alterations if a.codon_change is None}
+    escaping = {a.gene: a for a in allele.alterations if a.escapes_nmd and a.gene in lof_genes}
     found = []
     for gene in dict.fromkeys([*genes, *reasons]):
-        if (key is not None and (gene, key) in fired) or (gene in resolved and gene not in reasons):
+        if key is not None and (gene, key) in fired:
+            continue
+        if gene in escaping and gene not in reasons:
+            found.append(Unclassified(gene, variant, _nmd_escape_reason(escaping[gene])))
+            continue
+        if gene in resolved and gene not in reasons:
             continue
         found.append(Unclassified(gene, variant, reasons.get(gene, UNANNOTATED_REASON)))
     return found
@@ -1369,10 +1378,15 @@ def _unclassified_reason(
             return f"protein change {alteration.hgvsp!r} could not be read"
         return f"{alteration.variant_class.value} consequence without a protein change (HGVSp)"
     if lof_gene and alteration.escapes_nmd:
-        return (
-            f"{alteration.variant_class.value} in the last exon ({alteration.exon}/"
-            f"{alteration.exon_count}): the mRNA may escape nonsense-mediated decay, so it is "
-            "not taken as a loss of function (ClinGen SVI PVS1 recommendations, "
-            "DOI:10.1002/humu.23626)"
-        )
+        return _nmd_escape_reason(alteration)
     return None
+
+
+def _nmd_escape_reason(alteration: Alteration) -> str:
+    """Why a truncation in the transcript's last exon is not taken as a loss of function."""
+    return (
+        f"{alteration.variant_class.value} in the last exon ({alteration.exon}/"
+        f"{alteration.exon_count}): the mRNA may escape nonsense-mediated decay, so it is "
+        "not taken as a loss of function (ClinGen SVI PVS1 recommendations, "
+        "DOI:10.1002/humu.23626)"
+    )

@@ -322,9 +322,26 @@ class GeneSpec(StrictModel):
     refseq_transcript: str | None = Field(default=None, pattern=r"^NM_[0-9]+\.[0-9]+$")
     strand: Literal["+", "-"]
     spans: dict[Build, Span] = Field(default_factory=dict)
+    exon_count: Annotated[int, Field(ge=1)] | None = Field(
+        default=None,
+        description="The number of exons of the MANE Select transcript: its last exon, when "
+        "listed, holds the stop codon (no splice donor after its coding part), and a "
+        "truncating change there may escape nonsense-mediated decay",
+    )
     exons: list[ExonSpec] = Field(default_factory=list)
     domains: list[DomainSpec] = Field(default_factory=list)
     sources: list[str] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _exons_counted(self) -> GeneSpec:
+        if self.exon_count is not None:
+            beyond = sorted(e.number for e in self.exons if e.number > self.exon_count)
+            if beyond:
+                raise ValueError(
+                    f"exon {beyond[0]} is listed but the transcript has {self.exon_count} "
+                    "exons (exon_count)"
+                )
+        return self
 
     def exon_of_codon(self, codon: int) -> int | None:
         """The exon holding (the first base of) this codon, when the exon table has it."""
