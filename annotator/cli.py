@@ -232,8 +232,8 @@ PATH = click.Path(path_type=Path)
 def annotate(input_path: Path, **options: Any) -> list[Result]:
     """Annotate INPUT (VCF, VCF.gz, BCF, or a MAF) for its tumor sample(s).
 
-    Without --out-json, --out-tsv or --out-dir the JSON result goes to standard output (a MAF
-    with several samples then needs --sample or --out-dir).
+    Without any --out-* option the JSON result goes to standard output (a MAF with several
+    samples then needs --sample or --out-dir).
     """
     with paused_gc("annotator.pipeline"):
         from annotator.pipeline import run  # noqa: PLC0415 - lazy: see the imports
