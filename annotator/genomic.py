@@ -54,6 +54,7 @@ from annotator.matcher import AlleleKey, allele_key
 from annotator.models import Alteration, CodonChange, Variant, VariantClass
 from annotator.normalize import ReferenceSequence, is_sequence_allele, normalize_allele
 from annotator.rules.schema import GeneSpec, Hotspot
+from annotator.splice_sites import SpliceSite, splice_sites
 
 __all__ = [
     "PROTEIN_CHANGE_HINT",
@@ -122,13 +123,6 @@ def codon_position_of(cds_position: int) -> int:
 
 
 @dataclass(frozen=True, slots=True)
-class _SpliceSite:
-    pos: int
-    variant_class: VariantClass
-    offset: str  # HGVS intronic position: "2184+1", "2185-2"
-
-
-@dataclass(frozen=True, slots=True)
 class _Exon:
     """The coding part of one exon, placed on the genome of one build."""
 
@@ -137,7 +131,7 @@ class _Exon:
     end: int
     cds_start: int
     cds_end: int
-    splice_sites: tuple[_SpliceSite, ...]
+    splice_sites: tuple[SpliceSite, ...]
 
     def cds_at(self, pos: int, strand: str) -> int:
         return self.cds_start + (pos - self.start if strand == "+" else self.end - pos)
@@ -430,7 +424,7 @@ class GenomicAnnotator:
 _NO_PIECES: Final[tuple[Segments, list[_PieceNotes]]] = (Segments(()), [()])
 
 
-def _splice_hit(gene: _Gene, change: _Change) -> _SpliceSite | None:
+def _splice_hit(gene: _Gene, change: _Change) -> SpliceSite | None:
     """The first splice-site base (transcript order) the change alters, if any.
 
     A pure insertion alters a splice site only when both bases around it belong to it.
@@ -473,7 +467,7 @@ def _place(spec: GeneSpec, build: str) -> _Gene | None:
                 span.end,
                 exon.cds_start,
                 exon.cds_end,
-                _splice_sites(
+                splice_sites(
                     spec.strand,
                     span.start,
                     span.end,
@@ -485,28 +479,6 @@ def _place(spec: GeneSpec, build: str) -> _Gene | None:
         )
     positions = sorted({site.pos for exon in exons for site in exon.splice_sites})
     return _Gene(spec, tuple(exons), tuple(positions))
-
-
-def _splice_sites(
-    strand: str, start: int, end: int, cds_start: int, cds_end: int, *, last: bool = False
-) -> tuple[_SpliceSite, ...]:
-    """The ± 1, 2 intron bases around an exon's coding part, 5' (acceptor) side first; none
-    after the coding part of the transcript's ``last`` exon (its 3' UTR follows)."""
-    acceptor, donor = VariantClass.SPLICE_ACCEPTOR, VariantClass.SPLICE_DONOR
-    five_prime, three_prime = (start, end) if strand == "+" else (end, start)
-    step = 1 if strand == "+" else -1  # genomic direction of increasing c.
-    sites = []
-    if cds_start != 1:  # c.1 starts the coding sequence inside an exon, after the 5' UTR
-        sites += [
-            _SpliceSite(five_prime - 2 * step, acceptor, f"{cds_start}-2"),
-            _SpliceSite(five_prime - step, acceptor, f"{cds_start}-1"),
-        ]
-    if not last:  # the stop codon ends the coding sequence inside the last exon
-        sites += [
-            _SpliceSite(three_prime + step, donor, f"{cds_end}+1"),
-            _SpliceSite(three_prime + 2 * step, donor, f"{cds_end}+2"),
-        ]
-    return tuple(sites)
 
 
 def _codon_text(codons: Sequence[int]) -> str:

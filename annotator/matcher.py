@@ -65,6 +65,7 @@ from annotator.protein import ChangeKind, ProteinChange, parse_codon, parse_prot
 from annotator.rules import RuleSet
 from annotator.rules.loader import fold_name
 from annotator.rules.schema import Condition, GeneSpec, Rule, Selector, TumorTypes
+from annotator.splice_sites import exon_splice_positions
 from annotator.tumor_types import OncoTree
 
 #: Classes whose protein change a rule needs to read.
@@ -162,10 +163,11 @@ class _SplitRules:
     by what a preferred alteration must have for the rule to match it: the protein_changes
     rules by each (normalized) change they name; the codons and protein_range rules by each
     residue position they name (a protein change must touch one of them); the exon rules by
-    their exon; the others (gene_class, events, genomic), to be tried on every alteration.
-    ``plain_others`` are the others but gene_class and event rules, which match only an
-    event or a loss-of-function class (:meth:`SelectorMatcher.match_alteration`): all an
-    alteration that is neither (most of a large input's) must try."""
+    their exon; the others (gene_class, exon_skipping, events, genomic), to be tried on every
+    alteration. ``plain_others`` are the others but gene_class, exon_skipping and event rules,
+    which match only an event or a loss-of-function class
+    (:meth:`SelectorMatcher.match_alteration`): all an alteration that is neither (most of a
+    large input's) must try."""
 
     others: _Indexed
     plain_others: _Indexed
@@ -191,6 +193,13 @@ class _Conditions:
     exoned: tuple[Condition, ...]
 
 
+#: The classes an ``exon_skipping`` selector takes (a change of a canonical splice site).
+_SPLICE_SITE_CLASSES = frozenset({VariantClass.SPLICE_DONOR, VariantClass.SPLICE_ACCEPTOR})
+#: Selector kinds that only an alteration of a loss-of-function class can match: not tried on
+#: the others (:class:`_SplitRules` ``plain_others``).
+_LOSS_OF_FUNCTION_ONLY = frozenset({"gene_class", "exon_skipping"})
+
+
 def _first(item: tuple[int, Rule, MatchType]) -> int:
     return item[0]
 
@@ -198,8 +207,13 @@ def _first(item: tuple[int, Rule, MatchType]) -> int:
 class SelectorMatcher:
     """Decides whether a selector matches an alteration or an allele; caches parsed notation."""
 
-    def __init__(self, build: str) -> None:
+    def __init__(self, build: str, genes: Mapping[str, GeneSpec] | None = None) -> None:
+        """``genes``: the gene table, which ``exon_skipping`` selectors need (without it they
+        match nothing)."""
         self.build = build
+        self._genes: Mapping[str, GeneSpec] = genes or {}
+        #: The splice-site positions of (gene, exon) on the build (see exon_splice_positions).
+        self._splice_sites: dict[tuple[str, int], tuple[str, frozenset[int]] | None] = {}
         #: ``selector.kind`` (a pydantic property that tries every kind in turn), cached.
         self.kind = IdentityCache(_selector_kind)
         #: The normalized changes (``short``) a protein_changes selector names.
@@ -256,7 +270,38 @@ class SelectorMatcher:
             ):
                 return MatchType.EXON
             return None
+        if kind == "exon_skipping":
+            assert selector.exon_skipping is not None
+            return (
+                MatchType.EXON
+                if self._hits_splice_site(selector.exon_skipping, alteration)
+                else None
+            )
         return None
+
+    def _hits_splice_site(self, exon: int, alteration: Alteration) -> bool:
+        """Whether a splice donor/acceptor alteration's record covers a splice site of this
+        exon of its gene (REF's span: the sites of a deletion, the site an SNV changes, the
+        base an insertion follows). The class says it changes a splice site; the place says
+        whose: any annotation (VEP, SnpEff, bcftools csq, a MAF, the gene table) is read the
+        same way, whether it gives the exon (an exon-spanning deletion) or only the intron."""
+        variant = alteration.variant
+        if variant is None or alteration.variant_class not in _SPLICE_SITE_CLASSES:
+            return False
+        key = (alteration.gene, exon)
+        if key not in self._splice_sites:
+            spec = self._genes.get(alteration.gene)
+            self._splice_sites[key] = (
+                exon_splice_positions(spec, exon, self.build) if spec is not None else None
+            )
+        placed = self._splice_sites[key]
+        if placed is None:
+            return False
+        chrom, sites = placed
+        if normalize_chrom(variant.chrom) != chrom:
+            return False
+        last = variant.pos + max(len(variant.ref), 1) - 1
+        return any(variant.pos <= site <= last for site in sites)
 
     def match_allele(self, selector: Selector, variant: Variant) -> MatchType | None:
         if self.kind(selector) != "genomic":
@@ -497,7 +542,7 @@ class RuleMatcher:
         self.rules = rules
         self.tumor_type = tumor_type
         self.oncotree = oncotree
-        self.selectors = SelectorMatcher(build)
+        self.selectors = SelectorMatcher(build, rules.genes)
         self._genomic_rules: dict[AlleleKey, list[Rule]] = {}
         for rule in rules.rules:
             if rule.alteration.kind == "genomic":
@@ -552,7 +597,7 @@ class RuleMatcher:
                 tuple(
                     (index, rule)
                     for index, rule in others
-                    if (selector := kind(rule.alteration)) != "gene_class"
+                    if (selector := kind(rule.alteration)) not in _LOSS_OF_FUNCTION_ONLY
                     and selector not in EVENT_SELECTORS
                 ),
                 {change: tuple(rules) for change, rules in by_change.items()},

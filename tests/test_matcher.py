@@ -112,13 +112,15 @@ def test_the_table_covers_every_selector_kind() -> None:
     assert kinds == set(SELECTOR_KINDS)
 
 
-#: One matcher per build across all rows, so that its selector caches are exercised too.
+#: One matcher per build across all rows, so that its selector caches are exercised too; with
+#: the bundled gene table (exon_skipping reads its splice sites).
 SHARED_MATCHERS: dict[str, SelectorMatcher] = {}
+BUNDLED_GENES = load_rules().genes
 
 
 @pytest.mark.parametrize("case", [_as_param(case) for case in MATCH_CASES])
 def test_match_alteration(case: MatchCase) -> None:
-    matcher = SHARED_MATCHERS.setdefault(case.build, SelectorMatcher(case.build))
+    matcher = SHARED_MATCHERS.setdefault(case.build, SelectorMatcher(case.build, BUNDLED_GENES))
     assert matcher.match_alteration(case.selector, case.alteration) == case.expected
 
 
@@ -200,7 +202,7 @@ def test_the_codon_table_is_complete() -> None:
 
 @pytest.mark.parametrize("case", CODON_CASES, ids=[case.case for case in CODON_CASES])
 def test_match_codon_change(case: CodonCase) -> None:
-    matcher = SHARED_MATCHERS.setdefault("GRCh38", SelectorMatcher("GRCh38"))
+    matcher = SHARED_MATCHERS.setdefault("GRCh38", SelectorMatcher("GRCh38", BUNDLED_GENES))
     assert matcher.match_alteration(case.selector, case.alteration) == case.expected
     if case.expected is not None:
         assert matcher.codon_change_label(case.selector, case.alteration) == case.label

@@ -826,6 +826,26 @@ def test_exon_selector_names_an_exon_of_the_table(tmp_path: Path, egfr_genes: Pa
     ]
 
 
+def test_exon_skipping_names_an_exon_of_the_table(tmp_path: Path, egfr_genes: Path) -> None:
+    path = rules_file(
+        tmp_path,
+        rule("EGFR-EX19-SKIP-R", alteration="exon_skipping: 19"),
+        rule("EGFR-EX21-SKIP-R", alteration="exon_skipping: 21"),
+    )
+    assert problems_of([egfr_genes, path]) == [
+        f"{path}: line 16: rule EGFR-EX21-SKIP-R: alteration.exon_skipping: not in the exon "
+        "table of EGFR (exons 19, 20): its splice sites come from there (got 21); "
+        "add exon 21 under the gene's exons:",
+    ]
+
+
+def test_exon_skipping_needs_an_exon_table(tmp_path: Path, genes: Path) -> None:
+    """Unlike ``exon``, whose VEP EXON needs no table, the splice sites come from the table."""
+    path = rules_file(tmp_path, rule(alteration="exon_skipping: 14"))
+    (problem,) = problems_of([genes, path])
+    assert "alteration.exon_skipping: not in the exon table of EGFR (no exons)" in problem
+
+
 def test_exon_selector_without_exon_table_is_fine(tmp_path: Path, genes: Path) -> None:
     path = rules_file(tmp_path, rule(alteration="exon: 21"))
     assert len(load_rules([genes, path], bundled=False).rules) == 1

@@ -6,8 +6,9 @@ An example names an alteration in one of these forms, and a tumor type:
 ``EGFR p.T790M``, ``EGFR T790M``  a protein change on the gene's MANE transcript (exon from
                                    the gene table's exons)
 ``BRCA1 splice_donor``             a variant class without a protein change
-``chr7:55181378:C:T@GRCh38``       a genomic allele, resolved through the hotspot table like an
-                                   unannotated VCF record
+``chr7:55181378:C:T@GRCh38``       a genomic allele, resolved like an unannotated VCF record:
+                                   through the hotspot table, then the gene table's exons
+                                   (:class:`~annotator.genomic.GenomicAnnotator`)
 ``BCR::ABL1``                      a fusion
 ``ERBB2 amplification``            a copy-number state (``amplification``, ``deletion``)
 ``ABCB1 overexpression``           an expression state (``overexpression``, ``underexpression``)
@@ -27,7 +28,7 @@ from dataclasses import dataclass, replace
 
 from annotator.consequence import class_from_protein
 from annotator.errors import ProteinNotationError
-from annotator.hotspots import HotspotResolver
+from annotator.genomic import GenomicAnnotator
 from annotator.matcher import RuleMatcher, SampleAllele
 from annotator.models import Alteration, Effect, Finding, TumorTypeMatch, Variant, VariantClass
 from annotator.protein import parse_protein_change
@@ -68,7 +69,7 @@ def build_sample(texts: Sequence[str], ruleset: RuleSet) -> ExampleSample:
     if len(builds) > 1:
         raise ExampleError(f"mixes builds {sorted(builds)}")
     build = builds.pop() if builds else DEFAULT_BUILD
-    hotspots = HotspotResolver(ruleset.hotspot_index(build), ruleset.genes)
+    tables = GenomicAnnotator(ruleset.genes, build, ruleset.hotspot_index(build))
     alleles: list[SampleAllele] = []
     events: list[Alteration] = []
     for number, (text, phase) in enumerate(parsed, start=1):
@@ -79,10 +80,17 @@ def build_sample(texts: Sequence[str], ruleset: RuleSet) -> ExampleSample:
                 genomic["chrom"], int(genomic["pos"]), genomic["ref"], genomic["alt"], number
             )
             variant = _phased(variant, haplotype) if phased else variant
-            found = hotspots.resolve(variant)
-            if not found:
-                raise ExampleError(f"{text!r} is not in the hotspot table for {build}")
-            alleles.append(SampleAllele(variant, tuple(found), annotated=False))
+            found = tables.annotate(variant)
+            if not found.alterations:
+                raise ExampleError(
+                    f"{text!r} is neither in the hotspot table for {build} nor placed by the "
+                    "gene table's exons"
+                )
+            alleles.append(
+                SampleAllele(
+                    variant, tuple(found.alterations), annotated=False, notes=tuple(found.notes)
+                )
+            )
             continue
         alteration = parse_alteration(text, ruleset, number)
         if alteration.event is not None:

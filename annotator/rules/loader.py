@@ -19,7 +19,8 @@ Besides the schema, the cross-checks cover what one entry cannot see on its own:
   codes (include, exclude, examples); protein-change and codon notation; every drug of every
   regimen (combinations split on `` + ``) in the drug table; each ``therapy_classes`` entry is a
   class of at least one drug of the drug table (any case); an ``exon`` selector names an exon
-  of the gene's ``exons`` table when the gene has one; example ``conflicts`` name rule ids;
+  of the gene's ``exons`` table when the gene has one, an ``exon_skipping`` selector one in any
+  case; example ``conflicts`` name rule ids;
 - genes: unique symbols; exon numbers unique per gene, exon ``cds`` ranges not overlapping;
 - drugs: unique generic names, and no name, brand name or synonym claimed by two drugs;
 - hotspots: gene in the gene table; ``protein_change`` readable and written in its normalized
@@ -1392,9 +1393,23 @@ def _check_notation(selector: Selector, prefix: Location) -> Iterator[_Found]:
 def _check_exon(
     gene: str, selector: Selector, prefix: Location, genes: Mapping[str, _GeneParts]
 ) -> Iterator[_Found]:
-    """An ``exon`` selector names an exon of the gene's exon table, when it has one."""
+    """An ``exon`` selector names an exon of the gene's exon table, when it has one; an
+    ``exon_skipping`` selector one of the table in any case (its splice sites come from it)."""
     parts = genes.get(gene)
-    if selector.exon is None or parts is None or not parts.exons:
+    if parts is None:
+        return
+    if selector.exon_skipping is not None:
+        numbers = sorted({exon.number for _, exon in parts.exons})
+        if selector.exon_skipping not in numbers:
+            listed = f"exons {', '.join(str(n) for n in numbers)}" if numbers else "no exons"
+            yield (
+                (*prefix, "exon_skipping"),
+                f"not in the exon table of {gene} ({listed}): its splice sites come from there",
+                selector.exon_skipping,
+                f"add exon {selector.exon_skipping} under the gene's exons:",
+            )
+        return
+    if selector.exon is None or not parts.exons:
         return
     numbers = sorted({exon.number for _, exon in parts.exons})
     if selector.exon not in numbers:

@@ -62,7 +62,10 @@ class Selector(StrictModel):
     """Which alterations of the gene a rule (or a requires/excludes condition) applies to.
 
     Exactly one kind is given: ``protein_changes``, ``codons``, ``protein_range``, ``exon``,
-    ``gene_class``, ``genomic``, ``fusion``, ``copy_number``, ``expression`` or ``biomarker``.
+    ``exon_skipping``, ``gene_class``, ``genomic``, ``fusion``, ``copy_number``, ``expression``
+    or ``biomarker``. ``exon_skipping: N`` takes a splice donor or acceptor variant that hits
+    a canonical splice site (intron ±1, 2) of exon N of the gene table, wherever it lies in
+    the intron or across the exon's end.
     ``consequences`` narrows ``protein_range``, ``exon`` and ``codons`` (e.g. EGFR exon 19 with
     ``[inframe_deletion]``).
     """
@@ -73,6 +76,11 @@ class Selector(StrictModel):
     )
     protein_range: ProteinRange | None = None
     exon: Annotated[int, Field(ge=1)] | None = None
+    exon_skipping: Annotated[int, Field(ge=1)] | None = Field(
+        default=None,
+        description="Splice donor/acceptor variants at the canonical splice sites of this exon "
+        "of the gene table (which must list it)",
+    )
     gene_class: Literal["loss_of_function"] | None = None
     genomic: dict[Build, list[GenomicAllele]] | None = None
     fusion: str | None = Field(default=None, pattern=FUSION_PATTERN)
@@ -104,6 +112,8 @@ class Selector(StrictModel):
             text = f"residues {self.protein_range.start}-{self.protein_range.end}"
         elif kind == "exon":
             text = f"exon {self.exon}"
+        elif kind == "exon_skipping":
+            text = f"exon {self.exon_skipping} skipping (splice sites)"
         elif kind == "genomic":
             text = "; ".join(
                 f"{build} " + ", ".join(f"{a.chrom}:{a.pos}{a.ref}>{a.alt}" for a in alleles)
@@ -136,6 +146,7 @@ SELECTOR_KINDS: tuple[str, ...] = (
     "codons",
     "protein_range",
     "exon",
+    "exon_skipping",
     "gene_class",
     "genomic",
     "fusion",
