@@ -266,7 +266,8 @@ class Alteration:
         nonsense-mediated decay and give a truncated protein, so it is not taken as a certain
         loss of function (ClinGen SVI PVS1 recommendations, DOI:10.1002/humu.23626). Known only
         when the annotation gives the exon count (VEP ``EXON``, SnpEff rank, MAF
-        ``Exon_Number``); the last 50 bases of the penultimate exon are not looked at."""
+        ``Exon_Number``, or the gene table's ``exon_count``). The last 50 bases of the
+        penultimate exon need the gene table: :func:`annotator.nmd.escapes_nmd`."""
         return (
             self.variant_class in TRUNCATING
             and self.exon is not None
