@@ -61,7 +61,7 @@ from annotator.models import (
     fast_init,
     phase_between,
 )
-from annotator.nmd import PENULTIMATE_WINDOW, escapes_nmd, stop_codon
+from annotator.nmd import escape_place, escapes_nmd
 from annotator.protein import ChangeKind, ProteinChange, parse_codon, parse_protein_change
 from annotator.rules import RuleSet
 from annotator.rules.loader import fold_name
@@ -1424,21 +1424,14 @@ def _unclassified_reason(
             return f"protein change {alteration.hgvsp!r} could not be read"
         return f"{alteration.variant_class.value} consequence without a protein change (HGVSp)"
     if lof_gene and escapes_nmd(alteration, spec):
-        return _nmd_escape_reason(alteration)
+        return _nmd_escape_reason(alteration, spec)
     return None
 
 
-def _nmd_escape_reason(alteration: Alteration) -> str:
+def _nmd_escape_reason(alteration: Alteration, spec: GeneSpec | None = None) -> str:
     """Why a truncation whose stop lies in the transcript's last exon, or in the last 50
     nucleotides of the penultimate one, is not taken as a loss of function."""
-    if alteration.escapes_nmd:
-        where = f"in the last exon ({alteration.exon}/{alteration.exon_count})"
-    else:
-        where = (
-            f"with its stop (codon {stop_codon(alteration)}) in the last "
-            f"{PENULTIMATE_WINDOW} nucleotides of the penultimate exon "
-            f"({(alteration.exon_count or 0) - 1}/{alteration.exon_count})"
-        )
+    where = escape_place(alteration, spec)
     return (
         f"{alteration.variant_class.value} {where}: the mRNA may escape nonsense-mediated "
         "decay, so it is not taken as a loss of function (ClinGen SVI PVS1 recommendations, "

@@ -61,3 +61,20 @@ def escapes_nmd(alteration: Alteration, spec: GeneSpec | None) -> bool:
         alteration.variant_class in (VariantClass.NONSENSE, VariantClass.FRAMESHIFT)
         and in_penultimate_window(alteration, spec)
     )
+
+
+def escape_place(alteration: Alteration, spec: GeneSpec | None) -> str:
+    """Where the premature stop of a change that :func:`escapes_nmd` lies, in words: ``in the
+    last exon (27/27)``, ``with its stop (codon 3280) in the last exon (27/27)`` or ``with its
+    stop (codon 3201) in the last 50 nucleotides of the penultimate exon (26/27)``."""
+    count = alteration.exon_count
+    if alteration.escapes_nmd:
+        return f"in the last exon ({alteration.exon}/{count})"
+    codon = stop_codon(alteration)
+    exon = next((e for e in spec.exons if e.number == (count or 0) - 1), None) if spec else None
+    if codon is not None and exon is not None and 3 * codon - 2 > exon.cds_end:
+        return f"with its stop (codon {codon}) in the last exon ({count}/{count})"
+    return (
+        f"with its stop (codon {codon}) in the last {PENULTIMATE_WINDOW} nucleotides of the "
+        f"penultimate exon ({(count or 0) - 1}/{count})"
+    )

@@ -190,3 +190,11 @@ def test_a_stop_in_the_penultimate_window_is_unclassified_end_to_end(tmp_path: P
         in (reasons[32397030])
     )
     assert "nonsense-mediated decay" in reasons[32396000]
+
+
+def test_a_frameshift_whose_stop_falls_in_the_last_exon_says_so(tmp_path: Path) -> None:
+    """From exon 25, fs*100 stops at codon 3249: past the penultimate exon (which ends at
+    codon 3216), in the last one."""
+    vcf = vcf_with(tmp_path, (32396000, csq("frameshift_variant", "25/27", "p.Leu3150PhefsTer100")))
+    (unclassified,) = run_json(vcf, "HGSOC")["unclassified"]
+    assert "with its stop (codon 3249) in the last exon (27/27)" in unclassified["reason"]
