@@ -54,7 +54,7 @@ from annotator.matcher import AlleleKey, allele_key
 from annotator.models import Alteration, CodonChange, Variant, VariantClass
 from annotator.normalize import ReferenceSequence, is_sequence_allele, normalize_allele
 from annotator.rules.schema import GeneSpec, Hotspot
-from annotator.splice_sites import SpliceSite, splice_sites
+from annotator.splice_sites import SpliceSite, exon_sites
 
 __all__ = [
     "PROTEIN_CHANGE_HINT",
@@ -467,14 +467,7 @@ def _place(spec: GeneSpec, build: str) -> _Gene | None:
                 span.end,
                 exon.cds_start,
                 exon.cds_end,
-                splice_sites(
-                    spec.strand,
-                    span.start,
-                    span.end,
-                    exon.cds_start,
-                    exon.cds_end,
-                    last=exon.number == spec.exon_count,
-                ),
+                exon_sites(spec, exon, span),
             )
         )
     positions = sorted({site.pos for exon in exons for site in exon.splice_sites})

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from annotator.genome import normalize_chrom
 from annotator.models import VariantClass
-from annotator.rules.schema import GeneSpec
+from annotator.rules.schema import ExonSpec, GeneSpec, Span
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +48,18 @@ def splice_sites(
     return tuple(sites)
 
 
+def exon_sites(spec: GeneSpec, exon: ExonSpec, span: Span) -> tuple[SpliceSite, ...]:
+    """The splice sites of one exon of the gene's table, placed by its ``span`` on a build."""
+    return splice_sites(
+        spec.strand,
+        span.start,
+        span.end,
+        exon.cds_start,
+        exon.cds_end,
+        last=exon.number == spec.exon_count,
+    )
+
+
 def exon_splice_positions(
     spec: GeneSpec, number: int, build: str
 ) -> tuple[str, frozenset[int]] | None:
@@ -59,13 +71,6 @@ def exon_splice_positions(
         span = exon.spans.get(build)  # type: ignore[call-overload]
         if span is None:
             return None
-        sites = splice_sites(
-            spec.strand,
-            span.start,
-            span.end,
-            exon.cds_start,
-            exon.cds_end,
-            last=exon.number == spec.exon_count,
-        )
+        sites = exon_sites(spec, exon, span)
         return normalize_chrom(span.chrom), frozenset(site.pos for site in sites)
     return None
