@@ -78,7 +78,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Final, TypeAlias
 
-from annotator.consequence import exon_rank_and_count
+from annotator.consequence import exon_from_table, exon_rank_and_count
 from annotator.errors import InputError
 from annotator.genome import Build
 from annotator.matcher import SampleAllele
@@ -450,6 +450,8 @@ class _MafReader:
             variant_class = CLASSIFICATIONS.get(classification, VariantClass.OTHER)
         raw_protein = next((text for text in texts if text), None)
         exon, exon_count = exon_rank_and_count(value("Exon_Number"))
+        if exon is None and preferred:  # no Exon_Number: the gene table places the change
+            exon, exon_count = exon_from_table(spec, protein)
         return Alteration(
             gene=spec.symbol,
             variant_class=variant_class,
