@@ -61,7 +61,6 @@ from annotator.models import (
     fast_init,
     phase_between,
 )
-from annotator.nmd import escape_place, escapes_nmd
 from annotator.protein import ChangeKind, ProteinChange, parse_codon, parse_protein_change
 from annotator.rules import RuleSet
 from annotator.rules.loader import fold_name
@@ -238,7 +237,7 @@ class SelectorMatcher:
             if alteration.event == "deletion" or (
                 alteration.preferred
                 and alteration.variant_class in LOSS_OF_FUNCTION
-                and not escapes_nmd(alteration, self._genes.get(alteration.gene))
+                and not alteration.escapes_nmd
             ):
                 return MatchType.GENE_CLASS
             return None
@@ -1296,9 +1295,9 @@ def find_unclassified(
     ``genes_at`` maps an allele to the rule genes whose span it lies in; without it, each
     allele's own :attr:`SampleAllele.genes` say. An allele that fired a rule for a gene is
     classified there. In ``lof_genes`` (those with a ``loss_of_function`` rule or condition),
-    a nonsense or frameshift change whose stop lies in the transcript's last exon, or in the
-    last 50 nucleotides of the penultimate one, is reported: it may escape nonsense-mediated
-    decay, so no loss-of-function rule took it (:func:`annotator.nmd.escapes_nmd`).
+    a nonsense or frameshift change in the transcript's last exon is reported: it may escape
+    nonsense-mediated decay, so no loss-of-function rule took it
+    (:attr:`~annotator.models.Alteration.escapes_nmd`).
     """
     fired = {(f.gene, allele_key(f.variant)) for f in findings if f.variant is not None}
     fired_positions = {key[1] for _gene, key in fired}
@@ -1423,17 +1422,16 @@ def _unclassified_reason(
         if alteration.hgvsp:
             return f"protein change {alteration.hgvsp!r} could not be read"
         return f"{alteration.variant_class.value} consequence without a protein change (HGVSp)"
-    if lof_gene and escapes_nmd(alteration, spec):
-        return _nmd_escape_reason(alteration, spec)
+    if lof_gene and alteration.escapes_nmd:
+        return _nmd_escape_reason(alteration)
     return None
 
 
-def _nmd_escape_reason(alteration: Alteration, spec: GeneSpec | None = None) -> str:
-    """Why a truncation whose stop lies in the transcript's last exon, or in the last 50
-    nucleotides of the penultimate one, is not taken as a loss of function."""
-    where = escape_place(alteration, spec)
+def _nmd_escape_reason(alteration: Alteration) -> str:
+    """Why a truncation in the transcript's last exon is not taken as a loss of function."""
     return (
-        f"{alteration.variant_class.value} {where}: the mRNA may escape nonsense-mediated "
-        "decay, so it is not taken as a loss of function (ClinGen SVI PVS1 recommendations, "
+        f"{alteration.variant_class.value} in the last exon ({alteration.exon}/"
+        f"{alteration.exon_count}): the mRNA may escape nonsense-mediated decay, so it is "
+        "not taken as a loss of function (ClinGen SVI PVS1 recommendations, "
         "DOI:10.1002/humu.23626)"
     )

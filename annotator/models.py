@@ -266,8 +266,12 @@ class Alteration:
         nonsense-mediated decay and give a truncated protein, so it is not taken as a certain
         loss of function (ClinGen SVI PVS1 recommendations, DOI:10.1002/humu.23626). Known only
         when the annotation gives the exon count (VEP ``EXON``, SnpEff rank, MAF
-        ``Exon_Number``, or the gene table's ``exon_count``). The last 50 bases of the
-        penultimate exon need the gene table: :func:`annotator.nmd.escapes_nmd`."""
+        ``Exon_Number``) or the gene table does (``exon_count``: a table or hotspot alteration, or
+        one :func:`annotator.consequence.exon_from_table` placed). The PVS1 rule's other case, a
+        stop in the last 50 bases of the penultimate exon, is deliberately not applied: taken
+        with a frameshift's new stop it would drop BRCA1 c.5266dup (p.Gln1756fs*74, stop in
+        exon 23; ClinVar pathogenic, rs80357713), whose loss of the BRCT domain makes it a loss
+        of function all the same."""
         return (
             self.variant_class in TRUNCATING
             and self.exon is not None

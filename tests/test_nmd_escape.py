@@ -12,8 +12,6 @@ import pytest
 
 from annotator.consequence import exon_rank_and_count
 from annotator.models import Alteration, VariantClass
-from annotator.nmd import escapes_nmd, stop_codon
-from annotator.protein import parse_protein_change
 from annotator.readers.maf import read_maf
 from annotator.rules import load_rules
 from tests.runs import run_json
@@ -131,70 +129,3 @@ def test_a_maf_exon_number_names_the_last_exon(tmp_path: Path) -> None:
     last, earlier = (allele.alterations[0] for allele in data.alleles["S1"])
     assert (last.exon, last.exon_count, last.escapes_nmd) == (27, 27, True)
     assert (earlier.exon, earlier.exon_count, earlier.escapes_nmd) == (11, 27, False)
-
-
-# --- the last 50 nucleotides of the penultimate exon (ClinGen SVI PVS1) ---------------------
-# BRCA2 exon 26 of 27 is c.9502-9648 (rules/genes.yaml): its last 50 nucleotides are
-# c.9599-9648. Codon 3201 begins at c.9601 (inside), codon 3200 at c.9598 (outside: a stop is
-# placed by its first base).
-
-
-def brca2(variant_class: VariantClass, hgvsp: str, exon: int, count: int | None = 27) -> Alteration:
-    protein = parse_protein_change(hgvsp)
-    return Alteration(
-        "BRCA2", variant_class, exon=exon, exon_count=count, protein=protein, preferred=True
-    )
-
-
-@pytest.mark.parametrize(
-    ("variant_class", "hgvsp", "exon", "count", "codon", "escapes"),
-    [
-        (VariantClass.NONSENSE, "p.Ser3201Ter", 26, 27, 3201, True),
-        (VariantClass.NONSENSE, "p.Ser3200Ter", 26, 27, 3200, False),
-        (VariantClass.NONSENSE, "p.Ser3168Ter", 26, 27, 3168, False),  # the exon's first codon
-        # A frameshift's stop is the new one: from exon 25, fs*52 stops at codon 3201.
-        (VariantClass.FRAMESHIFT, "p.Leu3150PhefsTer52", 25, 27, 3201, True),
-        (VariantClass.FRAMESHIFT, "p.Leu3150PhefsTer10", 25, 27, 3159, False),
-        (VariantClass.FRAMESHIFT, "p.Leu3150fs", 25, 27, None, False),  # the stop not given
-        (VariantClass.NONSENSE, "p.Ser3201Ter", 26, None, 3201, False),  # no exon count
-    ],
-)
-def test_the_penultimate_exons_last_50_nucleotides(
-    variant_class: VariantClass,
-    hgvsp: str,
-    exon: int,
-    count: int | None,
-    codon: int | None,
-    escapes: bool,
-) -> None:
-    spec = load_rules().genes["BRCA2"]
-    found = brca2(variant_class, hgvsp, exon, count)
-    assert stop_codon(found) == codon
-    assert escapes_nmd(found, spec) is escapes
-    assert not escapes_nmd(found, None)  # without the gene table's exons: not claimed
-
-
-def test_a_stop_in_the_penultimate_window_is_unclassified_end_to_end(tmp_path: Path) -> None:
-    vcf = vcf_with(
-        tmp_path,
-        (32397030, csq("stop_gained", "26/27", "p.Ser3201Ter")),
-        (32397020, csq("stop_gained", "26/27", "p.Ser3200Ter")),
-        (32396000, csq("frameshift_variant", "25/27", "p.Leu3150PhefsTer52")),
-    )
-    data = run_json(vcf, "HGSOC")
-    assert brca2_findings(data) == {"S3200*"}
-    reasons = {u["variant"]["pos"]: u["reason"] for u in data["unclassified"]}
-    assert set(reasons) == {32397030, 32396000}
-    assert (
-        "stop (codon 3201) in the last 50 nucleotides of the penultimate exon (26/27)"
-        in (reasons[32397030])
-    )
-    assert "nonsense-mediated decay" in reasons[32396000]
-
-
-def test_a_frameshift_whose_stop_falls_in_the_last_exon_says_so(tmp_path: Path) -> None:
-    """From exon 25, fs*100 stops at codon 3249: past the penultimate exon (which ends at
-    codon 3216), in the last one."""
-    vcf = vcf_with(tmp_path, (32396000, csq("frameshift_variant", "25/27", "p.Leu3150PhefsTer100")))
-    (unclassified,) = run_json(vcf, "HGSOC")["unclassified"]
-    assert "with its stop (codon 3249) in the last exon (27/27)" in unclassified["reason"]
