@@ -32,6 +32,7 @@ class HotspotResolver:
 
 def hotspot_alteration(hotspot: Hotspot, variant: Variant, gene: GeneSpec | None) -> Alteration:
     protein = parse_protein_change(hotspot.protein_change)
+    exon = gene.exon_of_codon(protein.start) if gene else None
     return Alteration(
         gene=hotspot.gene,
         variant_class=class_from_protein(protein),
@@ -41,6 +42,7 @@ def hotspot_alteration(hotspot: Hotspot, variant: Variant, gene: GeneSpec | None
         hgvsp=protein.hgvs,
         hgvsc=hotspot.hgvsc,
         protein=protein,
-        exon=gene.exon_of_codon(protein.start) if gene else None,
+        exon=exon,
         source="hotspot",
+        exon_count=gene.exon_count if gene is not None and exon is not None else None,
     )
