@@ -20,6 +20,7 @@ from annotator.models import Alteration, MatchType, Variant, VariantClass
 from annotator.rules import RuleSet, load_rules
 from annotator.rules.schema import Selector
 from tests.runs import run_json
+from tests.test_maf import EGFR_L858R, write_maf
 from tests.vcfgen import vcf_text, write_vcf
 
 DONOR, ACCEPTOR = VariantClass.SPLICE_DONOR, VariantClass.SPLICE_ACCEPTOR
@@ -189,3 +190,57 @@ def test_unannotated_vcf_through_the_gene_table(tmp_path: Path) -> None:
     assert met_findings(data) == {donor_1: {RULE_ID}, acceptor_2: {RULE_ID}}
     off_label = run_json(write_vcf(tmp_path, text, "vcf"), "COAD", genome="GRCh38")
     assert met_findings(off_label) == {}
+
+
+ANN_LINE = (
+    '##INFO=<ID=ANN,Number=.,Type=String,Description="Functional annotations: '
+    "'Allele | Annotation | Annotation_Impact | Gene_Name | Gene_ID | Feature_Type | "
+    "Feature_ID | Transcript_BioType | Rank | HGVS.c | HGVS.p | cDNA.pos / cDNA.length | "
+    "CDS.pos / CDS.length | AA.pos / AA.length | Distance | ERRORS / WARNINGS / INFO' \">"
+)
+BCSQ_LINE = (
+    '##INFO=<ID=BCSQ,Number=.,Type=String,Description="Haplotype-aware consequence annotation '
+    "from BCFtools/csq, see http://samtools.github.io/bcftools/howtos/csq-calling.html for "
+    'details. Format: Consequence|gene|transcript|biotype|strand|amino_acid_change|dna_change">'
+)
+
+
+@pytest.mark.parametrize(
+    ("line", "info"),
+    [
+        (
+            ANN_LINE,
+            f"ANN=T|splice_donor_variant&intron_variant|HIGH|MET|MET|transcript|{MET_TRANSCRIPT}.7|"
+            "protein_coding|14/20|c.3028+1G>T||||||",
+        ),
+        (BCSQ_LINE, f"BCSQ=splice_donor|MET|{MET_TRANSCRIPT}|protein_coding|+||116771990G>T"),
+    ],
+    ids=["SnpEff", "bcftools-csq"],
+)
+def test_snpeff_and_bcftools_csq_splice_donor(tmp_path: Path, line: str, info: str) -> None:
+    text = vcf_text(
+        [record(116771990, "G", "T").replace("\t.\tGT", f"\t{info}\tGT")],
+        contigs=CONTIGS,
+        info_lines=(line,),
+    )
+    data = run_json(write_vcf(tmp_path, text, "vcf"), "LUAD", genome="GRCh38")
+    assert met_findings(data) == {116771990: {RULE_ID}}
+
+
+def test_maf_splice_site(tmp_path: Path) -> None:
+    row = EGFR_L858R | {
+        "Hugo_Symbol": "MET",
+        "Start_Position": "116771990",
+        "End_Position": "116771990",
+        "Variant_Classification": "Splice_Site",
+        "Reference_Allele": "G",
+        "Tumor_Seq_Allele1": "G",
+        "Tumor_Seq_Allele2": "T",
+        "HGVSp_Short": "",
+        "HGVSc": "c.3028+1G>T",
+        "Transcript_ID": f"{MET_TRANSCRIPT}.7",
+        "Exon_Number": "",
+        "Tumor_Sample_Barcode": "S1",
+    }
+    data = run_json(write_maf(tmp_path, row), "LUAD")
+    assert met_findings(data) == {116771990: {RULE_ID}}
