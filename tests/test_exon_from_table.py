@@ -21,13 +21,9 @@ from annotator.readers.maf import read_maf
 from annotator.rules import load_rules
 from tests.runs import run_json
 from tests.test_maf import EGFR_L858R, HEADER, write_maf
-from tests.vcfgen import vcf_text, write_vcf
+from tests.vcfgen import BCFTOOLS_BCSQ_LINE, vcf_text, write_vcf
 
-BCSQ_LINE = (
-    '##INFO=<ID=BCSQ,Number=.,Type=String,Description="Haplotype-aware consequence annotation '
-    "from BCFtools/csq, see http://samtools.github.io/bcftools/howtos/csq-calling.html for "
-    'details. Format: Consequence|gene|transcript|biotype|strand|amino_acid_change|dna_change">'
-)
+BCSQ_LINE = BCFTOOLS_BCSQ_LINE
 SAMPLE = "GT:AD:DP\t0/1:60,40:100"
 CONTIGS = {"chr7": 159345973, "chr13": 114364328}
 

@@ -25,24 +25,15 @@ from annotator.rules import RuleSet, load_rules
 from annotator.rules.schema import GeneSpec
 from tests.runs import run_json
 from tests.test_maf import HEADER, write_maf
-from tests.vcfgen import vcf_text, write_vcf
+from tests.vcfgen import BCFTOOLS_BCSQ_LINE, SNPEFF_ANN_LINE, vcf_text, write_vcf
 
 SAMPLE = "GT:AD:AF:DP\t0/1:60,40:0.4:100"
 CSQ_LINE = (
     '##INFO=<ID=CSQ,Number=.,Type=String,Description="Consequence annotations from Ensembl '
     'VEP. Format: Allele|Consequence|IMPACT|SYMBOL|Feature|HGVSc|HGVSp|EXON">'
 )
-ANN_LINE = (
-    '##INFO=<ID=ANN,Number=.,Type=String,Description="Functional annotations: '
-    "'Allele | Annotation | Annotation_Impact | Gene_Name | Gene_ID | Feature_Type | "
-    "Feature_ID | Transcript_BioType | Rank | HGVS.c | HGVS.p | cDNA.pos / cDNA.length | "
-    "CDS.pos / CDS.length | AA.pos / AA.length | Distance | ERRORS / WARNINGS / INFO' \">"
-)
-BCSQ_LINE = (
-    '##INFO=<ID=BCSQ,Number=.,Type=String,Description="Haplotype-aware consequence annotation '
-    "from BCFtools/csq, see http://samtools.github.io/bcftools/howtos/csq-calling.html for "
-    'details. Format: Consequence|gene|transcript|biotype|strand|amino_acid_change|dna_change">'
-)
+ANN_LINE = SNPEFF_ANN_LINE
+BCSQ_LINE = BCFTOOLS_BCSQ_LINE
 #: GRCh38 lengths of the chromosomes the hotspots lie on.
 CONTIGS = {
     "chr1": 248956422,
@@ -91,7 +82,7 @@ class Hot:
 def hotspots(rules: RuleSet) -> list[Hot]:
     found = []
     for hotspot in rules.hotspots:
-        allele = hotspot.alleles.get("GRCh38")  # type: ignore[call-overload]
+        allele = hotspot.alleles.get("GRCh38")
         if allele is None:
             continue
         protein = parse_protein_change(hotspot.protein_change)

@@ -21,7 +21,7 @@ from annotator.rules import RuleSet, load_rules
 from annotator.rules.schema import Selector
 from tests.runs import run_json
 from tests.test_maf import EGFR_L858R, write_maf
-from tests.vcfgen import vcf_text, write_vcf
+from tests.vcfgen import BCFTOOLS_BCSQ_LINE, SNPEFF_ANN_LINE, vcf_text, write_vcf
 
 DONOR, ACCEPTOR = VariantClass.SPLICE_DONOR, VariantClass.SPLICE_ACCEPTOR
 MET_TRANSCRIPT = "ENST00000397752"
@@ -192,17 +192,8 @@ def test_unannotated_vcf_through_the_gene_table(tmp_path: Path) -> None:
     assert met_findings(off_label) == {}
 
 
-ANN_LINE = (
-    '##INFO=<ID=ANN,Number=.,Type=String,Description="Functional annotations: '
-    "'Allele | Annotation | Annotation_Impact | Gene_Name | Gene_ID | Feature_Type | "
-    "Feature_ID | Transcript_BioType | Rank | HGVS.c | HGVS.p | cDNA.pos / cDNA.length | "
-    "CDS.pos / CDS.length | AA.pos / AA.length | Distance | ERRORS / WARNINGS / INFO' \">"
-)
-BCSQ_LINE = (
-    '##INFO=<ID=BCSQ,Number=.,Type=String,Description="Haplotype-aware consequence annotation '
-    "from BCFtools/csq, see http://samtools.github.io/bcftools/howtos/csq-calling.html for "
-    'details. Format: Consequence|gene|transcript|biotype|strand|amino_acid_change|dna_change">'
-)
+ANN_LINE = SNPEFF_ANN_LINE
+BCSQ_LINE = BCFTOOLS_BCSQ_LINE
 
 
 @pytest.mark.parametrize(

@@ -114,3 +114,18 @@ def write_vcf(directory: Path, text: str, form: Form = "vcf", name: str = "input
             sink.write(record)
     plain.unlink()
     return binary
+
+
+#: The full annotation header lines of SnpEff (ANN, its 16 fields) and bcftools csq (BCSQ), as
+#: the tools write them (field lists as in tests/test_consequence.py).
+SNPEFF_ANN_LINE = (
+    '##INFO=<ID=ANN,Number=.,Type=String,Description="Functional annotations: '
+    "'Allele | Annotation | Annotation_Impact | Gene_Name | Gene_ID | Feature_Type | "
+    "Feature_ID | Transcript_BioType | Rank | HGVS.c | HGVS.p | cDNA.pos / cDNA.length | "
+    "CDS.pos / CDS.length | AA.pos / AA.length | Distance | ERRORS / WARNINGS / INFO' \">"
+)
+BCFTOOLS_BCSQ_LINE = (
+    '##INFO=<ID=BCSQ,Number=.,Type=String,Description="Haplotype-aware consequence annotation '
+    "from BCFtools/csq, see http://samtools.github.io/bcftools/howtos/csq-calling.html for "
+    'details. Format: Consequence|gene|transcript|biotype|strand|amino_acid_change|dna_change">'
+)
