@@ -336,9 +336,12 @@ def _term_class(terms: Sequence[str]) -> VariantClass | None:
 
 
 def class_from_protein(protein: ProteinChange | None) -> VariantClass:
-    """The variant class a protein change implies (delins by its net length)."""
+    """The variant class a protein change implies (delins by its net length; an insertion or
+    delins whose new residues hold a stop is a nonsense change)."""
     if protein is None:
         return VariantClass.OTHER
+    if protein.adds_stop:
+        return VariantClass.NONSENSE
     if protein.kind is ChangeKind.DELINS:
         net = len(protein.alt) - len(protein.positions)
         if net < 0:

@@ -7,7 +7,10 @@ Inputs read by :func:`parse_protein_change`:
 - HGVS with 1-letter codes, as MAF ``HGVSp_Short`` and rule files write it: ``p.T790M``,
   ``T790M``, ``E746_A750del``, ``p.E23Vfs*17``;
 - the amino-acid field of bcftools csq ``BCSQ``: ``790T>790M``, ``745KELREA>745K``,
-  ``141W>141*``, ``25EPP..P*>25GAS..F*`` (frameshift: both sides run to a stop).
+  ``141W>141*``, ``25EPP..P*>25GAS..F*`` (frameshift: both sides run to a stop);
+- with ``legacy=True`` (a MAF's ``Protein_Change`` column), the older TCGA forms too:
+  ``p.599_600insDFREYEY``, ``p.604_604E>EYDLKWE``, ``p.WQ288fs``, ``p.SG140del``
+  (:func:`parse_legacy_change`).
 
 Codes are case-sensitive, as in HGVS: ``Thr`` and ``T`` are read, ``thr`` and ``t`` are not.
 ``Ter`` and ``*`` are the stop. In 1-letter input ``X`` is read as a legacy alias for the stop
@@ -59,6 +62,7 @@ __all__ = [
     "ChangeKind",
     "ProteinChange",
     "parse_codon",
+    "parse_legacy_change",
     "parse_protein_change",
     "try_parse_protein_change",
 ]
@@ -182,6 +186,12 @@ class ProteinChange:
         return text
 
     @property
+    def adds_stop(self) -> bool:
+        """Whether the new residues of an insertion or delins hold a stop: the protein ends
+        there, whatever its length (``Y601_D602insQRI*``)."""
+        return self.kind in (ChangeKind.INSERTION, ChangeKind.DELINS) and STOP in self.alt
+
+    @property
     def positions(self) -> range:
         """Residue positions touched, ``start`` to ``end`` inclusive (the flanks of an ins)."""
         return range(self.start, (self.end if self.end is not None else self.start) + 1)
@@ -301,12 +311,21 @@ _SIMPLE_THREE_LETTER: Final = re.compile(
 _LOWER_CASE_CODE: Final = re.compile(r"(?:^|[_0-9])(?:[a-z]{3}|[a-z])(?:[0-9]|$)")
 
 
-def parse_protein_change(text: str) -> ProteinChange:
-    """Read one protein change in any supported notation (see the module docstring).
+def parse_protein_change(text: str, *, legacy: bool = False) -> ProteinChange:
+    """Read one protein change in any supported notation (see the module docstring); with
+    ``legacy``, also the older TCGA MAF forms :func:`parse_legacy_change` reads.
 
     Raises ProteinNotationError("cannot read protein change 'xyz': <why>") for anything else,
     including the unknowns ``p.?``, ``p.0``, ``p.=`` and the empty string.
     """
+    if legacy:
+        try:
+            return parse_protein_change(text)
+        except ProteinNotationError as error:
+            found = parse_legacy_change(text)
+            if found is None:
+                raise error from None
+            return found
     body = _strip_decoration(text)
     simple = _SIMPLE_THREE_LETTER.fullmatch(body)
     if simple is not None:
@@ -375,14 +394,104 @@ class _UnfrozenChange:
     __slots__ = ProteinChange.__slots__
 
 
-def try_parse_protein_change(text: str | None) -> ProteinChange | None:
+def try_parse_protein_change(text: str | None, *, legacy: bool = False) -> ProteinChange | None:
     """Like :func:`parse_protein_change`, but ``None`` for missing, unknown or unreadable text."""
     if text is None:
         return None
     try:
-        return parse_protein_change(text)
+        return parse_protein_change(text, legacy=legacy)
     except ProteinNotationError:
         return None
+
+
+#: The older TCGA MAF forms (see :func:`parse_legacy_change`).
+_LEGACY_INSERTION: Final = re.compile(
+    rf"(?P<pos>{_POSITION})_(?P<end>{_POSITION})ins(?P<ins>[A-Z*]+)"
+)
+_LEGACY_REPLACEMENT: Final = re.compile(
+    rf"(?P<pos>{_POSITION})_(?P<end>{_POSITION})(?P<ref>[A-Z]+)>(?P<alt>[A-Z*]*)"
+)
+_LEGACY_STRETCH: Final = re.compile(rf"(?P<ref>[A-Z]+|-)(?P<pos>{_POSITION})(?P<op>fs|del)")
+
+
+def parse_legacy_change(text: str) -> ProteinChange | None:
+    """Read a protein change in one of the older TCGA MAF ``Protein_Change`` forms, which are
+    not HGVS, or None when ``text`` is in none of them. The WashU TCGA LAML MAF that maftools
+    ships (``inst/extdata/tcga_laml.maf.gz``; ``tests/data/`` holds a copy) writes:
+
+    - ``p.599_600insDFREYEY``: residues inserted between 599 and 600, whose own residues are
+      not named; they are read as ``X``, the unknown residue (``X599_X600insDFREYEY``, HGVS
+      ``p.Xaa599_Xaa600ins...``), never guessed;
+    - ``p.604_604E>EYDLKWE``, ``p.310_311TQ>TKQNPQ``, ``p.594_600FREYEYD>Y``: the residues
+      from the first position to the second (as many as named) replaced by the new ones,
+      reduced to the change as a bcftools csq stretch is (``T310_Q311insKQNP``,
+      ``F594_D600delinsY``); when that leaves an insertion with a flank the text does not
+      name, the replacement stays as written (``E604delinsEYDLKWE``);
+    - ``p.WQ288fs``, ``p.-920fs``: a frameshift at 288, the residues from there named (W288,
+      as NPM1's W288fs is) or not (``-``, read as ``X``);
+    - ``p.SG140del``: the residues named deleted, from 140 on (``S140_G141del``).
+
+    New residues after a stop are not made: they are dropped (``insQRI*I*F`` inserts
+    ``QRI*``). Such a change ends the protein early, which its MAF classification (often
+    ``In_Frame_Ins``) may not say; the MAF reader takes it as a nonsense change.
+    """
+    body = _strip_decoration(text)
+    match = _LEGACY_INSERTION.fullmatch(body)
+    if match is not None:
+        start, end = _legacy_span(text, match)
+        if end != start + 1:
+            raise _error(text, f"an insertion sits between adjacent residues, not {start}_{end}")
+        inserted = _until_stop(_legacy_residues(text, match["ins"]))
+        return ProteinChange(ChangeKind.INSERTION, "X", start, "X", end, inserted)
+    match = _LEGACY_REPLACEMENT.fullmatch(body)
+    if match is not None:
+        start, end = _legacy_span(text, match)
+        ref = _legacy_residues(text, match["ref"])
+        alt = _until_stop(_legacy_residues(text, match["alt"]))
+        if len(ref) != end - start + 1:
+            raise _error(
+                text, f"{len(ref)} residues named for the {end - start + 1} of {start}_{end}"
+            )
+        if STOP in ref:
+            raise _error(text, "a replaced stretch holds no stop")
+        try:
+            return _parse_bcsq(text, f"{start}{ref}>{start}{alt}")
+        except ProteinNotationError:
+            if not alt:
+                raise
+        if end == start:
+            return ProteinChange(ChangeKind.DELINS, ref, start, None, None, alt)
+        return ProteinChange(ChangeKind.DELINS, ref[0], start, ref[-1], end, alt)
+    match = _LEGACY_STRETCH.fullmatch(body)
+    if match is not None:
+        start = _position(text, match["pos"])
+        ref = "X" if match["ref"] == "-" else _legacy_residues(text, match["ref"])
+        if match["op"] == "fs":
+            return ProteinChange(ChangeKind.FRAMESHIFT, ref[0], start, None, None, "")
+        if ref == "X":
+            raise _error(text, "the deleted residues are not named")
+        if len(ref) == 1:
+            return ProteinChange(ChangeKind.DELETION, ref, start, None, None, "")
+        last = start + len(ref) - 1
+        return ProteinChange(ChangeKind.DELETION, ref[0], start, ref[-1], last, "")
+    return None
+
+
+def _legacy_span(text: str, match: re.Match[str]) -> tuple[int, int]:
+    return _position(text, match["pos"]), _position(text, match["end"])
+
+
+def _legacy_residues(text: str, residues: str) -> str:
+    unknown = sorted(set(residues) - _BCSQ_RESIDUES)
+    if unknown:
+        raise _error(text, f"unknown 1-letter codes {''.join(unknown)!r}")
+    return residues
+
+
+def _until_stop(residues: str) -> str:
+    """The residues up to the first stop, which ends them (it is kept)."""
+    stop = residues.find(STOP)
+    return residues if stop < 0 else residues[: stop + 1]
 
 
 def parse_codon(text: str) -> tuple[str, int]:

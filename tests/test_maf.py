@@ -236,8 +236,10 @@ def test_tcga_laml_indels_keep_maf_form_without_a_reference_base(laml: MafData) 
     itds = {sample: a for sample, a in alterations(laml, "FLT3") if sample == "TCGA-AB-2830"}
     itd = itds["TCGA-AB-2830"]
     assert itd.variant_class is VariantClass.INFRAME_INSERTION
-    assert itd.protein is None  # 'p.604_605ins...' names no residues
-    assert itd.hgvsp == "p.604_605insSPRGGNEYFYVDFREYEYDLKWE"
+    # The older TCGA form 'p.604_605ins...' names no flanking residue: X, the unknown one.
+    assert short(itd) == "X604_X605insSPRGGNEYFYVDFREYEYDLKWE"
+    assert itd.hgvsp is not None
+    assert itd.hgvsp.startswith("p.Xaa604_Xaa605insSerProArgGlyGly")
     variant = itd.variant
     assert variant is not None
     # The same ITD as the vcf2maf row above, but no flanking_bps: MAF form kept.
@@ -504,6 +506,65 @@ def test_protein_change_column_of_old_tcga_mafs(tmp_path: Path) -> None:
     (egfr,) = only_allele(data).alterations
     assert (short(egfr), egfr.preferred, egfr.transcript) == ("L858R", True, None)
     assert "no Transcript_ID column" in data.notes[0]
+
+
+def test_older_tcga_forms_are_read_in_protein_change_only(tmp_path: Path) -> None:
+    """The older TCGA forms (here the TCGA LAML MAF's FLT3-ITD row at 13:28608255) are read
+    from Protein_Change; the same text in HGVSp_Short is not HGVS and is left unread."""
+    itd = EGFR_L858R | {
+        "Hugo_Symbol": "FLT3",
+        "Chromosome": "13",
+        "Start_Position": "28608255",
+        "End_Position": "28608256",
+        "Variant_Classification": "In_Frame_Ins",
+        "Reference_Allele": "-",
+        "Tumor_Seq_Allele1": "-",
+        "Tumor_Seq_Allele2": "ATCATATTCATATTCTCTGAA",
+        "HGVSp_Short": "",
+        "Protein_Change": "p.599_600insDFREYEY",
+    }
+    columns = (*HEADER[:10], "HGVSp_Short", "Protein_Change")
+    (flt3,) = only_allele(read_maf(write_maf(tmp_path, itd, columns=columns), GENES)).alterations
+    assert (short(flt3), flt3.variant_class) == (
+        "X599_X600insDFREYEY",
+        VariantClass.INFRAME_INSERTION,
+    )
+    as_hgvsp = itd | {"HGVSp_Short": "p.599_600insDFREYEY", "Protein_Change": ""}
+    path = write_maf(tmp_path, as_hgvsp, columns=columns, name="hgvsp.maf")
+    (flt3,) = only_allele(read_maf(path, GENES)).alterations
+    assert flt3.protein is None
+    assert flt3.hgvsp == "p.599_600insDFREYEY"
+
+
+@pytest.mark.parametrize(
+    ("classification", "change"),
+    [
+        ("In_Frame_Ins", "p.601_602insQRI*I*F"),  # TCGA LAML, FLT3 13:28608254
+        ("In_Frame_Ins", "p.Y601_D602insQRI*"),
+        ("Missense_Mutation", "p.D600delinsR*"),
+    ],
+)
+def test_new_residues_with_a_stop_are_a_nonsense_change(
+    tmp_path: Path, classification: str, change: str
+) -> None:
+    """An in-frame class whose new residues hold a stop ends the protein there: nonsense,
+    with a note (older TCGA MAFs write In_Frame_Ins; an FLT3-ITD rule must not take it)."""
+    row = EGFR_L858R | {
+        "Hugo_Symbol": "FLT3",
+        "Variant_Classification": classification,
+        "HGVSp_Short": "",
+        "Protein_Change": change,
+    }
+    columns = (*HEADER[:10], "HGVSp_Short", "Protein_Change")
+    data = read_maf(write_maf(tmp_path, row, columns=columns), GENES)
+    (flt3,) = only_allele(data).alterations
+    assert flt3.variant_class is VariantClass.NONSENSE
+    assert flt3.protein is not None
+    assert flt3.protein.adds_stop
+    (note,) = [note for note in data.notes if "hold a stop" in note]
+    assert note.endswith(
+        f"the new residues hold a stop; read as a nonsense change, not {classification}"
+    )
 
 
 def test_hgvsp_when_hgvsp_short_is_empty(tmp_path: Path) -> None:

@@ -326,3 +326,61 @@ def test_written_forms_are_the_same_when_asked_again() -> None:
     assert change.short is change.short
     assert (change.short, change.hgvs) == ("E746_A750del", "p.Glu746_Ala750del")
     assert change == parse_protein_change("E746_A750del")
+
+
+# --- The older TCGA MAF Protein_Change forms (read with legacy=True only) ---------------------
+# Each is a value of the maftools TCGA LAML MAF (test_data copy), but the last two rejects.
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "short"),
+    [
+        ("p.599_600insDFREYEY", ChangeKind.INSERTION, "X599_X600insDFREYEY"),
+        ("p.317_318insM", ChangeKind.INSERTION, "X317_X318insM"),
+        ("p.310_311TQ>TKQNPQ", ChangeKind.INSERTION, "T310_Q311insKQNP"),
+        ("p.418_419YD>YFFD", ChangeKind.INSERTION, "Y418_D419insFF"),
+        ("p.604_604E>EYDLKWE", ChangeKind.DELINS, "E604delinsEYDLKWE"),
+        ("p.595_595R>SRI", ChangeKind.DELINS, "R595delinsSRI"),
+        ("p.594_600FREYEYD>Y", ChangeKind.DELINS, "F594_D600delinsY"),
+        ("p.307_309NVE>K", ChangeKind.DELINS, "N307_E309delinsK"),
+        ("p.WQ288fs", ChangeKind.FRAMESHIFT, "W288fs"),
+        ("p.-920fs", ChangeKind.FRAMESHIFT, "X920fs"),
+        ("p.SG140del", ChangeKind.DELETION, "S140_G141del"),
+        ("p.PPDSHHSR95del", ChangeKind.DELETION, "P95_R102del"),
+        # New residues after a stop are not made: dropped.
+        ("p.601_602insQRI*I*F", ChangeKind.INSERTION, "X601_X602insQRI*"),
+        ("p.599_600YD>YR*FQRI*ID", ChangeKind.DELINS, "D600delinsR*"),
+    ],
+)
+def test_legacy_maf_forms(text: str, kind: ChangeKind, short: str) -> None:
+    change = parse_protein_change(text, legacy=True)
+    assert (change.kind, change.short) == (kind, short)
+    assert try_parse_protein_change(text) is None  # not without legacy: not HGVS
+    assert change.adds_stop == ("*" in short)
+
+
+def test_legacy_insertion_names_no_flanking_residue() -> None:
+    change = parse_protein_change("p.599_600insDFREYEY", legacy=True)
+    assert (change.start_aa, change.start, change.end_aa, change.end) == ("X", 599, "X", 600)
+    assert change.hgvs == "p.Xaa599_Xaa600insAspPheArgGluTyrGluTyr"
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("p.599_601insD", "between adjacent residues"),
+        ("p.594_600FRE>Y", "3 residues named for the 7 of 594_600"),
+        ("p.599_600insDZ", "unknown 1-letter codes 'Z'"),
+        ("p.-140del", "the deleted residues are not named"),
+    ],
+)
+def test_legacy_maf_form_errors(text: str, why: str) -> None:
+    with pytest.raises(ProteinNotationError, match=re.escape(why)):
+        parse_protein_change(text, legacy=True)
+
+
+def test_legacy_reading_keeps_the_usual_forms() -> None:
+    for text in ("p.T790M", "p.E746_A750del", "790T>790M", "p.Gln61Ter"):
+        assert parse_protein_change(text, legacy=True) == parse_protein_change(text)
+    with pytest.raises(ProteinNotationError, match="not an HGVS protein change"):
+        parse_protein_change("p.T790", legacy=True)  # neither form: the usual error

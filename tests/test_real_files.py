@@ -142,14 +142,29 @@ def test_maf_with_transcripts(tmp_path: Path) -> None:
 
 
 def test_multi_sample_maf_writes_one_set_per_sample(tmp_path: Path) -> None:
-    """TCGA LAML (maftools, MIT): one result per sample; FLT3 D835Y fires the TKD rule."""
+    """TCGA LAML (maftools, MIT): one result per sample; FLT3 D835Y fires the TKD rule, and
+    each FLT3-ITD the ITD rule: its In_Frame_Ins rows in the older TCGA forms
+    (``p.599_600insDFREYEY``, ``p.604_604E>EYDLKWE``), counted here from the text, but those
+    whose new residues hold a stop (``p.601_602insQRI*I*F``), which end the protein."""
     maf = DATA / "maftools.tcga_laml.grch37.maf.gz"
+    itd_rows = 0
+    with gzip.open(maf, "rt") as handle:
+        columns = next(handle).rstrip("\n").split("\t")
+        gene, kind, change = (
+            columns.index(name)
+            for name in ("Hugo_Symbol", "Variant_Classification", "Protein_Change")
+        )
+        for line in handle:
+            cells = line.rstrip("\n").split("\t")
+            itd_rows += (
+                cells[gene] == "FLT3" and cells[kind] == "In_Frame_Ins" and "*" not in cells[change]
+            )
     out = tmp_path / "out"
     assert main(["annotate", str(maf), "--tumor-type", "AML", "--out-dir", str(out)]) == 0
     files = sorted(out.glob("*.findings.json"))
     assert len(files) == 193
     assert len(list(out.glob("*.findings.tsv"))) == 193
-    d835 = 0
+    d835 = itds = 0
     for path in files:
         data = json.loads(path.read_text())
         assert path.name == f"{data['sample']}.findings.json"
@@ -157,7 +172,10 @@ def test_multi_sample_maf_writes_one_set_per_sample(tmp_path: Path) -> None:
             f["alteration"] == "D835Y" and f["rule_id"] == "FLT3-TKD-D835-I836-FLT3I-S"
             for f in data["findings"]
         )
+        itds += sum(f["rule_id"] == "FLT3-ITD-FLT3I-S" for f in data["findings"])
+        assert not [u for u in data["unclassified"] if u["gene"] == "FLT3"]
     assert d835 == 10
+    assert itds == itd_rows == 27
 
 
 def test_tmb_of_each_sample_of_a_maf(tmp_path: Path) -> None:

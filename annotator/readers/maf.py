@@ -55,8 +55,11 @@ A file *without* a ``Transcript_ID`` column (the older TCGA layout, e.g. maftool
 ``tcga_laml.maf.gz``) names no transcript: its protein changes are then ASSUMED to be numbered
 on the rules' (canonical) transcript and marked ``preferred``, with a note. ``source`` is
 ``maf``. The protein change is the first of ``HGVSp_Short``, ``HGVSp``, ``Protein_Change`` that
-the notation parser reads; ``Exon_Number`` ``19/28`` gives exon 19. The class comes from
-``Variant_Classification`` (:data:`CLASSIFICATIONS`); ``Splice_Site`` is a donor or an acceptor
+the notation parser reads (``Protein_Change`` also in the older TCGA forms,
+:func:`annotator.protein.parse_legacy_change`); ``Exon_Number`` ``19/28`` gives exon 19. The
+class comes from ``Variant_Classification`` (:data:`CLASSIFICATIONS`), but an in-frame or
+missense class whose protein change's new residues hold a stop is a nonsense change (a note
+says so); ``Splice_Site`` is a donor or an acceptor
 only when ``HGVSc`` puts the change on intron position +1/+2 or -1/-2 of the transcript,
 otherwise ``other`` with a note saying why. Other classifications (``Splice_Region``,
 ``Nonstop_Mutation``, ``Intron``, ``IGR`` ...) are ``other``.
@@ -101,6 +104,8 @@ REQUIRED_COLUMNS: Final[tuple[str, ...]] = (
 )
 TUMOR_ALLELE_COLUMNS: Final[tuple[str, ...]] = ("Tumor_Seq_Allele1", "Tumor_Seq_Allele2")
 PROTEIN_COLUMNS: Final[tuple[str, ...]] = ("HGVSp_Short", "HGVSp", "Protein_Change")
+#: The older TCGA column, read in that layout's own forms too.
+LEGACY_PROTEIN_COLUMN: Final = "Protein_Change"
 
 BUILD_NAMES: Final[Mapping[str, Build]] = MappingProxyType(
     {
@@ -132,6 +137,10 @@ CLASSIFICATIONS: Final[Mapping[str, VariantClass]] = MappingProxyType(
 ``other``."""
 
 SPLICE_SITE: Final = "Splice_Site"
+#: Classes a MAF may give a change whose new residues hold a stop: a nonsense change then.
+_IN_FRAME: Final = frozenset(
+    {VariantClass.INFRAME_INSERTION, VariantClass.INFRAME_DELETION, VariantClass.MISSENSE}
+)
 
 #: The classifications TMB counts (see ``annotator.biomarkers.MAF_TMB_DEFINITION``).
 NONSYNONYMOUS_CLASSIFICATIONS: Final = frozenset(
@@ -449,6 +458,12 @@ class _MafReader:
         else:
             variant_class = CLASSIFICATIONS.get(classification, VariantClass.OTHER)
         raw_protein = next((text for text in texts if text), None)
+        if variant_class in _IN_FRAME and protein is not None and protein.adds_stop:
+            self.notes.append(
+                f"{self.path}, line {line}: {spec.symbol} {protein.short}: the new residues "
+                f"hold a stop; read as a nonsense change, not {classification}"
+            )
+            variant_class = VariantClass.NONSENSE
         exon, exon_count = exon_rank_and_count(value("Exon_Number"))
         if exon is None and preferred:  # no Exon_Number: the gene table places the change
             exon, exon_count = exon_from_table(spec, protein)
@@ -593,8 +608,10 @@ def _is_rules_transcript(spec: GeneSpec, transcript: str) -> bool:
 
 
 def _first_protein(texts: Sequence[str]) -> ProteinChange | None:
-    for text in texts:
-        protein = try_parse_protein_change(text or None)
+    """The first protein change of ``PROTEIN_COLUMNS`` read; ``Protein_Change`` also in the
+    older TCGA forms (:func:`~annotator.protein.parse_legacy_change`)."""
+    for name, text in zip(PROTEIN_COLUMNS, texts, strict=True):
+        protein = try_parse_protein_change(text or None, legacy=name == LEGACY_PROTEIN_COLUMN)
         if protein is not None:
             return protein
     return None
