@@ -1418,6 +1418,8 @@ def _unclassified_reason(
             f"annotated only on other transcripts ({seen}), not on the rules' transcript {expected}"
         )
     alteration = preferred[0]
+    if alteration.unusable is not None:
+        return alteration.unusable
     if alteration.variant_class in PROTEIN_CHANGING and alteration.protein is None:
         if alteration.hgvsp:
             return f"protein change {alteration.hgvsp!r} could not be read"

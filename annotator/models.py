@@ -259,6 +259,10 @@ class Alteration:
     detail: str | None = None  # for events: what the caller reported (breakpoints, log2, TPM)
     codon_change: CodonChange | None = None  # unannotated SNV in a coding exon of the table
     exon_count: int | None = None  # the transcript's exons, when the annotation says (19/28)
+    #: Why the annotation cannot be taken as it stands (its class and protein change disagree):
+    #: such an alteration (class ``other``, no ``protein``) fires nothing and is reported as
+    #: unclassified with this reason.
+    unusable: str | None = None
 
     @property
     def escapes_nmd(self) -> bool:

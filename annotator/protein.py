@@ -432,8 +432,9 @@ def parse_legacy_change(text: str) -> ProteinChange | None:
     - ``p.SG140del``: the residues named deleted, from 140 on (``S140_G141del``).
 
     New residues after a stop are not made: they are dropped (``insQRI*I*F`` inserts
-    ``QRI*``). Such a change ends the protein early, which its MAF classification (often
-    ``In_Frame_Ins``) may not say; the MAF reader takes it as a nonsense change.
+    ``QRI*``). Such a change ends the protein early (:attr:`ProteinChange.adds_stop`), which
+    contradicts the ``In_Frame_Ins`` these MAFs give it: the MAF reader then reports the row
+    as unclassified.
     """
     body = _strip_decoration(text)
     match = _LEGACY_INSERTION.fullmatch(body)

@@ -544,11 +544,12 @@ def test_older_tcga_forms_are_read_in_protein_change_only(tmp_path: Path) -> Non
         ("Missense_Mutation", "p.D600delinsR*"),
     ],
 )
-def test_new_residues_with_a_stop_are_a_nonsense_change(
+def test_class_and_protein_change_that_disagree_are_unusable(
     tmp_path: Path, classification: str, change: str
 ) -> None:
-    """An in-frame class whose new residues hold a stop ends the protein there: nonsense,
-    with a note (older TCGA MAFs write In_Frame_Ins; an FLT3-ITD rule must not take it)."""
+    """An in-frame class whose protein change puts a stop among the new residues: the two
+    contradict each other, so neither is taken (an FLT3-ITD rule must not fire on it, nor is
+    it a truncation); the reason is kept for the unclassified list."""
     row = EGFR_L858R | {
         "Hugo_Symbol": "FLT3",
         "Variant_Classification": classification,
@@ -556,15 +557,17 @@ def test_new_residues_with_a_stop_are_a_nonsense_change(
         "Protein_Change": change,
     }
     columns = (*HEADER[:10], "HGVSp_Short", "Protein_Change")
-    data = read_maf(write_maf(tmp_path, row, columns=columns), GENES)
-    (flt3,) = only_allele(data).alterations
-    assert flt3.variant_class is VariantClass.NONSENSE
-    assert flt3.protein is not None
-    assert flt3.protein.adds_stop
-    (note,) = [note for note in data.notes if "hold a stop" in note]
-    assert note.endswith(
-        f"the new residues hold a stop; read as a nonsense change, not {classification}"
+    (flt3,) = only_allele(read_maf(write_maf(tmp_path, row, columns=columns), GENES)).alterations
+    assert (flt3.variant_class, flt3.protein, flt3.hgvsp) == (VariantClass.OTHER, None, change)
+    assert flt3.unusable == (
+        f"Variant_Classification {classification} and protein change {change!r} disagree: "
+        "its new residues hold a stop; check the annotation"
     )
+    consistent = row | {"Variant_Classification": "Nonsense_Mutation"}
+    path = write_maf(tmp_path, consistent, columns=columns, name="nonsense.maf")
+    (flt3,) = only_allele(read_maf(path, GENES)).alterations
+    assert (flt3.variant_class, flt3.unusable) == (VariantClass.NONSENSE, None)
+    assert flt3.protein is not None
 
 
 def test_hgvsp_when_hgvsp_short_is_empty(tmp_path: Path) -> None:

@@ -145,9 +145,10 @@ def test_multi_sample_maf_writes_one_set_per_sample(tmp_path: Path) -> None:
     """TCGA LAML (maftools, MIT): one result per sample; FLT3 D835Y fires the TKD rule, and
     each FLT3-ITD the ITD rule: its In_Frame_Ins rows in the older TCGA forms
     (``p.599_600insDFREYEY``, ``p.604_604E>EYDLKWE``), counted here from the text, but those
-    whose new residues hold a stop (``p.601_602insQRI*I*F``), which end the protein."""
+    whose protein change puts a stop among the new residues (``p.601_602insQRI*I*F``): they
+    contradict their class and are listed as unclassified."""
     maf = DATA / "maftools.tcga_laml.grch37.maf.gz"
-    itd_rows = 0
+    itd_rows = stop_rows = 0
     with gzip.open(maf, "rt") as handle:
         columns = next(handle).rstrip("\n").split("\t")
         gene, kind, change = (
@@ -156,15 +157,15 @@ def test_multi_sample_maf_writes_one_set_per_sample(tmp_path: Path) -> None:
         )
         for line in handle:
             cells = line.rstrip("\n").split("\t")
-            itd_rows += (
-                cells[gene] == "FLT3" and cells[kind] == "In_Frame_Ins" and "*" not in cells[change]
-            )
+            if cells[gene] == "FLT3" and cells[kind] == "In_Frame_Ins":
+                itd_rows += "*" not in cells[change]
+                stop_rows += "*" in cells[change]
     out = tmp_path / "out"
     assert main(["annotate", str(maf), "--tumor-type", "AML", "--out-dir", str(out)]) == 0
     files = sorted(out.glob("*.findings.json"))
     assert len(files) == 193
     assert len(list(out.glob("*.findings.tsv"))) == 193
-    d835 = itds = 0
+    d835 = itds = disagreeing = 0
     for path in files:
         data = json.loads(path.read_text())
         assert path.name == f"{data['sample']}.findings.json"
@@ -173,9 +174,13 @@ def test_multi_sample_maf_writes_one_set_per_sample(tmp_path: Path) -> None:
             for f in data["findings"]
         )
         itds += sum(f["rule_id"] == "FLT3-ITD-FLT3I-S" for f in data["findings"])
-        assert not [u for u in data["unclassified"] if u["gene"] == "FLT3"]
+        disagreeing += sum(
+            u["gene"] == "FLT3" and u["reason"].startswith("Variant_Classification In_Frame_Ins")
+            for u in data["unclassified"]
+        )
     assert d835 == 10
     assert itds == itd_rows == 27
+    assert disagreeing == stop_rows == 6
 
 
 def test_tmb_of_each_sample_of_a_maf(tmp_path: Path) -> None:

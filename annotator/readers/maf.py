@@ -57,12 +57,13 @@ on the rules' (canonical) transcript and marked ``preferred``, with a note. ``so
 ``maf``. The protein change is the first of ``HGVSp_Short``, ``HGVSp``, ``Protein_Change`` that
 the notation parser reads (``Protein_Change`` also in the older TCGA forms,
 :func:`annotator.protein.parse_legacy_change`); ``Exon_Number`` ``19/28`` gives exon 19. The
-class comes from ``Variant_Classification`` (:data:`CLASSIFICATIONS`), but an in-frame or
-missense class whose protein change's new residues hold a stop is a nonsense change (a note
-says so); ``Splice_Site`` is a donor or an acceptor
-only when ``HGVSc`` puts the change on intron position +1/+2 or -1/-2 of the transcript,
-otherwise ``other`` with a note saying why. Other classifications (``Splice_Region``,
-``Nonstop_Mutation``, ``Intron``, ``IGR`` ...) are ``other``.
+class comes from ``Variant_Classification`` (:data:`CLASSIFICATIONS`). An in-frame or missense
+class whose protein change's new residues hold a stop contradicts it: neither is taken, and
+the row is reported as unclassified with that reason (``Alteration.unusable``).
+``Splice_Site`` is a donor or an acceptor only when ``HGVSc`` puts the change on intron
+position +1/+2 or -1/-2 of the transcript, otherwise ``other`` with a note saying why. Other
+classifications (``Splice_Region``, ``Nonstop_Mutation``, ``Intron``, ``IGR`` ...) are
+``other``.
 
 ``Variant.record_index`` is the 1-based number of the data row (comment and header lines not
 counted); errors name the physical line. ``vaf`` = ``t_alt_count`` / ``t_depth`` (or
@@ -137,7 +138,8 @@ CLASSIFICATIONS: Final[Mapping[str, VariantClass]] = MappingProxyType(
 ``other``."""
 
 SPLICE_SITE: Final = "Splice_Site"
-#: Classes a MAF may give a change whose new residues hold a stop: a nonsense change then.
+#: Classes that contradict a protein change whose new residues hold a stop (older TCGA MAFs
+#: call some such FLT3 insertions In_Frame_Ins): the row is then reported as unclassified.
 _IN_FRAME: Final = frozenset(
     {VariantClass.INFRAME_INSERTION, VariantClass.INFRAME_DELETION, VariantClass.MISSENSE}
 )
@@ -458,12 +460,13 @@ class _MafReader:
         else:
             variant_class = CLASSIFICATIONS.get(classification, VariantClass.OTHER)
         raw_protein = next((text for text in texts if text), None)
+        unusable = None
         if variant_class in _IN_FRAME and protein is not None and protein.adds_stop:
-            self.notes.append(
-                f"{self.path}, line {line}: {spec.symbol} {protein.short}: the new residues "
-                f"hold a stop; read as a nonsense change, not {classification}"
+            unusable = (
+                f"Variant_Classification {classification} and protein change "
+                f"{raw_protein!r} disagree: its new residues hold a stop; check the annotation"
             )
-            variant_class = VariantClass.NONSENSE
+            variant_class, protein = VariantClass.OTHER, None
         exon, exon_count = exon_rank_and_count(value("Exon_Number"))
         if exon is None and preferred:  # no Exon_Number: the gene table places the change
             exon, exon_count = exon_from_table(spec, protein)
@@ -479,6 +482,7 @@ class _MafReader:
             exon=exon,
             source=SOURCE,
             exon_count=exon_count,
+            unusable=unusable,
         )
 
     def result(self) -> MafData:
