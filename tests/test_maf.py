@@ -206,9 +206,12 @@ def test_tcga_laml_flt3_d835y(laml: MafData) -> None:
         variant = alteration.variant
         assert variant is not None
         assert (variant.chrom, variant.pos, variant.ref, variant.alt) == ("13", 28592642, "C", "A")
-        assert variant.vaf is None  # no t_alt_count / t_depth columns
-        assert variant.depth is None
-    assert "TCGA-AB-2816" in {sample for sample, _ in d835y}
+        assert variant.depth is None  # no t_depth / t_alt_count columns
+    # The VAF from i_TumorVAF_WU, a percentage (TCGA-AB-2816: 27.21, TCGA-AB-2963: 13.8).
+    vafs = {sample: a.variant.vaf for sample, a in d835y if a.variant is not None}
+    assert vafs["TCGA-AB-2816"] == pytest.approx(0.2721)
+    assert vafs["TCGA-AB-2963"] == pytest.approx(0.138)
+    assert all(vaf is not None and 0.13 < vaf < 0.47 for vaf in vafs.values())
 
 
 def test_tcga_laml_ras_hotspots(laml: MafData) -> None:
@@ -380,6 +383,36 @@ def test_missing_counts_give_no_vaf(tmp_path: Path, missing: str) -> None:
     row = EGFR_L858R | {"t_depth": missing, "t_alt_count": missing}
     allele = only_allele(read_maf(write_maf(tmp_path, row), GENES))
     assert (allele.variant.depth, allele.variant.vaf) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("cell", "vaf"), [("19.83", 0.1983), ("100", 1.0), ("0", 0.0), ("NA", None)]
+)
+def test_vaf_from_the_washu_percentage_without_counts(
+    tmp_path: Path, cell: str, vaf: float | None
+) -> None:
+    columns = (*HEADER[:10], "HGVSp_Short", "i_TumorVAF_WU")
+    row = EGFR_L858R | {"i_TumorVAF_WU": cell}
+    variant = only_allele(read_maf(write_maf(tmp_path, row, columns=columns), GENES)).variant
+    assert variant.vaf == (None if vaf is None else pytest.approx(vaf))
+    assert variant.depth is None
+
+
+def test_counts_win_over_the_washu_percentage(tmp_path: Path) -> None:
+    row = EGFR_L858R | {"i_TumorVAF_WU": "90"}  # t_alt_count 25 of t_depth 100
+    path = write_maf(tmp_path, row, columns=(*HEADER, "i_TumorVAF_WU"))
+    assert only_allele(read_maf(path, GENES)).variant.vaf == pytest.approx(0.25)
+
+
+@pytest.mark.parametrize("cell", ["150", "-1", "high", "inf"])
+def test_washu_percentage_out_of_range_names_the_line(tmp_path: Path, cell: str) -> None:
+    columns = (*HEADER[:10], "HGVSp_Short", "i_TumorVAF_WU")
+    path = write_maf(tmp_path, EGFR_L858R | {"i_TumorVAF_WU": cell}, columns=columns)
+    with pytest.raises(InputError) as caught:
+        read_maf(path, GENES)
+    assert str(caught.value) == (
+        f"{path}, line 3: i_TumorVAF_WU {cell!r} is not a percentage (0-100)"
+    )
 
 
 def test_alt_count_above_depth_gives_no_vaf_and_a_note(tmp_path: Path) -> None:

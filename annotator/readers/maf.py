@@ -18,7 +18,8 @@ Required: ``Hugo_Symbol``, ``Chromosome``, ``Start_Position``, ``End_Position``,
 ``Reference_Allele``, ``Variant_Classification``, ``Tumor_Sample_Barcode`` and one of
 ``Tumor_Seq_Allele1``/``Tumor_Seq_Allele2``. Read when present: ``NCBI_Build``, ``HGVSp_Short``,
 ``HGVSp``, ``Protein_Change`` (older TCGA MAFs), ``HGVSc``, ``Transcript_ID``, ``Exon_Number``,
-``t_depth``, ``t_ref_count``, ``t_alt_count``, ``FILTER`` and vcf2maf's ``flanking_bps``.
+``t_depth``, ``t_ref_count``, ``t_alt_count``, ``i_TumorVAF_WU``, ``FILTER`` and vcf2maf's
+``flanking_bps``.
 Lines starting with ``#`` (``#version 2.4``) are skipped.
 
 Alleles. The tumour allele is ``Tumor_Seq_Allele2`` unless it is empty or equals
@@ -67,8 +68,8 @@ classifications (``Splice_Region``, ``Nonstop_Mutation``, ``Intron``, ``IGR`` ..
 
 ``Variant.record_index`` is the 1-based number of the data row (comment and header lines not
 counted); errors name the physical line. ``vaf`` = ``t_alt_count`` / ``t_depth`` (or
-``t_ref_count`` + ``t_alt_count`` without ``t_depth``); ``NA``, ``.`` or empty counts give
-None.
+``t_ref_count`` + ``t_alt_count`` without ``t_depth``); without a ``t_alt_count``, the WashU
+TCGA MAFs' ``i_TumorVAF_WU`` percentage / 100; ``NA``, ``.`` or empty cells give None.
 """
 
 from __future__ import annotations
@@ -107,6 +108,8 @@ TUMOR_ALLELE_COLUMNS: Final[tuple[str, ...]] = ("Tumor_Seq_Allele1", "Tumor_Seq_
 PROTEIN_COLUMNS: Final[tuple[str, ...]] = ("HGVSp_Short", "HGVSp", "Protein_Change")
 #: The older TCGA column, read in that layout's own forms too.
 LEGACY_PROTEIN_COLUMN: Final = "Protein_Change"
+#: The tumor VAF in percent of the older WashU TCGA MAFs (TCGA LAML), read without counts.
+WU_VAF_COLUMN: Final = "i_TumorVAF_WU"
 
 BUILD_NAMES: Final[Mapping[str, Build]] = MappingProxyType(
     {
@@ -435,6 +438,8 @@ class _MafReader:
                 )
             else:
                 vaf = alt / depth
+        if vaf is None and alt is None:
+            vaf = _percent_vaf(value(WU_VAF_COLUMN), self.path, line)
         return vaf, depth
 
     def _alteration(self, spec: GeneSpec, variant: Variant, value: _Value, line: int) -> Alteration:
@@ -602,6 +607,22 @@ def _count(text: str, column: str, path: Path, line: int) -> int | None:
             f"{column} {text!r} is not a read count (a whole number)", path=path, line=line
         )
     return int(value)
+
+
+def _percent_vaf(text: str, path: Path, line: int) -> float | None:
+    """The VAF of an ``i_TumorVAF_WU`` cell: a percentage (``19.83``), as maftools reads the
+    column (``vafCol = 'i_TumorVAF_WU'``, divided by 100 when above 1)."""
+    if text.lower() in _MISSING:
+        return None
+    try:
+        percent = float(text)
+    except ValueError:
+        percent = -1.0
+    if not 0 <= percent <= 100:
+        raise InputError(
+            f"{WU_VAF_COLUMN} {text!r} is not a percentage (0-100)", path=path, line=line
+        )
+    return percent / 100
 
 
 def _is_rules_transcript(spec: GeneSpec, transcript: str) -> bool:
