@@ -75,6 +75,7 @@ TCGA MAFs' ``i_TumorVAF_WU`` percentage / 100; ``NA``, ``.`` or empty cells give
 from __future__ import annotations
 
 import gzip
+import math
 import re
 import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -595,14 +596,21 @@ def _filters(text: str) -> tuple[str, ...]:
     return () if values in ((), (".",), ("PASS",)) else values
 
 
-def _count(text: str, column: str, path: Path, line: int) -> int | None:
+def _number(text: str) -> float | None:
+    """A cell's number: None when missing (empty, ``.``, ``NA``), NaN when not a number."""
     if text.lower() in _MISSING:
         return None
     try:
-        value = float(text)
+        return float(text)
     except ValueError:
-        value = -1.0
-    if value < 0 or not value.is_integer():
+        return math.nan
+
+
+def _count(text: str, column: str, path: Path, line: int) -> int | None:
+    value = _number(text)
+    if value is None:
+        return None
+    if not (value >= 0 and value.is_integer()):
         raise InputError(
             f"{column} {text!r} is not a read count (a whole number)", path=path, line=line
         )
@@ -612,12 +620,9 @@ def _count(text: str, column: str, path: Path, line: int) -> int | None:
 def _percent_vaf(text: str, path: Path, line: int) -> float | None:
     """The VAF of an ``i_TumorVAF_WU`` cell: a percentage (``19.83``), as maftools reads the
     column (``vafCol = 'i_TumorVAF_WU'``, divided by 100 when above 1)."""
-    if text.lower() in _MISSING:
+    percent = _number(text)
+    if percent is None:
         return None
-    try:
-        percent = float(text)
-    except ValueError:
-        percent = -1.0
     if not 0 <= percent <= 100:
         raise InputError(
             f"{WU_VAF_COLUMN} {text!r} is not a percentage (0-100)", path=path, line=line
