@@ -259,9 +259,10 @@ class Alteration:
     detail: str | None = None  # for events: what the caller reported (breakpoints, log2, TPM)
     codon_change: CodonChange | None = None  # unannotated SNV in a coding exon of the table
     exon_count: int | None = None  # the transcript's exons, when the annotation says (19/28)
-    #: Why the annotation cannot be taken as it stands (its class and protein change disagree):
-    #: such an alteration (class ``other``, no ``protein``) fires nothing and is reported as
-    #: unclassified with this reason.
+    #: Why the annotation cannot be classified as it stands (a MAF row whose class and protein
+    #: change disagree, or a ``Splice_Site`` row that names no donor or acceptor position):
+    #: such an alteration (class ``other``) fires nothing and is reported as unclassified with
+    #: this reason.
     unusable: str | None = None
 
     @property

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import gzip
+import json
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
+from annotator.cli import main
 from annotator.errors import InputError
 from annotator.matcher import SampleAllele
 from annotator.models import Alteration, VariantClass
@@ -524,12 +526,49 @@ def test_splice_site_row_without_hgvsc(tmp_path: Path) -> None:
         f"{tmp_path / 'test.maf'}, line 3: EGFR Splice_Site: no HGVSc to tell a splice donor "
         "from an acceptor change; class 'other'",
     )
+    # Reported as unclassified (a splice change may be a loss of function), not left out.
+    assert egfr.unusable == (
+        "Splice_Site row: no HGVSc to tell a splice donor from an acceptor change"
+    )
 
 
 def test_splice_site_row_with_hgvsc(tmp_path: Path) -> None:
     row = EGFR_L858R | {"Variant_Classification": "Splice_Site", "HGVSc": "c.2184+1G>T"}
     (egfr,) = only_allele(read_maf(write_maf(tmp_path, row), GENES)).alterations
-    assert egfr.variant_class is VariantClass.SPLICE_DONOR
+    assert (egfr.variant_class, egfr.unusable) == (VariantClass.SPLICE_DONOR, None)
+    row |= {"HGVSc": "c.2184+5G>T"}
+    path = write_maf(tmp_path, row, name="deep.maf")
+    (egfr,) = only_allele(read_maf(path, GENES)).alterations
+    assert (egfr.variant_class, egfr.unusable) == (
+        VariantClass.OTHER,
+        "Splice_Site row: HGVSc 'c.2184+5G>T' is not on intron position +1/+2 or -1/-2",
+    )
+
+
+def test_brca2_splice_site_row_without_hgvsc_is_listed_unclassified(tmp_path: Path) -> None:
+    """End to end: a BRCA2 Splice_Site row of an older MAF (no HGVSc) cannot be told a donor
+    or acceptor change, so no PARP-inhibitor rule takes it, and it is listed as unclassified
+    with the reason (before, only an input note said so)."""
+    row = EGFR_L858R | {
+        "Hugo_Symbol": "BRCA2",
+        "NCBI_Build": "GRCh38",
+        "Chromosome": "chr13",
+        "Start_Position": "32316527",
+        "End_Position": "32316527",
+        "Variant_Classification": "Splice_Site",
+        "Reference_Allele": "G",
+        "Tumor_Seq_Allele1": "G",
+        "Tumor_Seq_Allele2": "A",
+        "HGVSp_Short": "",
+    }
+    out = tmp_path / "out.json"
+    maf = write_maf(tmp_path, row, columns=(*HEADER[:10], "HGVSp_Short"))  # the older layout
+    assert main(["annotate", str(maf), "--tumor-type", "OVT", "--out-json", str(out)]) == 0
+    data = json.loads(out.read_text())
+    assert data["findings"] == []
+    assert [(u["gene"], u["reason"]) for u in data["unclassified"]] == [
+        ("BRCA2", "Splice_Site row: no HGVSc to tell a splice donor from an acceptor change")
+    ]
 
 
 def test_protein_change_column_of_old_tcga_mafs(tmp_path: Path) -> None:

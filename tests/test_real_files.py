@@ -146,9 +146,10 @@ def test_multi_sample_maf_writes_one_set_per_sample(tmp_path: Path) -> None:
     each FLT3-ITD the ITD rule: its In_Frame_Ins rows in the older TCGA forms
     (``p.599_600insDFREYEY``, ``p.604_604E>EYDLKWE``), counted here from the text, but those
     whose protein change puts a stop among the new residues (``p.601_602insQRI*I*F``): they
-    contradict their class and are listed as unclassified."""
+    contradict their class and are listed as unclassified, as are its FLT3 Splice_Site rows,
+    which carry no HGVSc."""
     maf = DATA / "maftools.tcga_laml.grch37.maf.gz"
-    itd_rows = stop_rows = 0
+    itd_rows = stop_rows = splice_rows = 0
     with gzip.open(maf, "rt") as handle:
         columns = next(handle).rstrip("\n").split("\t")
         gene, kind, change = (
@@ -160,12 +161,13 @@ def test_multi_sample_maf_writes_one_set_per_sample(tmp_path: Path) -> None:
             if cells[gene] == "FLT3" and cells[kind] == "In_Frame_Ins":
                 itd_rows += "*" not in cells[change]
                 stop_rows += "*" in cells[change]
+            splice_rows += cells[gene] == "FLT3" and cells[kind] == "Splice_Site"
     out = tmp_path / "out"
     assert main(["annotate", str(maf), "--tumor-type", "AML", "--out-dir", str(out)]) == 0
     files = sorted(out.glob("*.findings.json"))
     assert len(files) == 193
     assert len(list(out.glob("*.findings.tsv"))) == 193
-    d835 = itds = disagreeing = 0
+    d835 = itds = disagreeing = splice = 0
     for path in files:
         data = json.loads(path.read_text())
         assert path.name == f"{data['sample']}.findings.json"
@@ -178,9 +180,14 @@ def test_multi_sample_maf_writes_one_set_per_sample(tmp_path: Path) -> None:
             u["gene"] == "FLT3" and u["reason"].startswith("Variant_Classification In_Frame_Ins")
             for u in data["unclassified"]
         )
+        splice += sum(
+            u["gene"] == "FLT3" and u["reason"].startswith("Splice_Site row: no HGVSc")
+            for u in data["unclassified"]
+        )
     assert d835 == 10
     assert itds == itd_rows == 27
     assert disagreeing == stop_rows == 6
+    assert splice == splice_rows == 3  # insertions the file calls Splice_Site, with no HGVSc
 
 
 def test_tmb_of_each_sample_of_a_maf(tmp_path: Path) -> None:

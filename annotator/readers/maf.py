@@ -62,7 +62,8 @@ class comes from ``Variant_Classification`` (:data:`CLASSIFICATIONS`). An in-fra
 class whose protein change's new residues hold a stop contradicts it: neither is taken, and
 the row is reported as unclassified with that reason (``Alteration.unusable``).
 ``Splice_Site`` is a donor or an acceptor only when ``HGVSc`` puts the change on intron
-position +1/+2 or -1/-2 of the transcript, otherwise ``other`` with a note saying why. Other
+position +1/+2 or -1/-2 of the transcript, otherwise ``other`` with a note saying why, and
+reported as unclassified with that reason (a splice change may be a loss of function). Other
 classifications (``Splice_Region``, ``Nonstop_Mutation``, ``Intron``, ``IGR`` ...) are
 ``other``.
 
@@ -456,6 +457,7 @@ class _MafReader:
         protein = _first_protein(texts)
         hgvsc = _without_reference(value("HGVSc") or None)
         classification = value("Variant_Classification")
+        unusable = None
         if classification == SPLICE_SITE:
             variant_class, reason = splice_class(hgvsc)
             if reason is not None:
@@ -463,10 +465,10 @@ class _MafReader:
                     f"{self.path}, line {line}: {spec.symbol} {SPLICE_SITE}: {reason}; "
                     "class 'other'"
                 )
+                unusable = f"{SPLICE_SITE} row: {reason}"
         else:
             variant_class = CLASSIFICATIONS.get(classification, VariantClass.OTHER)
         raw_protein = next((text for text in texts if text), None)
-        unusable = None
         if variant_class in _IN_FRAME and protein is not None and protein.adds_stop:
             unusable = (
                 f"Variant_Classification {classification} and protein change "
