@@ -453,8 +453,6 @@ def parse_legacy_change(text: str) -> ProteinChange | None:
             raise _error(
                 text, f"{len(ref)} residues named for the {end - start + 1} of {start}_{end}"
             )
-        if STOP in ref:
-            raise _error(text, "a replaced stretch holds no stop")
         try:
             return _parse_bcsq(text, f"{start}{ref}>{start}{alt}")
         except ProteinNotationError:

@@ -290,6 +290,22 @@ def test_try_parse_never_raises(text: str) -> None:
             assert parse_protein_change(change.short) == change
 
 
+legacy_like = st.from_regex(
+    r"\A(p\.)?([0-9]{1,4}_[0-9]{1,4}(ins[A-Z*]{0,8}|[A-Z*]{0,5}>[A-Z*]{0,8})"
+    r"|([A-Z]{1,4}|-)[0-9]{1,4}(fs|del))\Z"
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=40) | notation_like | legacy_like)
+def test_legacy_try_parse_never_raises(text: str) -> None:
+    """Any text, and many in the older TCGA forms: None or a change whose HGVS form reads
+    back to it (X, the unknown residue, is written Xaa there)."""
+    change = try_parse_protein_change(text, legacy=True)
+    if change is not None:
+        assert parse_protein_change(change.hgvs) == change
+
+
 # --- the short cut for the usual 3-letter substitution ----------------------------------------
 
 _CODES = st.sampled_from([*THREE_TO_ONE, "Abc", "Xyz", "Thr ", "thr", "THR", "Te"])
