@@ -14,7 +14,10 @@ What the exon table decides, per gene whose span holds the allele:
   when the net length change is a multiple of 3, else ``frameshift``; an ``Alteration`` on
   the MANE transcript with the exon number (and the transcript's exon count when the gene
   table gives it, so that a frameshift in the last exon is seen to escape nonsense-mediated
-  decay, as with VEP's ``EXON`` 23/23) and no protein change;
+  decay, as with VEP's ``EXON`` 23/23) and no protein change, and a note naming its class and
+  the codons it touches: exon and loss-of-function rules can decide it, codon and protein
+  rules cannot, so the pipeline reports the note as unclassified unless a rule fires for the
+  allele in that gene;
 - a change of the first two or last two intron bases next to a listed exon (within the exon's
   genomic span ± 2): ``splice_donor`` or ``splice_acceptor`` by the gene's strand (the 5' end
   of an intron is the donor). ``exon`` is None, as VEP and SnpEff give intronic consequences
@@ -78,6 +81,15 @@ _TERMS: Final[Mapping[VariantClass, str]] = {
     VariantClass.SPLICE_DONOR: "splice_donor_variant",
     VariantClass.SPLICE_ACCEPTOR: "splice_acceptor_variant",
 }
+#: The classes of an indel inside the coding part of an exon (its note's kind).
+_INDEL_CLASSES: Final = frozenset(
+    c.value
+    for c in (
+        VariantClass.FRAMESHIFT,
+        VariantClass.INFRAME_DELETION,
+        VariantClass.INFRAME_INSERTION,
+    )
+)
 #: SO term of an SNV in a coding exon whose protein effect the tables cannot tell.
 CODING_SEQUENCE_VARIANT: Final = "coding_sequence_variant"
 _COMPLEMENT: Final = str.maketrans("ACGTN", "TGCAN")
@@ -92,7 +104,8 @@ _chrom = functools.lru_cache(maxsize=_KNOWN_VALUES)(normalize_chrom)
 #: None where the exon table decides.
 _PieceNotes = tuple[tuple[str, str], ...] | None
 #: What a note says: (kind, gene, first, last) with kind ``no exons``, ``outside``,
-#: ``codons`` (first to last codon) or where an indel meets an exon (first = last = exon).
+#: ``codons`` (first to last codon), an indel's class inside a coding part (first to last
+#: codon) or where an indel meets an exon (first = last = exon).
 _NoteKey = tuple[str, str, int, int]
 
 
@@ -321,6 +334,9 @@ class GenomicAnnotator:
         if kind == "codons":
             codons = (first,) if first == last else (first, last)
             return f"{symbol} {_codon_text(codons)} changed; {PROTEIN_CHANGE_HINT}"
+        if kind in _INDEL_CLASSES:
+            codons = (first,) if first == last else (first, last)
+            return f"{kind} in {symbol} {_codon_text(codons)}; {PROTEIN_CHANGE_HINT}"
         return f"{kind} the coding part of {symbol} exon {first}; {UNKNOWN_WITHOUT_ANNOTATION}"
 
     def _classify(
@@ -371,6 +387,9 @@ class GenomicAnnotator:
         else:
             variant_class = VariantClass.INFRAME_INSERTION
         result.alterations.append(self._alteration(gene, variant, variant_class, exon=exon.number))
+        # Reported as unclassified unless a rule fires for it in this gene (an exon or a
+        # loss-of-function rule can; a codon or protein rule needs the protein change).
+        result.notes.append(self._note((variant_class.value, symbol, codons[0], codons[-1])))
 
     def _codon_change(
         self, gene: _Gene, variant: Variant, exon: _Exon, pos: int, ref: str, alt: str

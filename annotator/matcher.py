@@ -1398,7 +1398,7 @@ def _unannotated_unclassified(
     for gene in dict.fromkeys([*genes, *reasons]):
         if key is not None and (gene, key) in fired:
             continue
-        if gene in escaping and gene not in reasons:
+        if gene in escaping:  # more than its note (an indel's) says
             found.append(Unclassified(gene, variant, _nmd_escape_reason(escaping[gene])))
             continue
         if gene in resolved and gene not in reasons:

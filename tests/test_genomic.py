@@ -87,6 +87,11 @@ def codon_note(gene: str, codons: str) -> tuple[str, str]:
     return gene, re.escape(f"{gene} {codons} changed; {PROTEIN_CHANGE_HINT}")
 
 
+def indel_note(gene: str, variant_class: VariantClass, codons: str) -> tuple[str, str]:
+    """An indel inside a coding part: its class and codons (unclassified unless a rule fires)."""
+    return gene, re.escape(f"{variant_class.value} in {gene} {codons}; {PROTEIN_CHANGE_HINT}")
+
+
 def outside_note(gene: str) -> tuple[str, str]:
     return gene, (
         rf"^outside the coding exons the gene table lists \({gene} [0-9, -]+\); "
@@ -169,12 +174,14 @@ EGFR_CASES = [
         "E746_A750del-grch38",
         ("7", 55174771, EX19_DEL_REF, "A"),
         alterations=(("EGFR", INFRAME_DEL, 19, None),),
+        notes=(indel_note("EGFR", INFRAME_DEL, "codons 745-750"),),
         codons={"EGFR": (745, 746, 747, 748, 749, 750)},
     ),
     Case(
         "E746_A750del-grch37",
         ("7", 55242464, EX19_DEL_REF, "A"),
         alterations=(("EGFR", INFRAME_DEL, 19, None),),
+        notes=(indel_note("EGFR", INFRAME_DEL, "codons 745-750"),),
         codons={"EGFR": (745, 746, 747, 748, 749, 750)},
         build="GRCh37",
     ),
@@ -182,18 +189,21 @@ EGFR_CASES = [
         "exon19-1bp-deletion",
         ("7", 55174771, "AG", "A"),  # c.2235del
         alterations=(("EGFR", FRAMESHIFT, 19, None),),
+        notes=(indel_note("EGFR", FRAMESHIFT, "codon 745"),),
         codons={"EGFR": (745,)},
     ),
     Case(
         "exon20-9bp-insertion",
         ("7", 55181319, "C", "CGGGTTGACC"),  # after c.2310, the last base of codon 770
         alterations=(("EGFR", INFRAME_INS, 20, None),),
+        notes=(indel_note("EGFR", INFRAME_INS, "codons 770-771"),),
         codons={"EGFR": (770, 771)},
     ),
     Case(
         "exon20-2bp-insertion",
         ("7", 55181319, "C", "CGG"),
         alterations=(("EGFR", FRAMESHIFT, 20, None),),
+        notes=(indel_note("EGFR", FRAMESHIFT, "codons 770-771"),),
         codons={"EGFR": (770, 771)},
     ),
     Case(
@@ -431,7 +441,13 @@ def test_multi_allelic_record(rules: RuleSet) -> None:
     assert [a.label for a in results[0].alterations] == ["E746_A750del"]
     check(
         results[1],
-        Case("", ("", 0, "", ""), (("EGFR", FRAMESHIFT, 19, None),), codons={"EGFR": (750,)}),
+        Case(
+            "",
+            ("", 0, "", ""),
+            (("EGFR", FRAMESHIFT, 19, None),),
+            notes=(indel_note("EGFR", FRAMESHIFT, "codon 750"),),
+            codons={"EGFR": (750,)},
+        ),
     )
     check(
         results[2],
@@ -661,12 +677,14 @@ SYNTHETIC_CASES = [
         "plus-del-c11-13",
         ("1", 2000, "GACG", "G"),
         alterations=(("PLUS", INFRAME_DEL, 2, None),),
+        notes=(indel_note("PLUS", INFRAME_DEL, "codons 4-5"),),
         codons={"PLUS": (4, 5)},
     ),
     Case(
         "plus-del-c15",
         ("1", 2004, "GA", "G"),
         alterations=(("PLUS", FRAMESHIFT, 2, None),),
+        notes=(indel_note("PLUS", FRAMESHIFT, "codon 5"),),
         codons={"PLUS": (5,)},
     ),
     Case(
@@ -689,12 +707,14 @@ SYNTHETIC_CASES = [
         "plus-ins-c15-c16",
         ("1", 2005, "C", "CAAA"),
         alterations=(("PLUS", INFRAME_INS, 2, None),),
+        notes=(indel_note("PLUS", INFRAME_INS, "codons 5-6"),),
         codons={"PLUS": (5, 6)},
     ),
     Case(
         "plus-ins-2bp",
         ("1", 2005, "C", "CAA"),
         alterations=(("PLUS", FRAMESHIFT, 2, None),),
+        notes=(indel_note("PLUS", FRAMESHIFT, "codons 5-6"),),
         codons={"PLUS": (5, 6)},
     ),
     Case(
@@ -711,6 +731,7 @@ SYNTHETIC_CASES = [
         "plus-delins-net-2",
         ("1", 2005, "CAT", "G"),
         alterations=(("PLUS", FRAMESHIFT, 2, None),),
+        notes=(indel_note("PLUS", FRAMESHIFT, "codons 5-6"),),
         codons={"PLUS": (5, 6)},
     ),
     # REF CATG ALT G: the G is a padding base at the end; c.15-17 deleted
@@ -718,6 +739,7 @@ SYNTHETIC_CASES = [
         "plus-del-padded-at-end",
         ("1", 2005, "CATG", "G"),
         alterations=(("PLUS", INFRAME_DEL, 2, None),),
+        notes=(indel_note("PLUS", INFRAME_DEL, "codons 5-6"),),
         codons={"PLUS": (5, 6)},
     ),
     # minus strand: c. numbering runs down the genome; alleles complemented in c. notation
@@ -775,12 +797,14 @@ SYNTHETIC_CASES = [
         "minus-del-c18-20",
         ("2", 4990, "GACG", "G"),
         alterations=(("MINUS", INFRAME_DEL, 2, None),),
+        notes=(indel_note("MINUS", INFRAME_DEL, "codons 6-7"),),
         codons={"MINUS": (6, 7)},
     ),
     Case(
         "minus-del-c20",
         ("2", 4990, "GA", "G"),
         alterations=(("MINUS", FRAMESHIFT, 2, None),),
+        notes=(indel_note("MINUS", FRAMESHIFT, "codon 7"),),
         codons={"MINUS": (7,)},
     ),
     Case(

@@ -1,0 +1,71 @@
+"""Indels inside a listed coding exon of an unannotated VCF: classified by the exon table (class
+and exon, no protein change), so an exon or loss-of-function rule can fire on them; when none
+does, each is listed as unclassified with its class and codons, never left out.
+
+Coordinates are the real gene table's (rules/genes.yaml, sources in rules/SOURCES.md), GRCh38:
+KRAS (- strand) exon 2 c.1-111 = chr12:25245384-25245274, EGFR exon 19 c.2185-2283 =
+chr7:55174722-55174820 (c.2235_2249del = the E746_A750del of the hotspot table, written here as
+a deletion of 15 arbitrary bases so that no hotspot matches), BRCA2 exon 26 ends at c.9648 =
+chr13:32397044. Without a FASTA only positions and lengths count, so the bases are arbitrary.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tests.runs import run_json
+from tests.vcfgen import GRCH38_CONTIGS, vcf_text, write_vcf
+
+CONTIGS = {**GRCH38_CONTIGS, "chr12": 133275309, "chr13": 114364328}
+SAMPLE = "GT:AD:AF:DP\t0/1:60,40:0.4:100"
+
+
+def run(
+    tmp_path: Path, records: list[tuple[str, int, str, str]], tumor_type: str
+) -> dict[str, Any]:
+    lines = [
+        f"{chrom}\t{pos}\t.\t{ref}\t{alt}\t.\tPASS\t.\t{SAMPLE}" for chrom, pos, ref, alt in records
+    ]
+    path = write_vcf(tmp_path, vcf_text(lines, contigs=CONTIGS, info_lines=()), "vcf")
+    return run_json(path, tumor_type, genome="GRCh38")
+
+
+def test_kras_exon_2_indels_are_unclassified_with_class_and_codons(tmp_path: Path) -> None:
+    """A codon rule (KRAS G12/G13 in colorectal cancer) needs the protein change, which the
+    table cannot give: each indel is listed, none is dropped."""
+    data = run(
+        tmp_path,
+        [
+            ("chr12", 25245348, "C", "CGCC"),  # between c.37 and c.36: codons 12-13
+            ("chr12", 25245340, "CGCC", "C"),  # c.42-c.44 deleted: codons 14-15
+            ("chr12", 25245330, "C", "CG"),  # between c.55 and c.54: frameshift, codons 18-19
+        ],
+        "COAD",
+    )
+    assert data["findings"] == []
+    hint = "the protein change needs the reference sequence"
+    assert [
+        (u["gene"], u["variant"]["pos"], u["reason"].split(";")[0]) for u in data["unclassified"]
+    ] == [
+        ("KRAS", 25245348, "inframe_insertion in KRAS codons 12-13"),
+        ("KRAS", 25245340, "inframe_deletion in KRAS codons 14-15"),
+        ("KRAS", 25245330, "frameshift in KRAS codons 18-19"),
+    ]
+    assert all(hint in u["reason"] for u in data["unclassified"])
+    assert data["summary"]["unclassified"] == 3
+
+
+def test_an_indel_a_rule_takes_is_not_unclassified(tmp_path: Path) -> None:
+    """EGFR exon 19 deletion (the exon rule) and a BRCA2 frameshift in exon 26 (the
+    loss-of-function rule) fire: neither is listed as unclassified."""
+    deleted = "A" + "C" * 15  # c.2235_2249del: 15 bases after chr7:55174771
+    data = run(
+        tmp_path,
+        [("chr7", 55174771, deleted, "A"), ("chr13", 32397034, "GA", "G")],
+        "LUAD",
+    )
+    fired = {(f["variant"]["pos"], f["rule_id"]) for f in data["findings"]}
+    assert (55174771, "EGFR-EX19DEL-EGFRTKI-S") in fired
+    assert 32397034 in {pos for pos, _ in fired}  # BRCA2 loss of function (off-label here)
+    assert data["unclassified"] == []
