@@ -1,6 +1,7 @@
 """Indels inside a listed coding exon of an unannotated VCF: classified by the exon table (class
 and exon, no protein change), so an exon or loss-of-function rule can fire on them; when none
-does, each is listed as unclassified with its class and codons, never left out.
+does, each is listed as unclassified with its class and codons, never left out. The last test
+checks that no unannotated allele in a rule gene is left out, whatever it is.
 
 Coordinates are the real gene table's (rules/genes.yaml, sources in rules/SOURCES.md), GRCh38:
 KRAS (- strand) exon 2 c.1-111 = chr12:25245384-25245274, EGFR exon 19 c.2185-2283 =
@@ -14,10 +15,28 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from annotator.genomic import GenomicAnnotator
+from annotator.models import Variant, VariantClass
+from annotator.rules import load_rules
 from tests.runs import run_json
 from tests.vcfgen import GRCH38_CONTIGS, vcf_text, write_vcf
 
-CONTIGS = {**GRCH38_CONTIGS, "chr12": 133275309, "chr13": 114364328}
+#: GRCh38 lengths of the chromosomes the bundled rule genes lie on (GRCH38_CONTIGS has some).
+CONTIGS = {
+    **GRCH38_CONTIGS,
+    "chr1": 248956422,
+    "chr3": 198295559,
+    "chr7": 159345973,
+    "chr9": 138394717,
+    "chr10": 133797422,
+    "chr12": 133275309,
+    "chr13": 114364328,
+    "chr15": 101991189,
+    "chr17": 83257441,
+    "chr18": 80373285,
+    "chr19": 58617616,
+    "chr22": 50818468,
+}
 SAMPLE = "GT:AD:AF:DP\t0/1:60,40:0.4:100"
 
 
@@ -69,3 +88,50 @@ def test_an_indel_a_rule_takes_is_not_unclassified(tmp_path: Path) -> None:
     assert (55174771, "EGFR-EX19DEL-EGFRTKI-S") in fired
     assert 32397034 in {pos for pos, _ in fired}  # BRCA2 loss of function (off-label here)
     assert data["unclassified"] == []
+
+
+def test_no_unannotated_allele_in_a_rule_gene_is_left_out(tmp_path: Path) -> None:
+    """Around every listed exon of every rule gene (its edges, the splice sites, the middle)
+    and at fixed points of each span: SNVs, MNVs, deletions and insertions. Each allele is a
+    finding, unclassified, or a splice donor/acceptor the table classified that no rule of its
+    gene takes (as a VEP-annotated one would be: classified, no rule): none is left out."""
+    rules = load_rules()
+    records = []
+    for spec in rules.genes.values():
+        span = spec.spans.get("GRCh38")
+        if span is None:
+            continue
+        points = {span.start + (span.end - span.start) * k // 7 for k in range(1, 7)}
+        for exon in spec.exons:
+            placed = exon.spans.get("GRCh38")
+            if placed is not None:
+                for edge in (placed.start, placed.end):
+                    points.update(range(edge - 3, edge + 4))
+                points.add((placed.start + placed.end) // 2)
+        for pos in sorted(points):
+            for ref, alt in (("A", "G"), ("AC", "GT"), ("AC", "A"), ("ACGT", "A"), ("A", "AT")):
+                records.append((f"chr{span.chrom}", pos, ref, alt))
+    order = {name: index for index, name in enumerate(CONTIGS)}
+    records.sort(key=lambda r: (order[r[0]], r[1]))
+    data = run(tmp_path, records, "LUAD")
+    seen = {
+        (
+            item["variant"]["chrom"],
+            item["variant"]["pos"],
+            item["variant"]["ref"],
+            item["variant"]["alt"],
+        )
+        for item in [*data["findings"], *data["unclassified"]]
+        if item.get("variant")
+    }
+    annotator = GenomicAnnotator(rules.genes, "GRCh38", rules.hotspot_index("GRCh38"))
+    left_out = []
+    for chrom, pos, ref, alt in records:
+        if (chrom, pos, ref, alt) in seen:
+            continue
+        result = annotator.annotate(Variant(chrom, pos, ref, alt, record_index=1))
+        classes = {a.variant_class for a in result.alterations}
+        if not classes or not classes <= {VariantClass.SPLICE_DONOR, VariantClass.SPLICE_ACCEPTOR}:
+            left_out.append((chrom, pos, ref, alt, sorted(c.value for c in classes)))
+    assert len(records) > 3000
+    assert left_out == []
