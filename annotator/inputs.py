@@ -195,13 +195,7 @@ def _read_vcf_with(
         )
         genomic = GenomicAnnotator(rules.genes, build, rules.hotspot_index(build), fasta)
         locator = GeneLocator(rules.genes, build)
-        selectors = SelectorMatcher(build)
-        genomic_rules = frozenset(
-            key
-            for rule in rules.rules
-            if rule.alteration.kind == "genomic"
-            for key in selectors.genomic_alleles(rule.alteration)
-        )
+        genomic_rules = genomic_rule_alleles(rules, build)
         result = SmallVariants(build=build, sample=header.sample, caller=reader.caller)
         # Only alleles that can change a result are kept (not with --explain or --bam, which
         # look at every one); the tumor type does not decide that.
@@ -788,6 +782,18 @@ def _filtered_allele(
     return None
 
 
+def genomic_rule_alleles(rules: RuleSet, build: str) -> frozenset[AlleleKey]:
+    """The alleles the rules' genomic selectors name on ``build``: an allele there matters
+    whatever gene it lies in."""
+    selectors = SelectorMatcher(build)
+    return frozenset(
+        key
+        for rule in rules.rules
+        if rule.alteration.kind == "genomic"
+        for key in selectors.genomic_alleles(rule.alteration)
+    )
+
+
 def is_maf(path: Path) -> bool:
     """A MAF by its name (``.maf``, ``.maf.gz``, ``.maf.txt``)."""
     name = path.name.lower()
@@ -825,9 +831,16 @@ def read_maf_samples(config: AnnotateConfig, rules: RuleSet) -> list[SmallVarian
             )
         samples = (config.sample,)
     results = []
+    genomic_rules = genomic_rule_alleles(rules, build)
     for sample in samples:
         counts = data.counts[sample]
-        alleles = list(data.alleles[sample])
+        # The rows of rule genes (and at a genomic rule's allele), as a VCF's reading keeps
+        # them: the others only count as outside the rule genes.
+        alleles = [
+            allele
+            for allele in data.alleles[sample]
+            if allele.alterations or allele_key(allele.variant) in genomic_rules
+        ]
         results.append(
             SmallVariants(
                 build=build,

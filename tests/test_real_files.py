@@ -149,15 +149,24 @@ def test_multi_sample_maf_writes_one_set_per_sample(tmp_path: Path) -> None:
     contradict their class and are listed as unclassified, as are its FLT3 Splice_Site rows,
     which carry no HGVSc."""
     maf = DATA / "maftools.tcga_laml.grch37.maf.gz"
+    rule_genes = set(load_rules().genes)
     itd_rows = stop_rows = splice_rows = 0
+    in_rule_genes: dict[str, int] = {}
     with gzip.open(maf, "rt") as handle:
         columns = next(handle).rstrip("\n").split("\t")
-        gene, kind, change = (
+        gene, kind, change, barcode = (
             columns.index(name)
-            for name in ("Hugo_Symbol", "Variant_Classification", "Protein_Change")
+            for name in (
+                "Hugo_Symbol",
+                "Variant_Classification",
+                "Protein_Change",
+                "Tumor_Sample_Barcode",
+            )
         )
         for line in handle:
             cells = line.rstrip("\n").split("\t")
+            in_rule_genes.setdefault(cells[barcode], 0)
+            in_rule_genes[cells[barcode]] += cells[gene] in rule_genes
             if cells[gene] == "FLT3" and cells[kind] == "In_Frame_Ins":
                 itd_rows += "*" not in cells[change]
                 stop_rows += "*" in cells[change]
@@ -171,6 +180,13 @@ def test_multi_sample_maf_writes_one_set_per_sample(tmp_path: Path) -> None:
     for path in files:
         data = json.loads(path.read_text())
         assert path.name == f"{data['sample']}.findings.json"
+        # Rows of other genes count as outside the rule genes (TCGA-AB-2988: all 15).
+        summary = data["summary"]
+        assert summary["alleles_in_rule_genes"] == in_rule_genes[data["sample"]]
+        assert (
+            summary["alleles_outside_rule_genes"]
+            == summary["records"] - in_rule_genes[data["sample"]]
+        )
         d835 += any(
             f["alteration"] == "D835Y" and f["rule_id"] == "FLT3-TKD-D835-I836-FLT3I-S"
             for f in data["findings"]
@@ -188,6 +204,12 @@ def test_multi_sample_maf_writes_one_set_per_sample(tmp_path: Path) -> None:
     assert itds == itd_rows == 27
     assert disagreeing == stop_rows == 6
     assert splice == splice_rows == 3  # insertions the file calls Splice_Site, with no HGVSc
+    assert in_rule_genes["TCGA-AB-2988"] == 0
+    assert (
+        0
+        < sum(in_rule_genes.values())
+        < sum(json.loads(p.read_text())["summary"]["records"] for p in files)
+    )
 
 
 def test_tmb_of_each_sample_of_a_maf(tmp_path: Path) -> None:
