@@ -21,11 +21,11 @@ from annotator.readers.maf import read_maf
 from annotator.rules import load_rules
 from tests.runs import run_json
 from tests.test_maf import EGFR_L858R, HEADER, write_maf
-from tests.vcfgen import BCFTOOLS_BCSQ_LINE, vcf_text, write_vcf
+from tests.vcfgen import BCFTOOLS_BCSQ_LINE, GRCH38_RULE_CONTIGS, vcf_text, write_vcf
 
 BCSQ_LINE = BCFTOOLS_BCSQ_LINE
 SAMPLE = "GT:AD:DP\t0/1:60,40:100"
-CONTIGS = {"chr7": 159345973, "chr13": 114364328}
+CONTIGS = {name: GRCH38_RULE_CONTIGS[name] for name in ("chr7", "chr13")}
 
 
 @pytest.mark.parametrize(

@@ -25,7 +25,13 @@ from annotator.rules import RuleSet, load_rules
 from annotator.rules.schema import GeneSpec
 from tests.runs import run_json
 from tests.test_maf import HEADER, write_maf
-from tests.vcfgen import BCFTOOLS_BCSQ_LINE, SNPEFF_ANN_LINE, vcf_text, write_vcf
+from tests.vcfgen import (
+    BCFTOOLS_BCSQ_LINE,
+    GRCH38_RULE_CONTIGS,
+    SNPEFF_ANN_LINE,
+    vcf_text,
+    write_vcf,
+)
 
 SAMPLE = "GT:AD:AF:DP\t0/1:60,40:0.4:100"
 CSQ_LINE = (
@@ -34,17 +40,7 @@ CSQ_LINE = (
 )
 ANN_LINE = SNPEFF_ANN_LINE
 BCSQ_LINE = BCFTOOLS_BCSQ_LINE
-#: GRCh38 lengths of the chromosomes the hotspots lie on.
-CONTIGS = {
-    "chr1": 248956422,
-    "chr3": 198295559,
-    "chr7": 159345973,
-    "chr9": 138394717,
-    "chr12": 133275309,
-    "chr13": 114364328,
-    "chr15": 101991189,
-    "chr17": 83257441,
-}
+CONTIGS = GRCH38_RULE_CONTIGS
 #: Per class: the SO term (VEP, SnpEff), bcftools csq's term and the MAF classification.
 TERMS = {
     VariantClass.MISSENSE: ("missense_variant", "missense", "Missense_Mutation"),

@@ -19,24 +19,9 @@ from annotator.genomic import GenomicAnnotator
 from annotator.models import Variant, VariantClass
 from annotator.rules import load_rules
 from tests.runs import run_json
-from tests.vcfgen import GRCH38_CONTIGS, vcf_text, write_vcf
+from tests.vcfgen import GRCH38_RULE_CONTIGS, vcf_text, write_vcf
 
-#: GRCh38 lengths of the chromosomes the bundled rule genes lie on (GRCH38_CONTIGS has some).
-CONTIGS = {
-    **GRCH38_CONTIGS,
-    "chr1": 248956422,
-    "chr3": 198295559,
-    "chr7": 159345973,
-    "chr9": 138394717,
-    "chr10": 133797422,
-    "chr12": 133275309,
-    "chr13": 114364328,
-    "chr15": 101991189,
-    "chr17": 83257441,
-    "chr18": 80373285,
-    "chr19": 58617616,
-    "chr22": 50818468,
-}
+CONTIGS = GRCH38_RULE_CONTIGS
 SAMPLE = "GT:AD:AF:DP\t0/1:60,40:0.4:100"
 
 

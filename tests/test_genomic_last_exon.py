@@ -19,7 +19,7 @@ from annotator.genomic import GenomicAnnotator, GenomicResult
 from annotator.models import Variant, VariantClass
 from annotator.rules import RuleSet, load_rules
 from tests.runs import run_json
-from tests.vcfgen import GRCH38_CONTIGS, vcf_text, write_vcf
+from tests.vcfgen import GRCH38_CONTIGS, GRCH38_RULE_CONTIGS, vcf_text, write_vcf
 
 DONOR, ACCEPTOR = VariantClass.SPLICE_DONOR, VariantClass.SPLICE_ACCEPTOR
 
@@ -111,7 +111,7 @@ def test_no_splice_donor_after_the_stop_codon(rules: RuleSet, gene: str, build: 
     assert alteration.variant_class is DONOR
 
 
-CONTIGS = {**GRCH38_CONTIGS, "chr13": 114364328}
+CONTIGS = {**GRCH38_CONTIGS, "chr13": GRCH38_RULE_CONTIGS["chr13"]}
 
 
 def test_end_to_end_a_last_exon_frameshift_is_unclassified_not_a_parp_call(

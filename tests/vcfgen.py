@@ -25,6 +25,21 @@ GRCH38_CONTIGS: Mapping[str, int] = {
     "chr12": 133275309,
     "chr17": 83257441,
 }
+#: GRCh38 lengths of every chromosome a bundled rule gene or hotspot lies on, in file order.
+GRCH38_RULE_CONTIGS: Mapping[str, int] = {
+    "chr1": 248956422,
+    "chr3": 198295559,
+    "chr7": 159345973,
+    "chr9": 138394717,
+    "chr10": 133797422,
+    "chr12": 133275309,
+    "chr13": 114364328,
+    "chr15": 101991189,
+    "chr17": 83257441,
+    "chr18": 80373285,
+    "chr19": 58617616,
+    "chr22": 50818468,
+}
 
 FORMAT_LINES: tuple[str, ...] = (
     '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
