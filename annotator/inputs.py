@@ -834,13 +834,21 @@ def read_maf_samples(config: AnnotateConfig, rules: RuleSet) -> list[SmallVarian
     genomic_rules = genomic_rule_alleles(rules, build)
     for sample in samples:
         counts = data.counts[sample]
-        # The rows of rule genes (and at a genomic rule's allele), as a VCF's reading keeps
-        # them: the others only count as outside the rule genes.
-        alleles = [
-            allele
-            for allele in data.alleles[sample]
-            if allele.alterations or allele_key(allele.variant) in genomic_rules
-        ]
+        # As a VCF's records: a row failing FILTER is skipped and counted, unless
+        # --include-filtered (then annotated, its FILTER shown) or --explain (set aside).
+        alleles: list[SampleAllele] = []
+        aside: list[SampleAllele] = []
+        failed = 0
+        for allele in data.alleles[sample]:
+            passed = config.include_filtered or allele.variant.passed
+            failed += not passed
+            # The rows of rule genes (and at a genomic rule's allele), as a VCF's reading
+            # keeps them: the others only count as outside the rule genes.
+            if allele.alterations or allele_key(allele.variant) in genomic_rules:
+                if passed:
+                    alleles.append(allele)
+                elif config.explain:
+                    aside.append(allele)
         results.append(
             SmallVariants(
                 build=build,
@@ -849,10 +857,12 @@ def read_maf_samples(config: AnnotateConfig, rules: RuleSet) -> list[SmallVarian
                 alleles=alleles,
                 records=counts.records,
                 alleles_seen=counts.records,
-                alleles_annotated=counts.records,
-                annotated_records=counts.records,
+                alleles_annotated=counts.records - failed,
+                filtered_records=failed,
+                annotated_records=counts.records - failed,
                 nonsynonymous=counts.nonsynonymous,
                 notes=list(data.notes),
+                filtered_alleles=aside,
             )
         )
     return results

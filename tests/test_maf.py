@@ -15,6 +15,7 @@ from annotator.matcher import SampleAllele
 from annotator.models import Alteration, VariantClass
 from annotator.readers.maf import MafCounts, MafData, read_maf, splice_class
 from annotator.rules.schema import GeneSpec
+from tests.runs import run_json
 
 DATA = Path(__file__).parent / "data"
 VCF2MAF = DATA / "vcf2maf.test_output.vep_isoforms.grch37.maf"
@@ -799,3 +800,51 @@ def test_tmb_counts_passing_rows_of_the_coding_non_synonymous_classifications(
     data = read_maf(write_maf(tmp_path, *rows, columns=columns), GENES)
     assert data.counts["S1"].nonsynonymous == len(counted)
     assert data.counts["S2"].nonsynonymous == 3  # PASS, '.' and no FILTER pass
+
+
+def test_rows_failing_filter_are_skipped_as_vcf_records_are(tmp_path: Path) -> None:
+    """A MAF row failing FILTER is read as a VCF record failing it: skipped and counted by
+    default (it used to fire rules and make therapy calls), annotated with its FILTER shown
+    under --include-filtered, and listed as a near miss under --explain."""
+    columns = (*HEADER, "FILTER")
+    kras_g12c = EGFR_L858R | {
+        "Hugo_Symbol": "KRAS",
+        "Chromosome": "chr12",
+        "Start_Position": "25245351",
+        "End_Position": "25245351",
+        "Reference_Allele": "C",
+        "Tumor_Seq_Allele1": "C",
+        "Tumor_Seq_Allele2": "A",
+        "HGVSp_Short": "p.G12C",
+        "HGVSc": "c.34G>T",
+        "Transcript_ID": "ENST00000311936.8",
+        "Exon_Number": "2/6",
+    }
+    rows = [
+        EGFR_L858R | {"FILTER": "PASS"},
+        kras_g12c | {"FILTER": "panel_of_normals"},
+        EGFR_L858R | {"Hugo_Symbol": "NOTAGENE", "FILTER": "common_variant"},
+    ]
+    maf = write_maf(tmp_path, *rows, columns=columns)
+
+    default = run_json(maf, "LUAD")
+    assert [finding["gene"] for finding in default["findings"]] == ["EGFR"]
+    assert {call["therapy"] for call in default["therapy_calls"]}.isdisjoint(
+        {"sotorasib", "adagrasib"}
+    )
+    summary = default["summary"]
+    assert (summary["records"], summary["skipped_filtered"]) == (3, 2)
+    assert (summary["alleles_annotated"], summary["alleles_in_rule_genes"]) == (1, 1)
+
+    kept = run_json(maf, "LUAD", include_filtered=True)
+    kras = [finding for finding in kept["findings"] if finding["gene"] == "KRAS"]
+    assert kras
+    assert all(f["variant"]["filters"] == ["panel_of_normals"] for f in kras)
+    assert kept["summary"]["skipped_filtered"] == 0
+    assert {"sotorasib", "adagrasib"} <= {call["therapy"] for call in kept["therapy_calls"]}
+
+    explained = run_json(maf, "LUAD", explain=True)
+    assert [finding["gene"] for finding in explained["findings"]] == ["EGFR"]
+    aside = [miss for miss in explained["near_misses"] if miss["reason"] == "filtered"]
+    assert {miss["gene"] for miss in aside} == {"KRAS"}
+    assert all("FILTER panel_of_normals" in miss["detail"] for miss in aside)

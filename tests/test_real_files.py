@@ -139,6 +139,14 @@ def test_maf_with_transcripts(tmp_path: Path) -> None:
     pik3ca = [f for f in data["findings"] if f["gene"] == "PIK3CA"]
     assert {f["alteration"] for f in pik3ca} == {"E545K"}
     assert "PIK3CA-HOTSPOT-ALPELISIB-S" in {f["rule_id"] for f in pik3ca}
+    # Its rows failing FILTER (common_variant) are skipped and counted, as a VCF's records.
+    rows = [line.split("\t") for line in maf.read_text().splitlines() if line[:1] != "#"]
+    at = rows[0].index("FILTER")
+    failed = sum(row[at] not in ("PASS", ".", "") for row in rows[1:])
+    assert failed == 2
+    summary = data["summary"]
+    assert (summary["records"], summary["skipped_filtered"]) == (len(rows) - 1, failed)
+    assert summary["alleles_annotated"] == len(rows) - 1 - failed
 
 
 def test_multi_sample_maf_writes_one_set_per_sample(tmp_path: Path) -> None:
