@@ -55,7 +55,7 @@ from annotator.errors import (
     UsageError,
 )
 from annotator.interpret import DEFAULT_SUBCLONAL_FRACTION
-from annotator.models import Result, TumorTypeMatch
+from annotator.models import Result, Summary, TumorTypeMatch
 from annotator.readers.cnv import CopyNumberThresholds
 from annotator.readers.expression import ExpressionThresholds
 from annotator.readers.vcf import CALLER_CHOICES, set_htslib_messages
@@ -315,13 +315,19 @@ def annotate_config(
     )
 
 
+def _in_rule_genes(summary: Summary) -> str:
+    """' (N in rule genes)' for records in rule genes skipped by FILTER."""
+    count = summary.skipped_filtered_in_rule_genes
+    return f" ({count} in rule genes)" if count else ""
+
+
 def summary_line(result: Result) -> str:
     summary = result.summary
     on_label = sum(f.tumor_type_match is TumorTypeMatch.ON_LABEL for f in result.findings)
     return (
         f"{PROG}: sample {result.sample or '(sites only)'} ({result.tumor_type}, {result.genome}): "
         f"{summary.records} records{' in rule regions' if summary.regions_only else ''}, "
-        f"{summary.skipped_filtered} skipped by FILTER, "
+        f"{summary.skipped_filtered} skipped by FILTER{_in_rule_genes(summary)}, "
         f"{summary.alleles_in_rule_genes} alleles in rule genes, {summary.findings} findings "
         f"({on_label} on-label), {len(result.events)} gene-level events, "
         f"{len(result.therapy_calls)} therapy calls, "

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from annotator.bgzf import Part
 from annotator.biomarkers import (
@@ -45,6 +45,7 @@ from annotator.noted import NotedAlleles
 from annotator.parts import Candidates, ForkedPart, ForkedRegions, split_for_workers, two_processes
 from annotator.prefilter import (
     RegionList,
+    RegionLookup,
     TextRules,
     header_text,
     rule_regions,
@@ -101,6 +102,7 @@ class SmallVariants:
     alleles_seen: int = 0
     alleles_annotated: int = 0
     filtered_records: int = 0  # records (with an ALT) skipped for FILTER
+    filtered_in_rule_genes: int = 0  # of those, the ones in a rule gene (matching.rule_genes)
     nonsynonymous: int = 0  # counted for TMB (--panel-size-mb) only
     annotated_records: int = 0
     regions_only: bool = False  # only the rule regions were read, through the file's index
@@ -129,6 +131,7 @@ class SmallVariants:
         self.alleles_seen += other.alleles_seen
         self.alleles_annotated += other.alleles_annotated
         self.filtered_records += other.filtered_records
+        self.filtered_in_rule_genes += other.filtered_in_rule_genes
         self.nonsynonymous += other.nonsynonymous
         self.uneventful += other.uneventful
         self.annotated_records += other.annotated_records
@@ -204,13 +207,14 @@ def _read_vcf_with(
             if not config.explain and config.bam is None
             else None
         )
-        matching = (resolver, genomic, locator, genomic_rules, triage)
-        regions = rule_regions(
-            rules.genes,
-            build,
-            [*rules.hotspot_index(build), *genomic_rules],
-            padding=gene_padding(header.lines),
+        rule_alleles = [*rules.hotspot_index(build), *genomic_rules]
+        # Where a record skipped for failing FILTER is counted as in a rule gene: the genes'
+        # spans and the rule alleles' REF spans (every path reads them, so counts them alike).
+        rule_genes = rule_regions(rules.genes, build, rule_alleles, padding=0)
+        matching = _Matching(
+            resolver, genomic, locator, genomic_rules, triage, rule_genes, RegionLookup(rule_genes)
         )
+        regions = rule_regions(rules.genes, build, rule_alleles, padding=gene_padding(header.lines))
         progress = Progress(enabled=config.show_progress, position=file_offset(vcf))
         if _can_read_regions_only(config, reader, vcf):
             reader.restrict_to(regions)
@@ -425,6 +429,7 @@ def _read_prefiltered(
         annotation_keys=tuple(f"{key}=".encode() for key in annotation_keys) if tmb else (),
         # A record failing FILTER is only counted, unless it is kept or explained: not parsed.
         keep_failed=config.include_filtered or config.explain,
+        failed_counted_in=matching.rule_gene_regions,
     )
     job = PartJob(config, vcf, regions, text_rules, caller, matching, result)
     halves = split_for_workers(vcf, config.threads)
@@ -454,11 +459,18 @@ def _read_prefiltered(
             return second.add_to(result)
 
 
-#: What reading needs to resolve and place alleles, and the matcher that decides which can
-#: change a result (None: keep every rule-gene allele; see :func:`_read_variants`).
-_Matching = tuple[
-    ConsequenceResolver, GenomicAnnotator, GeneLocator, frozenset[AlleleKey], RuleMatcher | None
-]
+class _Matching(NamedTuple):
+    """What reading needs to resolve and place alleles, the matcher that decides which can
+    change a result (None: keep every rule-gene allele; see :func:`_read_variants`), and
+    where a record skipped for FILTER counts as in a rule gene (as a list and a lookup)."""
+
+    resolver: ConsequenceResolver
+    genomic: GenomicAnnotator
+    locator: GeneLocator
+    genomic_rules: frozenset[AlleleKey]
+    triage: RuleMatcher | None
+    rule_gene_regions: RegionList
+    rule_genes: RegionLookup
 
 
 @dataclass
@@ -473,6 +485,7 @@ class ScanCounts:
     skipped_annotated_alleles: int
     skipped_annotated_passed_alleles: int
     skipped_filtered: int
+    skipped_filtered_in_genes: int
 
     def add_to(self, result: SmallVariants, config: AnnotateConfig) -> None:
         """Add the skipped records' counts to what parsing the candidates counted."""
@@ -485,6 +498,7 @@ class ScanCounts:
             result.alleles_annotated += self.skipped_passed_alleles
             result.annotated_records += self.skipped_annotated_passed_alleles
             result.filtered_records += self.skipped_filtered  # no candidate: not counted twice
+            result.filtered_in_rule_genes += self.skipped_filtered_in_genes
 
 
 @dataclass(frozen=True)
@@ -516,6 +530,7 @@ class PartJob:
             scan.skipped_annotated_alleles,
             scan.skipped_annotated_passed_alleles,
             scan.skipped_filtered,
+            scan.skipped_filtered_in_genes,
         )
 
     def new_result(self) -> SmallVariants:
@@ -559,10 +574,10 @@ def _read_variants(
     worker process and matched grows with the results, not with the input. Neither happens
     with ``--explain`` or ``--bam``, which look at every allele.
     """
-    resolver, genomic, locator, genomic_rules, triage = matching
+    resolver, genomic, locator, genomic_rules, triage, _regions, _lookup = matching
     keep_filtered = config.include_filtered
     if not keep_filtered and not config.explain:
-        reader.skip_filtered()  # counted below, never looked at
+        reader.skip_filtered(matching.rule_genes.overlaps)  # counted below, never looked at
     genomic_positions = frozenset(pos for _chrom, pos, _ref, _alt in genomic_rules)
     count_tmb = config.panel_size_mb is not None  # non-synonymous alleles: for TMB only
     shared_genes: dict[tuple[str, ...], tuple[str, ...]] = {}
@@ -571,7 +586,7 @@ def _read_variants(
     noted, evidence = _triaged(result, reader, triage)
     noted_evidence = evidence if config.unclassified_evidence else None
     # A reader may be read again for other regions (annotator.parts): its counts go on.
-    skipped_records, skipped_alleles = reader.records_skipped, reader.alleles_skipped
+    skipped_before = _skipped(reader)
     for batch in reader.batches():
         # The batch's alterations found first, in a run (as the reader reads its records:
         # each stage's code and tables stay in the CPU's caches).
@@ -634,8 +649,21 @@ def _read_variants(
                 )
         for allele in rule_gene_alleles:  # triaged in a run too
             _keep(result, allele, triage, evidence)
-    result.alleles_seen += reader.alleles_skipped - skipped_alleles
-    result.filtered_records += reader.records_skipped - skipped_records
+    _add_skipped(result, reader, skipped_before)
+
+
+def _skipped(reader: VcfReader) -> tuple[int, int, int]:
+    """The reader's counts of records skipped for FILTER, of their alleles, and of those
+    records in the rule genes."""
+    return reader.records_skipped, reader.alleles_skipped, reader.records_skipped_counted
+
+
+def _add_skipped(result: SmallVariants, reader: VcfReader, before: tuple[int, int, int]) -> None:
+    """Add what the reader skipped since its counts were ``before`` (:func:`_skipped`)."""
+    records, alleles, in_genes = before
+    result.alleles_seen += reader.alleles_skipped - alleles
+    result.filtered_records += reader.records_skipped - records
+    result.filtered_in_rule_genes += reader.records_skipped_counted - in_genes
 
 
 def _count_filtered(
@@ -650,8 +678,10 @@ def _count_filtered(
     with ``explain``, set it aside as the matcher would see it; the record counted last."""
     if variant.record_index != last_filtered:
         result.filtered_records += 1
+        if matching.rule_genes.overlaps(variant.chrom, variant.pos, variant.ref):
+            result.filtered_in_rule_genes += 1
     if explain and not _is_structural(variant):
-        resolver, genomic, locator, genomic_rules, _triage = matching
+        resolver, genomic, locator, genomic_rules = matching[:4]
         aside = _filtered_allele(variant, resolver, genomic, locator, genomic_rules, shared_genes)
         if aside is not None:
             result.filtered_alleles.append(aside)
@@ -838,7 +868,7 @@ def read_maf_samples(config: AnnotateConfig, rules: RuleSet) -> list[SmallVarian
         # --include-filtered (then annotated, its FILTER shown) or --explain (set aside).
         alleles: list[SampleAllele] = []
         aside: list[SampleAllele] = []
-        failed = 0
+        failed = failed_in_genes = 0
         for allele in data.alleles[sample]:
             passed = config.include_filtered or allele.variant.passed
             failed += not passed
@@ -847,8 +877,10 @@ def read_maf_samples(config: AnnotateConfig, rules: RuleSet) -> list[SmallVarian
             if allele.alterations or allele_key(allele.variant) in genomic_rules:
                 if passed:
                     alleles.append(allele)
-                elif config.explain:
-                    aside.append(allele)
+                else:
+                    failed_in_genes += 1
+                    if config.explain:
+                        aside.append(allele)
         results.append(
             SmallVariants(
                 build=build,
@@ -859,6 +891,7 @@ def read_maf_samples(config: AnnotateConfig, rules: RuleSet) -> list[SmallVarian
                 alleles_seen=counts.records,
                 alleles_annotated=counts.records - failed,
                 filtered_records=failed,
+                filtered_in_rule_genes=failed_in_genes,
                 annotated_records=counts.records - failed,
                 nonsynonymous=counts.nonsynonymous,
                 notes=list(data.notes),

@@ -396,6 +396,9 @@ class Summary:
     records: int = 0
     alleles: int = 0
     skipped_filtered: int = 0
+    #: Of ``skipped_filtered``, the records whose REF span overlaps a rule gene's span, a
+    #: hotspot or a genomic rule's allele (a MAF's rows of rule genes): --explain lists them.
+    skipped_filtered_in_rule_genes: int = 0
     alleles_annotated: int = 0
     alleles_in_rule_genes: int = 0
     findings: int = 0

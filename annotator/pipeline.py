@@ -99,6 +99,7 @@ def annotate(
         records=small.records,
         alleles=small.alleles_seen,
         skipped_filtered=small.filtered_records,
+        skipped_filtered_in_rule_genes=small.filtered_in_rule_genes,
         alleles_annotated=small.alleles_annotated,
         alleles_in_rule_genes=len(small.alleles) + len(small.noted) + small.uneventful,
         findings=len(findings),

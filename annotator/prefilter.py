@@ -11,6 +11,7 @@ as :func:`annotator.genome.normalize_chrom` gives them).
 
 from __future__ import annotations
 
+import bisect
 from array import array
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ import numpy as np
 
 from annotator.bgzf import Part, decompressed_chunks, decompressed_part, leading_chunks
 from annotator.gene_padding import DEFAULT_DISTANCE
-from annotator.genome import normalize_chrom
+from annotator.genome import ByChromosomeName, normalize_chrom
 from annotator.matcher import AlleleKey
 from annotator.rules.schema import GeneSpec
 from annotator.vcf_text import (
@@ -74,6 +75,29 @@ def merge_intervals(intervals: Iterable[tuple[int, int]]) -> list[tuple[int, int
     return merged
 
 
+class RegionLookup:
+    """Whether a record's REF span overlaps an interval of a :data:`RegionList`, by the
+    chromosome name as the input spells it: the reader's twin of the text scan's vectorised
+    test (:meth:`_ChunkScanner.overlaps`), so that both count the same records."""
+
+    __slots__ = ("_named",)
+
+    def __init__(self, regions: RegionList) -> None:
+        self._named = ByChromosomeName(
+            {
+                chrom: ([start for start, _end in items], [end for _start, end in items])
+                for chrom, items in regions.items()
+            },
+            ([], []),
+        )
+
+    def overlaps(self, chrom: str, pos: int, ref: str) -> bool:
+        """Whether POS to POS + len(REF) - 1 (POS alone for an empty REF) overlaps one."""
+        starts, ends = self._named[chrom]
+        at = bisect.bisect_right(starts, pos + max(len(ref), 1) - 1) - 1
+        return at >= 0 and ends[at] >= pos
+
+
 # --- The text prefilter: one pass over the decompressed text, parsing only candidates ---------
 
 _CHUNK = 1 << 21  # bytes of a plain or gzip file decompressed at a time (BGZF: 32 blocks)
@@ -102,6 +126,8 @@ class TextScan:
     skipped_passed_alleles: int = 0
     #: Skipped records that fail FILTER (a count: memory stays flat in the input's size).
     skipped_filtered: int = 0
+    #: Of those, the records in ``TextRules.failed_counted_in`` (the rule genes).
+    skipped_filtered_in_genes: int = 0
     #: Alleles of skipped records with one of the ``annotation_keys`` in INFO: all, and those
     #: of records that pass FILTER.
     skipped_annotated_alleles: int = 0
@@ -121,6 +147,9 @@ class TextRules:
     promote: tuple[bytes, ...] = ()
     annotation_keys: tuple[bytes, ...] = ()
     keep_failed: bool = True
+    #: Where a record failing FILTER that is not a candidate is also counted
+    #: (``TextScan.skipped_filtered_in_genes``), by its REF span as :class:`RegionLookup`.
+    failed_counted_in: RegionList | None = None
 
 
 def scan_vcf_text(
@@ -195,23 +224,13 @@ class _ChunkScanner:
         self.scan = scan
         self.rules = rules
         self.number = 0
-        self.regions = regions
-        self.lookup: dict[bytes, tuple[np.ndarray, np.ndarray] | None] = {}
+        self.spans = _Spans(regions)
+        self.counted_in = (
+            _Spans(rules.failed_counted_in) if rules.failed_counted_in is not None else None
+        )
         # A line holds a promoting word if and only if it holds one that holds no other.
         self.promote = innermost(rules.promote)
         self.keys = rules.annotation_keys
-
-    def spans(self, chrom: bytes) -> tuple[np.ndarray, np.ndarray] | None:
-        spans = self.lookup.get(chrom, _MISSING)
-        if spans is _MISSING:
-            items = self.regions.get(normalize_chrom(chrom.decode(errors="replace")))
-            spans = (
-                (np.array([s for s, _e in items]), np.array([e for _s, e in items]))
-                if items
-                else None
-            )
-            self.lookup[chrom] = spans
-        return spans  # type: ignore[no-any-return]
 
     def feed(self, text: bytes, size: int) -> None:
         """Scan the lines of ``text[:size]``, which ends with a newline; the ``_PAD`` bytes (or
@@ -228,7 +247,8 @@ class _ChunkScanner:
         pos, pos_ok = read_numbers(data, col[0] + 1, col[1], digits=18, leading_zero=True)
         parsed &= pos_ok
         candidate = record & ~parsed  # unreadable CHROM/POS: the parser reports them
-        candidate |= self.overlaps(text, data, parsed, starts, col[0], pos, col[3] - col[2] - 1)
+        ref_length = col[3] - col[2] - 1
+        candidate |= self.overlaps(text, data, parsed, starts, col[0], pos, ref_length, self.spans)
         alt_start, alt_end = col[3] + 1, col[4]
         for symbol in (b"<", b"[", b"]"):
             found = find_all(text, data[:size], symbol)
@@ -238,8 +258,10 @@ class _ChunkScanner:
             candidate |= lines_holding(found, starts, col[6] + 1, info_end) & parsed
         if self.rules.keep_failed:
             failed = _failed(text, data, parsed & ~candidate, col[5] + 1, col[6])
+            dropped = np.zeros_like(failed)
         else:
             failed = _failed(text, data, parsed, col[5] + 1, col[6])
+            dropped = candidate & failed  # only these can lie in ``counted_in``
             candidate &= ~failed
         self.write(text, starts, ends, candidate | hashed, record)
         skipped = parsed & ~candidate
@@ -249,7 +271,23 @@ class _ChunkScanner:
         scan.skipped_alleles += int(alleles[skipped].sum())
         scan.skipped_passed_alleles += int(alleles[passed].sum())
         # As the reader counts them: a record without an ALT ('.') is not counted as filtered.
-        scan.skipped_filtered += int(np.count_nonzero(failed & (alleles > 0)))
+        counted = failed & (alleles > 0)
+        scan.skipped_filtered += int(np.count_nonzero(counted))
+        if self.counted_in is not None:
+            scan.skipped_filtered_in_genes += int(
+                np.count_nonzero(
+                    self.overlaps(
+                        text,
+                        data,
+                        dropped & counted,
+                        starts,
+                        col[0],
+                        pos,
+                        ref_length,
+                        self.counted_in,
+                    )
+                )
+            )
         if self.keys:
             found = _info_keys(data, size, self.keys)
             annotated = lines_holding(found, starts, col[6] + 1, info_end)
@@ -266,16 +304,18 @@ class _ChunkScanner:
         chrom_end: np.ndarray,
         pos: np.ndarray,
         ref_length: np.ndarray,
+        regions: _Spans,
     ) -> np.ndarray:
-        """Lines whose REF span overlaps a region of their chromosome. Consecutive lines of one
-        chromosome are handled together; the chromosome changes where the CHROM bytes do."""
+        """Lines of ``parsed`` whose REF span overlaps one of ``regions`` on their chromosome.
+        Consecutive lines of one chromosome are handled together; the chromosome changes where
+        the CHROM bytes do."""
         hit = np.zeros(len(starts), dtype=bool)
         rows = np.flatnonzero(parsed)
         if not len(rows):
             return hit
         for begin, end in find_runs(data, starts[rows], chrom_end[rows]):
             first = rows[begin]
-            spans = self.spans(text[starts[first] : chrom_end[first]])
+            spans = regions.of(text[starts[first] : chrom_end[first]])
             if spans is None:
                 continue
             run = rows[begin:end]
@@ -319,6 +359,27 @@ class _ChunkScanner:
         write = self.out.write
         for first, last in zip(firsts, lasts, strict=True):
             write(text[begin[first] : finish[last] + 1])
+
+
+class _Spans:
+    """The starts and ends of a :data:`RegionList`'s intervals as arrays, by the chromosome's
+    bytes as the text spells it (None: none on it)."""
+
+    def __init__(self, regions: RegionList) -> None:
+        self.regions = regions
+        self.lookup: dict[bytes, tuple[np.ndarray, np.ndarray] | None] = {}
+
+    def of(self, chrom: bytes) -> tuple[np.ndarray, np.ndarray] | None:
+        spans = self.lookup.get(chrom, _MISSING)
+        if spans is _MISSING:
+            items = self.regions.get(normalize_chrom(chrom.decode(errors="replace")))
+            spans = (
+                (np.array([s for s, _e in items]), np.array([e for _s, e in items]))
+                if items
+                else None
+            )
+            self.lookup[chrom] = spans
+        return spans  # type: ignore[no-any-return]
 
 
 def _alleles(

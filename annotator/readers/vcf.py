@@ -262,7 +262,10 @@ class VcfReader:
         #: alleles, which were read and checked but yielded no variant.
         self.records_skipped = 0
         self.alleles_skipped = 0
+        #: Of ``records_skipped``, those ``skip_filtered``'s ``counted_in`` takes.
+        self.records_skipped_counted = 0
         self._skip_filtered = False
+        self._counted_in: Callable[[str, int, str], bool] | None = None
         # With defer_evidence, the variants of the records read ahead (see __iter__), by id,
         # with their record: what read_evidence fills them from.
         self._defer_evidence = False
@@ -409,6 +412,7 @@ class VcfReader:
         self._region_list = None
         self._span = None
         self.records_read = self.records_skipped = self.alleles_skipped = 0
+        self.records_skipped_counted = 0
 
     @property
     def regions(self) -> Mapping[str, Sequence[tuple[int, int]]]:
@@ -438,12 +442,14 @@ class VcfReader:
         (:mod:`annotator.parts`); ``records_read`` goes on counting every record read."""
         self._span = (first, end)
 
-    def skip_filtered(self) -> None:
+    def skip_filtered(self, counted_in: Callable[[str, int, str], bool] | None = None) -> None:
         """Yield no variants for records that fail FILTER: their REF and ALT are checked as
         usual, and the records and their alleles only counted (``records_skipped``,
-        ``alleles_skipped``). For a reader that would drop those variants anyway: VAF, depth
+        ``alleles_skipped``; in ``records_skipped_counted`` too when ``counted_in(CHROM,
+        POS, REF)`` is true). For a reader that would drop those variants anyway: VAF, depth
         and phase are then not read for them."""
         self._skip_filtered = True
+        self._counted_in = counted_in
 
     def defer_evidence(self) -> None:
         """Yield variants without VAF, depth, phase set and haplotype (None) until
@@ -692,6 +698,8 @@ class VcfReader:
         if filters and self._skip_filtered:
             self.records_skipped += 1
             self.alleles_skipped += len(alts)
+            if self._counted_in is not None and self._counted_in(record.CHROM, record.POS, ref):
+                self.records_skipped_counted += 1
             return []
         chrom: str = record.CHROM
         chrom = self._chroms.setdefault(chrom, chrom)

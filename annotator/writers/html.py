@@ -204,6 +204,8 @@ class Report:
     subclonal_fraction: float
     subclonal_given: bool  # the caller passed the threshold (else fraction x top VAF)
     summary: tuple[tuple[str, int], ...]
+    #: Records in rule genes skipped for FILTER, said where filtered findings are (or None).
+    skipped_in_rule_genes: str | None = None
 
 
 def build_report(
@@ -257,12 +259,29 @@ def build_report(
             ("data records read", summary.records),
             ("ALT alleles seen", summary.alleles),
             ("records skipped by FILTER", summary.skipped_filtered),
+            ("… of them in rule genes or hotspots", summary.skipped_filtered_in_rule_genes),
             ("alleles annotated", summary.alleles_annotated),
             ("alleles in rule genes or hotspots", summary.alleles_in_rule_genes),
             ("findings", summary.findings),
             ("findings set aside (--min-vaf/--min-depth)", len(result.filtered_findings)),
             ("unclassified variants", summary.unclassified),
         ),
+        skipped_in_rule_genes=_skipped_in_rule_genes(summary.skipped_filtered_in_rule_genes),
+    )
+
+
+def _skipped_in_rule_genes(count: int) -> str | None:
+    if not count:
+        return None
+    which = (
+        "records in rule genes or hotspots failed FILTER and were"
+        if count != 1
+        else "record in a rule gene or hotspot failed FILTER and was"
+    )
+    them = "them" if count != 1 else "it"
+    return (
+        f"{count} {which} not annotated: --include-filtered annotates {them}, and --explain "
+        "lists under Near misses any a rule would have taken."
     )
 
 

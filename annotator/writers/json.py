@@ -29,7 +29,7 @@ from annotator.noted import UnclassifiedList, listed_row
 
 #: 1.1: finding ``subclonal``, ``phase``, ``phase_source``, ``therapies_via_class``; therapy
 #: call ``sensitivity_level`` and ``resistance_level``; ``near_misses``.
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 
 
 def result_to_dict(result: Result) -> dict[str, Any]:
@@ -64,6 +64,7 @@ def _document(result: Result, items: Callable[[Iterable[Any]], Any]) -> dict[str
             "records": result.summary.records,
             "alleles": result.summary.alleles,
             "skipped_filtered": result.summary.skipped_filtered,
+            "skipped_filtered_in_rule_genes": result.summary.skipped_filtered_in_rule_genes,
             "alleles_annotated": result.summary.alleles_annotated,
             "alleles_filtered": result.summary.alleles_filtered,
             "alleles_in_rule_genes": result.summary.alleles_in_rule_genes,
