@@ -72,7 +72,10 @@ PROTEIN_CHANGE_HINT: Final = (
     "the protein change needs the reference sequence (run with --reference/--gff for full "
     "consequence calling, or annotate with VEP)"
 )
-UNKNOWN_WITHOUT_ANNOTATION: Final = "protein effect unknown without annotation"
+UNKNOWN_WITHOUT_ANNOTATION: Final = (
+    "protein effect unknown without annotation (run with --reference/--gff for full "
+    "consequence calling, or annotate with VEP)"
+)
 
 _TERMS: Final[Mapping[VariantClass, str]] = {
     VariantClass.FRAMESHIFT: "frameshift_variant",

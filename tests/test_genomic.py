@@ -20,6 +20,7 @@ from annotator.gene_regions import GeneLocator
 from annotator.genetic_code import possible_residues
 from annotator.genomic import (
     PROTEIN_CHANGE_HINT,
+    UNKNOWN_WITHOUT_ANNOTATION,
     GenomicAnnotator,
     GenomicResult,
     codon_of,
@@ -95,7 +96,7 @@ def indel_note(gene: str, variant_class: VariantClass, codons: str) -> tuple[str
 def outside_note(gene: str) -> tuple[str, str]:
     return gene, (
         rf"^outside the coding exons the gene table lists \({gene} [0-9, -]+\); "
-        "protein effect unknown without annotation$"
+        f"{re.escape(UNKNOWN_WITHOUT_ANNOTATION)}$"
     )
 
 
@@ -325,7 +326,7 @@ def test_outside_note_lists_the_table_exons(rules: RuleSet) -> None:
         (
             "EGFR",
             f"outside the coding exons the gene table lists (EGFR {listed}); "
-            "protein effect unknown without annotation",
+            f"{UNKNOWN_WITHOUT_ANNOTATION}",
         )
     ]
 
