@@ -40,7 +40,7 @@ from annotator.gene_regions import GeneLocator
 from annotator.genome import resolve_build
 from annotator.genomic import GenomicAnnotator
 from annotator.matcher import AlleleKey, RuleMatcher, SampleAllele, SelectorMatcher, allele_key
-from annotator.models import Alteration, Variant
+from annotator.models import Alteration, Unclassified, Variant
 from annotator.noted import NotedAlleles
 from annotator.parts import Candidates, ForkedPart, ForkedRegions, split_for_workers, two_processes
 from annotator.prefilter import (
@@ -601,8 +601,7 @@ def _read_variants(
                 )
                 continue
             result.alleles_annotated += 1
-            if _is_structural(variant):
-                result.breakends.append(_breakend(variant))
+            if _not_small(variant, result):
                 continue
             notes: tuple[tuple[str, str], ...] = ()
             annotations = variant.annotations
@@ -680,7 +679,7 @@ def _count_filtered(
         result.filtered_records += 1
         if matching.rule_genes.overlaps(variant.chrom, variant.pos, variant.ref):
             result.filtered_in_rule_genes += 1
-    if explain and not _is_structural(variant):
+    if explain and not _is_structural(variant) and variant.alt not in NO_VARIANT_ALLELES:
         resolver, genomic, locator, genomic_rules = matching[:4]
         aside = _filtered_allele(variant, resolver, genomic, locator, genomic_rules, shared_genes)
         if aside is not None:
@@ -901,13 +900,26 @@ def read_maf_samples(config: AnnotateConfig, rules: RuleSet) -> list[SmallVarian
     return results
 
 
+class InputEvents(NamedTuple):
+    """Gene-level events from every input, notes on what gave none, the structural-variant
+    records in rule genes that gave none (unclassified), and how many SV alleles lie in rule
+    genes (fused or not)."""
+
+    events: list[Alteration]
+    notes: list[str]
+    unclassified: Sequence[Unclassified] = ()
+    structural_in_genes: int = 0
+
+
 def read_events(
     config: AnnotateConfig, rules: RuleSet, small: SmallVariants, tmb: TmbResult | None
-) -> tuple[list[Alteration], list[str]]:
-    """Gene-level events from every input, and notes on what gave none."""
+) -> InputEvents:
+    """Gene-level events from every input, and notes on what gave none (:class:`InputEvents`)."""
     events: list[Alteration] = []
     notes: list[str] = list(small.notes)
     known = rules.gene_symbols
+    unclassified: Sequence[Unclassified] = ()
+    structural_in_genes = 0
     if small.breakends:
         from annotator.structural import find_breakend_fusions  # noqa: PLC0415 - lazy
 
@@ -916,6 +928,7 @@ def read_events(
         )
         events.extend(found.alterations)
         notes.extend(found.notes)
+        unclassified, structural_in_genes = found.unclassified, found.in_genes
     if config.fusions is not None:
         from annotator.readers.fusions import read_fusion_calls  # noqa: PLC0415 - lazy
 
@@ -948,7 +961,26 @@ def read_events(
             events.append(msi)
     if tmb is not None and (event := tmb_event(tmb)) is not None:
         events.append(event)
-    return _deduplicated(events), notes
+    return InputEvents(_deduplicated(events), notes, unclassified, structural_in_genes)
+
+
+#: ALT alleles that are no variant of their own (VCF 4.3, section 1.6.1 ALT): '*', an allele
+#: missing for a deletion another record holds; '<*>' and GATK's '<NON_REF>' (its header:
+#: "Represents any possible alternative allele at this location"), a gVCF's any other allele.
+#: They are counted among the alleles annotated and are never a rule-gene variant.
+NO_VARIANT_ALLELES = frozenset({"*", "<*>", "<NON_REF>"})
+
+
+def _not_small(variant: Variant, result: SmallVariants) -> bool:
+    """Whether an allele is no small variant: a structural one (kept in ``result`` as a
+    breakend) or no variant of its own (:data:`NO_VARIANT_ALLELES`, counted outside the rule
+    genes)."""
+    if variant.alt in NO_VARIANT_ALLELES:
+        return True
+    if _is_structural(variant):
+        result.breakends.append(_breakend(variant))
+        return True
+    return False
 
 
 def _is_structural(variant: Variant) -> bool:
@@ -967,6 +999,7 @@ def _breakend(variant: Variant) -> Breakend:
         mate_id=variant.mate_id,
         record_index=variant.record_index,
         end=variant.end,
+        variant=variant,
     )
 
 

@@ -11,6 +11,7 @@ therapy calls; ``--explain`` adds the near misses.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Sequence
 from dataclasses import replace
 from functools import partial
@@ -69,7 +70,9 @@ def annotate(
 ) -> Result:
     """Match, interpret and summarize one tumor sample."""
     tmb = small.tmb(config)
-    events, notes = read_events(config, rules, small, tmb)
+    events, notes, structural_unclassified, structural_in_genes = read_events(
+        config, rules, small, tmb
+    )
     matcher = RuleMatcher(rules, build=small.build, tumor_type=tumor_type, oncotree=oncotree)
     alleles = small.alleles
     if config.bam is not None:
@@ -95,15 +98,23 @@ def annotate(
         if config.explain
         else []
     )
+    # The SV records in rule genes that gave no fusion go among them in record order.
+    listed = list(
+        heapq.merge(
+            unclassified, structural_unclassified, key=lambda item: item.variant.record_index
+        )
+    )
     summary = Summary(
         records=small.records,
         alleles=small.alleles_seen,
         skipped_filtered=small.filtered_records,
         skipped_filtered_in_rule_genes=small.filtered_in_rule_genes,
         alleles_annotated=small.alleles_annotated,
-        alleles_in_rule_genes=len(small.alleles) + len(small.noted) + small.uneventful,
+        alleles_in_rule_genes=(
+            len(small.alleles) + len(small.noted) + small.uneventful + structural_in_genes
+        ),
         findings=len(findings),
-        unclassified=len(unclassified) + len(small.noted),
+        unclassified=len(listed) + len(small.noted),
         regions_only=small.regions_only,
     )
     return Result(
@@ -116,9 +127,7 @@ def annotate(
         genome=small.build,
         findings=tuple(findings),
         therapy_calls=tuple(therapy_calls),
-        unclassified=(
-            UnclassifiedList(unclassified, small.noted) if len(small.noted) else tuple(unclassified)
-        ),
+        unclassified=UnclassifiedList(listed, small.noted) if len(small.noted) else tuple(listed),
         summary=summary,
         filtered_findings=tuple(filtered),
         events=tuple(events),

@@ -36,11 +36,11 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from annotator.genome import normalize_chrom, parse_build
-from annotator.models import Alteration, VariantClass
+from annotator.models import Alteration, Unclassified, Variant, VariantClass
 from annotator.rules.schema import GeneSpec
 
 Side = Literal["left", "right"]
@@ -68,6 +68,7 @@ class Breakend:
     missing or ``.``); ``end`` is INFO/END, needed for symbolic alleles. ``record_index`` is the
     1-based number of the data record in the file (when only the rule regions were read
     through the index, a number that orders the records: see :func:`find_breakend_fusions`).
+    ``variant`` is the allele as read, which an unclassified entry names (None: none is made).
     """
 
     chrom: str
@@ -77,14 +78,20 @@ class Breakend:
     mate_id: str | None
     record_index: int
     end: int | None = None
+    variant: Variant | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class BreakendFusions:
-    """The fusions found, and one note per record or adjacency that gave none, and why."""
+    """The fusions found, one note per record or adjacency that gave none, and why; and the
+    records in a gene of ``genes`` that gave no fusion, as unclassified variants (in record
+    order, one per gene; only records read with their ``variant``), and how many records
+    lie in one."""
 
     alterations: tuple[Alteration, ...]
     notes: tuple[str, ...]
+    unclassified: tuple[Unclassified, ...] = ()
+    in_genes: int = 0  # records (ALT alleles) in a gene of ``genes``, fused or not
 
 
 def fusions_from_breakends(
@@ -122,7 +129,8 @@ def find_breakend_fusions(
             finder.join_symbolic(record, symbolic["kind"])
         elif not _BASES.match(record.alt) and not step.note:
             finder.note(record, f"ALT '{record.alt}' is not a breakend or a symbolic SV allele")
-    return BreakendFusions(tuple(finder.alterations), tuple(finder.notes))
+    in_genes, unfused = finder.unfused(records)
+    return BreakendFusions(tuple(finder.alterations), tuple(finder.notes), tuple(unfused), in_genes)
 
 
 def pair_breakends(records: Sequence[Breakend]) -> list[tuple[Breakend, Breakend | None]]:
@@ -266,9 +274,12 @@ class _GeneIndex:
                     self._spans[span.chrom].append((span.start, span.end, gene))
 
     def at(self, end: _End) -> list[GeneSpec]:
-        return [
-            gene for start, stop, gene in self._spans.get(end.chrom, ()) if start <= end.pos <= stop
-        ]
+        return [gene for _start, _stop, gene in self.overlapping(end.chrom, end.pos, end.pos)]
+
+    def overlapping(self, chrom: str, first: int, last: int) -> list[tuple[int, int, GeneSpec]]:
+        """(start, end, gene) of the genes whose span overlaps ``first``..``last`` of
+        ``chrom`` (normalized)."""
+        return [item for item in self._spans.get(chrom, ()) if item[0] <= last and first <= item[1]]
 
 
 def _keeps_five_prime(gene: GeneSpec, side: Side) -> bool:
@@ -289,8 +300,39 @@ class _FusionFinder:
         self._numbered = numbered
         self.alterations: list[Alteration] = []
         self.notes: list[str] = []
+        self._fused: set[int] = set()  # the record_index of records that gave a fusion
+        self._noted: set[int] = set()  # and of those a note names
+
+    def unfused(self, records: Iterable[Breakend]) -> tuple[int, list[Unclassified]]:
+        """How many records lie in a gene (a symbolic allele by its span, POS to END; else
+        by its POS), and an unclassified variant per gene for each of them that gave no
+        fusion: an SV's effect on a gene (exons lost or gained, copy number) is not read
+        from SV records."""
+        in_genes = 0
+        listed: list[Unclassified] = []
+        for record in records:
+            symbolic = _SYMBOLIC.match(record.alt)
+            last = record.end if symbolic and record.end and record.end >= record.pos else None
+            hits = self._genes.overlapping(
+                normalize_chrom(record.chrom), record.pos, last or record.pos
+            )
+            in_genes += bool(hits)
+            if not hits or record.variant is None or record.record_index in self._fused:
+                continue
+            for start, stop, gene in hits:
+                if last is None:
+                    what = f"structural variant (ALT '{record.alt}') in {gene.symbol}"
+                else:
+                    where = "over all of" if record.pos <= start and last >= stop else "in"
+                    what = f"{record.alt} {record.chrom}:{record.pos}-{last} {where} {gene.symbol}"
+                what += " gave no fusion"
+                if record.record_index in self._noted:
+                    what += " (the input notes say why)"
+                listed.append(Unclassified(gene.symbol, record.variant, _unfused_reason(what)))
+        return in_genes, listed
 
     def note(self, record: Breakend, text: str) -> None:
+        self._noted.add(record.record_index)
         self.notes.append(f"{self._where(record)}: {text}")
 
     def _label(self, record: Breakend) -> str:
@@ -400,6 +442,7 @@ class _FusionFinder:
             f"{label}: {five[1].symbol} {_position(five[0])} joined to {three[1].symbol} "
             f"{_position(three[0])}"
         )
+        self._fused.update(item.record_index for item in records)
         self.alterations.append(
             Alteration(
                 gene=f"{five[1].symbol}::{three[1].symbol}",
@@ -410,6 +453,13 @@ class _FusionFinder:
             )
         )
         return True
+
+
+def _unfused_reason(what: str) -> str:
+    return (
+        f"{what}; its effect on the gene (exons lost or gained, copy number) is not read from "
+        "structural-variant records: give copy number with --cnv"
+    )
 
 
 def _position(end: _End) -> str:
