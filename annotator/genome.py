@@ -3,7 +3,8 @@
 The build of an input VCF is read from its header, strongest evidence first:
 
 1. the lengths of the ``##contig`` lines for the primary chromosomes (1-22, X, Y, MT, with or
-   without the ``chr`` prefix), compared with the GRCh37 and GRCh38 tables below;
+   without the ``chr`` prefix, or named by their RefSeq accession, ``NC_000007.14``),
+   compared with the GRCh37 and GRCh38 tables below;
 2. only when no primary contig has a length: the text of ``##reference=``, ``##assembly=``
    and the ``assembly=`` attribute of ``##contig`` lines (GRCh37, hg19, b37, hs37d5,
    human_g1k_v37 ... / GRCh38, hg38, hs38 ...), and the target of a lift-over recorded by
@@ -109,6 +110,80 @@ CHROMOSOME_LENGTHS: Mapping[Build, Mapping[str, int]] = MappingProxyType(
     {"GRCh37": GRCH37_LENGTHS, "GRCh38": GRCH38_LENGTHS}
 )
 
+#: The RefSeq accessions of the primary chromosomes, by build: some pipelines (NCBI's own
+#: FASTA files) name the contigs so. From the NCBI assembly reports of GRCh37.p13
+#: (GCF_000001405.25; via biocommons bioutils' copy of it) and GRCh38.p12/p13
+#: (GCF_000001405.38/.39; the chromosomes' accessions are the same in every GRCh38 patch),
+#: each row also in a second, independent table (ebi-uniprot/protvar-be RefSeqNC.java); the
+#: lengths in those reports are the tables' above. The mitochondrion (rCRS, NC_012920.1) is
+#: the same in both.
+REFSEQ_ACCESSIONS: Mapping[Build, Mapping[str, str]] = MappingProxyType(
+    {
+        "GRCh37": MappingProxyType(
+            {
+                "1": "NC_000001.10",
+                "2": "NC_000002.11",
+                "3": "NC_000003.11",
+                "4": "NC_000004.11",
+                "5": "NC_000005.9",
+                "6": "NC_000006.11",
+                "7": "NC_000007.13",
+                "8": "NC_000008.10",
+                "9": "NC_000009.11",
+                "10": "NC_000010.10",
+                "11": "NC_000011.9",
+                "12": "NC_000012.11",
+                "13": "NC_000013.10",
+                "14": "NC_000014.8",
+                "15": "NC_000015.9",
+                "16": "NC_000016.9",
+                "17": "NC_000017.10",
+                "18": "NC_000018.9",
+                "19": "NC_000019.9",
+                "20": "NC_000020.10",
+                "21": "NC_000021.8",
+                "22": "NC_000022.10",
+                "X": "NC_000023.10",
+                "Y": "NC_000024.9",
+                "MT": "NC_012920.1",
+            }
+        ),
+        "GRCh38": MappingProxyType(
+            {
+                "1": "NC_000001.11",
+                "2": "NC_000002.12",
+                "3": "NC_000003.12",
+                "4": "NC_000004.12",
+                "5": "NC_000005.10",
+                "6": "NC_000006.12",
+                "7": "NC_000007.14",
+                "8": "NC_000008.11",
+                "9": "NC_000009.12",
+                "10": "NC_000010.11",
+                "11": "NC_000011.10",
+                "12": "NC_000012.12",
+                "13": "NC_000013.11",
+                "14": "NC_000014.9",
+                "15": "NC_000015.10",
+                "16": "NC_000016.10",
+                "17": "NC_000017.11",
+                "18": "NC_000018.10",
+                "19": "NC_000019.10",
+                "20": "NC_000020.11",
+                "21": "NC_000021.9",
+                "22": "NC_000022.11",
+                "X": "NC_000023.11",
+                "Y": "NC_000024.10",
+                "MT": "NC_012920.1",
+            }
+        ),
+    }
+)
+#: RefSeq accession -> chromosome name (:func:`normalize_chrom`).
+_BY_ACCESSION: Mapping[str, str] = MappingProxyType(
+    {accession: chrom for table in REFSEQ_ACCESSIONS.values() for chrom, accession in table.items()}
+)
+
 #: UCSC hg19 keeps the older mitochondrial sequence (NC_001807, 16571 bases) as chrM; its nuclear
 #: chromosomes are GRCh37's, so a chrM of this length counts as GRCh37 evidence.
 HG19_CHRM_LENGTH = 16571
@@ -153,11 +228,16 @@ _CHAIN_TARGET = re.compile(r"[a-z]+[0-9]+to([a-z]+[0-9]+)\.over\.chain", re.IGNO
 
 
 def normalize_chrom(name: str) -> str:
-    """The chromosome name without a ``chr`` prefix; ``chrM``, ``M`` and ``MT`` become ``MT``.
+    """The chromosome name without a ``chr`` prefix; ``chrM``, ``M`` and ``MT`` become ``MT``;
+    a primary chromosome's RefSeq accession (:data:`REFSEQ_ACCESSIONS`) its name.
 
     >>> normalize_chrom("chr7"), normalize_chrom("7"), normalize_chrom("chrM")
     ('7', '7', 'MT')
+    >>> normalize_chrom("NC_000007.14"), normalize_chrom("NC_012920.1")
+    ('7', 'MT')
     """
+    if name[:3] == "NC_":
+        return _BY_ACCESSION.get(name, name)
     bare = name[3:] if name[:3].lower() == "chr" else name
     upper = bare.upper()
     if upper in ("M", "MT"):

@@ -9,9 +9,12 @@ import pytest
 
 from annotator.errors import InputError, UsageError
 from annotator.genome import (
+    CHROMOSOME_LENGTHS,
     GRCH37_LENGTHS,
     GRCH38_LENGTHS,
     HG19_CHRM_LENGTH,
+    REFSEQ_ACCESSIONS,
+    Build,
     detect_build,
     normalize_chrom,
     resolve_build,
@@ -41,10 +44,34 @@ def chr_prefixed(lengths: Mapping[str, int]) -> dict[str, int]:
         ("CHR17", "17"),
         ("GL000191.1", "GL000191.1"),
         ("chr1_KI270706v1_random", "1_KI270706v1_random"),
+        ("NC_000007.14", "7"),  # GRCh38's RefSeq accession
+        ("NC_000007.13", "7"),  # GRCh37's
+        ("NC_000023.11", "X"),
+        ("NC_012920.1", "MT"),
+        ("NC_007605", "NC_007605"),  # hs37d5's Epstein-Barr virus: no chromosome
+        ("NC_000007.12", "NC_000007.12"),  # NCBI36: neither build
     ],
 )
 def test_normalize_chrom(name: str, expected: str) -> None:
     assert normalize_chrom(name) == expected
+
+
+@pytest.mark.parametrize("build", ["GRCh37", "GRCh38"])
+def test_detects_build_from_refseq_accession_contigs(build: Build) -> None:
+    """Contigs named by RefSeq accession (as NCBI's FASTA names them) are the chromosomes they
+    stand for: each accession has its build's length."""
+    contigs = {
+        REFSEQ_ACCESSIONS[build][chrom]: length
+        for chrom, length in CHROMOSOME_LENGTHS[build].items()
+    }
+    assert detect_build(contigs, [], "x.vcf") == build
+    assert len({normalize_chrom(name) for name in contigs}) == len(contigs)
+
+
+def test_refseq_accessions_are_distinct_but_for_the_mitochondrion() -> None:
+    grch37, grch38 = (set(REFSEQ_ACCESSIONS[build].values()) for build in ("GRCh37", "GRCh38"))
+    assert grch37 & grch38 == {"NC_012920.1"}
+    assert set(REFSEQ_ACCESSIONS["GRCh37"]) == set(CHROMOSOME_LENGTHS["GRCh37"])
 
 
 def test_length_tables_cover_the_primary_chromosomes() -> None:
