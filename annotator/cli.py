@@ -145,7 +145,11 @@ PATH = click.Path(path_type=Path)
 )
 @click.option("--gff", type=PATH, help="Ensembl GFF3: annotate the VCF with bcftools csq first.")
 @rules_options
-@click.option("--include-filtered", is_flag=True, help="Also annotate records that fail FILTER.")
+@click.option(
+    "--include-filtered",
+    is_flag=True,
+    help="Also annotate records (and MAF rows) that fail FILTER.",
+)
 @click.option("--min-vaf", type=float, help="Set aside findings below this VAF (reported).")
 @click.option("--min-depth", type=int, help="Set aside findings below this depth (reported).")
 @click.option("--fusions", type=PATH, help="Arriba, STAR-Fusion or simple fusion TSV.")
