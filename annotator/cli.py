@@ -325,6 +325,12 @@ def _in_rule_genes(summary: Summary) -> str:
     return f" ({count} in rule genes)" if count else ""
 
 
+def _not_in_sample(summary: Summary) -> str:
+    """' (N not in the sample's GT)' for rule-gene alleles the tumor's genotype lacks."""
+    count = summary.alleles_not_in_sample
+    return f" ({count} not in the sample's GT)" if count else ""
+
+
 def summary_line(result: Result) -> str:
     summary = result.summary
     on_label = sum(f.tumor_type_match is TumorTypeMatch.ON_LABEL for f in result.findings)
@@ -332,7 +338,8 @@ def summary_line(result: Result) -> str:
         f"{PROG}: sample {result.sample or '(sites only)'} ({result.tumor_type}, {result.genome}): "
         f"{summary.records} records{' in rule regions' if summary.regions_only else ''}, "
         f"{summary.skipped_filtered} skipped by FILTER{_in_rule_genes(summary)}, "
-        f"{summary.alleles_in_rule_genes} alleles in rule genes, {summary.findings} findings "
+        f"{summary.alleles_in_rule_genes} alleles in rule genes{_not_in_sample(summary)}, "
+        f"{summary.findings} findings "
         f"({on_label} on-label), {len(result.events)} gene-level events, "
         f"{len(result.therapy_calls)} therapy calls, "
         f"{summary.unclassified} unclassified; rules {result.rules_version} "

@@ -113,6 +113,9 @@ class SmallVariants:
     noted: NotedAlleles = field(default_factory=NotedAlleles)
     # Rule-gene alleles that can change no result (RuleMatcher.matters), counted only.
     uneventful: int = 0
+    # Rule-gene alleles the tumor sample's GT does not hold (Variant.carried False): no
+    # finding; --explain lists them.
+    not_carried: list[SampleAllele] = field(default_factory=list)
 
     def merge(self, other: SmallVariants) -> None:
         """Add what a pass over other records of the same input found: its alleles and
@@ -124,6 +127,9 @@ class SmallVariants:
         )
         self.filtered_alleles = list(
             heapq.merge(self.filtered_alleles, other.filtered_alleles, key=_allele_record)
+        )
+        self.not_carried = list(
+            heapq.merge(self.not_carried, other.not_carried, key=_allele_record)
         )
         self.noted.merge(other.noted)
         self.notes.extend(note for note in other.notes if note not in self.notes)
@@ -731,12 +737,15 @@ def _keep(
     evidence: Callable[[Variant], None] | None,
 ) -> None:
     """Keep a rule-gene allele that can change a result (all, without ``triage``), with its
-    VAF, depth and phase read by ``evidence`` when the reader deferred them; count the
-    others."""
+    VAF, depth and phase read by ``evidence`` when the reader deferred them, aside when the
+    sample's GT does not hold it; count the others."""
     if triage is None or triage.matters(allele):
         if evidence is not None:
             evidence(allele.variant)
-        result.alleles.append(allele)
+        if allele.variant.carried is False:
+            result.not_carried.append(allele)
+        else:
+            result.alleles.append(allele)
     else:
         result.uneventful += 1
 

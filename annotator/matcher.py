@@ -1088,7 +1088,11 @@ class RuleMatcher:
             variant = allele.variant
             for rule, alteration, _match_type in self._candidates(allele):
                 label = self._label(rule, variant, alteration)
-                details = [f"FILTER {';'.join(variant.filters)} (record {variant.record_index})"]
+                details = [
+                    f"FILTER {';'.join(variant.filters)} (record {variant.record_index})"
+                    if variant.filters
+                    else f"not in the tumor sample's GT (record {variant.record_index})"
+                ]
                 unmet = self._unmet(rule, sample, variant, f"{rule.gene} {label}")
                 if unmet is not None:
                     details.append(f"also {unmet[1]}")

@@ -202,6 +202,9 @@ class Variant:
     mate_id: str | None = None  # INFO/MATEID of a breakend
     phase_set: str | None = None  # tumor FORMAT/PS (or PID) when its GT is phased
     haplotype: int | None = None  # index of the phased GT haplotype that carries this ALT
+    #: Whether the tumor sample's GT holds this ALT: None without a GT or one that calls no
+    #: allele ('./.'), False for a GT that calls others only (0/0, or 0/2 for ALT 1).
+    carried: bool | None = None
 
     @property
     def passed(self) -> bool:
@@ -400,6 +403,9 @@ class Summary:
     #: hotspot or a genomic rule's allele (a MAF's rows of rule genes): --explain lists them.
     skipped_filtered_in_rule_genes: int = 0
     alleles_annotated: int = 0
+    #: Rule-gene alleles the tumor sample's GT does not hold (0/0, or another ALT only): no
+    #: finding, counted among alleles_in_rule_genes; --explain lists them.
+    alleles_not_in_sample: int = 0
     alleles_in_rule_genes: int = 0
     findings: int = 0
     unclassified: int = 0

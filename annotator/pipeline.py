@@ -92,7 +92,13 @@ def annotate(
             events,
             findings,
             filtered_findings=filtered,
-            filtered_alleles=small.filtered_alleles,
+            filtered_alleles=list(
+                heapq.merge(
+                    small.filtered_alleles,
+                    small.not_carried,
+                    key=lambda allele: allele.variant.record_index,
+                )
+            ),
             unclassified=unclassified,
         )
         if config.explain
@@ -111,8 +117,13 @@ def annotate(
         skipped_filtered_in_rule_genes=small.filtered_in_rule_genes,
         alleles_annotated=small.alleles_annotated,
         alleles_in_rule_genes=(
-            len(small.alleles) + len(small.noted) + small.uneventful + structural_in_genes
+            len(small.alleles)
+            + len(small.noted)
+            + small.uneventful
+            + structural_in_genes
+            + len(small.not_carried)
         ),
+        alleles_not_in_sample=len(small.not_carried),
         findings=len(findings),
         unclassified=len(listed) + len(small.noted),
         regions_only=small.regions_only,

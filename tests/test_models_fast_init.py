@@ -151,7 +151,7 @@ def test_a_factory_default_is_new_per_instance() -> None:
     "call",
     [
         lambda: Variant("chr7", 1, "A", "T"),  # type: ignore[call-arg]
-        lambda: Variant("chr7", 1, "A", "T", 1, *range(13)),
+        lambda: Variant("chr7", 1, "A", "T", 1, *range(14)),
         lambda: Variant("chr7", 1, "A", "T", 1, colour="red"),  # type: ignore[call-arg]
         lambda: Variant("chr7", 1, "A", "T", 1, chrom="chr1"),  # type: ignore[misc]
         lambda: _Sample(1, "x", [], True),  # type: ignore[call-arg]

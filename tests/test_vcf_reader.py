@@ -52,6 +52,7 @@ def test_reads_one_snv(tmp_path: Path, form: Form) -> None:
             vaf=variants[0].vaf,
             depth=100,
             variant_id="rs113488022",
+            carried=True,  # GT 0/1
         )
     ]
     assert variants[0].vaf == pytest.approx(0.4)  # a float32 in the file
@@ -697,3 +698,38 @@ def test_real_grch38_vcf_gz() -> None:
     assert len(variants) == 3313
     braf = [v for v in variants if (v.chrom, v.pos) == ("7", 140753336)]
     assert [(v.ref, v.alt) for v in braf] == [("A", "T")]  # BRAF V600E
+
+
+@pytest.mark.parametrize(
+    ("genotype", "carried"),
+    [
+        ("0/1", [True, False]),
+        ("1|2", [True, True]),
+        ("0/2", [False, True]),
+        ("0/0", [False, False]),
+        ("./1", [True, False]),
+        ("./.", [None, None]),  # no allele called: says nothing
+        (".", [None, None]),
+        ("1", [True, False]),  # haploid
+    ],
+)
+def test_carried_tells_whether_the_samples_gt_holds_each_alt(
+    tmp_path: Path, genotype: str, carried: list[bool | None]
+) -> None:
+    record = f"chr7\t140753336\t.\tA\tT,C\t.\tPASS\t.\tGT:DP\t{genotype}:100"
+    for defer in (False, True):
+        with VcfReader(write(tmp_path, "vcf", [record])) as reader:
+            if defer:
+                reader.defer_evidence()
+            variants = []
+            for variant in reader:
+                if defer:
+                    reader.read_evidence(variant)
+                variants.append(variant)
+        assert [variant.carried for variant in variants] == carried, defer
+
+
+def test_carried_is_unknown_without_gt(tmp_path: Path) -> None:
+    record = "chr7\t140753336\t.\tA\tT\t.\tPASS\t.\tAD:DP\t60,40:100"
+    variants, _reader = read(write(tmp_path, "vcf", [record]))
+    assert [variant.carried for variant in variants] == [None]

@@ -477,12 +477,13 @@ class VcfReader:
             except Exception as exc:
                 raise self._record_error(exc, held.read) from exc
             held.evidence = evidence
-        fractions, depth, phase_set, haplotypes = evidence
+        fractions, depth, phase_set, haplotypes, carried = evidence
         index = variant.alt_index
         _set_field(variant, "vaf", fractions[index])
         _set_field(variant, "depth", depth)
         _set_field(variant, "phase_set", phase_set)
         _set_field(variant, "haplotype", haplotypes[index])
+        _set_field(variant, "carried", carried[index])
 
     def renumber(self, numbers: Sequence[int]) -> None:
         """Give the n-th record of this file the number ``numbers[n - 1]`` in its variants'
@@ -719,10 +720,11 @@ class VcfReader:
             held = _HeldRecord(record, ref, alts, read)
             fractions: list[float | None] = [None] * alt_count
             haplotypes: list[int | None] = [None] * alt_count
+            carried: list[bool | None] = [None] * alt_count
             depth: int | None = None
             phase_set: str | None = None
         else:
-            fractions, depth, phase_set, haplotypes = self._evidence(record, ref, alts)
+            fractions, depth, phase_set, haplotypes, carried = self._evidence(record, ref, alts)
         if self._sv_keys:
             end, svtype, mate_ids = self._structural(record, alt_count)
         else:
@@ -748,6 +750,7 @@ class VcfReader:
                     mate_ids[0],
                     phase_set,
                     haplotypes[0],
+                    carried[0],
                 )
             ]
         else:
@@ -771,6 +774,7 @@ class VcfReader:
                     mate_ids[index],
                     phase_set,
                     haplotypes[index],
+                    carried[index],
                 )
                 for index, alt in enumerate(alts)
             ]
@@ -780,9 +784,18 @@ class VcfReader:
         return variants
 
     def _evidence(self, record: Any, ref: str, alts: tuple[str, ...]) -> _SampleEvidence:
-        """The chosen sample's VAF per ALT, depth, phase set and haplotype per ALT."""
+        """The chosen sample's VAF per ALT, depth, phase set, haplotype per ALT and whether
+        its GT holds each ALT (:func:`_carried`)."""
         # The same reads, in the same order, as through _Fields, _read_with_fallback and
         # _read_phase (which the other callers and phased genotypes take).
+        alt_count = len(alts)
+        carried = _carried(record, alt_count, self._format_ids) if self._has_sample else None
+        fractions, depth, phase_set, haplotypes = self._sample_evidence(record, ref, alts)
+        return fractions, depth, phase_set, haplotypes, carried or [None] * alt_count
+
+    def _sample_evidence(
+        self, record: Any, ref: str, alts: tuple[str, ...]
+    ) -> tuple[list[float | None], int | None, str | None, list[int | None]]:
         alt_count = len(alts)
         fields: _Fields | None = None
         if self._generic:
@@ -1275,7 +1288,9 @@ class _Fields:
 _Evidence = tuple[list[float | None], int | None]
 _EvidenceReader = Callable[[_Fields], _Evidence]
 #: And the phase: the phase set of the record and the haplotype of each ALT.
-_SampleEvidence = tuple[list[float | None], int | None, str | None, list[int | None]]
+_SampleEvidence = tuple[
+    list[float | None], int | None, str | None, list[int | None], list[bool | None]
+]
 
 
 def _read_generic(fields: _Fields) -> _Evidence:
@@ -1518,6 +1533,23 @@ def _integers(record: Any, key: str, format_ids: frozenset[str]) -> list[int | N
         return [_count(value) for value in row.tolist()]
     # Integers: missing and padding values are negative sentinels.
     return [value if value >= 0 else None for value in row.tolist()]
+
+
+def _carried(record: Any, alt_count: int, format_ids: frozenset[str]) -> list[bool | None] | None:
+    """Per ALT, whether the chosen sample's GT holds it; None when there is no GT or it
+    calls no allele ('./.', '.'): a caller that does not genotype the tumor says nothing."""
+    if "GT" not in format_ids:
+        return None
+    try:
+        genotypes = record.genotypes
+    except Exception:  # cyvcf2 raises for a record whose FORMAT has no GT
+        return None
+    if not genotypes:
+        return None
+    called = {allele for allele in genotypes[0][:-1] if allele >= 0}
+    if not called:
+        return None
+    return [number in called for number in range(1, alt_count + 1)]
 
 
 def _phased_genotype(record: Any, format_ids: frozenset[str]) -> bool:

@@ -262,6 +262,7 @@ def build_report(
             ("… of them in rule genes or hotspots", summary.skipped_filtered_in_rule_genes),
             ("alleles annotated", summary.alleles_annotated),
             ("alleles in rule genes or hotspots", summary.alleles_in_rule_genes),
+            ("… of them not in the sample's genotype (GT)", summary.alleles_not_in_sample),
             ("findings", summary.findings),
             ("findings set aside (--min-vaf/--min-depth)", len(result.filtered_findings)),
             ("unclassified variants", summary.unclassified),

@@ -68,6 +68,7 @@ def _document(result: Result, items: Callable[[Iterable[Any]], Any]) -> dict[str
             "alleles_annotated": result.summary.alleles_annotated,
             "alleles_filtered": result.summary.alleles_filtered,
             "alleles_in_rule_genes": result.summary.alleles_in_rule_genes,
+            "alleles_not_in_sample": result.summary.alleles_not_in_sample,
             "alleles_outside_rule_genes": result.summary.alleles_outside_rule_genes,
             "findings": result.summary.findings,
             "unclassified": result.summary.unclassified,

@@ -1,0 +1,81 @@
+"""A rule-gene allele the chosen tumor sample's GT does not hold (0/0, or another ALT only) is
+no finding of that sample: in a VCF of several samples it is another sample's variant. It used
+to fire its rules for every sample (EGFR T790M made resistance calls for a sample with GT 0/0
+and no ALT read). It is counted (``alleles_not_in_sample``) and listed by --explain; a GT
+that calls no allele ('./.') says nothing and the allele is kept. Every path agrees."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pysam
+import pytest
+
+from tests.runs import run_json
+from tests.test_fast_paths import comparable
+from tests.test_fast_paths_agree import unnumbered
+from tests.test_parts import blocked
+from tests.vcfgen import vcf_text
+
+FORMAT = "GT:AD:DP"
+
+
+@pytest.fixture(scope="module")
+def path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    records = [
+        # EGFR T790M: the other sample's only.
+        f"chr7\t55181378\tt790m\tC\tT\t.\tPASS\t.\t{FORMAT}\t0/0:100,0:100\t0/1:50,50:100",
+        # EGFR C797S: TUMOR not called at all ('./.'): kept.
+        f"chr7\t55181398\tc797s\tT\tA\t.\tPASS\t.\t{FORMAT}\t./.:.:.\t0/1:50,50:100",
+        # EGFR L858R: both.
+        f"chr7\t55191822\tl858r\tT\tG\t.\tPASS\t.\t{FORMAT}\t0/1:60,40:100\t0/1:50,50:100",
+        # KRAS G12S/G12C (c.34G>A, c.34G>T): TUMOR holds the second ALT only, OTHER the first.
+        f"chr12\t25245351\tg12\tC\tT,A\t.\tPASS\t.\t{FORMAT}\t0/2:60,0,40:100\t0/1:50,50,0:100",
+    ]
+    text = vcf_text(records, samples=("TUMOR", "OTHER"), info_lines=()).encode()
+    found = blocked(
+        tmp_path_factory.mktemp("gt") / "in.vcf.gz", text, list(range(300, len(text), 300))
+    )
+    pysam.tabix_index(str(found), preset="vcf", force=True)
+    return found
+
+
+def changes(result: dict[str, Any]) -> set[str]:
+    return {f"{f['gene']} {f['alteration']}" for f in result["findings"]}
+
+
+def test_alleles_the_sample_does_not_hold_are_no_findings(path: Path) -> None:
+    tumor = run_json(path, "LUAD", sample="TUMOR", use_index=False)
+    found = changes(tumor)
+    assert {"EGFR L858R", "KRAS G12C"} <= found
+    assert not {change for change in found if "T790M" in change or "c.34G>A" in change}
+    assert any(change.startswith("EGFR C797") for change in found)  # './.': kept
+    assert tumor["summary"]["alleles_not_in_sample"] == 2  # T790M, G12S
+    assert tumor["summary"]["alleles_in_rule_genes"] == 5
+    calls = {call["therapy"]: call["call"] for call in tumor["therapy_calls"]}
+    assert calls["gefitinib"] == calls["erlotinib"] == "sensitivity"  # no T790M resistance
+    other = run_json(path, "LUAD", sample="OTHER", use_index=False)
+    assert {"EGFR T790M", "EGFR L858R"} <= changes(other)
+    assert "KRAS G12C" not in changes(other)
+    assert other["summary"]["alleles_not_in_sample"] == 1
+    calls = {call["therapy"]: call["call"] for call in other["therapy_calls"]}
+    assert calls["gefitinib"] == "resistance"
+
+
+def test_explain_lists_them(path: Path) -> None:
+    result = run_json(path, "LUAD", sample="TUMOR", use_index=False, explain=True)
+    details = {
+        miss["variant"]["pos"]: miss["detail"]
+        for miss in result["near_misses"]
+        if miss["reason"] == "filtered"
+    }
+    assert details[55181378].startswith("not in the tumor sample's GT (record 1)")
+
+
+def test_every_path_agrees(path: Path) -> None:
+    full = run_json(path, "LUAD", sample="TUMOR", use_index=False)
+    assert run_json(path, "LUAD", sample="TUMOR", prefilter=True) == full
+    indexed = run_json(path, "LUAD", sample="TUMOR", use_index=True)
+    assert indexed["summary"]["regions_only"] is True
+    assert unnumbered(comparable(indexed)) == unnumbered(comparable(full))
