@@ -1252,15 +1252,9 @@ class _Fields:
 
     def genotype(self) -> tuple[list[int], bool] | None:
         """The allele numbers of GT (-1 for ``.``) and whether GT is phased."""
-        if "GT" not in self.format_ids:
+        row = _genotype_row(self.record, self.format_ids)
+        if row is None:
             return None
-        try:
-            genotypes = self.record.genotypes
-        except Exception:  # cyvcf2 raises for a record whose FORMAT has no GT
-            return None
-        if not genotypes:
-            return None
-        row = genotypes[0]
         return [int(allele) for allele in row[:-1]], bool(row[-1])
 
     def info_values(self, key: str) -> list[Any] | None:
@@ -1535,18 +1529,23 @@ def _integers(record: Any, key: str, format_ids: frozenset[str]) -> list[int | N
     return [value if value >= 0 else None for value in row.tolist()]
 
 
-def _carried(record: Any, alt_count: int, format_ids: frozenset[str]) -> list[bool | None] | None:
-    """Per ALT, whether the chosen sample's GT holds it; None when there is no GT or it
-    calls no allele ('./.', '.'): a caller that does not genotype the tumor says nothing."""
+def _genotype_row(record: Any, format_ids: frozenset[str]) -> list[Any] | None:
+    """The chosen sample's genotype as cyvcf2 gives it (its allele numbers, -1 for '.', then
+    whether it is phased), or None without a GT."""
     if "GT" not in format_ids:
         return None
     try:
         genotypes = record.genotypes
     except Exception:  # cyvcf2 raises for a record whose FORMAT has no GT
         return None
-    if not genotypes:
-        return None
-    called = {allele for allele in genotypes[0][:-1] if allele >= 0}
+    return genotypes[0] if genotypes else None
+
+
+def _carried(record: Any, alt_count: int, format_ids: frozenset[str]) -> list[bool | None] | None:
+    """Per ALT, whether the chosen sample's GT holds it; None when there is no GT or it
+    calls no allele ('./.', '.'): a caller that does not genotype the tumor says nothing."""
+    row = _genotype_row(record, format_ids)
+    called = {allele for allele in row[:-1] if allele >= 0} if row is not None else None
     if not called:
         return None
     return [number in called for number in range(1, alt_count + 1)]
@@ -1555,16 +1554,8 @@ def _carried(record: Any, alt_count: int, format_ids: frozenset[str]) -> list[bo
 def _phased_genotype(record: Any, format_ids: frozenset[str]) -> bool:
     """Whether the chosen sample's GT is phased with two or more alleles (as
     :meth:`_Fields.genotype` reads it): only then can GT alone place an ALT on a haplotype."""
-    if "GT" not in format_ids:
-        return False
-    try:
-        genotypes = record.genotypes
-    except Exception:  # cyvcf2 raises for a record whose FORMAT has no GT
-        return False
-    if not genotypes:
-        return False
-    row = genotypes[0]
-    return bool(row[-1]) and len(row) >= 3
+    row = _genotype_row(record, format_ids)
+    return row is not None and bool(row[-1]) and len(row) >= 3
 
 
 def _count(value: float) -> int | None:
