@@ -590,7 +590,10 @@ def _read_variants(
     shared_notes: dict[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]] = {}
     last_filtered = None
     noted, evidence = _triaged(result, reader, triage)
-    noted_evidence = evidence if config.unclassified_evidence else None
+    # In a VCF of several samples a rule-gene allele may be another sample's (its GT says):
+    # the noted ones' evidence is read too. One sample: only when a report shows it.
+    several = len(reader.header.samples) > 1
+    noted_evidence = evidence if config.unclassified_evidence or several else None
     # A reader may be read again for other regions (annotator.parts): its counts go on.
     skipped_before = _skipped(reader)
     for batch in reader.batches():
@@ -773,10 +776,13 @@ def _noted(
     """Add an unannotated allele (``notes`` are the genomic annotator's) to ``noted`` if no
     rule can match it (no alteration) and it is reported with its one note, on the one rule
     gene it lies in; the caller leaves out alleles at a genomic rule's position. Its VAF,
-    depth and phase are read first by ``evidence`` when the reader deferred them."""
+    depth and phase are read first by ``evidence`` when the reader deferred them; one the
+    sample's GT does not hold is left to the caller (:func:`_keep` sets it aside)."""
     if len(notes) == 1 and not alterations and in_genes == (notes[0][0],):
         if evidence is not None:
             evidence(variant)
+            if variant.carried is False:
+                return False
         if noted.takes(variant):
             noted.add(variant, notes[0])
             return True

@@ -24,6 +24,8 @@ FORMAT = "GT:AD:DP"
 @pytest.fixture(scope="module")
 def path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     records = [
+        # In an EGFR intron, unannotated: the other sample's only (else listed unclassified).
+        f"chr7\t55100000\tintron\tA\tG\t.\tPASS\t.\t{FORMAT}\t0/0:100,0:100\t0/1:50,50:100",
         # EGFR T790M: the other sample's only.
         f"chr7\t55181378\tt790m\tC\tT\t.\tPASS\t.\t{FORMAT}\t0/0:100,0:100\t0/1:50,50:100",
         # EGFR C797S: TUMOR not called at all ('./.'): kept.
@@ -51,16 +53,26 @@ def test_alleles_the_sample_does_not_hold_are_no_findings(path: Path) -> None:
     assert {"EGFR L858R", "KRAS G12C"} <= found
     assert not {change for change in found if "T790M" in change or "c.34G>A" in change}
     assert any(change.startswith("EGFR C797") for change in found)  # './.': kept
-    assert tumor["summary"]["alleles_not_in_sample"] == 2  # T790M, G12S
-    assert tumor["summary"]["alleles_in_rule_genes"] == 5
+    assert tumor["summary"]["alleles_not_in_sample"] == 3  # the intron's, T790M, G12S
+    assert tumor["summary"]["alleles_in_rule_genes"] == 6
+    assert 55100000 not in {u["variant"]["pos"] for u in tumor["unclassified"]}
     calls = {call["therapy"]: call["call"] for call in tumor["therapy_calls"]}
     assert calls["gefitinib"] == calls["erlotinib"] == "sensitivity"  # no T790M resistance
     other = run_json(path, "LUAD", sample="OTHER", use_index=False)
     assert {"EGFR T790M", "EGFR L858R"} <= changes(other)
     assert "KRAS G12C" not in changes(other)
     assert other["summary"]["alleles_not_in_sample"] == 1
+    assert 55100000 in {u["variant"]["pos"] for u in other["unclassified"]}
     calls = {call["therapy"]: call["call"] for call in other["therapy_calls"]}
     assert calls["gefitinib"] == "resistance"
+
+
+def test_the_noted_path_reads_the_gt_without_a_report(path: Path) -> None:
+    """The command line reads no evidence of unannotated, noted alleles unless a report shows
+    it; in a VCF of several samples it reads their GT all the same."""
+    quick = run_json(path, "LUAD", sample="TUMOR", use_index=False, unclassified_evidence=False)
+    assert quick["summary"]["alleles_not_in_sample"] == 3
+    assert 55100000 not in {u["variant"]["pos"] for u in quick["unclassified"]}
 
 
 def test_explain_lists_them(path: Path) -> None:
@@ -70,7 +82,7 @@ def test_explain_lists_them(path: Path) -> None:
         for miss in result["near_misses"]
         if miss["reason"] == "filtered"
     }
-    assert details[55181378].startswith("not in the tumor sample's GT (record 1)")
+    assert details[55181378].startswith("not in the tumor sample's GT (record 2)")
 
 
 def test_every_path_agrees(path: Path) -> None:
