@@ -6,12 +6,14 @@ that calls no allele ('./.') says nothing and the allele is kept. Every path agr
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 from typing import Any
 
 import pysam
 import pytest
 
+from annotator.cli import main
 from tests.runs import run_json
 from tests.test_fast_paths import comparable
 from tests.test_fast_paths_agree import unnumbered
@@ -91,3 +93,26 @@ def test_every_path_agrees(path: Path) -> None:
     indexed = run_json(path, "LUAD", sample="TUMOR", use_index=True)
     assert indexed["summary"]["regions_only"] is True
     assert unnumbered(comparable(indexed)) == unnumbered(comparable(full))
+
+
+def test_the_reports_say_so(path: Path, tmp_path: Path) -> None:
+    assert (
+        main(
+            [
+                "annotate",
+                str(path),
+                "--tumor-type",
+                "LUAD",
+                "--sample",
+                "TUMOR",
+                "--out-html",
+                str(tmp_path / "r.html"),
+                "--out-md",
+                str(tmp_path / "r.md"),
+            ]
+        )
+        == 0
+    )
+    said = "3 alleles in rule genes are not in the sample's genotype (GT): other samples' variants"
+    assert said in html.unescape((tmp_path / "r.html").read_text())
+    assert said in (tmp_path / "r.md").read_text().replace("\\", "")

@@ -35,6 +35,7 @@ from annotator.models import (
     Finding,
     NearMiss,
     Result,
+    Summary,
     TherapyCall,
     TumorTypeMatch,
     Unclassified,
@@ -204,8 +205,9 @@ class Report:
     subclonal_fraction: float
     subclonal_given: bool  # the caller passed the threshold (else fraction x top VAF)
     summary: tuple[tuple[str, int], ...]
-    #: Records in rule genes skipped for FILTER, said where filtered findings are (or None).
-    skipped_in_rule_genes: str | None = None
+    #: What was set aside in the rule genes (records failing FILTER, alleles the sample's GT
+    #: does not hold), said where the filtered findings are.
+    set_aside: tuple[str, ...] = ()
 
 
 def build_report(
@@ -267,13 +269,29 @@ def build_report(
             ("findings set aside (--min-vaf/--min-depth)", len(result.filtered_findings)),
             ("unclassified variants", summary.unclassified),
         ),
-        skipped_in_rule_genes=_skipped_in_rule_genes(summary.skipped_filtered_in_rule_genes),
+        set_aside=_set_aside(summary),
     )
 
 
-def _skipped_in_rule_genes(count: int) -> str | None:
-    if not count:
-        return None
+def _set_aside(summary: Summary) -> tuple[str, ...]:
+    said = []
+    if summary.skipped_filtered_in_rule_genes:
+        said.append(_skipped_in_rule_genes(summary.skipped_filtered_in_rule_genes))
+    count = summary.alleles_not_in_sample
+    if count == 1:
+        said.append(
+            "1 allele in a rule gene is not in the sample's genotype (GT): another sample's "
+            "variant, no finding of this one; --explain lists it under Near misses."
+        )
+    elif count:
+        said.append(
+            f"{count} alleles in rule genes are not in the sample's genotype (GT): other "
+            "samples' variants, no findings of this one; --explain lists them under Near misses."
+        )
+    return tuple(said)
+
+
+def _skipped_in_rule_genes(count: int) -> str:
     which = (
         "records in rule genes or hotspots failed FILTER and were"
         if count != 1

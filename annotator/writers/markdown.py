@@ -203,8 +203,8 @@ def _findings(report: Report) -> list[str]:
         lines += ["None.", ""]
 
     lines += ["## Filtered findings", ""]
-    if report.skipped_in_rule_genes:
-        lines += [f"**{escape_markdown(report.skipped_in_rule_genes)}**", ""]
+    for said in report.set_aside:
+        lines += [f"**{escape_markdown(said)}**", ""]
     if report.filtered:
         lines += _table(
             [*FINDING_COLUMNS, "Why set aside"],
