@@ -301,7 +301,7 @@ class _FusionFinder:
         self.alterations: list[Alteration] = []
         self.notes: list[str] = []
         self._fused: set[int] = set()  # the record_index of records that gave a fusion
-        self._noted: set[int] = set()  # and of those a note names
+        self._noted: set[int] = set()  # the record_index of records a note names
 
     def unfused(self, records: Iterable[Breakend]) -> tuple[int, list[Unclassified]]:
         """How many records lie in a gene (a symbolic allele by its span, POS to END; else
