@@ -218,7 +218,7 @@ def _read_vcf_with(
         # spans and the rule alleles' REF spans (every path reads them, so counts them alike).
         rule_genes = rule_regions(rules.genes, build, rule_alleles, padding=0)
         matching = _Matching(
-            resolver, genomic, locator, genomic_rules, triage, rule_genes, RegionLookup(rule_genes)
+            resolver, genomic, locator, genomic_rules, triage, RegionLookup(rule_genes)
         )
         regions = rule_regions(rules.genes, build, rule_alleles, padding=gene_padding(header.lines))
         progress = Progress(enabled=config.show_progress, position=file_offset(vcf))
@@ -435,7 +435,7 @@ def _read_prefiltered(
         annotation_keys=tuple(f"{key}=".encode() for key in annotation_keys) if tmb else (),
         # A record failing FILTER is only counted, unless it is kept or explained: not parsed.
         keep_failed=config.include_filtered or config.explain,
-        failed_counted_in=matching.rule_gene_regions,
+        failed_counted_in=matching.rule_genes.regions,
     )
     job = PartJob(config, vcf, regions, text_rules, caller, matching, result)
     halves = split_for_workers(vcf, config.threads)
@@ -468,14 +468,13 @@ def _read_prefiltered(
 class _Matching(NamedTuple):
     """What reading needs to resolve and place alleles, the matcher that decides which can
     change a result (None: keep every rule-gene allele; see :func:`_read_variants`), and
-    where a record skipped for FILTER counts as in a rule gene (as a list and a lookup)."""
+    where a record skipped for FILTER counts as in a rule gene."""
 
     resolver: ConsequenceResolver
     genomic: GenomicAnnotator
     locator: GeneLocator
     genomic_rules: frozenset[AlleleKey]
     triage: RuleMatcher | None
-    rule_gene_regions: RegionList
     rule_genes: RegionLookup
 
 
@@ -580,7 +579,7 @@ def _read_variants(
     worker process and matched grows with the results, not with the input. Neither happens
     with ``--explain`` or ``--bam``, which look at every allele.
     """
-    resolver, genomic, locator, genomic_rules, triage, _regions, _lookup = matching
+    resolver, genomic, locator, genomic_rules, triage, _rule_genes = matching
     keep_filtered = config.include_filtered
     if not keep_filtered and not config.explain:
         reader.skip_filtered(matching.rule_genes.overlaps)  # counted below, never looked at

@@ -80,9 +80,10 @@ class RegionLookup:
     chromosome name as the input spells it: the reader's twin of the text scan's vectorised
     test (:meth:`_ChunkScanner.overlaps`), so that both count the same records."""
 
-    __slots__ = ("_named",)
+    __slots__ = ("_named", "regions")
 
     def __init__(self, regions: RegionList) -> None:
+        self.regions = regions
         self._named = ByChromosomeName(
             {
                 chrom: ([start for start, _end in items], [end for _start, end in items])
