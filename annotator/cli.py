@@ -326,9 +326,9 @@ def _in_rule_genes(summary: Summary) -> str:
 
 
 def _not_in_sample(summary: Summary) -> str:
-    """' (N not in the sample's GT)' for rule-gene alleles the tumor's genotype lacks."""
+    """' (N not in the sample's GT or reads)' for rule-gene alleles the tumor sample lacks."""
     count = summary.alleles_not_in_sample
-    return f" ({count} not in the sample's GT)" if count else ""
+    return f" ({count} not in the sample's GT or reads)" if count else ""
 
 
 def summary_line(result: Result) -> str:

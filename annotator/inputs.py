@@ -113,8 +113,8 @@ class SmallVariants:
     noted: NotedAlleles = field(default_factory=NotedAlleles)
     # Rule-gene alleles that can change no result (RuleMatcher.matters), counted only.
     uneventful: int = 0
-    # Rule-gene alleles the tumor sample's GT does not hold (Variant.carried False): no
-    # finding; --explain lists them.
+    # Rule-gene alleles the tumor sample does not hold (Variant.carried False: its GT, or
+    # with other samples its AD, says so): no finding; --explain lists them.
     not_carried: list[SampleAllele] = field(default_factory=list)
 
     def merge(self, other: SmallVariants) -> None:
@@ -589,7 +589,7 @@ def _read_variants(
     shared_notes: dict[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]] = {}
     last_filtered = None
     noted, evidence = _triaged(result, reader, triage)
-    # In a VCF of several samples a rule-gene allele may be another sample's (its GT says):
+    # In a VCF of several samples a rule-gene allele may be another sample's (GT or AD says):
     # the noted ones' evidence is read too. One sample: only when a report shows it.
     several = len(reader.header.samples) > 1
     noted_evidence = evidence if config.unclassified_evidence or several else None
@@ -740,7 +740,7 @@ def _keep(
 ) -> None:
     """Keep a rule-gene allele that can change a result (all, without ``triage``), with its
     VAF, depth and phase read by ``evidence`` when the reader deferred them, aside when the
-    sample's GT does not hold it; count the others."""
+    sample does not hold it (``Variant.carried``); count the others."""
     if triage is None or triage.matters(allele):
         if evidence is not None:
             evidence(allele.variant)
@@ -776,7 +776,7 @@ def _noted(
     rule can match it (no alteration) and it is reported with its one note, on the one rule
     gene it lies in; the caller leaves out alleles at a genomic rule's position. Its VAF,
     depth and phase are read first by ``evidence`` when the reader deferred them; one the
-    sample's GT does not hold is left to the caller (:func:`_keep` sets it aside)."""
+    sample does not hold is left to the caller (:func:`_keep` sets it aside)."""
     if len(notes) == 1 and not alterations and in_genes == (notes[0][0],):
         if evidence is not None:
             evidence(variant)

@@ -1091,7 +1091,7 @@ class RuleMatcher:
                 details = [
                     f"FILTER {';'.join(variant.filters)} (record {variant.record_index})"
                     if variant.filters
-                    else f"not in the tumor sample's GT (record {variant.record_index})"
+                    else f"not in the tumor sample's GT or reads (record {variant.record_index})"
                 ]
                 unmet = self._unmet(rule, sample, variant, f"{rule.gene} {label}")
                 if unmet is not None:

@@ -202,8 +202,9 @@ class Variant:
     mate_id: str | None = None  # INFO/MATEID of a breakend
     phase_set: str | None = None  # tumor FORMAT/PS (or PID) when its GT is phased
     haplotype: int | None = None  # index of the phased GT haplotype that carries this ALT
-    #: Whether the tumor sample's GT holds this ALT: None without a GT or one that calls no
-    #: allele ('./.'), False for a GT that calls others only (0/0, or 0/2 for ALT 1).
+    #: Whether the tumor sample holds this ALT: False for a GT that calls others only (0/0,
+    #: or 0/2 for ALT 1) and, in a VCF of several samples, for an AD with no read of it where
+    #: the site has reads; None when neither tells (no GT, or './.', and no such AD).
     carried: bool | None = None
 
     @property
@@ -403,8 +404,9 @@ class Summary:
     #: hotspot or a genomic rule's allele (a MAF's rows of rule genes): --explain lists them.
     skipped_filtered_in_rule_genes: int = 0
     alleles_annotated: int = 0
-    #: Rule-gene alleles the tumor sample's GT does not hold (0/0, or another ALT only): no
-    #: finding, counted among alleles_in_rule_genes; --explain lists them.
+    #: Rule-gene alleles the tumor sample does not hold (Variant.carried False: its GT, or
+    #: with other samples its AD, says so): no finding, counted among alleles_in_rule_genes;
+    #: --explain lists them.
     alleles_not_in_sample: int = 0
     alleles_in_rule_genes: int = 0
     findings: int = 0

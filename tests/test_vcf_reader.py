@@ -733,3 +733,37 @@ def test_carried_is_unknown_without_gt(tmp_path: Path) -> None:
     record = "chr7\t140753336\t.\tA\tT\t.\tPASS\t.\tAD:DP\t60,40:100"
     variants, _reader = read(write(tmp_path, "vcf", [record]))
     assert [variant.carried for variant in variants] == [None]
+
+
+@pytest.mark.parametrize(
+    ("column", "carried"),
+    [
+        ("0/1:60,40,0", [True, False]),  # the second ALT: no read
+        ("0/1:100,0,0", [False, False]),  # Mutect2's GT of a tumor without the ALT's reads
+        ("0/2:60,5,0", [False, False]),  # the GT lacks ALT 1 though it has reads: GT decides
+        ("./.:60,0,40", [False, None]),  # no GT call: the reads tell the first ALT
+        ("0/1:0,0,0", [True, False]),  # no reads at the site: AD says nothing
+        ("0/1:60,.,0", [True, False]),  # an AD value missing: AD says nothing
+    ],
+)
+def test_with_other_samples_ad_without_the_alts_reads_is_not_carried(
+    tmp_path: Path, column: str, carried: list[bool | None]
+) -> None:
+    record = f"chr7\t140753336\t.\tA\tT,C\t.\tPASS\t.\tGT:AD\t{column}\t0/1:50,50,0"
+    path = write(tmp_path, "vcf.gz", [record], samples=("TUMOR", "OTHER"))
+    for defer in (False, True):
+        with VcfReader(path, sample="TUMOR") as reader:
+            if defer:
+                reader.defer_evidence()
+            variants = []
+            for variant in reader:
+                if defer:
+                    reader.read_evidence(variant)
+                variants.append(variant)
+        assert [variant.carried for variant in variants] == carried, defer
+
+
+def test_in_a_vcf_of_one_sample_ad_does_not_undo_the_gt(tmp_path: Path) -> None:
+    record = "chr7\t140753336\t.\tA\tT\t.\tPASS\t.\tGT:AD\t0/1:100,0"
+    variants, _reader = read(write(tmp_path, "vcf", [record]))
+    assert [variant.carried for variant in variants] == [True]

@@ -317,6 +317,8 @@ class VcfReader:
         self._has_sample = self.header.sample is not None
         self._generic = self._has_sample and self._read_evidence is _read_generic
         self._gt_phase_only = self._has_sample and not {"PGT", "PID"} <= self._format_ids
+        # With other samples beside it, an ALT the chosen sample has no read of is not its own.
+        self._carried_by_reads = self._has_sample and len(self.header.samples) > 1
 
     def _open(self) -> Any:
         """The cyvcf2 reader: through the link of :attr:`_linked` while the header's contig
@@ -785,11 +787,15 @@ class VcfReader:
 
     def _evidence(self, record: Any, ref: str, alts: tuple[str, ...]) -> _SampleEvidence:
         """The chosen sample's VAF per ALT, depth, phase set, haplotype per ALT and whether
-        its GT holds each ALT (:func:`_carried`)."""
+        it holds each ALT (:func:`_carried`)."""
         # The same reads, in the same order, as through _Fields, _read_with_fallback and
         # _read_phase (which the other callers and phased genotypes take).
         alt_count = len(alts)
-        carried = _carried(record, alt_count, self._format_ids) if self._has_sample else None
+        carried = (
+            _carried(record, alt_count, self._format_ids, self._carried_by_reads)
+            if self._has_sample
+            else None
+        )
         fractions, depth, phase_set, haplotypes = self._sample_evidence(record, ref, alts)
         return fractions, depth, phase_set, haplotypes, carried or [None] * alt_count
 
@@ -1541,14 +1547,32 @@ def _genotype_row(record: Any, format_ids: frozenset[str]) -> list[Any] | None:
     return genotypes[0] if genotypes else None
 
 
-def _carried(record: Any, alt_count: int, format_ids: frozenset[str]) -> list[bool | None] | None:
-    """Per ALT, whether the chosen sample's GT holds it; None when there is no GT or it
-    calls no allele ('./.', '.'): a caller that does not genotype the tumor says nothing."""
+def _carried(
+    record: Any, alt_count: int, format_ids: frozenset[str], by_reads: bool
+) -> list[bool | None] | None:
+    """Per ALT, whether the chosen sample holds it: False when its GT calls other alleles
+    only (0/0, or 0/2 for ALT 1) and, with ``by_reads``, when its AD gives the ALT no read
+    while the site has reads. None when neither tells: no GT or one that calls no allele
+    ('./.', '.'; a caller that does not genotype the tumor says nothing) and no such AD.
+
+    ``by_reads`` is for a VCF of several samples, where an allele may be another sample's:
+    Mutect2 writes GT 0/1 for every tumor sample of a multi-sample call, so only the reads
+    tell. In a VCF of one sample every allele was called from that sample's reads, and an AD
+    without the ALT's reads (informative reads only, as GATK counts) does not undo the call."""
     row = _genotype_row(record, format_ids)
     called = {allele for allele in row[:-1] if allele >= 0} if row is not None else None
-    if not called:
-        return None
-    return [number in called for number in range(1, alt_count + 1)]
+    carried: list[bool | None] | None = (
+        [number in called for number in range(1, alt_count + 1)] if called else None
+    )
+    if not by_reads:
+        return carried
+    counts = _allele_counts(_integers(record, "AD", format_ids), alt_count)
+    if counts is None or not sum(counts):
+        return carried
+    return [
+        False if counts[number] == 0 else (carried[number - 1] if carried else None)
+        for number in range(1, alt_count + 1)
+    ]
 
 
 def _phased_genotype(record: Any, format_ids: frozenset[str]) -> bool:

@@ -205,7 +205,7 @@ class Report:
     subclonal_fraction: float
     subclonal_given: bool  # the caller passed the threshold (else fraction x top VAF)
     summary: tuple[tuple[str, int], ...]
-    #: What was set aside in the rule genes (records failing FILTER, alleles the sample's GT
+    #: What was set aside in the rule genes (records failing FILTER, alleles the sample
     #: does not hold), said where the filtered findings are.
     set_aside: tuple[str, ...] = ()
 
@@ -264,7 +264,7 @@ def build_report(
             ("… of them in rule genes or hotspots", summary.skipped_filtered_in_rule_genes),
             ("alleles annotated", summary.alleles_annotated),
             ("alleles in rule genes or hotspots", summary.alleles_in_rule_genes),
-            ("… of them not in the sample's genotype (GT)", summary.alleles_not_in_sample),
+            ("… of them not in the sample's GT or reads (AD)", summary.alleles_not_in_sample),
             ("findings", summary.findings),
             ("findings set aside (--min-vaf/--min-depth)", len(result.filtered_findings)),
             ("unclassified variants", summary.unclassified),
@@ -280,13 +280,15 @@ def _set_aside(summary: Summary) -> tuple[str, ...]:
     count = summary.alleles_not_in_sample
     if count == 1:
         said.append(
-            "1 allele in a rule gene is not in the sample's genotype (GT): another sample's "
-            "variant, no finding of this one; --explain lists it under Near misses."
+            "1 allele in a rule gene is not the sample's (its GT does not hold it, or its AD "
+            "has no read of it): another sample's variant, no finding of this one; --explain "
+            "lists it under Near misses."
         )
     elif count:
         said.append(
-            f"{count} alleles in rule genes are not in the sample's genotype (GT): other "
-            "samples' variants, no findings of this one; --explain lists them under Near misses."
+            f"{count} alleles in rule genes are not the sample's (its GT does not hold them, or "
+            "its AD has no read of them): other samples' variants, no findings of this one; "
+            "--explain lists them under Near misses."
         )
     return tuple(said)
 
