@@ -389,9 +389,13 @@ class GenomicAnnotator:
             variant_class = VariantClass.INFRAME_DELETION
         else:
             variant_class = VariantClass.INFRAME_INSERTION
-        result.alterations.append(self._alteration(gene, variant, variant_class, exon=exon.number))
-        # Reported as unclassified unless a rule fires for it in this gene (an exon or a
-        # loss-of-function rule can; a codon or protein rule needs the protein change).
+        placed = (codons[0], codons[-1]) if variant_class is not VariantClass.FRAMESHIFT else None
+        result.alterations.append(
+            self._alteration(gene, variant, variant_class, exon=exon.number, codons=placed)
+        )
+        # Reported as unclassified unless a rule fires for it in this gene (an exon, a
+        # protein_range or a loss-of-function rule can; a codon or protein rule needs the
+        # protein change).
         result.notes.append(self._note((variant_class.value, symbol, codons[0], codons[-1])))
 
     def _codon_change(
@@ -425,6 +429,7 @@ class GenomicAnnotator:
         exon: int | None = None,
         hgvsc: str | None = None,
         codon_change: CodonChange | None = None,
+        codons: tuple[int, int] | None = None,
     ) -> Alteration:
         term = CODING_SEQUENCE_VARIANT if codon_change is not None else _TERMS[variant_class]
         return Alteration(
@@ -440,6 +445,7 @@ class GenomicAnnotator:
             source="genomic",
             codon_change=codon_change,
             exon_count=gene.spec.exon_count if exon is not None else None,
+            codons=codons,
         )
 
 

@@ -254,14 +254,8 @@ class SelectorMatcher:
         if kind == "protein_range":
             assert selector.protein_range is not None
             span = range(selector.protein_range.start, selector.protein_range.end + 1)
-            protein = alteration.protein
-            if (
-                protein is not None
-                and _changes_protein(alteration)
-                and _overlaps(protein.positions, span)
-            ):
-                return MatchType.EXON
-            return None
+            touched = _touched(alteration)
+            return MatchType.EXON if touched is not None and _overlaps(touched, span) else None
         if kind == "exon":
             if (
                 alteration.exon is not None
@@ -531,6 +525,27 @@ def _changes_protein(alteration: Alteration) -> bool:
     return protein is not None and protein.kind is not ChangeKind.SYNONYMOUS
 
 
+def _placed_at(alteration: Alteration) -> range | None:
+    """The residue positions an alteration is placed at: its protein change's, else the
+    codons of an unannotated in-frame indel (:attr:`Alteration.codons`)."""
+    if alteration.protein is not None:
+        return alteration.protein.positions
+    if alteration.codons is not None:
+        first, last = alteration.codons
+        return range(first, last + 1)
+    return None
+
+
+def _touched(alteration: Alteration) -> range | None:
+    """The residue positions a change touches: its protein change's (not a synonymous one),
+    else the codons of an unannotated in-frame indel the gene table placed
+    (:attr:`Alteration.codons`); None when neither tells."""
+    protein = alteration.protein
+    if protein is not None and protein.kind is ChangeKind.SYNONYMOUS:
+        return None
+    return _placed_at(alteration)
+
+
 def _overlaps(first: range, second: range) -> bool:
     return first.start < second.stop and second.start < first.stop
 
@@ -673,17 +688,19 @@ class RuleMatcher:
                 continue
             # A preferred alteration with its protein change, if any: a protein_changes rule
             # matches it exactly when the rule names the change (match_alteration); a codons
-            # or protein_range rule can only when the change touches a position it names, an
-            # exon rule only in its exon: only those are tried.
+            # or protein_range rule can only when the change (or an unannotated in-frame
+            # indel's codons) touches a position it names, an exon rule only in its exon:
+            # only those are tried.
             split = self._split_rules.get(alteration.gene) or self._gene_rules_split(
                 alteration.gene
             )
             plain = alteration.event is None and alteration.variant_class not in LOSS_OF_FUNCTION
             tried = split.plain_others if plain else split.others
-            if protein is not None and split.by_position:
+            positions = _placed_at(alteration)
+            if positions is not None and split.by_position:
                 placed = [
                     indexed
-                    for position in protein.positions
+                    for position in positions
                     for indexed in split.by_position.get(position, ())
                 ]
                 if placed:
@@ -755,7 +772,8 @@ class RuleMatcher:
                 if protein is not None and protein.short in conditions.changes:
                     return True
                 tried = conditions.others
-                if protein is not None and not conditions.positions.isdisjoint(protein.positions):
+                positions = _placed_at(alteration)
+                if positions is not None and not conditions.positions.isdisjoint(positions):
                     tried = (*tried, *conditions.positioned)
                 if alteration.exon is not None and alteration.exon in conditions.exons:
                     tried = (*tried, *conditions.exoned)

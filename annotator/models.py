@@ -263,6 +263,10 @@ class Alteration:
     detail: str | None = None  # for events: what the caller reported (breakpoints, log2, TPM)
     codon_change: CodonChange | None = None  # unannotated SNV in a coding exon of the table
     exon_count: int | None = None  # the transcript's exons, when the annotation says (19/28)
+    #: An unannotated in-frame indel inside the coding part of an exon of the gene table: the
+    #: first and last codon it touches (an insertion: the two it lies between). No protein
+    #: change (that needs the reference sequence), but a ``protein_range`` rule can decide it.
+    codons: tuple[int, int] | None = None
     #: Why the annotation cannot be classified as it stands (a MAF row whose class and protein
     #: change disagree, or a ``Splice_Site`` row that names no donor or acceptor position):
     #: such an alteration (class ``other``) fires nothing and is reported as unclassified with
@@ -296,6 +300,10 @@ class Alteration:
             return self.protein.short
         if self.hgvsc:
             return self.hgvsc
+        if self.codons is not None:
+            first, last = self.codons
+            where = f"codon {first}" if first == last else f"codons {first}-{last}"
+            return f"{self.variant_class.value} ({where})"
         return self.variant_class.value
 
 

@@ -120,3 +120,41 @@ def test_no_unannotated_allele_in_a_rule_gene_is_left_out(tmp_path: Path) -> Non
             left_out.append((chrom, pos, ref, alt, sorted(c.value for c in classes)))
     assert len(records) > 3000
     assert left_out == []
+
+
+def test_an_in_frame_indel_is_placed_on_its_codons_for_protein_range_rules(
+    tmp_path: Path,
+) -> None:
+    """A protein_range rule needs only where an in-frame indel lies and its class: the table
+    gives both. BRCA2 (+ strand) exon 11 c.1910-6841 = chr13:32336265-32341196: a frameshift
+    (loss of function) and a 3-base deletion of c.2646-2648 (codons 882-883) next to it fire
+    the reversion proxy rule (BRCA2-REVERSION-PARPI-PLATINUM-R, any in-frame indel next to a
+    loss-of-function allele); an in-frame deletion nowhere near a rule's range stays
+    unclassified (KRAS codons 14-15, test above)."""
+    data = run(
+        tmp_path,
+        [("chr13", 32337000, "ACGT", "A"), ("chr13", 32338000, "GA", "G")],
+        "HGSOC",
+    )
+    fired = {
+        (f["variant"]["pos"], f["rule_id"]): f["alteration"]
+        for f in data["findings"]
+        if f.get("variant")
+    }
+    assert fired[(32337000, "BRCA2-REVERSION-PARPI-PLATINUM-R")] == (
+        "inframe_deletion (codons 882-883)"
+    )
+    assert (32338000, "BRCA2-REVERSION-PARPI-PLATINUM-R") not in fired  # a frameshift
+    assert data["unclassified"] == []
+    annotator = GenomicAnnotator(load_rules().genes, "GRCh38", {})
+    (alteration,) = annotator.annotate(
+        Variant("chr13", 32337000, "ACGT", "A", record_index=1)
+    ).alterations
+    assert (alteration.variant_class, alteration.codons) == (
+        VariantClass.INFRAME_DELETION,
+        (882, 883),
+    )
+    (frameshift,) = annotator.annotate(
+        Variant("chr13", 32338000, "GA", "G", record_index=1)
+    ).alterations
+    assert frameshift.codons is None
