@@ -104,3 +104,18 @@ def test_d835_substitutions_are_decided_by_the_genetic_code(
     fired = {(f["rule_id"], f["alteration"]) for f in data["findings"]}
     assert ("FLT3-TKD-D835-I836-FLT3I-S", "D835 (c.2503G>C; H)") in fired
     assert ("FLT3-D835-QUIZARTINIB-R", "D835 (c.2503G>C; H)") in fired
+
+
+def test_vcf2maf_test_vcfs_itd_is_placed_where_vep_places_it() -> None:
+    """vcf2maf's unannotated test VCF holds a real 69-base FLT3 ITD (13:28608242); the test
+    MAF vcf2maf made from it with VEP names it c.1813_1814ins... (p.E604_F605ins...): the
+    gene table puts it at codon 605, where c.1813-1814 lie, and it fires the ITD rule."""
+    data = run_json(DATA / "vcf2maf.test.grch37.vcf", "AML", sample="TUMOR", genome="GRCh37")
+    (itd,) = [f for f in data["findings"] if f["gene"] == "FLT3"]
+    assert itd["variant"]["pos"] == 28608242
+    assert (itd["rule_id"], itd["alteration"]) == (
+        "FLT3-ITD-FLT3I-S",
+        "inframe_insertion (codon 605)",
+    )
+    maf = (DATA / "vcf2maf.test_output.vep_isoforms.grch37.maf").read_text()
+    assert "c.1813_1814insCCCCCCGAGGGGGTAATGAGTAC" in maf
