@@ -320,9 +320,15 @@ def annotate_config(
 
 
 def _in_rule_genes(summary: Summary) -> str:
-    """' (N in rule genes)' for records in rule genes skipped by FILTER."""
+    """' (N in rule genes: weak_evidence N, ...)' for records in rule genes skipped by
+    FILTER, with their three most frequent FILTER names."""
     count = summary.skipped_filtered_in_rule_genes
-    return f" ({count} in rule genes)" if count else ""
+    if not count:
+        return ""
+    named = summary.skipped_filtered_in_rule_genes_by_filter
+    names = ", ".join(f"{name} {times}" for name, times in named[:3])
+    more = ", ..." if len(named) > 3 else ""
+    return f" ({count} in rule genes: {names}{more})" if names else f" ({count} in rule genes)"
 
 
 def _not_in_sample(summary: Summary) -> str:

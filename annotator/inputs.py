@@ -13,6 +13,7 @@ import contextlib
 import heapq
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
@@ -103,6 +104,8 @@ class SmallVariants:
     alleles_annotated: int = 0
     filtered_records: int = 0  # records (with an ALT) skipped for FILTER
     filtered_in_rule_genes: int = 0  # of those, the ones in a rule gene (matching.rule_genes)
+    # ... and how many of those fail each FILTER name.
+    filtered_in_rule_genes_filters: Counter[str] = field(default_factory=Counter)
     nonsynonymous: int = 0  # counted for TMB (--panel-size-mb) only
     annotated_records: int = 0
     regions_only: bool = False  # only the rule regions were read, through the file's index
@@ -138,6 +141,7 @@ class SmallVariants:
         self.alleles_annotated += other.alleles_annotated
         self.filtered_records += other.filtered_records
         self.filtered_in_rule_genes += other.filtered_in_rule_genes
+        self.filtered_in_rule_genes_filters.update(other.filtered_in_rule_genes_filters)
         self.nonsynonymous += other.nonsynonymous
         self.uneventful += other.uneventful
         self.annotated_records += other.annotated_records
@@ -491,6 +495,7 @@ class ScanCounts:
     skipped_annotated_passed_alleles: int
     skipped_filtered: int
     skipped_filtered_in_genes: int
+    skipped_filtered_in_genes_filters: Counter[str]
 
     def add_to(self, result: SmallVariants, config: AnnotateConfig) -> None:
         """Add the skipped records' counts to what parsing the candidates counted."""
@@ -504,6 +509,7 @@ class ScanCounts:
             result.annotated_records += self.skipped_annotated_passed_alleles
             result.filtered_records += self.skipped_filtered  # no candidate: not counted twice
             result.filtered_in_rule_genes += self.skipped_filtered_in_genes
+            result.filtered_in_rule_genes_filters.update(self.skipped_filtered_in_genes_filters)
 
 
 @dataclass(frozen=True)
@@ -536,6 +542,7 @@ class PartJob:
             scan.skipped_annotated_passed_alleles,
             scan.skipped_filtered,
             scan.skipped_filtered_in_genes,
+            scan.skipped_filtered_in_genes_filters,
         )
 
     def new_result(self) -> SmallVariants:
@@ -659,18 +666,26 @@ def _read_variants(
     _add_skipped(result, reader, skipped_before)
 
 
-def _skipped(reader: VcfReader) -> tuple[int, int, int]:
-    """The reader's counts of records skipped for FILTER, of their alleles, and of those
-    records in the rule genes."""
-    return reader.records_skipped, reader.alleles_skipped, reader.records_skipped_counted
+def _skipped(reader: VcfReader) -> tuple[int, int, int, Counter[str]]:
+    """The reader's counts of records skipped for FILTER, of their alleles, of those records
+    in the rule genes and of their FILTER names."""
+    return (
+        reader.records_skipped,
+        reader.alleles_skipped,
+        reader.records_skipped_counted,
+        Counter(reader.filters_skipped_counted),
+    )
 
 
-def _add_skipped(result: SmallVariants, reader: VcfReader, before: tuple[int, int, int]) -> None:
+def _add_skipped(
+    result: SmallVariants, reader: VcfReader, before: tuple[int, int, int, Counter[str]]
+) -> None:
     """Add what the reader skipped since its counts were ``before`` (:func:`_skipped`)."""
-    records, alleles, in_genes = before
+    records, alleles, in_genes, filters = before
     result.alleles_seen += reader.alleles_skipped - alleles
     result.filtered_records += reader.records_skipped - records
     result.filtered_in_rule_genes += reader.records_skipped_counted - in_genes
+    result.filtered_in_rule_genes_filters.update(reader.filters_skipped_counted - filters)
 
 
 def _count_filtered(
@@ -687,6 +702,7 @@ def _count_filtered(
         result.filtered_records += 1
         if matching.rule_genes.overlaps(variant.chrom, variant.pos, variant.ref):
             result.filtered_in_rule_genes += 1
+            result.filtered_in_rule_genes_filters.update(variant.filters)
     if explain and not _is_structural(variant) and variant.alt not in NO_VARIANT_ALLELES:
         resolver, genomic, locator, genomic_rules = matching[:4]
         aside = _filtered_allele(variant, resolver, genomic, locator, genomic_rules, shared_genes)
@@ -882,6 +898,7 @@ def read_maf_samples(config: AnnotateConfig, rules: RuleSet) -> list[SmallVarian
         alleles: list[SampleAllele] = []
         aside: list[SampleAllele] = []
         failed = failed_in_genes = 0
+        failed_filters: Counter[str] = Counter()
         for allele in data.alleles[sample]:
             passed = config.include_filtered or allele.variant.passed
             failed += not passed
@@ -892,6 +909,7 @@ def read_maf_samples(config: AnnotateConfig, rules: RuleSet) -> list[SmallVarian
                     alleles.append(allele)
                 else:
                     failed_in_genes += 1
+                    failed_filters.update(allele.variant.filters)
                     if config.explain:
                         aside.append(allele)
         results.append(
@@ -905,6 +923,7 @@ def read_maf_samples(config: AnnotateConfig, rules: RuleSet) -> list[SmallVarian
                 alleles_annotated=counts.records - failed,
                 filtered_records=failed,
                 filtered_in_rule_genes=failed_in_genes,
+                filtered_in_rule_genes_filters=failed_filters,
                 annotated_records=counts.records - failed,
                 nonsynonymous=counts.nonsynonymous,
                 notes=list(data.notes),

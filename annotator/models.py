@@ -411,6 +411,9 @@ class Summary:
     #: Of ``skipped_filtered``, the records whose REF span overlaps a rule gene's span, a
     #: hotspot or a genomic rule's allele (a MAF's rows of rule genes): --explain lists them.
     skipped_filtered_in_rule_genes: int = 0
+    #: How many of those fail each FILTER name (a record failing two counts under both), the
+    #: most frequent first.
+    skipped_filtered_in_rule_genes_by_filter: tuple[tuple[str, int], ...] = ()
     alleles_annotated: int = 0
     #: Rule-gene alleles the tumor sample does not hold (Variant.carried False: its GT, or
     #: with other samples its AD, says so): no finding, counted among alleles_in_rule_genes;

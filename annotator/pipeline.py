@@ -115,6 +115,11 @@ def annotate(
         alleles=small.alleles_seen,
         skipped_filtered=small.filtered_records,
         skipped_filtered_in_rule_genes=small.filtered_in_rule_genes,
+        skipped_filtered_in_rule_genes_by_filter=tuple(
+            sorted(
+                small.filtered_in_rule_genes_filters.items(), key=lambda item: (-item[1], item[0])
+            )
+        ),
         alleles_annotated=small.alleles_annotated,
         alleles_in_rule_genes=(
             len(small.alleles)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import bisect
 from array import array
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -127,8 +128,10 @@ class TextScan:
     skipped_passed_alleles: int = 0
     #: Skipped records that fail FILTER (a count: memory stays flat in the input's size).
     skipped_filtered: int = 0
-    #: Of those, the records in ``TextRules.failed_counted_in`` (the rule genes).
+    #: Of those, the records in ``TextRules.failed_counted_in`` (the rule genes), and how
+    #: many of them fail each FILTER name.
     skipped_filtered_in_genes: int = 0
+    skipped_filtered_in_genes_filters: Counter[str] = field(default_factory=Counter)
     #: Alleles of skipped records with one of the ``annotation_keys`` in INFO: all, and those
     #: of records that pass FILTER.
     skipped_annotated_alleles: int = 0
@@ -275,20 +278,18 @@ class _ChunkScanner:
         counted = failed & (alleles > 0)
         scan.skipped_filtered += int(np.count_nonzero(counted))
         if self.counted_in is not None:
-            scan.skipped_filtered_in_genes += int(
-                np.count_nonzero(
-                    self.overlaps(
-                        text,
-                        data,
-                        dropped & counted,
-                        starts,
-                        col[0],
-                        pos,
-                        ref_length,
-                        self.counted_in,
-                    )
+            in_genes = np.flatnonzero(
+                self.overlaps(
+                    text, data, dropped & counted, starts, col[0], pos, ref_length, self.counted_in
                 )
             )
+            scan.skipped_filtered_in_genes += len(in_genes)
+            filters = scan.skipped_filtered_in_genes_filters
+            for line in in_genes.tolist():  # few: the rule genes' records
+                names = text[col[5][line] + 1 : col[6][line]].split(b";")
+                filters.update(
+                    name.decode(errors="replace") for name in names if name not in _PASSED
+                )
         if self.keys:
             found = _info_keys(data, size, self.keys)
             annotated = lines_holding(found, starts, col[6] + 1, info_end)

@@ -111,11 +111,14 @@ def test_out_dir_writes_named_files(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert len(summary) == 1
     # The demo's PIK3CA H1047R fails FILTER (weak_evidence): skipped, and said to be in a gene.
     assert (
-        "sample TUMOR (LUAD, GRCh38): 21 records, 1 skipped by FILTER (1 in rule genes), "
-        "6 alleles in rule genes"
+        "sample TUMOR (LUAD, GRCh38): 21 records, "
+        "1 skipped by FILTER (1 in rule genes: weak_evidence 1), 6 alleles in rule genes"
     ) in summary[0]
     report = (tmp_path / "out" / "TUMOR.report.html").read_text()
-    assert "1 record in a rule gene or hotspot failed FILTER and was not annotated" in report
+    assert (
+        "1 record in a rule gene or hotspot failed FILTER and was not annotated "
+        "(FILTER weak_evidence 1)"
+    ) in report
     markdown = (tmp_path / "out" / "TUMOR.report.md").read_text()
     assert "1 record in a rule gene or hotspot failed FILTER and was not annotated" in markdown
 
@@ -124,7 +127,7 @@ def test_json_to_stdout_without_outputs(capsys: pytest.CaptureFixture[str]) -> N
     code = main(["annotate", str(TEST_DATA / "luad.grch38.snpeff.vcf"), "--tumor-type", "LUAD"])
     assert code == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["schema_version"] == "1.2"
+    assert data["schema_version"] == "1.3"
     assert data["genome"] == "GRCh38"
 
 

@@ -1,7 +1,8 @@
 """Records failing FILTER in the rule genes are skipped, as all failing records are, but never
-silently: the summary counts them (``skipped_filtered_in_rule_genes``), whichever path read the
-file (a pass over every record, the text prefilter in one or two processes, the index), and
-only those whose REF span overlaps a rule gene's span, a hotspot or a genomic rule's allele.
+silently: the summary counts them (``skipped_filtered_in_rule_genes``) and their FILTER names
+(``skipped_filtered_in_rule_genes_by_filter``), whichever path read the file (a pass over
+every record, the text prefilter in one or two processes, the index), and only those whose REF
+span overlaps a rule gene's span, a hotspot or a genomic rule's allele.
 """
 
 from __future__ import annotations
@@ -57,9 +58,17 @@ def indexed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def summary(result: dict[str, Any]) -> tuple[int, int]:
+#: The four in EGFR: germline (reaching in, the last base), weak_evidence (T790M), both.
+BY_FILTER = {"germline": 3, "weak_evidence": 2}
+
+
+def summary(result: dict[str, Any]) -> tuple[int, int, dict[str, int]]:
     counts = result["summary"]
-    return counts["skipped_filtered"], counts["skipped_filtered_in_rule_genes"]
+    return (
+        counts["skipped_filtered"],
+        counts["skipped_filtered_in_rule_genes"],
+        counts["skipped_filtered_in_rule_genes_by_filter"],
+    )
 
 
 @pytest.mark.parametrize(
@@ -79,15 +88,16 @@ def test_each_path_counts_the_failing_records_in_rule_genes(
     result = run_json(indexed, "LUAD", **options)
     if options.get("use_index"):
         assert result["summary"]["regions_only"] is True
-        assert summary(result)[1] == 4  # the index reads the genes (its records only)
+        # The index reads the genes (its records only).
+        assert summary(result)[1:] == (4, BY_FILTER)
     else:
-        assert summary(result) == (7, 4)
+        assert summary(result) == (7, 4, BY_FILTER)
     assert "T790M" not in {finding["alteration"] for finding in result["findings"]}
 
 
 def test_two_processes_count_them_alike(indexed: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     with two_processes(monkeypatch):
-        assert summary(run_json(indexed, "LUAD", prefilter=True)) == (7, 4)
+        assert summary(run_json(indexed, "LUAD", prefilter=True)) == (7, 4, BY_FILTER)
 
 
 def test_explain_lists_what_the_count_points_to(indexed: Path) -> None:
@@ -100,7 +110,7 @@ def test_explain_lists_what_the_count_points_to(indexed: Path) -> None:
 
 def test_included_records_are_not_skipped(indexed: Path) -> None:
     result = run_json(indexed, "LUAD", use_index=False, include_filtered=True)
-    assert summary(result) == (0, 0)
+    assert summary(result) == (0, 0, {})
     assert "EGFR" in {finding["gene"] for finding in result["findings"]}
 
 

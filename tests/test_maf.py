@@ -836,6 +836,7 @@ def test_rows_failing_filter_are_skipped_as_vcf_records_are(tmp_path: Path) -> N
     assert (summary["records"], summary["skipped_filtered"]) == (3, 2)
     assert (summary["alleles_annotated"], summary["alleles_in_rule_genes"]) == (1, 1)
     assert summary["skipped_filtered_in_rule_genes"] == 1  # KRAS; NOTAGENE is no rule gene
+    assert summary["skipped_filtered_in_rule_genes_by_filter"] == {"panel_of_normals": 1}
 
     kept = run_json(maf, "LUAD", include_filtered=True)
     kras = [finding for finding in kept["findings"] if finding["gene"] == "KRAS"]

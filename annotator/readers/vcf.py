@@ -90,6 +90,7 @@ import math
 import re
 import warnings
 import zlib
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -262,8 +263,10 @@ class VcfReader:
         #: alleles, which were read and checked but yielded no variant.
         self.records_skipped = 0
         self.alleles_skipped = 0
-        #: Of ``records_skipped``, those ``skip_filtered``'s ``counted_in`` takes.
+        #: Of ``records_skipped``, those ``skip_filtered``'s ``counted_in`` takes, and how many
+        #: of them fail each FILTER name.
         self.records_skipped_counted = 0
+        self.filters_skipped_counted: Counter[str] = Counter()
         self._skip_filtered = False
         self._counted_in: Callable[[str, int, str], bool] | None = None
         # With defer_evidence, the variants of the records read ahead (see __iter__), by id,
@@ -415,6 +418,7 @@ class VcfReader:
         self._span = None
         self.records_read = self.records_skipped = self.alleles_skipped = 0
         self.records_skipped_counted = 0
+        self.filters_skipped_counted = Counter()
 
     @property
     def regions(self) -> Mapping[str, Sequence[tuple[int, int]]]:
@@ -703,6 +707,7 @@ class VcfReader:
             self.alleles_skipped += len(alts)
             if self._counted_in is not None and self._counted_in(record.CHROM, record.POS, ref):
                 self.records_skipped_counted += 1
+                self.filters_skipped_counted.update(filters)
             return []
         chrom: str = record.CHROM
         chrom = self._chroms.setdefault(chrom, chrom)

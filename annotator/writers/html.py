@@ -276,7 +276,7 @@ def build_report(
 def _set_aside(summary: Summary) -> tuple[str, ...]:
     said = []
     if summary.skipped_filtered_in_rule_genes:
-        said.append(_skipped_in_rule_genes(summary.skipped_filtered_in_rule_genes))
+        said.append(_skipped_in_rule_genes(summary))
     count = summary.alleles_not_in_sample
     if count == 1:
         said.append(
@@ -293,16 +293,19 @@ def _set_aside(summary: Summary) -> tuple[str, ...]:
     return tuple(said)
 
 
-def _skipped_in_rule_genes(count: int) -> str:
+def _skipped_in_rule_genes(summary: Summary) -> str:
+    count = summary.skipped_filtered_in_rule_genes
     which = (
         "records in rule genes or hotspots failed FILTER and were"
         if count != 1
         else "record in a rule gene or hotspot failed FILTER and was"
     )
     them = "them" if count != 1 else "it"
+    named = summary.skipped_filtered_in_rule_genes_by_filter
+    filters = f" (FILTER {', '.join(f'{name} {times}' for name, times in named)})" if named else ""
     return (
-        f"{count} {which} not annotated: --include-filtered annotates {them}, and --explain "
-        "lists under Near misses any a rule would have taken."
+        f"{count} {which} not annotated{filters}: --include-filtered annotates {them}, and "
+        "--explain lists under Near misses any a rule would have taken."
     )
 
 

@@ -28,8 +28,10 @@ from annotator.models import (
 from annotator.noted import UnclassifiedList, listed_row
 
 #: 1.1: finding ``subclonal``, ``phase``, ``phase_source``, ``therapies_via_class``; therapy
-#: call ``sensitivity_level`` and ``resistance_level``; ``near_misses``.
-SCHEMA_VERSION = "1.2"
+#: call ``sensitivity_level`` and ``resistance_level``; ``near_misses``. 1.2: summary
+#: ``skipped_filtered_in_rule_genes``, ``alleles_not_in_sample``. 1.3: summary
+#: ``skipped_filtered_in_rule_genes_by_filter``.
+SCHEMA_VERSION = "1.3"
 
 
 def result_to_dict(result: Result) -> dict[str, Any]:
@@ -65,6 +67,9 @@ def _document(result: Result, items: Callable[[Iterable[Any]], Any]) -> dict[str
             "alleles": result.summary.alleles,
             "skipped_filtered": result.summary.skipped_filtered,
             "skipped_filtered_in_rule_genes": result.summary.skipped_filtered_in_rule_genes,
+            "skipped_filtered_in_rule_genes_by_filter": dict(
+                result.summary.skipped_filtered_in_rule_genes_by_filter
+            ),
             "alleles_annotated": result.summary.alleles_annotated,
             "alleles_filtered": result.summary.alleles_filtered,
             "alleles_in_rule_genes": result.summary.alleles_in_rule_genes,
