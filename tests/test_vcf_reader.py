@@ -767,3 +767,11 @@ def test_in_a_vcf_of_one_sample_ad_does_not_undo_the_gt(tmp_path: Path) -> None:
     record = "chr7\t140753336\t.\tA\tT\t.\tPASS\t.\tGT:AD\t0/1:100,0"
     variants, _reader = read(write(tmp_path, "vcf", [record]))
     assert [variant.carried for variant in variants] == [True]
+
+
+def test_with_other_samples_a_record_without_ad_leaves_it_to_the_gt(tmp_path: Path) -> None:
+    """AD declared in the header but not in this record's FORMAT (cyvcf2 gives None)."""
+    record = "chr7\t140753336\t.\tA\tT\t.\tPASS\t.\tGT\t0/1\t0/0"
+    path = write(tmp_path, "vcf", [record], samples=("TUMOR", "OTHER"))
+    variants, _reader = read(path, sample="TUMOR")
+    assert [variant.carried for variant in variants] == [True]

@@ -1569,15 +1569,33 @@ def _carried(
     carried: list[bool | None] | None = (
         [number in called for number in range(1, alt_count + 1)] if called else None
     )
-    if not by_reads:
+    if not by_reads or "AD" not in format_ids:
         return carried
-    counts = _allele_counts(_integers(record, "AD", format_ids), alt_count)
-    if counts is None or not sum(counts):
+    unread = _unread_alts(record, alt_count)
+    if unread is None:
         return carried
     return [
-        False if counts[number] == 0 else (carried[number - 1] if carried else None)
-        for number in range(1, alt_count + 1)
+        False if unread[index] else (carried[index] if carried else None)
+        for index in range(alt_count)
     ]
+
+
+def _unread_alts(record: Any, alt_count: int) -> list[bool] | None:
+    """Per ALT, whether the chosen sample's AD gives it no read while the site has reads;
+    None when AD cannot tell (absent, not one integer per allele, a value missing, no reads).
+    Read without :func:`_integers`' generality: it runs for every rule-gene allele of a VCF
+    of several samples."""
+    try:
+        counts = record.format("AD").tolist()[0]  # None (AttributeError): not in this record
+    except (KeyError, AttributeError, IndexError):
+        return None
+    if len(counts) != alt_count + 1 or not isinstance(counts[0], int):
+        return None
+    if min(counts) < 0 or not sum(counts):
+        return None  # missing values and padding are negative sentinels
+    if alt_count == 1:
+        return [counts[1] == 0]
+    return [count == 0 for count in counts[1:]]
 
 
 def _phased_genotype(record: Any, format_ids: frozenset[str]) -> bool:
