@@ -117,7 +117,7 @@ class SmallVariants:
     # Rule-gene alleles that can change no result (RuleMatcher.matters), counted only.
     uneventful: int = 0
     # Rule-gene alleles the tumor sample does not hold (Variant.carried False: its GT, or
-    # with other samples its AD, says so): no finding; --explain lists them.
+    # with other tumor samples its AD, says so): no finding; --explain lists them.
     not_carried: list[SampleAllele] = field(default_factory=list)
 
     def merge(self, other: SmallVariants) -> None:

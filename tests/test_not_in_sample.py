@@ -125,9 +125,10 @@ def test_the_reports_say_so(path: Path, tmp_path: Path) -> None:
     assert said in (tmp_path / "r.md").read_text().replace("\\", "")
 
 
-def mutect2_tumors(tmp_path: Path, samples: tuple[str, ...]) -> Path:
+def mutect2_tumors(tmp_path: Path, samples: tuple[str, ...], normal: str | None = "NORMAL") -> Path:
     """A Mutect2-like multi-sample call: GT 0/1 for every tumor, the reads tell which has
-    what. With ``samples`` a subset, only those columns are written."""
+    what; ``##normal_sample`` names ``normal``. With ``samples`` a subset, only those
+    columns are written."""
     columns = {
         "NORMAL": ("0/0:80,0:80", "0/0:70,0:70", "0/0:90,0:90", "0/0:50,0:50"),
         "TUMOR1": ("0/1:100,0:100", "0/1:60,40:100", "0/1:90,0:90", "0/1:0,0:0"),
@@ -144,12 +145,16 @@ def mutect2_tumors(tmp_path: Path, samples: tuple[str, ...]) -> Path:
         for row, site in enumerate(sites)
     ]
     path = tmp_path / f"{'_'.join(samples)}.vcf"
-    path.write_text(vcf_text(records, samples=samples, info_lines=()))
+    header = [f"##normal_sample={normal}"] if normal is not None else []
+    path.write_text(vcf_text(records, samples=samples, info_lines=(), extra_header=header))
     return path
 
 
-def test_with_other_samples_an_allele_without_reads_is_not_the_samples(tmp_path: Path) -> None:
-    path = mutect2_tumors(tmp_path, ("NORMAL", "TUMOR1", "TUMOR2"))
+@pytest.mark.parametrize("normal", ["NORMAL", None])
+def test_with_other_tumors_an_allele_without_reads_is_not_the_samples(
+    tmp_path: Path, normal: str | None
+) -> None:
+    path = mutect2_tumors(tmp_path, ("NORMAL", "TUMOR1", "TUMOR2"), normal)
     first = run_json(path, "LUAD", sample="TUMOR1", use_index=False)
     assert {"EGFR L858R", "KRAS G12C"} <= changes(first)
     assert not {change for change in changes(first) if "T790M" in change}
@@ -167,7 +172,13 @@ def test_with_other_samples_an_allele_without_reads_is_not_the_samples(tmp_path:
     assert 55100000 in {u["variant"]["pos"] for u in second["unclassified"]}
 
 
-def test_in_a_vcf_of_one_sample_the_call_stands_whatever_ad_says(tmp_path: Path) -> None:
-    alone = run_json(mutect2_tumors(tmp_path, ("TUMOR1",)), "LUAD", use_index=False)
+@pytest.mark.parametrize("samples", [("TUMOR1",), ("TUMOR1", "NORMAL")])
+def test_without_other_tumors_the_call_stands_whatever_ad_says(
+    tmp_path: Path, samples: tuple[str, ...]
+) -> None:
+    """One sample, or a tumor and the normal ##normal_sample names: every allele was called
+    as the tumor's."""
+    path = mutect2_tumors(tmp_path, samples)
+    alone = run_json(path, "LUAD", sample="TUMOR1", use_index=False)
     assert "EGFR T790M" in changes(alone)
     assert alone["summary"]["alleles_not_in_sample"] == 0

@@ -320,8 +320,12 @@ class VcfReader:
         self._has_sample = self.header.sample is not None
         self._generic = self._has_sample and self._read_evidence is _read_generic
         self._gt_phase_only = self._has_sample and not {"PGT", "PID"} <= self._format_ids
-        # With other samples beside it, an ALT the chosen sample has no read of is not its own.
-        self._carried_by_reads = self._has_sample and len(self.header.samples) > 1
+        # With other tumor samples beside it, an ALT the chosen sample has no read of is not
+        # its own (the normals Mutect2 names, ##normal_sample, call no somatic allele).
+        normals = set(_header_values(self.header.lines, "normal_sample"))
+        self._carried_by_reads = self._has_sample and any(
+            name != self.header.sample and name not in normals for name in self.header.samples
+        )
 
     def _open(self) -> Any:
         """The cyvcf2 reader: through the link of :attr:`_linked` while the header's contig
@@ -1115,11 +1119,15 @@ def _parse_structured(line: str) -> tuple[str, dict[str, str]]:
 
 
 def _header_value(lines: Sequence[str], key: str) -> str | None:
+    return next(_header_values(lines, key), None)
+
+
+def _header_values(lines: Sequence[str], key: str) -> Iterator[str]:
+    """The values of the ``##key=value`` lines, in order."""
     prefix = f"##{key}="
     for line in lines:
         if line.startswith(prefix):
-            return line[len(prefix) :].strip().strip('"')
-    return None
+            yield line[len(prefix) :].strip().strip('"')
 
 
 def _list_samples(samples: Sequence[str]) -> str:
@@ -1560,10 +1568,11 @@ def _carried(
     while the site has reads. None when neither tells: no GT or one that calls no allele
     ('./.', '.'; a caller that does not genotype the tumor says nothing) and no such AD.
 
-    ``by_reads`` is for a VCF of several samples, where an allele may be another sample's:
-    Mutect2 writes GT 0/1 for every tumor sample of a multi-sample call, so only the reads
-    tell. In a VCF of one sample every allele was called from that sample's reads, and an AD
-    without the ALT's reads (informative reads only, as GATK counts) does not undo the call."""
+    ``by_reads`` is for a VCF with other tumor samples, where an allele may be another
+    tumor's: Mutect2 writes GT 0/1 for every tumor sample of a multi-sample call, so only the
+    reads tell. In a VCF of one sample (or of a tumor and the normals ``##normal_sample``
+    names) every allele was called as that sample's, and an AD without the ALT's reads
+    (informative reads only, as GATK counts) does not undo the call."""
     row = _genotype_row(record, format_ids)
     called = {allele for allele in row[:-1] if allele >= 0} if row is not None else None
     carried: list[bool | None] | None = (
