@@ -596,10 +596,7 @@ def _read_variants(
     shared_notes: dict[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]] = {}
     last_filtered = None
     noted, evidence = _triaged(result, reader, triage)
-    # In a VCF of several samples a rule-gene allele may be another sample's (GT or AD says):
-    # the noted ones' evidence is read too. One sample: only when a report shows it.
-    several = len(reader.header.samples) > 1
-    noted_evidence = evidence if config.unclassified_evidence or several else None
+    noted_evidence = _noted_evidence(config, reader, evidence)
     # A reader may be read again for other regions (annotator.parts): its counts go on.
     skipped_before = _skipped(reader)
     for batch in reader.batches():
@@ -746,6 +743,17 @@ def _triaged(
         return None, None
     reader.defer_evidence()
     return result.noted, reader.read_evidence
+
+
+def _noted_evidence(
+    config: AnnotateConfig, reader: VcfReader, evidence: Callable[[Variant], None] | None
+) -> Callable[[Variant], None] | None:
+    """What is read of a noted allele: its VAF and depth when a report shows them; else, in a
+    VCF of several samples, whether the sample holds it (it may be another sample's: GT or
+    AD says); else nothing."""
+    if evidence is None or config.unclassified_evidence:
+        return evidence
+    return reader.read_carried if len(reader.header.samples) > 1 else None
 
 
 def _keep(

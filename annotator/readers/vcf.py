@@ -474,10 +474,7 @@ class VcfReader:
         batch the reader is yielding) its VAF, depth and phase. The variant must be one this
         reader yielded and no one else holds yet (it is changed in place: it has not been
         hashed nor shared)."""
-        found = self._held.get(id(variant))
-        if found is None or found[0] is not variant:
-            raise RuntimeError("read_evidence: not a variant of the records read last")
-        held = found[1]
+        held = self._held_record(variant)
         evidence = held.evidence
         if evidence is None:
             try:
@@ -494,6 +491,28 @@ class VcfReader:
         _set_field(variant, "phase_set", phase_set)
         _set_field(variant, "haplotype", haplotypes[index])
         _set_field(variant, "carried", carried[index])
+
+    def read_carried(self, variant: Variant) -> None:
+        """As :meth:`read_evidence`, but only whether the sample holds the variant's ALT
+        (``Variant.carried``): all a VCF of several samples needs of an allele whose VAF and
+        depth no output shows."""
+        held = self._held_record(variant)
+        if held.evidence is not None:
+            carried = held.evidence[4]
+        else:
+            try:
+                carried = self._carried(held.record, len(held.alts))
+            except InputError:
+                raise
+            except Exception as exc:
+                raise self._record_error(exc, held.read) from exc
+        _set_field(variant, "carried", carried[variant.alt_index])
+
+    def _held_record(self, variant: Variant) -> _HeldRecord:
+        found = self._held.get(id(variant))
+        if found is None or found[0] is not variant:
+            raise RuntimeError("not a variant of the records read last")
+        return found[1]
 
     def renumber(self, numbers: Sequence[int]) -> None:
         """Give the n-th record of this file the number ``numbers[n - 1]`` in its variants'
@@ -799,14 +818,18 @@ class VcfReader:
         it holds each ALT (:func:`_carried`)."""
         # The same reads, in the same order, as through _Fields, _read_with_fallback and
         # _read_phase (which the other callers and phased genotypes take).
-        alt_count = len(alts)
+        carried = self._carried(record, len(alts))
+        fractions, depth, phase_set, haplotypes = self._sample_evidence(record, ref, alts)
+        return fractions, depth, phase_set, haplotypes, carried
+
+    def _carried(self, record: Any, alt_count: int) -> list[bool | None]:
+        """Per ALT, whether the chosen sample holds it (:func:`_carried`; None without one)."""
         carried = (
             _carried(record, alt_count, self._format_ids, self._carried_by_reads)
             if self._has_sample
             else None
         )
-        fractions, depth, phase_set, haplotypes = self._sample_evidence(record, ref, alts)
-        return fractions, depth, phase_set, haplotypes, carried or [None] * alt_count
+        return carried or [None] * alt_count
 
     def _sample_evidence(
         self, record: Any, ref: str, alts: tuple[str, ...]
