@@ -15,10 +15,12 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
+
+import cyvcf2
 
 from annotator.bgzf import Part
 from annotator.biomarkers import (
@@ -55,7 +57,7 @@ from annotator.prefilter import (
 from annotator.progress import Progress, file_offset
 from annotator.readers.cnv import read_copy_number
 from annotator.readers.expression import read_expression
-from annotator.readers.vcf import ANNOTATION_KEYS, VcfReader, is_bcf
+from annotator.readers.vcf import ANNOTATION_KEYS, VcfReader, header_values, is_bcf
 from annotator.reference import ReferenceFile, open_reference
 from annotator.rules import RuleSet
 from annotator.tumor_types import load_oncotree
@@ -68,12 +70,45 @@ if TYPE_CHECKING:
     from annotator.structural import Breakend
 
 
-def read_samples(config: AnnotateConfig, rules: RuleSet) -> list[SmallVariants]:
-    """The small variants of each tumor sample of the input: one for a VCF, one or more for a
-    MAF (other inputs belong to one tumor, so they need a single sample)."""
+def read_samples(
+    config: AnnotateConfig,
+    rules: RuleSet,
+    before_several: Callable[[int], None] | None = None,
+) -> list[SmallVariants]:
+    """The small variants of each tumor sample of the input: one or more for a MAF; for a VCF
+    the one ``--sample`` names, else each tumor its ``##tumor_sample`` lines name (Mutect2
+    writes one per tumor of a multi-sample call; each read in a pass of its own), else the
+    only sample. Other inputs belong to one tumor, so they need a single sample.
+    ``before_several`` is told how many samples a VCF holds before they are read."""
     if not is_maf(config.input):
-        return [read_vcf_sample(config, rules)]
+        tumors = declared_tumor_samples(config.input) if config.sample is None else ()
+        if len(tumors) < 2:
+            return [read_vcf_sample(config, rules)]
+        _refuse_other_inputs(config, len(tumors), "VCF")
+        if before_several is not None:
+            before_several(len(tumors))
+        return [read_vcf_sample(replace(config, sample=name), rules) for name in tumors]
     samples = read_maf_samples(config, rules)
+    if len(samples) > 1:
+        _refuse_other_inputs(config, len(samples), "MAF")
+    return samples
+
+
+def declared_tumor_samples(path: Path) -> tuple[str, ...]:
+    """The samples the ``##tumor_sample`` lines of a VCF name, in order (Mutect2 writes one
+    per tumor); () when its header cannot be read here (the reader then says why)."""
+    try:
+        if is_bcf(path):
+            with contextlib.closing(cyvcf2.VCF(str(path))) as vcf:
+                text = vcf.raw_header
+        else:
+            text = header_text(path).decode(errors="replace")
+    except Exception:
+        return ()
+    return tuple(dict.fromkeys(header_values(text.splitlines(), "tumor_sample")))
+
+
+def _refuse_other_inputs(config: AnnotateConfig, samples: int, kind: str) -> None:
     other_inputs = (
         config.fusions,
         config.cnv,
@@ -81,13 +116,12 @@ def read_samples(config: AnnotateConfig, rules: RuleSet) -> list[SmallVariants]:
         config.msi_status,
         config.msi_file,
     )
-    if len(samples) > 1 and any(value is not None for value in other_inputs):
+    if any(value is not None for value in other_inputs):
         raise UsageError(
-            f"the MAF has {len(samples)} samples; fusion, copy-number, expression and MSI "
+            f"the {kind} has {samples} tumor samples; fusion, copy-number, expression and MSI "
             "inputs belong to one tumor",
             hint="choose it with --sample",
         )
-    return samples
 
 
 @dataclass

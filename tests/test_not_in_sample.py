@@ -11,6 +11,7 @@ has reads) is not the sample's either. In a VCF of one sample the call stands.""
 from __future__ import annotations
 
 import html
+import json
 from pathlib import Path
 from typing import Any
 
@@ -125,10 +126,15 @@ def test_the_reports_say_so(path: Path, tmp_path: Path) -> None:
     assert said in (tmp_path / "r.md").read_text().replace("\\", "")
 
 
-def mutect2_tumors(tmp_path: Path, samples: tuple[str, ...], normal: str | None = "NORMAL") -> Path:
+def mutect2_tumors(
+    tmp_path: Path,
+    samples: tuple[str, ...],
+    normal: str | None = "NORMAL",
+    tumors: tuple[str, ...] = (),
+) -> Path:
     """A Mutect2-like multi-sample call: GT 0/1 for every tumor, the reads tell which has
-    what; ``##normal_sample`` names ``normal``. With ``samples`` a subset, only those
-    columns are written."""
+    what; ``##normal_sample`` names ``normal``, a ``##tumor_sample`` line each of ``tumors``.
+    With ``samples`` a subset, only those columns are written."""
     columns = {
         "NORMAL": ("0/0:80,0:80", "0/0:70,0:70", "0/0:90,0:90", "0/0:50,0:50"),
         "TUMOR1": ("0/1:100,0:100", "0/1:60,40:100", "0/1:90,0:90", "0/1:0,0:0"),
@@ -146,6 +152,7 @@ def mutect2_tumors(tmp_path: Path, samples: tuple[str, ...], normal: str | None 
     ]
     path = tmp_path / f"{'_'.join(samples)}.vcf"
     header = [f"##normal_sample={normal}"] if normal is not None else []
+    header += [f"##tumor_sample={name}" for name in tumors]
     path.write_text(vcf_text(records, samples=samples, info_lines=(), extra_header=header))
     return path
 
@@ -182,3 +189,25 @@ def test_without_other_tumors_the_call_stands_whatever_ad_says(
     alone = run_json(path, "LUAD", sample="TUMOR1", use_index=False)
     assert "EGFR T790M" in changes(alone)
     assert alone["summary"]["alleles_not_in_sample"] == 0
+
+
+def test_each_tumor_a_mutect2_header_names_is_annotated(tmp_path: Path) -> None:
+    """Mutect2 writes a ##tumor_sample line per tumor of a multi-sample call: --out-dir gives
+    each its own results (the first alone was annotated, the others silently left out); an
+    output that holds one sample is refused, as for a MAF of several samples."""
+    path = mutect2_tumors(tmp_path, ("NORMAL", "TUMOR1", "TUMOR2"), tumors=("TUMOR1", "TUMOR2"))
+    out = tmp_path / "out"
+    args = ["annotate", str(path), "--tumor-type", "LUAD", "--genome", "GRCh38"]
+    assert main([*args, "--out-dir", str(out)]) == 0
+    found = {
+        name: json.loads((out / f"{name}.findings.json").read_text())
+        for name in ("TUMOR1", "TUMOR2")
+    }
+    assert [data["sample"] for data in found.values()] == ["TUMOR1", "TUMOR2"]
+    assert "EGFR T790M" not in changes(found["TUMOR1"])
+    assert "EGFR T790M" in changes(found["TUMOR2"])
+    assert (out / "TUMOR2.annotated.vcf.gz").exists()
+    assert main([*args, "--out-json", str(tmp_path / "one.json")]) == 2
+    assert not (tmp_path / "one.json").exists()
+    assert main([*args, "--sample", "TUMOR2", "--out-json", str(tmp_path / "one.json")]) == 0
+    assert "EGFR T790M" in changes(json.loads((tmp_path / "one.json").read_text()))

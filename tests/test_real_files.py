@@ -253,17 +253,28 @@ def test_tmb_of_each_sample_of_a_maf(tmp_path: Path) -> None:
     assert max(found.values()) > 0
 
 
+@pytest.mark.parametrize(
+    "option", ["--out-json", "--out-tsv", "--out-html", "--out-md", "--out-vcf"]
+)
 def test_multi_sample_maf_needs_out_dir_or_sample(
-    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+    tmp_path: Path, capfd: pytest.CaptureFixture[str], option: str
 ) -> None:
+    """A path for one file would be written once per sample, each over the one before (the
+    HTML report of TCGA LAML's last sample was all --out-html left)."""
     maf = DATA / "maftools.tcga_laml.grch37.maf.gz"
+    out = tmp_path / "x"
+    code, err = run(["annotate", str(maf), "--tumor-type", "AML", option, str(out)], capfd)
+    assert code == 2
+    assert f"the input has 193 samples, and {option} takes one sample" in err
+    assert "--out-dir" in err
+    assert not out.exists()
+    # Beside --out-dir too: the explicit path wins over the directory's.
     code, err = run(
-        ["annotate", str(maf), "--tumor-type", "AML", "--out-json", str(tmp_path / "x.json")],
+        ["annotate", str(maf), "--tumor-type", "AML", "--out-dir", str(tmp_path), option, str(out)],
         capfd,
     )
     assert code == 2
-    assert "--out-dir" in err
-    assert not (tmp_path / "x.json").exists()
+    assert not out.exists()
 
 
 SYNTHETIC_RULES = """

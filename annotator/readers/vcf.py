@@ -322,7 +322,7 @@ class VcfReader:
         self._gt_phase_only = self._has_sample and not {"PGT", "PID"} <= self._format_ids
         # With other tumor samples beside it, an ALT the chosen sample has no read of is not
         # its own (the normals Mutect2 names, ##normal_sample, call no somatic allele).
-        normals = set(_header_values(self.header.lines, "normal_sample"))
+        normals = set(header_values(self.header.lines, "normal_sample"))
         self._carried_by_reads = self._has_sample and any(
             name != self.header.sample and name not in normals for name in self.header.samples
         )
@@ -1142,10 +1142,10 @@ def _parse_structured(line: str) -> tuple[str, dict[str, str]]:
 
 
 def _header_value(lines: Sequence[str], key: str) -> str | None:
-    return next(_header_values(lines, key), None)
+    return next(header_values(lines, key), None)
 
 
-def _header_values(lines: Sequence[str], key: str) -> Iterator[str]:
+def header_values(lines: Sequence[str], key: str) -> Iterator[str]:
     """The values of the ``##key=value`` lines, in order."""
     prefix = f"##{key}="
     for line in lines:
