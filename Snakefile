@@ -6,7 +6,8 @@
 # Config keys (--config, --configfile, or a config.yaml next to this Snakefile or in the working
 # directory; config/config.yaml documents each one):
 #   samples  TSV with columns sample, vcf, tumor_type and optional fusions, cnv, bam,
-#            expression, genome; relative paths in it are relative to the sheet's directory
+#            expression, genome, vcf_sample (the VCF's column to annotate: --sample);
+#            relative paths in it are relative to the sheet's directory
 #   outdir   where results go (default "results")
 #   rules    extra rules files or directories (a path or a list), passed as --rules
 #   extra    extra options for `resistance-annotator annotate` (a string, or a list of words)
@@ -34,7 +35,7 @@ for _candidate in (Path(workflow.basedir) / "config.yaml", Path("config.yaml")):
 
 REQUIRED_COLUMNS = ("sample", "vcf", "tumor_type")
 OPTIONAL_INPUTS = ("fusions", "cnv", "bam", "expression")
-OPTIONAL_COLUMNS = (*OPTIONAL_INPUTS, "genome")
+OPTIONAL_COLUMNS = (*OPTIONAL_INPUTS, "genome", "vcf_sample")
 RESERVED_NAMES = ("cohort", "logs")  # directories of OUTDIR that are not samples
 INDEX_SUFFIXES = (".bai", ".crai", ".csi")
 
@@ -166,6 +167,8 @@ def annotate_options(wildcards, input):
     words = ["--tumor-type", row["tumor_type"]]
     if row.get("genome"):
         words += ["--genome", row["genome"]]
+    if row.get("vcf_sample"):  # a multi-sample VCF (Mutect2's tumors): one row per tumor
+        words += ["--sample", row["vcf_sample"]]
     for column in OPTIONAL_INPUTS:
         if column in input.keys():
             words += [f"--{column}", input[column]]

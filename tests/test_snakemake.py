@@ -315,3 +315,27 @@ def test_slurm_profile_dry_run(tmp_path: Path) -> None:
     assert counts["cohort"] == 1
     assert "mem_mb=4096" in output  # the profile's per-rule resources
     assert not (tmp_path / "work" / "results").exists()
+
+
+def test_vcf_sample_column_chooses_the_vcfs_sample(tmp_path: Path) -> None:
+    """One row per tumor of a multi-sample VCF: each annotates its column (--sample)."""
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    shutil.copy(TEST_DATA / "tumor_normal_no_tag.vcf", inputs / "pair.vcf")
+    sheet = inputs / "samples.tsv"
+    sheet.write_text(
+        "sample\tvcf\ttumor_type\tvcf_sample\n"
+        "pair_tumor\tpair.vcf\tLUAD\tTUMOR\n"
+        "pair_normal\tpair.vcf\tLUAD\t\n"
+    )
+    process = run_snakemake(
+        *workflow_args(tmp_path / "work", sheet), "--dry-run", "--printshellcmds", cwd=tmp_path
+    )
+    commands = [
+        line for line in process.stdout.splitlines() if "resistance-annotator annotate" in line
+    ]
+    assert len(commands) == 2
+    tumor = next(line for line in commands if "pair_tumor.findings.json" in line)
+    assert "--sample TUMOR" in tumor
+    other = next(line for line in commands if "pair_normal.findings.json" in line)
+    assert "--sample" not in other  # an empty cell is absent
