@@ -254,7 +254,12 @@ class _ChunkScanner:
         ref_length = col[3] - col[2] - 1
         candidate |= self.overlaps(text, data, parsed, starts, col[0], pos, ref_length, self.spans)
         alt_start, alt_end = col[3] + 1, col[4]
-        for symbol in (b"<", b"[", b"]"):
+        # A gVCF's reference blocks ('<NON_REF>' or '<*>' alone: no variant of their own) are
+        # counted as the reader counts them, outside the regions like any other record.
+        symbolic = lines_holding(find_all(text, data[:size], b"<"), starts, alt_start, alt_end)
+        no_variant = _no_variant_only(data, symbolic & parsed, alt_start, alt_end)
+        candidate |= symbolic & parsed & ~no_variant
+        for symbol in (b"[", b"]"):
             found = find_all(text, data[:size], symbol)
             candidate |= lines_holding(found, starts, alt_start, alt_end) & parsed
         if self.promote:
@@ -292,7 +297,8 @@ class _ChunkScanner:
                 )
         if self.keys:
             found = _info_keys(data, size, self.keys)
-            annotated = lines_holding(found, starts, col[6] + 1, info_end)
+            # The reader counts no annotated record for a no-variant allele.
+            annotated = lines_holding(found, starts, col[6] + 1, info_end) & ~no_variant
             scan.skipped_annotated_alleles += int(alleles[skipped & annotated].sum())
             scan.skipped_annotated_passed_alleles += int(alleles[passed & annotated].sum())
         self.number += int(np.count_nonzero(record))
@@ -382,6 +388,25 @@ class _Spans:
             )
             self.lookup[chrom] = spans
         return spans  # type: ignore[no-any-return]
+
+
+#: ALTs that are no variant of their own, as the reader's ``NO_VARIANT_ALLELES`` has them
+#: ('*' is no symbolic ALT: such a line is no candidate unless in a region anyway).
+_NO_VARIANT_ALTS = (b"<NON_REF>", b"<*>")
+
+
+def _no_variant_only(
+    data: np.ndarray, lines: np.ndarray, start: np.ndarray, end: np.ndarray
+) -> np.ndarray:
+    """Which of ``lines`` have an ALT of one no-variant allele ('<NON_REF>', '<*>')."""
+    found = np.zeros(len(start), dtype=bool)
+    width = end - start
+    for word in _NO_VARIANT_ALTS:
+        rows = np.flatnonzero(lines & (width == len(word)))
+        for offset, byte in enumerate(word):
+            rows = rows[data[start[rows] + offset] == byte]
+        found[rows] = True
+    return found
 
 
 def _alleles(

@@ -126,9 +126,11 @@ def records(draw: st.DrawFn, key: str | None) -> tuple[str, int, str]:
         chrom, pos = draw(st.sampled_from(sorted(GRCH38_CONTIGS))), draw(st.integers(1, 9000))
         symbol = "NOTARULEGENE"
     ref = draw(st.sampled_from("ACGT"))
-    kind = draw(st.integers(0, 9))
+    kind = draw(st.integers(0, 11))
     if kind == 0:  # a symbolic deletion, its extent in INFO
         alts, info = ["<DEL>"], [f"SVTYPE=DEL;END={pos + draw(st.integers(1, 50_000))}"]
+    elif kind >= 10:  # a gVCF's reference block: no variant of its own
+        alts, info = [draw(st.sampled_from(["<NON_REF>", "<*>"]))], [f"END={pos + 100}"]
     else:
         alts = [draw(st.sampled_from([b for b in "ACGT" if b != ref]))]
         if kind == 1:

@@ -44,7 +44,8 @@ def reference_scan(text: bytes, regions: RegionList, rules: TextRules) -> tuple[
         alt = fields[4]
         info = fields[7].split(b"\t", 1)[0]
         candidate = any(s <= end and e >= pos for s, e in regions.get(chrom, []))
-        candidate |= any(symbol in alt for symbol in (b"<", b"[", b"]"))
+        no_variant = alt in (b"<NON_REF>", b"<*>")  # a gVCF's reference block
+        candidate |= any(symbol in alt for symbol in (b"<", b"[", b"]")) and not no_variant
         candidate |= any(term in info for term in rules.promote)
         failing = any(name not in (b"PASS", b".") for name in fields[6].split(b";"))
         if candidate and (rules.keep_failed or not failing):
@@ -53,7 +54,9 @@ def reference_scan(text: bytes, regions: RegionList, rules: TextRules) -> tuple[
             scan.candidates.append(number)
             continue
         alleles = 0 if alt == b"." else alt.count(b",") + 1
-        annotated = any(info.startswith(key) or b";" + key in info for key in rules.annotation_keys)
+        annotated = not no_variant and any(
+            info.startswith(key) or b";" + key in info for key in rules.annotation_keys
+        )
         scan.skipped_alleles += alleles
         scan.skipped_annotated_alleles += alleles if annotated else 0
         if failing:
@@ -73,7 +76,9 @@ POSITIONS = st.one_of(
 BASES = st.text("ACGTN", min_size=1, max_size=8).map(str.encode)
 ALTS = st.one_of(
     st.lists(BASES, min_size=1, max_size=3).map(b",".join),
-    st.sampled_from([b".", b"<DEL>", b"A[1:300[", b"]7:55]T", b"*"]),
+    st.sampled_from(
+        [b".", b"<DEL>", b"A[1:300[", b"]7:55]T", b"*", b"<NON_REF>", b"<*>", b"G,<NON_REF>"]
+    ),
     # Wider than the ALTs whose commas are counted a byte column at a time (_ALT_COLUMNS).
     st.sampled_from([b"A" * 40 + b",C", b"AC," * 12 + b"T", b"G" * 33]),
 )
@@ -164,6 +169,28 @@ def test_scan_agrees_with_a_line_by_line_reading(
     for offset in scan.offsets:  # each a candidate line's start
         assert offset == 0 or written[offset - 1 : offset] == b"\n"
         assert written[offset : offset + 1] != b"#"
+
+
+def test_gvcf_reference_blocks_outside_the_regions_are_counted_not_parsed(
+    tmp_path: Path,
+) -> None:
+    """'<NON_REF>' or '<*>' alone is no variant of its own: outside the regions such a line is
+    counted as the reader counts it (an allele seen, annotated when it passes FILTER, never an
+    annotated record, even with an annotation in INFO), not handed to the parser as every
+    other symbolic ALT is; with a real ALT beside it, or inside a region, it is a candidate."""
+    path = tmp_path / "in.vcf"
+    path.write_bytes(
+        HEADER
+        + b"1\t500\t.\tA\t<NON_REF>\t.\tPASS\tEND=600;CSQ=A|intron_variant\n"
+        + b"1\t601\t.\tA\t<*>\t.\tLowQual\tEND=700\n"
+        + b"1\t701\t.\tA\tG,<NON_REF>\t.\tPASS\t.\n"
+        + b"1\t150\t.\tA\t<NON_REF>\t.\tPASS\tEND=160\n"
+    )
+    rules = TextRules(promote=PROMOTED, annotation_keys=KEYS, keep_failed=False)
+    scan = scan_vcf_text(path, REGIONS, io.BytesIO(), text_rules=rules)
+    assert list(scan.candidates) == [3, 4]
+    assert (scan.skipped_alleles, scan.skipped_passed_alleles, scan.skipped_filtered) == (2, 1, 1)
+    assert scan.skipped_annotated_alleles == scan.skipped_annotated_passed_alleles == 0
 
 
 def test_offsets_count_from_what_the_file_held_before(tmp_path: Path) -> None:
