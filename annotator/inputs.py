@@ -115,11 +115,12 @@ def _refuse_other_inputs(config: AnnotateConfig, samples: int, kind: str) -> Non
         config.expression,
         config.msi_status,
         config.msi_file,
+        config.bam,
     )
     if any(value is not None for value in other_inputs):
         raise UsageError(
-            f"the {kind} has {samples} tumor samples; fusion, copy-number, expression and MSI "
-            "inputs belong to one tumor",
+            f"the {kind} has {samples} tumor samples; fusion, copy-number, expression, MSI and "
+            "BAM inputs belong to one tumor",
             hint="choose it with --sample",
         )
 

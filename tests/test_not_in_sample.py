@@ -209,5 +209,8 @@ def test_each_tumor_a_mutect2_header_names_is_annotated(tmp_path: Path) -> None:
     assert (out / "TUMOR2.annotated.vcf.gz").exists()
     assert main([*args, "--out-json", str(tmp_path / "one.json")]) == 2
     assert not (tmp_path / "one.json").exists()
+    # An input of one tumor (MSI, fusions, copy number, expression, a BAM) needs --sample.
+    assert main([*args, "--msi-status", "MSI-H", "--out-dir", str(tmp_path / "msi")]) == 2
+    assert not (tmp_path / "msi").exists()
     assert main([*args, "--sample", "TUMOR2", "--out-json", str(tmp_path / "one.json")]) == 0
     assert "EGFR T790M" in changes(json.loads((tmp_path / "one.json").read_text()))

@@ -277,6 +277,17 @@ def test_multi_sample_maf_needs_out_dir_or_sample(
     assert not out.exists()
 
 
+def test_multi_sample_maf_refuses_an_input_of_one_tumor(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    maf = DATA / "maftools.tcga_laml.grch37.maf.gz"
+    args = ["annotate", str(maf), "--tumor-type", "AML", "--out-dir", str(tmp_path / "out")]
+    code, err = run([*args, "--msi-status", "MSS"], capfd)
+    assert code == 2
+    assert "the MAF has 193 tumor samples; fusion, copy-number, expression, MSI and BAM" in err
+    assert not (tmp_path / "out").exists()
+
+
 SYNTHETIC_RULES = """
 # Test fixture for the synthetic genes of tests/data/csq (not curated knowledge).
 genes:
