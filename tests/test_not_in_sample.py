@@ -35,8 +35,8 @@ def path(tmp_path_factory: pytest.TempPathFactory) -> Path:
         f"chr7\t55100000\tintron\tA\tG\t.\tPASS\t.\t{FORMAT}\t0/0:100,0:100\t0/1:50,50:100",
         # EGFR T790M: the other sample's only.
         f"chr7\t55181378\tt790m\tC\tT\t.\tPASS\t.\t{FORMAT}\t0/0:100,0:100\t0/1:50,50:100",
-        # EGFR C797S: TUMOR not called at all ('./.'): kept.
-        f"chr7\t55181398\tc797s\tT\tA\t.\tPASS\t.\t{FORMAT}\t./.:.:.\t0/1:50,50:100",
+        # EGFR C797S: TUMOR's GT calls no allele ('./.') but its AD has reads of it: kept.
+        f"chr7\t55181398\tc797s\tT\tA\t.\tPASS\t.\t{FORMAT}\t./.:60,40:100\t0/1:50,50:100",
         # EGFR L858R: both.
         f"chr7\t55191822\tl858r\tT\tG\t.\tPASS\t.\t{FORMAT}\t0/1:60,40:100\t0/1:50,50:100",
         # KRAS G12S/G12C (c.34G>A, c.34G>T): TUMOR holds the second ALT only, OTHER the first.
@@ -214,3 +214,22 @@ def test_each_tumor_a_mutect2_header_names_is_annotated(tmp_path: Path) -> None:
     assert not (tmp_path / "msi").exists()
     assert main([*args, "--sample", "TUMOR2", "--out-json", str(tmp_path / "one.json")]) == 0
     assert "EGFR T790M" in changes(json.loads((tmp_path / "one.json").read_text()))
+
+
+def test_a_merged_vcfs_no_call_is_another_samples_call(tmp_path: Path) -> None:
+    """bcftools merge of two tumors' calls gives the tumor that did not call a record './.'
+    and no AD: with other tumor samples that is not the sample's allele. In a VCF of one
+    sample the same './.' says nothing (a caller that does not genotype the tumor)."""
+    merged = [
+        f"chr7\t55181378\tt790m\tC\tT\t.\tPASS\t.\t{FORMAT}\t./.:.:.\t0/1:60,40:100",
+        f"chr7\t55191822\tl858r\tT\tG\t.\tPASS\t.\t{FORMAT}\t0/1:60,40:100\t./.:.:.",
+    ]
+    path = tmp_path / "merged.vcf"
+    path.write_text(vcf_text(merged, samples=("TUMOR1", "TUMOR2"), info_lines=()))
+    first = run_json(path, "LUAD", sample="TUMOR1", use_index=False)
+    assert changes(first) >= {"EGFR L858R"}
+    assert not {change for change in changes(first) if "T790M" in change}
+    assert first["summary"]["alleles_not_in_sample"] == 1
+    alone = tmp_path / "alone.vcf"
+    alone.write_text(vcf_text([merged[0].rsplit("\t", 1)[0]], samples=("TUMOR1",), info_lines=()))
+    assert "EGFR T790M" in changes(run_json(alone, "LUAD", use_index=False))

@@ -749,6 +749,8 @@ def test_carried_is_unknown_without_gt(tmp_path: Path) -> None:
         ("0/1:100,0,0", [False, False]),  # Mutect2's GT of a tumor without the ALT's reads
         ("0/2:60,5,0", [False, False]),  # the GT lacks ALT 1 though it has reads: GT decides
         ("./.:60,0,40", [False, None]),  # no GT call: the reads tell the first ALT
+        ("./.:.,.,.", [False, False]),  # no call, no reads: another sample's call
+        ("./.:0,0,0", [False, False]),
         ("0/1:0,0,0", [True, False]),  # no reads at the site: AD says nothing
         ("0/1:60,.,0", [True, False]),  # an AD value missing: AD says nothing
     ],

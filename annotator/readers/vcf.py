@@ -1588,28 +1588,36 @@ def _carried(
 ) -> list[bool | None] | None:
     """Per ALT, whether the chosen sample holds it: False when its GT calls other alleles
     only (0/0, or 0/2 for ALT 1) and, with ``by_reads``, when its AD gives the ALT no read
-    while the site has reads. None when neither tells: no GT or one that calls no allele
-    ('./.', '.'; a caller that does not genotype the tumor says nothing) and no such AD.
+    while the site has reads, or its GT calls no allele ('./.') and its AD shows no read of
+    the ALT either. None when nothing tells: no GT, or (without ``by_reads``) one that calls
+    no allele: a caller that does not genotype the tumor says nothing.
 
     ``by_reads`` is for a VCF with other tumor samples, where an allele may be another
     tumor's: Mutect2 writes GT 0/1 for every tumor sample of a multi-sample call, so only the
-    reads tell. In a VCF of one sample (or of a tumor and the normals ``##normal_sample``
-    names) every allele was called as that sample's, and an AD without the ALT's reads
-    (informative reads only, as GATK counts) does not undo the call."""
+    reads tell, and VCFs of several callings merged (bcftools merge) give the samples that
+    did not call a record './.'. In a VCF of one sample (or of a tumor and the normals
+    ``##normal_sample`` names) every allele was called as that sample's, and an AD without
+    the ALT's reads (informative reads only, as GATK counts) does not undo the call."""
     row = _genotype_row(record, format_ids)
     called = {allele for allele in row[:-1] if allele >= 0} if row is not None else None
     carried: list[bool | None] | None = (
         [number in called for number in range(1, alt_count + 1)] if called else None
     )
-    if not by_reads or "AD" not in format_ids:
+    if not by_reads:
         return carried
-    unread = _unread_alts(record, alt_count)
-    if unread is None:
-        return carried
-    return [
-        False if unread[index] else (carried[index] if carried else None)
-        for index in range(alt_count)
-    ]
+    unread = _unread_alts(record, alt_count) if "AD" in format_ids else None
+    no_call = row is not None and not called
+    found: list[bool | None] = []
+    for index in range(alt_count):
+        if unread is not None and unread[index]:
+            found.append(False)  # no read of it where the site has reads
+        elif carried is not None:
+            found.append(carried[index])
+        elif no_call and unread is None:
+            found.append(False)  # not called here, and no read of it: another sample's call
+        else:
+            found.append(None)
+    return found
 
 
 def _unread_alts(record: Any, alt_count: int) -> list[bool] | None:
