@@ -203,8 +203,9 @@ class Variant:
     phase_set: str | None = None  # tumor FORMAT/PS (or PID) when its GT is phased
     haplotype: int | None = None  # index of the phased GT haplotype that carries this ALT
     #: Whether the tumor sample holds this ALT: False for a GT that calls others only (0/0,
-    #: or 0/2 for ALT 1) and, in a VCF with other tumor samples, for an AD with no read of
-    #: it where the site has reads; None when neither tells (no GT, or './.', and no AD).
+    #: or 0/2 for ALT 1) and, in a VCF with other tumor samples, for an AD with no read of it
+    #: where the site has reads or a './.' without one; None when nothing tells (no GT, or
+    #: './.' where no other tumor could have called it).
     carried: bool | None = None
 
     @property
@@ -416,8 +417,8 @@ class Summary:
     skipped_filtered_in_rule_genes_by_filter: tuple[tuple[str, int], ...] = ()
     alleles_annotated: int = 0
     #: Rule-gene alleles the tumor sample does not hold (Variant.carried False: its GT, or
-    #: with other tumor samples its AD, says so): no finding, counted among alleles_in_rule_genes;
-    #: --explain lists them.
+    #: with other tumor samples its AD, says so): no finding, counted among
+    #: alleles_in_rule_genes; --explain lists them.
     alleles_not_in_sample: int = 0
     alleles_in_rule_genes: int = 0
     findings: int = 0
