@@ -96,16 +96,27 @@ def read_samples(
 
 def declared_tumor_samples(path: Path) -> tuple[str, ...]:
     """The samples the ``##tumor_sample`` lines of a VCF name, in order (Mutect2 writes one
-    per tumor); () when its header cannot be read here (the reader then says why)."""
+    per tumor); () when its header cannot be read here (the reader then says why). Several
+    lines, one naming no sample of the file: an InputError, as the reader gives for one."""
     try:
         if is_bcf(path):
             with contextlib.closing(cyvcf2.VCF(str(path))) as vcf:
-                text = vcf.raw_header
+                lines = vcf.raw_header.splitlines()
         else:
-            text = header_text(path).decode(errors="replace")
+            lines = header_text(path).decode(errors="replace").splitlines()
     except Exception:
         return ()
-    return tuple(dict.fromkeys(header_values(text.splitlines(), "tumor_sample")))
+    named = tuple(dict.fromkeys(header_values(lines, "tumor_sample")))
+    samples = lines[-1].rstrip("\r").split("\t")[9:] if lines else []
+    for name in named if len(named) > 1 else ():
+        if name not in samples:
+            raise InputError(
+                f"##tumor_sample={name} names no sample of the file "
+                f"(samples: {', '.join(samples[:10])})",
+                path=path,
+                hint="choose the tumor sample with --sample NAME",
+            )
+    return named
 
 
 def _refuse_other_inputs(config: AnnotateConfig, samples: int, kind: str) -> None:

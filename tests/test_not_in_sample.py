@@ -233,3 +233,16 @@ def test_a_merged_vcfs_no_call_is_another_samples_call(tmp_path: Path) -> None:
     alone = tmp_path / "alone.vcf"
     alone.write_text(vcf_text([merged[0].rsplit("\t", 1)[0]], samples=("TUMOR1",), info_lines=()))
     assert "EGFR T790M" in changes(run_json(alone, "LUAD", use_index=False))
+
+
+def test_a_tumor_sample_line_naming_no_sample_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = mutect2_tumors(tmp_path, ("NORMAL", "TUMOR1", "TUMOR2"), tumors=("TUMOR1", "TUMOR9"))
+    out = tmp_path / "out"
+    args = ["annotate", str(path), "--tumor-type", "LUAD", "--out-dir", str(out)]
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert "##tumor_sample=TUMOR9 names no sample of the file (samples: NORMAL, TUMOR1" in err
+    assert "Traceback" not in err
+    assert not out.exists()
