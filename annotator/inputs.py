@@ -98,6 +98,8 @@ def declared_tumor_samples(path: Path) -> tuple[str, ...]:
     """The samples the ``##tumor_sample`` lines of a VCF name, in order (Mutect2 writes one
     per tumor); () when its header cannot be read here (the reader then says why). Several
     lines, one naming no sample of the file: an InputError, as the reader gives for one."""
+    if not path.is_file():
+        return ()  # not found, a directory, a pipe: the reader says so
     try:
         if is_bcf(path):
             with contextlib.closing(cyvcf2.VCF(str(path))) as vcf:

@@ -46,6 +46,7 @@ from __future__ import annotations
 import gzip
 import importlib.util
 import json
+import os
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -317,3 +318,18 @@ def test_corpus_is_what_make_bad_writes() -> None:
             assert stored == content, name
     with pytest.raises((EOFError, zlib.error, gzip.BadGzipFile)):
         _inflated((BAD / "truncated_gzip.vcf.gz").read_bytes())
+
+
+def test_a_pipe_is_refused_before_it_is_read(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """The input is read more than once (its header, the scan, the candidates): a FIFO (or
+    /dev/stdin) is refused by name, before anything opens it, which would wait for a writer."""
+    fifo = tmp_path / "in.vcf"
+    os.mkfifo(fifo)
+    code, err, out = annotate([str(fifo)], tmp_path, capfd)
+    assert code == 1, err
+    (line,) = err.splitlines()
+    assert line.startswith(f"{PROG}: error: {fifo}: is a pipe or a device, not a file"), line
+    assert "write it to a file first" in line
+    assert_no_output(out)
