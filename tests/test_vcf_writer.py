@@ -245,15 +245,15 @@ def test_tags_follow_the_findings(tmp_path: Path) -> None:
     write_annotated_vcf(result, case.input, output, command_line=COMMAND)
     t790m = next(line for line in records(output_lines(output)) if b"\t55181378\t" in line)
     tags = info_entries(t790m)
-    assert tags["RA_ALLELE"] == "1,1"
-    assert tags["RA_GENE"] == "EGFR,EGFR"
-    assert tags["RA_ALTERATION"] == "T790M,T790M"
-    assert tags["RA_RULES"] == "EGFR-T790M-1GTKI-R,EGFR-T790M-OSIMERTINIB-S"
-    assert tags["RA_EFFECT"] == "resistance,sensitivity"
-    assert tags["RA_LEVEL"] == "A,A"
-    assert tags["RA_TUMOR_TYPE_MATCH"] == "on_label,on_label"
+    assert tags["RA_ALLELE"] == "1,1,1"
+    assert tags["RA_GENE"] == "EGFR,EGFR,EGFR"
+    assert tags["RA_ALTERATION"] == "T790M,T790M,T790M"
+    assert tags["RA_RULES"] == "EGFR-T790M-1GTKI-R,EGFR-T790M-AFATINIB-R,EGFR-T790M-OSIMERTINIB-S"
+    assert tags["RA_EFFECT"] == "resistance,resistance,sensitivity"
+    assert tags["RA_LEVEL"] == "A,C,A"
+    assert tags["RA_TUMOR_TYPE_MATCH"] == "on_label,on_label,on_label"
     regimens = [decode_therapies(value) for value in tags["RA_THERAPIES"].split(",")]
-    assert regimens == [("gefitinib", "erlotinib"), ("osimertinib",)]
+    assert regimens == [("gefitinib", "erlotinib"), ("afatinib",), ("osimertinib",)]
 
 
 def test_multiallelic_record_tags_each_allele(tmp_path: Path) -> None:
