@@ -19,9 +19,7 @@ EGFR_T790M = "EGFR\t7\t55181378\t55181378\tC\tT\tMissense_Mutation\tp.T790M\tS1\
 EGFR_L858R = "EGFR\t7\t55191822\t55191822\tT\tG\tMissense_Mutation\tp.L858R\tS1\tGRCh38\n"
 BRAF_V600E = "BRAF\t7\t140753336\t140753336\tA\tT\tMissense_Mutation\tp.V600E\tS1\tGRCh38\n"
 # BRCA2 c.5946del (p.S1982Rfs*22), as in the demo VCF
-BRCA2_FS = (
-    "BRCA2\t13\t32340300\t32340300\tT\t-\tFrame_Shift_Del\tp.S1982Rfs*22\tS1\tGRCh38\n"
-)
+BRCA2_FS = "BRCA2\t13\t32340300\t32340300\tT\t-\tFrame_Shift_Del\tp.S1982Rfs*22\tS1\tGRCh38\n"
 
 
 def maf(tmp_path: Path, *rows: str) -> Path:
