@@ -6,10 +6,14 @@ Each biomarker has its own section below; they share nothing but the ``Alteratio
 MSI
 ---
 The status comes from ``--msi-status`` (``MSI-H``, ``MSI-L`` or ``MSS``, any case) and/or an
-MSIsensor-family score file. MSIsensor, MSIsensor-pro (``msi`` and ``pro``) and MSIsensor2
-write the same score file: a header ``Total_Number_of_Sites  Number_of_Somatic_Sites  %`` and
-one row, e.g. ``640  75  11.72`` (ding-lab/msisensor README, "Output"; niu-lab/msisensor2
-README). The score is the percentage of unstable sites.
+MSIsensor-family score file: a header and one row, e.g. ``640  75  11.72``. MSIsensor and
+MSIsensor2 name the columns ``Total_Number_of_Sites  Number_of_Somatic_Sites  %``
+(ding-lab/msisensor README, "Output"; niu-lab/msisensor2 README), MSIsensor-pro
+``Total_Number_of_Sites  Number_of_Unstable_Sites  %`` (xjtu-omics/msisensor-pro
+``cpp/sample.cpp``, ``Sample::pourOutMsiScore``). The score is the percentage of unstable sites.
+
+Whatever the status, the result is recorded (:class:`MsiResult`, the JSON's
+``biomarkers.msi``), so that "MSS" or a low score reads differently from "not tested".
 
 MSI-H when the score is at least ``threshold``, by default 10: the MSK-IMPACT cutoff
 validated against MSI PCR and MMR immunohistochemistry (99.4% concordance in colorectal and
@@ -42,6 +46,11 @@ MSI_STATUSES = ("MSI-H", "MSI-L", "MSS")
 #: MSIsensor score (% unstable sites) at or above which a tumor is MSI-H (Middha 2017).
 DEFAULT_MSI_THRESHOLD = 10.0
 MSISENSOR_COLUMNS = ("Total_Number_of_Sites", "Number_of_Somatic_Sites", "%")
+#: The second column's name: MSIsensor and MSIsensor2, then MSIsensor-pro.
+MSISENSOR_UNSTABLE_COLUMNS = ("Number_of_Somatic_Sites", "Number_of_Unstable_Sites")
+#: The status an MSIsensor score below the threshold gives: the score alone tells MSS from
+#: MSI-L no better than Middha 2017's indeterminate range does.
+NOT_MSI_HIGH = "not MSI-H"
 
 _STATUS_SPELLINGS = {
     "msi-h": "MSI-H",
@@ -88,12 +97,20 @@ def read_msisensor(path: Path) -> MsisensorScore:
     if not rows:
         raise InputError("MSIsensor file is empty", path=path)
     header_line, header = rows[0]
-    if tuple(header[: len(MSISENSOR_COLUMNS)]) != MSISENSOR_COLUMNS:
+    total_column, _unstable, percent_column = MSISENSOR_COLUMNS
+    if (
+        len(header) < 3
+        or (header[0], header[2]) != (total_column, percent_column)
+        or (header[1] not in MSISENSOR_UNSTABLE_COLUMNS)
+    ):
         raise InputError(
             f"not an MSIsensor score file: header is '{' '.join(header)}'",
             path=path,
             line=header_line,
-            hint=f"expected the columns {', '.join(MSISENSOR_COLUMNS)}",
+            hint=(
+                f"expected the columns {total_column}, "
+                f"{' or '.join(MSISENSOR_UNSTABLE_COLUMNS)}, {percent_column}"
+            ),
         )
     if len(rows) != 2:
         found = "no score row" if len(rows) == 1 else f"{len(rows) - 1} score rows"
@@ -105,8 +122,8 @@ def read_msisensor(path: Path) -> MsisensorScore:
             path=path,
             line=line,
         )
-    total = _parse_count(cells[0], MSISENSOR_COLUMNS[0], path, line)
-    unstable = _parse_count(cells[1], MSISENSOR_COLUMNS[1], path, line)
+    total = _parse_count(cells[0], header[0], path, line)
+    unstable = _parse_count(cells[1], header[1], path, line)
     percent = parse_number(cells[2], column="%", path=path, line=line)
     if total == 0:
         raise InputError(
@@ -124,45 +141,113 @@ def read_msisensor(path: Path) -> MsisensorScore:
     return MsisensorScore(total_sites=total, unstable_sites=unstable, percent=percent)
 
 
+@dataclass(frozen=True)
+class MsiResult:
+    """What the MSI inputs said: the status and where it came from, with the score."""
+
+    status: str  # MSI-H, MSI-L, MSS (--msi-status) or, from a score alone, MSI-H / not MSI-H
+    given: str | None  # --msi-status
+    score: MsisensorScore | None
+    threshold: float | None  # with a score file
+
+    @property
+    def high(self) -> bool:
+        return self.status == MSI_HIGH
+
+    @property
+    def source(self) -> str:
+        return ", ".join(
+            name
+            for name, used in (("--msi-status", self.given), ("MSIsensor", self.score))
+            if used is not None
+        )
+
+    def describe(self) -> str:
+        details = [f"--msi-status {self.given}"] if self.given is not None else []
+        if self.score is not None and self.threshold is not None:
+            details.append(self.score.describe(self.threshold))
+        return "; ".join(details)
+
+    def as_dict(self) -> dict[str, object]:
+        score = self.score
+        return {
+            "status": self.status,
+            "source": self.source,
+            "score_percent": score.percent if score is not None else None,
+            "unstable_sites": score.unstable_sites if score is not None else None,
+            "total_sites": score.total_sites if score is not None else None,
+            "threshold": self.threshold if score is not None else None,
+        }
+
+
+def check_msi_options(msisensor: Path | None, threshold: float | None) -> None:
+    """UsageError for an MSI threshold out of range, or one with no score file to apply to."""
+    if threshold is None:
+        return
+    if msisensor is None:
+        raise UsageError(
+            "--msi-threshold applies to an MSIsensor score file, and no --msi-file is given",
+            hint="give the score file with --msi-file, or leave --msi-threshold out",
+        )
+    _check_msi_threshold(threshold)
+
+
+def _check_msi_threshold(threshold: float) -> None:
+    if not (math.isfinite(threshold) and 0 < threshold <= 100):
+        raise UsageError(f"MSI score threshold must be above 0 and at most 100, got {threshold}")
+
+
+def msi_result(
+    status: str | None,
+    msisensor: Path | None,
+    *,
+    threshold: float = DEFAULT_MSI_THRESHOLD,
+) -> MsiResult | None:
+    """The MSI status from ``--msi-status`` and/or an MSIsensor-family score file (``threshold``:
+    the score, in %, at which the file means MSI-H); None when neither is given. Both given and
+    disagreeing: UsageError."""
+    _check_msi_threshold(threshold)
+    if status is None and msisensor is None:
+        return None
+    given = parse_msi_status(status) if status is not None else None
+    score = read_msisensor(Path(msisensor)) if msisensor is not None else None
+    from_file = None
+    if score is not None:
+        from_file = MSI_HIGH if score.percent >= threshold else NOT_MSI_HIGH
+    if given is not None and score is not None and (given == MSI_HIGH) != (from_file == MSI_HIGH):
+        raise UsageError(
+            f"--msi-status {given} contradicts {msisensor}: {score.describe(threshold)}",
+            hint="give only one of them, or change the MSI threshold",
+        )
+    return MsiResult(
+        status=given if given is not None else str(from_file),
+        given=given,
+        score=score,
+        threshold=threshold if score is not None else None,
+    )
+
+
+def msi_alteration(result: MsiResult | None) -> Alteration | None:
+    """The ``MSI-H`` event of an MSI result that says MSI-H, else None."""
+    if result is None or not result.high:
+        return None
+    return Alteration(
+        gene=MSI_GENE,
+        variant_class=VariantClass.OTHER,
+        source=result.source,
+        event=MSI_HIGH,
+        detail=result.describe(),
+    )
+
+
 def msi_event(
     status: str | None,
     msisensor: Path | None,
     *,
     threshold: float = DEFAULT_MSI_THRESHOLD,
 ) -> Alteration | None:
-    """The ``MSI-H`` event when the status or the MSIsensor score says so, else None.
-
-    ``status`` is ``--msi-status``; ``msisensor`` an MSIsensor-family score file; ``threshold``
-    the score (in %) at which the file means MSI-H. Both given and disagreeing: UsageError.
-    """
-    if not (math.isfinite(threshold) and 0 < threshold <= 100):
-        raise UsageError(f"MSI score threshold must be above 0 and at most 100, got {threshold}")
-    given = parse_msi_status(status) if status is not None else None
-    score = read_msisensor(Path(msisensor)) if msisensor is not None else None
-    from_file = None
-    if score is not None:
-        from_file = MSI_HIGH if score.percent >= threshold else "not MSI-H"
-    if given is not None and score is not None and (given == MSI_HIGH) != (from_file == MSI_HIGH):
-        raise UsageError(
-            f"--msi-status {given} contradicts {msisensor}: {score.describe(threshold)}",
-            hint="give only one of them, or change the MSI threshold",
-        )
-    if MSI_HIGH not in (given, from_file):
-        return None
-    sources, details = [], []
-    if given is not None:
-        sources.append("--msi-status")
-        details.append(f"--msi-status {given}")
-    if score is not None:
-        sources.append("MSIsensor")
-        details.append(score.describe(threshold))
-    return Alteration(
-        gene=MSI_GENE,
-        variant_class=VariantClass.OTHER,
-        source=", ".join(sources),
-        event=MSI_HIGH,
-        detail="; ".join(details),
-    )
+    """The ``MSI-H`` event when the status or the MSIsensor score says so, else None."""
+    return msi_alteration(msi_result(status, msisensor, threshold=threshold))
 
 
 def _parse_count(text: str, column: str, path: Path, line: int) -> int:

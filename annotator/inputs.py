@@ -26,8 +26,10 @@ from annotator.bgzf import Part
 from annotator.biomarkers import (
     DEFAULT_MSI_THRESHOLD,
     MAF_TMB_DEFINITION,
+    MsiResult,
     TmbResult,
-    msi_event,
+    msi_alteration,
+    msi_result,
     tmb_event,
 )
 from annotator.collector import collector_paused
@@ -998,6 +1000,7 @@ class InputEvents(NamedTuple):
     notes: list[str]
     unclassified: Sequence[Unclassified] = ()
     structural_in_genes: int = 0
+    msi: MsiResult | None = None  # what --msi-status / --msi-file said, MSI-H or not
 
 
 def read_events(
@@ -1043,14 +1046,13 @@ def read_events(
             for event in read_expression(config.expression, thresholds=config.expression_thresholds)
             if event.gene in known
         )
-    if config.msi_status is not None or config.msi_file is not None:
-        threshold = config.msi_threshold or DEFAULT_MSI_THRESHOLD
-        msi = msi_event(config.msi_status, config.msi_file, threshold=threshold)
-        if msi is not None:
-            events.append(msi)
+    threshold = DEFAULT_MSI_THRESHOLD if config.msi_threshold is None else config.msi_threshold
+    msi = msi_result(config.msi_status, config.msi_file, threshold=threshold)
+    if (msi_high := msi_alteration(msi)) is not None:
+        events.append(msi_high)
     if tmb is not None and (event := tmb_event(tmb)) is not None:
         events.append(event)
-    return InputEvents(_deduplicated(events), notes, unclassified, structural_in_genes)
+    return InputEvents(_deduplicated(events), notes, unclassified, structural_in_genes, msi)
 
 
 #: ALT alleles that are no variant of their own (VCF 4.3, section 1.6.1 ALT): '*', an allele

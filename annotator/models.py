@@ -458,6 +458,7 @@ class Result:
     events: tuple[Alteration, ...] = ()  # gene-level events read from the inputs
     notes: tuple[str, ...] = ()  # input records that gave no event, and why
     tmb: dict[str, object] | None = None  # TmbResult.as_dict() when computed
+    msi: dict[str, object] | None = None  # MsiResult.as_dict() when an MSI input was given
     caller: str | None = None
     near_misses: tuple[NearMiss, ...] = ()  # with --explain
     tumor_type_name: str | None = None

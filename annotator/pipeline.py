@@ -17,7 +17,7 @@ from dataclasses import replace
 from functools import partial
 
 from annotator import __version__
-from annotator.biomarkers import check_tmb_options
+from annotator.biomarkers import check_msi_options, check_tmb_options
 from annotator.collector import collector_paused
 from annotator.config import AnnotateConfig
 from annotator.errors import UsageError
@@ -37,6 +37,7 @@ from annotator.writers.tsv import write_tsv
 def run(config: AnnotateConfig) -> list[Result]:
     """Annotate every tumor sample of the input and write the requested outputs."""
     check_tmb_options(config.panel_size_mb, config.tmb_threshold)
+    check_msi_options(config.msi_file, config.msi_threshold)
     if config.bam is not None:  # a bad --bam is an error even when no pair needs phasing
         open_alignments(config.bam, config.reference).close()
     oncotree = load_oncotree()
@@ -91,7 +92,7 @@ def annotate(
 ) -> Result:
     """Match, interpret and summarize one tumor sample."""
     tmb = small.tmb(config)
-    events, notes, structural_unclassified, structural_in_genes = read_events(
+    events, notes, structural_unclassified, structural_in_genes, msi = read_events(
         config, rules, small, tmb
     )
     matcher = RuleMatcher(rules, build=small.build, tumor_type=tumor_type, oncotree=oncotree)
@@ -170,6 +171,7 @@ def annotate(
         events=tuple(events),
         notes=tuple(notes),
         tmb=tmb.as_dict() if tmb is not None else None,
+        msi=msi.as_dict() if msi is not None else None,
         caller=small.caller,
         near_misses=tuple(near_misses),
         tumor_type_name=oncotree.get(tumor_type).name,

@@ -127,7 +127,7 @@ def test_json_to_stdout_without_outputs(capsys: pytest.CaptureFixture[str]) -> N
     code = main(["annotate", str(TEST_DATA / "luad.grch38.snpeff.vcf"), "--tumor-type", "LUAD"])
     assert code == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["schema_version"] == "1.3"
+    assert data["schema_version"] == "1.4"
     assert data["genome"] == "GRCh38"
 
 

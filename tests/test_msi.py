@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -10,11 +11,15 @@ from annotator.biomarkers import (
     DEFAULT_MSI_THRESHOLD,
     MsisensorScore,
     msi_event,
+    msi_result,
     parse_msi_status,
     read_msisensor,
 )
+from annotator.config import AnnotateConfig
 from annotator.errors import InputError, UsageError
 from annotator.models import VariantClass
+from annotator.pipeline import run
+from tests.runs import run_json
 
 # The score file as the MSIsensor README shows it (ding-lab/msisensor, "Output").
 README_SCORE = "Total_Number_of_Sites\tNumber_of_Somatic_Sites\t%\n640\t75\t11.72\n"
@@ -200,4 +205,87 @@ def test_score_file_errors(tmp_path: Path, text: str, line: int | None, message:
 def test_bad_header_names_the_expected_columns(tmp_path: Path) -> None:
     with pytest.raises(InputError) as caught:
         read_msisensor(write(tmp_path, "sites\tsomatic\tpercent\n640\t75\t11.72\n"))
-    assert "Total_Number_of_Sites, Number_of_Somatic_Sites, %" in str(caught.value)
+    assert "Total_Number_of_Sites, Number_of_Somatic_Sites or Number_of_Unstable_Sites, %" in str(
+        caught.value
+    )
+
+
+def test_msisensor_pro_header(tmp_path: Path) -> None:
+    # the header MSIsensor-pro writes (xjtu-omics/msisensor-pro cpp/sample.cpp, pourOutMsiScore)
+    text = "Total_Number_of_Sites\tNumber_of_Unstable_Sites\t%\n2210\t612\t27.69\n"
+    assert read_msisensor(write(tmp_path, text)) == MsisensorScore(2210, 612, 27.69)
+    assert msi_event(None, write(tmp_path, text), threshold=10.0) is not None
+
+
+@pytest.mark.parametrize(
+    ("status", "percent", "expected"),
+    [
+        ("MSS", None, {"status": "MSS", "source": "--msi-status", "score_percent": None}),
+        ("msi-l", None, {"status": "MSI-L", "source": "--msi-status", "threshold": None}),
+        (None, 0.9, {"status": "not MSI-H", "source": "MSIsensor", "score_percent": 0.9}),
+        (None, 11.72, {"status": "MSI-H", "threshold": 10.0, "unstable_sites": 75}),
+        ("MSS", 3.0, {"status": "MSS", "source": "--msi-status, MSIsensor", "total_sites": 640}),
+    ],
+)
+def test_every_msi_result_is_recorded(
+    tmp_path: Path, status: str | None, percent: float | None, expected: dict[str, object]
+) -> None:
+    path = score_file(tmp_path, percent) if percent is not None else None
+    result = msi_result(status, path, threshold=10.0)
+    assert result is not None
+    recorded = result.as_dict()
+    assert {key: recorded[key] for key in expected} == expected
+
+
+def test_no_msi_input_is_no_result() -> None:
+    assert msi_result(None, None) is None
+
+
+DEMO = Path(__file__).resolve().parents[1] / "test_data" / "demo.grch38.vep.vcf.gz"
+
+
+def test_a_threshold_of_zero_is_refused_not_replaced_by_the_default(tmp_path: Path) -> None:
+    # ``msi_threshold or DEFAULT`` used to read 0 as "not given" and annotate at 10 %
+    with pytest.raises(UsageError, match="above 0"):
+        run_json(DEMO, msi_file=score_file(tmp_path, 0.9), msi_threshold=0.0)
+
+
+def test_a_threshold_without_a_score_file_is_refused() -> None:
+    with pytest.raises(UsageError, match="--msi-file"):
+        run_json(DEMO, msi_status="MSS", msi_threshold=20.0)
+
+
+@pytest.mark.parametrize(
+    ("options", "status"),
+    [
+        ({}, None),
+        ({"msi_status": "MSS"}, "MSS"),
+        ({"percent": 0.9}, "not MSI-H"),
+        ({"percent": 11.72}, "MSI-H"),
+        ({"percent": 11.72, "msi_threshold": 20.0}, "not MSI-H"),
+    ],
+)
+def test_the_json_records_the_msi_result(
+    tmp_path: Path, options: dict[str, Any], status: str | None
+) -> None:
+    options = dict(options)
+    if "percent" in options:
+        options["msi_file"] = score_file(tmp_path, options.pop("percent"))
+    msi = run_json(DEMO, tumor_type="COAD", **options)["biomarkers"]["msi"]
+    assert (msi["status"] if msi is not None else None) == status
+
+
+@pytest.mark.parametrize(("percent", "shown"), [(None, "Not given"), (0.9, "not MSI-H")])
+def test_the_reports_show_the_msi_result(tmp_path: Path, percent: float | None, shown: str) -> None:
+    out = tmp_path / "out"
+    msi_file = score_file(tmp_path, percent) if percent is not None else None
+    run(AnnotateConfig(input=DEMO, tumor_type="COAD", msi_file=msi_file, out_dir=out))
+    markdown = (out / "TUMOR.report.md").read_text(encoding="utf-8")
+    html = (out / "TUMOR.report.html").read_text(encoding="utf-8")
+    if percent is None:
+        assert f"**MSI.** {shown}" in markdown
+        assert f"<strong>MSI.</strong> {shown}" in html
+    else:
+        assert f"| MSI status | {shown} |" in markdown
+        assert "| MSIsensor score (% unstable sites) | 0.9 |" in markdown
+        assert '<td>MSI status</td><td class="num">not MSI-H</td>' in html

@@ -88,6 +88,7 @@ TMB_NOT_COMPUTED = (
     "with a coding non-synonymous consequence on any transcript, per Mb of panel; TMB-high "
     "at --tmb-threshold (default 10/Mb)."
 )
+MSI_NOT_GIVEN = "Not given (--msi-status or --msi-file)."
 
 #: Therapy calls in the summary: resistance first, then conflicting, then sensitivity.
 CALL_ORDER = {Call.RESISTANCE: 0, Call.CONFLICTING: 1, Call.SENSITIVITY: 2}
@@ -201,6 +202,7 @@ class Report:
     notes: tuple[str, ...]
     tmb: tuple[tuple[str, str], ...]  # label, value
     tmb_definition: str
+    msi: tuple[tuple[str, str], ...]  # label, value; empty when no MSI input was given
     subclonal_threshold: float | None
     subclonal_fraction: float
     subclonal_given: bool  # the caller passed the threshold (else fraction x top VAF)
@@ -254,6 +256,7 @@ def build_report(
         notes=result.notes,
         tmb=_tmb_rows(result.tmb),
         tmb_definition=_tmb_definition(result.tmb),
+        msi=_msi_rows(result.msi),
         subclonal_threshold=subclonal_threshold,
         subclonal_fraction=subclonal_fraction,
         subclonal_given=given,
@@ -320,6 +323,24 @@ def _tmb_rows(tmb: Mapping[str, object] | None) -> tuple[tuple[str, str], ...]:
         ("threshold", "TMB-high threshold (per Mb)"),
     )
     return tuple((label, format_number(tmb[key])) for key, label in labels if key in tmb)
+
+
+def _msi_rows(msi: Mapping[str, object] | None) -> tuple[tuple[str, str], ...]:
+    if msi is None:
+        return ()
+    labels = (
+        ("status", "MSI status"),
+        ("source", "from"),
+        ("score_percent", "MSIsensor score (% unstable sites)"),
+        ("unstable_sites", "unstable sites"),
+        ("total_sites", "sites evaluated"),
+        ("threshold", "MSI-H threshold (%)"),
+    )
+    return tuple(
+        (label, value if isinstance(value, str) else format_number(value))
+        for key, label in labels
+        if (value := msi.get(key)) is not None
+    )
 
 
 def _tmb_definition(tmb: Mapping[str, object] | None) -> str:
@@ -396,6 +417,7 @@ def render_html(
             transcript_policy=TRANSCRIPT_POLICY,
             label_policy=LABEL_POLICY,
             therapy_call_policy=THERAPY_CALL_POLICY,
+            msi_not_given=MSI_NOT_GIVEN,
             subclonality=subclonality_text(report),
             vaf_plot=vaf_plot_svg(vaf_points(result.findings), report.subclonal_threshold),
             level_plot=evidence_level_plot_svg(result.findings),

@@ -30,8 +30,8 @@ from annotator.noted import UnclassifiedList, listed_row
 #: 1.1: finding ``subclonal``, ``phase``, ``phase_source``, ``therapies_via_class``; therapy
 #: call ``sensitivity_level`` and ``resistance_level``; ``near_misses``. 1.2: summary
 #: ``skipped_filtered_in_rule_genes``, ``alleles_not_in_sample``. 1.3: summary
-#: ``skipped_filtered_in_rule_genes_by_filter``.
-SCHEMA_VERSION = "1.3"
+#: ``skipped_filtered_in_rule_genes_by_filter``. 1.4: ``biomarkers.msi``.
+SCHEMA_VERSION = "1.4"
 
 
 def result_to_dict(result: Result) -> dict[str, Any]:
@@ -60,7 +60,7 @@ def _document(result: Result, items: Callable[[Iterable[Any]], Any]) -> dict[str
         ),
         "events": items(event_to_dict(e) for e in result.events),
         "near_misses": items(near_miss_to_dict(m) for m in result.near_misses),
-        "biomarkers": {"tmb": result.tmb},
+        "biomarkers": {"tmb": result.tmb, "msi": result.msi},
         "input_notes": list(result.notes),
         "summary": {
             "records": result.summary.records,

@@ -18,6 +18,7 @@ from annotator.models import Finding, Result
 from annotator.writers.html import (
     EVIDENCE_LEVEL_DEFINITIONS,
     LABEL_POLICY,
+    MSI_NOT_GIVEN,
     RESEARCH_USE_ONLY,
     THERAPY_CALL_POLICY,
     TRANSCRIPT_POLICY,
@@ -293,6 +294,13 @@ def _methods(report: Report) -> list[str]:
             [[escape_markdown(label), escape_markdown(value)] for label, value in report.tmb],
         )
     lines += [f"**TMB.** {escape_markdown(report.tmb_definition)}", ""]
+    if report.msi:
+        lines += _table(
+            ["Measure", "Value"],
+            [[escape_markdown(label), escape_markdown(value)] for label, value in report.msi],
+        )
+    else:
+        lines += [f"**MSI.** {escape_markdown(MSI_NOT_GIVEN)}", ""]
     lines += ["### Subclonality", "", escape_markdown(subclonality_text(report)), ""]
     lines += ["### Events", ""]
     if report.events:
