@@ -15,6 +15,7 @@ import heapq
 from collections.abc import Sequence
 from dataclasses import replace
 from functools import partial
+from pathlib import Path
 
 from annotator import __version__
 from annotator.biomarkers import check_msi_options, check_tmb_options
@@ -54,6 +55,7 @@ def run(config: AnnotateConfig) -> list[Result]:
         )
         if len(samples) > 1:
             refuse_one_file_outputs(config, len(samples))
+            refuse_colliding_file_names(config, [small.sample for small in samples])
         results = [annotate(config, rules, tumor_type, oncotree, small) for small in samples]
         write_outputs(config, results)
     return results
@@ -81,6 +83,24 @@ def refuse_one_file_outputs(config: AnnotateConfig, samples: int) -> None:
             f"{'takes' if len(named) == 1 else 'take'} one sample",
             hint="use --out-dir alone (one set of files per sample) or choose one with --sample",
         )
+
+
+def refuse_colliding_file_names(config: AnnotateConfig, samples: Sequence[str | None]) -> None:
+    """A UsageError when two samples' ``--out-dir`` files would have the same name (``PT1/T1``
+    and ``PT1_T1`` both give ``PT1_T1.*``; names differing only in case collide on macOS and
+    Windows file systems): the second sample's files would replace the first's."""
+    if config.out_dir is None:
+        return
+    seen: dict[str, str | None] = {}
+    for sample in samples:
+        name = str(config.output_paths(sample).json)
+        before = seen.setdefault(name.casefold(), sample)
+        if before != sample:
+            raise UsageError(
+                f"samples '{before}' and '{sample}' would both be written as "
+                f"{Path(name).name} in {config.out_dir}",
+                hint="annotate them one at a time, each with --sample and its own --out-dir",
+            )
 
 
 def annotate(
