@@ -249,8 +249,10 @@ def annotate(input_path: Path, **options: Any) -> list[Result]:
         # the one the pipeline's own pause leaves, when it is over). Library callers of
         # ``main`` keep their collector.
         gc.disable()
-    root = click.get_current_context().find_root()
+    context = click.get_current_context()
+    root = context.find_root()
     argv = root.obj.get("argv", ()) if isinstance(root.obj, dict) else ()
+    refuse_repeated_options(context.command, argv)
     config = annotate_config(input_path, options, argv)
     if not config.output_paths(None).any:
         config = replace(config, single_sample_to_stdout=True)
@@ -260,6 +262,31 @@ def annotate(input_path: Path, **options: Any) -> list[Result]:
     for result in results:
         click.echo(summary_line(result), err=True)
     return results
+
+
+def refuse_repeated_options(command: click.Command, argv: Sequence[str]) -> None:
+    """A UsageError for an option of one value given more than once: click keeps the last,
+    so ``--fusions arriba.tsv --fusions star-fusion.tsv`` read STAR-Fusion's file alone."""
+    single = {
+        opt: param
+        for param in command.params
+        if isinstance(param, click.Option) and not (param.multiple or param.is_flag or param.count)
+        for opt in param.opts
+    }
+    seen: dict[str, str] = {}
+    for argument in argv:
+        if argument == "--":
+            break
+        opt = argument.split("=", 1)[0]
+        param = single.get(opt)
+        if param is None or param.name is None:
+            continue
+        if param.name in seen:
+            raise UsageError(
+                f"{seen[param.name]} is given more than once; it takes one value",
+                hint="give it once: a later value would replace an earlier one",
+            )
+        seen[param.name] = opt
 
 
 def annotate_config(
