@@ -1,12 +1,20 @@
 """Write every output under a temporary name and rename it into place only when all succeed.
 
 An error or interruption while writing leaves no partial file behind (cutadapt's habit).
+
+An output path that names no regular file but a device, a pipe or a socket (``/dev/null``,
+``/dev/stdout``, a named pipe) is a stream: renaming over it would replace the device node
+with a file (``/dev/null`` itself, run as root), so its content is staged in the temporary
+directory and copied into the stream when all outputs are complete. A symbolic link to a
+file stays a link: the file it points to is replaced.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import shutil
+import stat
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -29,12 +37,26 @@ def staged_outputs() -> Iterator[OutputStage]:
     stage.commit()
 
 
-def temporary_beside(path: Path) -> Path:
-    """A new empty file in ``path``'s directory (created when missing), with the mode a plain
-    ``open()`` would give; an unwritable place is an InputError naming ``path``."""
+def is_stream(path: Path) -> bool:
+    """Whether ``path`` (its links followed) is an existing device, pipe or socket."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
+def temporary_beside(path: Path) -> Path:
+    """A new empty file in the directory of the file ``path`` names (its links followed;
+    created when missing), or in the temporary directory for a stream (:func:`is_stream`),
+    with the mode a plain ``open()`` would give; an unwritable place is an InputError naming
+    ``path``."""
+    real = Path(os.path.realpath(path))
+    directory = None if is_stream(path) else real.parent
+    try:
+        if directory is not None:
+            directory.mkdir(parents=True, exist_ok=True)
+        handle, name = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".tmp", dir=directory)
     except OSError as error:
         raise InputError(
             f"cannot write output: {error.strerror}", path=path, hint="check the directory"
@@ -67,7 +89,7 @@ class OutputStage:
 
     def commit(self) -> None:
         for tmp, final in self._staged:
-            os.replace(tmp, final)
+            put_in_place(tmp, final)
         self._staged.clear()
 
     def discard(self) -> None:
@@ -75,3 +97,19 @@ class OutputStage:
             with contextlib.suppress(FileNotFoundError):
                 tmp.unlink()
         self._staged.clear()
+
+
+def put_in_place(temporary: Path, final: Path) -> None:
+    """Rename ``temporary`` over the file ``final`` names (its links followed), or copy it
+    into ``final`` when that is a stream (:func:`is_stream`) and delete it."""
+    if not is_stream(final):
+        os.replace(temporary, os.path.realpath(final))
+        return
+    try:
+        with temporary.open("rb") as source, final.open("wb") as sink:
+            shutil.copyfileobj(source, sink)
+    except OSError as error:
+        raise InputError(f"cannot write output: {error.strerror or error}", path=final) from None
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            temporary.unlink()

@@ -71,7 +71,6 @@ from __future__ import annotations
 import bisect
 import contextlib
 import gzip
-import os
 import urllib.parse
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
@@ -85,7 +84,7 @@ from annotator import bgzf, vcf_text
 from annotator.errors import InputError, UsageError
 from annotator.models import Finding, Result
 from annotator.tabix import MAX_POSITION, TabixBuilder, tabix_end
-from annotator.writers.atomic import temporary_beside
+from annotator.writers.atomic import is_stream, put_in_place, temporary_beside
 
 #: A (temporary, final) pair: the caller renames ``temporary`` to ``final`` on success.
 Register = Callable[[Path, Path], None]
@@ -209,6 +208,7 @@ def write_annotated_vcf(
     header = _header_lines(result, command_line)
     source_kind = _input_kind(input_path)
     compressed = output.name.endswith(".gz")
+    streamed = is_stream(output)  # /dev/stdout, a pipe: no index beside it
     staged: list[tuple[Path, Path]] = []
     try:
         data = temporary_beside(output)
@@ -236,7 +236,7 @@ def write_annotated_vcf(
                 )
                 writer.write(lines, sink)
             unsorted = writer.unsorted
-        if compressed and unsorted is None:
+        if compressed and unsorted is None and not streamed:
             index_path = output.with_name(f"{output.name}.tbi")
             index = temporary_beside(index_path)
             staged.append((index, index_path))
@@ -254,8 +254,8 @@ def write_annotated_vcf(
         raise
     if register is None:
         for temporary, final in staged:
-            os.replace(temporary, final)
-    if compressed:
+            put_in_place(temporary, final)
+    if compressed and not streamed:
         # htslib prefers a .csi to the .tbi: one left from an earlier file would be used.
         with contextlib.suppress(FileNotFoundError):
             output.with_name(f"{output.name}.csi").unlink()
