@@ -203,6 +203,7 @@ class SmallVariants:
                 config.panel_size_mb,
                 config.tmb_threshold,
                 definition=MAF_TMB_DEFINITION,
+                source="maf",
             )
         if self.alleles_annotated and not self.annotated_records:
             raise InputError(
