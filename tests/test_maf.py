@@ -772,6 +772,20 @@ def test_header_only_and_empty_files(tmp_path: Path) -> None:
         read_maf(empty, GENES)
 
 
+@pytest.mark.parametrize("name", ["test.maf", "test.maf.gz"])
+def test_byte_order_mark_is_dropped(tmp_path: Path, name: str) -> None:
+    """A MAF saved from Excel starts with a UTF-8 byte-order mark: its first column was read
+    as '\ufeffHugo_Symbol' ('MAF header lacks column(s) Hugo_Symbol')."""
+    path = write_maf(tmp_path, EGFR_L858R, name=name)
+    text = gzip.decompress(path.read_bytes()) if name.endswith(".gz") else path.read_bytes()
+    for start in (b"", b"#version 2.4\n"):  # before the header, or before a comment line
+        body = start + text.split(b"\n", 1)[1]
+        content = b"\xef\xbb\xbf" + body
+        path.write_bytes(gzip.compress(content) if name.endswith(".gz") else content)
+        (egfr,) = only_allele(read_maf(path, GENES)).alterations
+        assert (egfr.gene, short(egfr)) == ("EGFR", "L858R")
+
+
 def test_truncated_gzip(tmp_path: Path) -> None:
     path = write_maf(tmp_path, *[EGFR_L858R] * 50, name="test.maf.gz")
     path.write_bytes(path.read_bytes()[:-20])

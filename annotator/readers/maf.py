@@ -20,7 +20,8 @@ Required: ``Hugo_Symbol``, ``Chromosome``, ``Start_Position``, ``End_Position``,
 ``HGVSp``, ``Protein_Change`` (older TCGA MAFs), ``HGVSc``, ``Transcript_ID``, ``Exon_Number``,
 ``t_depth``, ``t_ref_count``, ``t_alt_count``, ``i_TumorVAF_WU``, ``FILTER`` and vcf2maf's
 ``flanking_bps``.
-Lines starting with ``#`` (``#version 2.4``) are skipped.
+Lines starting with ``#`` (``#version 2.4``) are skipped. The text is UTF-8; a byte-order
+mark at its start (Excel's "UTF-8" files) is dropped.
 
 Alleles. The tumour allele is ``Tumor_Seq_Allele2`` unless it is empty or equals
 ``Reference_Allele``; then ``Tumor_Seq_Allele1``. MAF positions are 1-based on the plus strand
@@ -530,7 +531,8 @@ class _MafReader:
 
 
 def _numbered_lines(path: Path) -> Iterator[tuple[int, str]]:
-    """(1-based line number, line without its end) of a UTF-8 text file, gzip or not."""
+    """(1-based line number, line without its end) of a UTF-8 text file, gzip or not; a
+    byte-order mark at its start (a MAF saved from Excel) is no part of the first line."""
     try:
         with path.open("rb") as handle:
             compressed = handle.read(2) == _GZIP_MAGIC
@@ -544,9 +546,9 @@ def _numbered_lines(path: Path) -> Iterator[tuple[int, str]]:
         ) from None
     try:
         with (
-            gzip.open(path, "rt", encoding="utf-8", newline="")
+            gzip.open(path, "rt", encoding="utf-8-sig", newline="")
             if compressed
-            else path.open(encoding="utf-8", newline="")
+            else path.open(encoding="utf-8-sig", newline="")
         ) as text:
             yield from enumerate((content.rstrip("\r\n") for content in text), start=1)
     except UnicodeDecodeError:
