@@ -983,7 +983,7 @@ def read_maf_samples(config: AnnotateConfig, rules: RuleSet) -> list[SmallVarian
                 filtered_in_rule_genes_filters=failed_filters,
                 annotated_records=counts.records - failed,
                 nonsynonymous=counts.nonsynonymous,
-                notes=list(data.notes),
+                notes=list(data.notes[sample]),
                 filtered_alleles=aside,
             )
         )

@@ -7,8 +7,11 @@ byte-order mark, an empty ``Transcript_ID`` cell and the TMB event's source.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
+from annotator.cli import main
 from tests.runs import run_json
 from tests.test_maf import EGFR_L858R, write_maf
 
@@ -20,3 +23,41 @@ def test_tmb_event_of_a_maf_says_maf(tmp_path: Path) -> None:
     (tmb,) = [event for event in data["events"] if event["gene"] == "TMB"]
     assert tmb["event"] == "TMB-high"
     assert tmb["source"] == "maf"
+
+
+#: A BRCA1 Splice_Site row with no HGVSc (a note says it cannot be told donor or acceptor).
+BRCA1_SPLICE = EGFR_L858R | {
+    "Hugo_Symbol": "BRCA1",
+    "Chromosome": "chr17",
+    "Start_Position": "43124015",
+    "End_Position": "43124015",
+    "Variant_Classification": "Splice_Site",
+    "Reference_Allele": "C",
+    "Tumor_Seq_Allele1": "C",
+    "Tumor_Seq_Allele2": "T",
+    "Tumor_Sample_Barcode": "TUMOR_B",
+    "HGVSp_Short": "",
+    "HGVSc": "",
+    "Transcript_ID": "ENST00000357654",
+    "Exon_Number": "",
+}
+
+
+def annotate_json(maf: Path, out: Path, *options: str) -> dict[str, dict[str, Any]]:
+    """Each sample's JSON result of ``annotate MAF --out-dir OUT OPTIONS``, by sample."""
+    argv = ["annotate", str(maf), "--tumor-type", "LUAD", "--out-dir", str(out), *options]
+    assert main([*argv, "--quiet"]) == 0
+    results = [json.loads(path.read_text()) for path in sorted(out.glob("*.findings.json"))]
+    return {result["sample"]: result for result in results}
+
+
+def test_each_sample_is_told_of_its_own_rows_only(tmp_path: Path) -> None:
+    """TUMOR_A's notes listed TUMOR_B's BRCA1 Splice_Site row, with --sample TUMOR_A too."""
+    maf = write_maf(tmp_path, EGFR_L858R | {"Tumor_Sample_Barcode": "TUMOR_A"}, BRCA1_SPLICE)
+    splice_note = f"{maf}, line 4: BRCA1 Splice_Site: no HGVSc"
+    both = annotate_json(maf, tmp_path / "both")
+    assert set(both) == {"TUMOR_A", "TUMOR_B"}
+    assert both["TUMOR_A"]["input_notes"] == []
+    assert [note[: len(splice_note)] for note in both["TUMOR_B"]["input_notes"]] == [splice_note]
+    alone = annotate_json(maf, tmp_path / "alone", "--sample", "TUMOR_A")
+    assert alone["TUMOR_A"]["input_notes"] == []

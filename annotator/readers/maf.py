@@ -199,10 +199,12 @@ class MafCounts:
 
 @dataclass(frozen=True, slots=True)
 class MafData:
-    """A MAF file read: its build, samples in file order, and each sample's alleles and counts.
+    """A MAF file read: its build, samples in file order, and each sample's alleles, counts
+    and notes.
 
-    ``notes`` are one line each (``path, line N: ...`` for a row, ``path: ...`` for the file):
-    assumptions made and classifications that could not be made.
+    ``notes`` holds each sample's notes, one line each: assumptions made and classifications
+    that could not be made, about its own rows only (``path, line N: ...`` for a row,
+    ``path: ...`` for the sample's rows together, saying so, or for the file, saying so).
     """
 
     path: str
@@ -210,7 +212,7 @@ class MafData:
     samples: tuple[str, ...]
     alleles: Mapping[str, list[SampleAllele]]
     counts: Mapping[str, MafCounts]
-    notes: tuple[str, ...] = ()
+    notes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def read_maf(path: Path, genes: Mapping[str, GeneSpec]) -> MafData:
@@ -274,6 +276,8 @@ class _Sample:
     outside_rule_genes: int = 0
     unpadded_indels: int = 0
     nonsynonymous: int = 0
+    assumed_transcript: int = 0  # rows in rule genes of a file without Transcript_ID
+    notes: list[str] = field(default_factory=list)  # of its rows, in file order
 
 
 @dataclass(frozen=True, slots=True)
@@ -307,9 +311,6 @@ class _MafReader:
         self.build: Build | None = None
         self.build_line = 0
         self.rows = 0
-        self.assumed_transcript = 0
-        self.unpadded = 0
-        self.notes: list[str] = []
 
     def error(self, message: str, line: int, hint: str | None = None) -> InputError:
         return InputError(message, path=self.path, line=line, hint=hint)
@@ -351,7 +352,8 @@ class _MafReader:
         self._position(value("End_Position"), "End_Position", line)
         ref, alt = self._alleles(value, line)
         pos, vcf_ref, vcf_alt, padded = _vcf_form(start, ref, alt, value("flanking_bps").upper())
-        vaf, depth = self._vaf_and_depth(value, line)
+        sample = self.samples.setdefault(sample_name, _Sample())
+        vaf, depth = self._vaf_and_depth(value, line, sample.notes)
         variant = Variant(
             chrom=chrom,
             pos=pos,
@@ -363,19 +365,17 @@ class _MafReader:
             vaf=vaf,
             depth=depth,
         )
-        sample = self.samples.setdefault(sample_name, _Sample())
         sample.records += 1
         if variant.passed and value("Variant_Classification") in NONSYNONYMOUS_CLASSIFICATIONS:
             sample.nonsynonymous += 1
         if not padded:
             sample.unpadded_indels += 1
-            self.unpadded += 1
         spec = self.genes.get(value("Hugo_Symbol"))
         if spec is None:
             sample.outside_rule_genes += 1
             alterations: tuple[Alteration, ...] = ()
         else:
-            alterations = (self._alteration(spec, variant, value, line),)
+            alterations = (self._alteration(spec, variant, value, line, sample),)
         sample.alleles.append(SampleAllele(variant, alterations, annotated=True))
 
     def _check_build(self, text: str, line: int) -> None:
@@ -426,7 +426,9 @@ class _MafReader:
                 )
         return ref, alt
 
-    def _vaf_and_depth(self, value: _Value, line: int) -> tuple[float | None, int | None]:
+    def _vaf_and_depth(
+        self, value: _Value, line: int, notes: list[str]
+    ) -> tuple[float | None, int | None]:
         alt = _count(value("t_alt_count"), "t_alt_count", self.path, line)
         depth = _count(value("t_depth"), "t_depth", self.path, line)
         if depth is None:
@@ -436,7 +438,7 @@ class _MafReader:
         vaf: float | None = None
         if alt is not None and depth:
             if alt > depth:
-                self.notes.append(
+                notes.append(
                     f"{self.path}, line {line}: t_alt_count {alt} exceeds the depth {depth}; no VAF"
                 )
             else:
@@ -445,7 +447,9 @@ class _MafReader:
             vaf = _percent_vaf(value(WU_VAF_COLUMN), self.path, line)
         return vaf, depth
 
-    def _alteration(self, spec: GeneSpec, variant: Variant, value: _Value, line: int) -> Alteration:
+    def _alteration(
+        self, spec: GeneSpec, variant: Variant, value: _Value, line: int, sample: _Sample
+    ) -> Alteration:
         columns = self.columns
         assert columns is not None
         transcript = value("Transcript_ID") or None
@@ -453,7 +457,7 @@ class _MafReader:
             preferred = transcript is not None and _is_rules_transcript(spec, transcript)
         else:
             preferred = True
-            self.assumed_transcript += 1
+            sample.assumed_transcript += 1
         texts = [value(name) for name in PROTEIN_COLUMNS]
         protein = _first_protein(texts)
         hgvsc = _without_reference(value("HGVSc") or None)
@@ -462,7 +466,7 @@ class _MafReader:
         if classification == SPLICE_SITE:
             variant_class, reason = splice_class(hgvsc)
             if reason is not None:
-                self.notes.append(
+                sample.notes.append(
                     f"{self.path}, line {line}: {spec.symbol} {SPLICE_SITE}: {reason}; "
                     "class 'other'"
                 )
@@ -495,20 +499,6 @@ class _MafReader:
         )
 
     def result(self) -> MafData:
-        notes: list[str] = []
-        if self.assumed_transcript:
-            notes.append(
-                f"{self.path}: no Transcript_ID column; the protein changes of "
-                f"{self.assumed_transcript} row(s) in rule genes are assumed to be on the "
-                "rules' (canonical) transcripts"
-            )
-        if self.unpadded:
-            notes.append(
-                f"{self.path}: {self.unpadded} indel row(s) kept in MAF form (pos = "
-                "Start_Position, '-' for the empty allele): the file gives no reference base "
-                "before them (no usable flanking_bps)"
-            )
-        notes.extend(self.notes)
         return MafData(
             path=str(self.path),
             build=self.build,
@@ -523,8 +513,25 @@ class _MafReader:
                 )
                 for name, sample in self.samples.items()
             },
-            notes=tuple(notes),
+            notes={name: self._notes(sample) for name, sample in self.samples.items()},
         )
+
+    def _notes(self, sample: _Sample) -> tuple[str, ...]:
+        """The sample's notes: on its rows together, then on each row in file order."""
+        notes: list[str] = []
+        if sample.assumed_transcript:
+            notes.append(
+                f"{self.path}: the file has no Transcript_ID column; the protein changes of "
+                f"this sample's {sample.assumed_transcript} row(s) in rule genes are assumed "
+                "to be on the rules' (canonical) transcripts"
+            )
+        if sample.unpadded_indels:
+            notes.append(
+                f"{self.path}: {sample.unpadded_indels} indel row(s) of this sample kept in MAF "
+                "form (pos = Start_Position, '-' for the empty allele): the file gives no "
+                "reference base before them (no usable flanking_bps)"
+            )
+        return (*notes, *sample.notes)
 
 
 # ------------------------------------------------------------------------------ helpers
