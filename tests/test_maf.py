@@ -393,11 +393,19 @@ def test_refseq_transcript_id_is_preferred(tmp_path: Path) -> None:
     assert egfr.preferred
 
 
-def test_empty_transcript_id_is_not_preferred(tmp_path: Path) -> None:
-    row = EGFR_L858R | {"Transcript_ID": ""}
-    (egfr,) = only_allele(read_maf(write_maf(tmp_path, row), GENES)).alterations
-    assert not egfr.preferred
-    assert egfr.transcript is None
+def test_empty_transcript_id_is_assumed_canonical_as_without_the_column(tmp_path: Path) -> None:
+    """An empty Transcript_ID cell was read as another transcript (not preferred), listed as
+    'annotated only on other transcripts (?)'; it is read as a file without the column is."""
+    row = EGFR_L858R | {"Transcript_ID": "", "Exon_Number": ""}
+    data = read_maf(write_maf(tmp_path, row), GENES)
+    (egfr,) = only_allele(data).alterations
+    assert (egfr.preferred, egfr.transcript) == (True, None)
+    assert data.notes == {
+        "S1": (
+            f"{tmp_path / 'test.maf'}, line 3: EGFR: Transcript_ID is empty; its protein "
+            "change is assumed to be on the rules' (canonical) transcript",
+        )
+    }
 
 
 def test_depth_from_ref_and_alt_counts(tmp_path: Path) -> None:

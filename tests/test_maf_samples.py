@@ -61,3 +61,18 @@ def test_each_sample_is_told_of_its_own_rows_only(tmp_path: Path) -> None:
     assert [note[: len(splice_note)] for note in both["TUMOR_B"]["input_notes"]] == [splice_note]
     alone = annotate_json(maf, tmp_path / "alone", "--sample", "TUMOR_A")
     assert alone["TUMOR_A"]["input_notes"] == []
+
+
+def test_empty_transcript_id_fires_the_rules_as_without_the_column(tmp_path: Path) -> None:
+    """EGFR L858R with an empty Transcript_ID cell fired nothing and was listed as unclassified:
+    'annotated only on other transcripts (?)'. As with no Transcript_ID column, it is assumed
+    to be on the rules' transcript, and a note says so."""
+    row = EGFR_L858R | {"Transcript_ID": "", "Exon_Number": ""}
+    data = run_json(write_maf(tmp_path, row), "LUAD")
+    assert data["unclassified"] == []
+    assert {finding["alteration"] for finding in data["findings"]} == {"L858R"}
+    (note,) = data["input_notes"]
+    assert note.endswith(
+        "line 3: EGFR: Transcript_ID is empty; its protein change is assumed "
+        "to be on the rules' (canonical) transcript"
+    )

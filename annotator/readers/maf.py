@@ -55,7 +55,8 @@ Alterations (rule genes only). ``preferred`` when ``Transcript_ID`` without its 
 gene table's ``ensembl_transcript`` (or its RefSeq accession, for MAFs of VEP ``--refseq``).
 A file *without* a ``Transcript_ID`` column (the older TCGA layout, e.g. maftools'
 ``tcga_laml.maf.gz``) names no transcript: its protein changes are then ASSUMED to be numbered
-on the rules' (canonical) transcript and marked ``preferred``, with a note. ``source`` is
+on the rules' (canonical) transcript and marked ``preferred``, with a note; so is a row whose
+``Transcript_ID`` cell is empty, with a note naming its line. ``source`` is
 ``maf``. The protein change is the first of ``HGVSp_Short``, ``HGVSp``, ``Protein_Change`` that
 the notation parser reads (``Protein_Change`` also in the older TCGA forms,
 :func:`annotator.protein.parse_legacy_change`); ``Exon_Number`` ``19/28`` gives exon 19. The
@@ -453,11 +454,17 @@ class _MafReader:
         columns = self.columns
         assert columns is not None
         transcript = value("Transcript_ID") or None
-        if columns.has("Transcript_ID"):
-            preferred = transcript is not None and _is_rules_transcript(spec, transcript)
-        else:
+        if transcript is not None:
+            preferred = _is_rules_transcript(spec, transcript)
+        else:  # no column, or an empty cell: assumed on the rules' transcript, as README says
             preferred = True
-            sample.assumed_transcript += 1
+            if columns.has("Transcript_ID"):
+                sample.notes.append(
+                    f"{self.path}, line {line}: {spec.symbol}: Transcript_ID is empty; its "
+                    "protein change is assumed to be on the rules' (canonical) transcript"
+                )
+            else:
+                sample.assumed_transcript += 1
         texts = [value(name) for name in PROTEIN_COLUMNS]
         protein = _first_protein(texts)
         hgvsc = _without_reference(value("HGVSc") or None)
