@@ -11,9 +11,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from annotator.cli import main
 from tests.runs import run_json
-from tests.test_maf import EGFR_L858R, write_maf
+from tests.test_maf import EGFR_L858R, HEADER, write_maf
 
 
 def test_tmb_event_of_a_maf_says_maf(tmp_path: Path) -> None:
@@ -76,3 +78,96 @@ def test_empty_transcript_id_fires_the_rules_as_without_the_column(tmp_path: Pat
         "line 3: EGFR: Transcript_ID is empty; its protein change is assumed "
         "to be on the rules' (canonical) transcript"
     )
+
+
+# --------------------------------------------------------------- a MAF with a header only
+
+
+def run_cli(argv: list[str], capfd: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    code = main(argv)
+    return code, capfd.readouterr().err
+
+
+def test_maf_without_rows_gives_the_named_sample_the_other_inputs_events(
+    tmp_path: Path,
+) -> None:
+    """A patient with no passing mutation: the MAF of his sample has a header and no rows. It
+    exited 0 and wrote nothing (the MSI-H event was lost); now the sample --sample names is
+    annotated with no mutations, and MSI-H still makes its finding and call."""
+    maf = write_maf(tmp_path)
+    out = tmp_path / "out"
+    argv = ["--genome", "GRCh38", "--msi-status", "MSI-H", "--sample", "P1"]
+    results = annotate_json(maf, out, *argv)
+    assert sorted(path.name for path in out.iterdir()) == [
+        "P1.findings.json",
+        "P1.findings.tsv",
+        "P1.report.html",
+        "P1.report.md",
+    ]
+    result = results["P1"]
+    assert (result["genome"], result["summary"]["records"]) == ("GRCh38", 0)
+    assert [event["event"] for event in result["events"]] == ["MSI-H"]
+    assert any(finding["gene"] == "MSI" for finding in result["findings"])
+    assert "pembrolizumab" in {call["therapy"] for call in result["therapy_calls"]}
+    assert result["input_notes"] == [
+        f"{maf}: the MAF has no rows (a header only): no mutations for sample 'P1', "
+        "named by --sample"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("options", "hint"),
+    [
+        (["--genome", "GRCh38"], "--sample NAME to annotate"),
+        ([], "--sample NAME and its genome build with --genome to annotate"),
+    ],
+)
+def test_maf_without_rows_needs_the_sample_named(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str], options: list[str], hint: str
+) -> None:
+    """Without --sample (and without any --out-* option) it crashed: 'internal error:
+    IndexError: list index out of range'; with --out-dir it wrote nothing and exited 0."""
+    maf = write_maf(tmp_path)
+    out = tmp_path / "out"
+    for outputs in ([], ["--out-dir", str(out)]):
+        code, err = run_cli(
+            ["annotate", str(maf), "--tumor-type", "BRCA", *options, *outputs], capfd
+        )
+        assert code == 2
+        (line,) = err.splitlines()
+        assert line.startswith(f"resistance-annotator: error: {maf}: the MAF has no rows")
+        assert hint in line
+        assert "internal error" not in line
+        assert not out.exists()
+
+
+def test_maf_build_message_tells_an_empty_column_from_none(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """A header-only MAF said 'the MAF has no NCBI_Build column' although the column is there."""
+    argv = ["--tumor-type", "BRCA", "--sample", "S1", "--out-dir", str(tmp_path / "out")]
+    cases = [
+        (
+            write_maf(tmp_path, name="empty.maf"),
+            "NCBI_Build column has no value (the file has no rows)",
+        ),
+        (
+            write_maf(tmp_path, EGFR_L858R | {"NCBI_Build": ""}, name="blank.maf"),
+            "NCBI_Build column has no value in any row",
+        ),
+        (
+            write_maf(
+                tmp_path,
+                EGFR_L858R,
+                columns=tuple(name for name in HEADER if name != "NCBI_Build"),
+                name="none.maf",
+            ),
+            "the MAF has no NCBI_Build column",
+        ),
+    ]
+    for maf, message in cases:
+        code, err = run_cli(["annotate", str(maf), *argv], capfd)
+        assert code == 1
+        assert f"{maf}: " in err
+        assert message in err
+        assert "pass --genome GRCh37 or --genome GRCh38" in err

@@ -214,6 +214,7 @@ class MafData:
     alleles: Mapping[str, list[SampleAllele]]
     counts: Mapping[str, MafCounts]
     notes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    build_column: bool = False  # the header has an NCBI_Build column (``build`` None: empty)
 
 
 def read_maf(path: Path, genes: Mapping[str, GeneSpec]) -> MafData:
@@ -521,6 +522,7 @@ class _MafReader:
                 for name, sample in self.samples.items()
             },
             notes={name: self._notes(sample) for name, sample in self.samples.items()},
+            build_column=self.columns is not None and self.columns.has("NCBI_Build"),
         )
 
     def _notes(self, sample: _Sample) -> tuple[str, ...]:
