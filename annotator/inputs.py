@@ -57,6 +57,7 @@ from annotator.prefilter import (
 from annotator.progress import Progress, file_offset
 from annotator.readers.cnv import read_copy_number
 from annotator.readers.expression import read_expression
+from annotator.readers.maf_format import is_maf
 from annotator.readers.vcf import ANNOTATION_KEYS, VcfReader, header_values, is_bcf
 from annotator.reference import ReferenceFile, open_reference
 from annotator.rules import RuleSet
@@ -909,12 +910,6 @@ def genomic_rule_alleles(rules: RuleSet, build: str) -> frozenset[AlleleKey]:
         if rule.alteration.kind == "genomic"
         for key in selectors.genomic_alleles(rule.alteration)
     )
-
-
-def is_maf(path: Path) -> bool:
-    """A MAF by its name (``.maf``, ``.maf.gz``, ``.maf.txt``)."""
-    name = path.name.lower()
-    return name.endswith((".maf", ".maf.gz", ".maf.txt", ".maf.tsv"))
 
 
 def read_maf_samples(config: AnnotateConfig, rules: RuleSet) -> list[SmallVariants]:

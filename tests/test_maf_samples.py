@@ -7,13 +7,17 @@ byte-order mark, an empty ``Transcript_ID`` cell and the TMB event's source.
 
 from __future__ import annotations
 
+import gzip
 import json
+import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from annotator.cli import main
+from annotator.readers.maf_format import is_maf
 from tests.runs import run_json
 from tests.test_maf import EGFR_L858R, HEADER, write_maf
 
@@ -171,3 +175,69 @@ def test_maf_build_message_tells_an_empty_column_from_none(
         assert f"{maf}: " in err
         assert message in err
         assert "pass --genome GRCh37 or --genome GRCh38" in err
+
+
+# ------------------------------------------------------------- a MAF known by its content
+
+ROOT = Path(__file__).resolve().parents[1]
+VCF_INPUTS = ("luad.grch37.vep.vcf", "luad.grch37.vep.vcf.gz", "luad.grch37.vep.bcf")
+
+
+def maf_text(tmp_path: Path, *rows: dict[str, str]) -> bytes:
+    return write_maf(tmp_path, *rows, name="source.maf").read_bytes()
+
+
+@pytest.mark.parametrize("name", ["data_mutations.txt", "data_mutations_extended.txt"])
+@pytest.mark.parametrize("compressed", [False, True])
+def test_cbioportal_mutation_files_are_read_as_mafs(
+    tmp_path: Path, name: str, compressed: bool
+) -> None:
+    """cBioPortal's MAF names were read as VCFs: 'not a VCF or BCF file: it begins with
+    '#version ...''. A MAF is known by its header line whatever its name."""
+    text = maf_text(tmp_path, EGFR_L858R)
+    path = tmp_path / name
+    path.write_bytes(gzip.compress(text) if compressed else text)
+    data = run_json(path, "LUAD")
+    assert (data["sample"], data["caller"]) == ("S1", "maf")
+    assert "L858R" in {finding["alteration"] for finding in data["findings"]}
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        pytest.param(lambda text: text, id="with #version"),
+        pytest.param(lambda text: text.split(b"\n", 1)[1], id="header first"),
+        pytest.param(lambda text: b"\xef\xbb\xbf" + text.split(b"\n", 1)[1], id="BOM"),
+        pytest.param(lambda text: b"\n" + text.replace(b"\n", b"\r\n"), id="CRLF"),
+        pytest.param(lambda text: gzip.compress(b"\xef\xbb\xbf" + text), id="BOM gzip"),
+    ],
+)
+def test_a_maf_header_is_known_by_its_content(
+    tmp_path: Path, content: Callable[[bytes], bytes]
+) -> None:
+    path = tmp_path / "mutations.tsv"
+    path.write_bytes(content(maf_text(tmp_path, EGFR_L858R)))
+    assert is_maf(path)
+
+
+@pytest.mark.parametrize("name", VCF_INPUTS)
+def test_a_vcf_or_bcf_stays_one_whatever_its_name(tmp_path: Path, name: str) -> None:
+    path = tmp_path / "tumor.txt"
+    path.write_bytes((ROOT / "test_data" / name).read_bytes())
+    assert not is_maf(path)
+
+
+def test_what_is_no_maf_header(tmp_path: Path) -> None:
+    """A header lacking a column the reader needs, a table of another kind, or a path that
+    cannot be read here (the VCF reader says why): no MAF. A pipe is not opened (it would
+    wait for a writer)."""
+    text = maf_text(tmp_path, EGFR_L858R).decode()
+    lacking = tmp_path / "lacking.txt"
+    lacking.write_text(text.replace("End_Position", "End"))
+    other = tmp_path / "genes.txt"
+    other.write_text("Hugo_Symbol\tEntrez_Gene_Id\tS1\nEGFR\t1956\t2\n")
+    pipe = tmp_path / "pipe.txt"
+    os.mkfifo(pipe)
+    paths = [lacking, other, pipe, tmp_path / "absent.txt", tmp_path]
+    assert [is_maf(path) for path in paths] == [False] * len(paths)
+    assert is_maf(tmp_path / "absent.maf")  # by its name: the MAF reader says it is missing

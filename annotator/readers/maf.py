@@ -93,22 +93,13 @@ from annotator.genome import Build
 from annotator.matcher import SampleAllele
 from annotator.models import Alteration, Variant, VariantClass
 from annotator.protein import ProteinChange, try_parse_protein_change
+from annotator.readers.maf_format import REQUIRED_COLUMNS, TUMOR_ALLELE_COLUMNS
 from annotator.rules.schema import GeneSpec
 
 __all__ = ["BUILD_NAMES", "CLASSIFICATIONS", "MafCounts", "MafData", "read_maf", "splice_class"]
 
 SOURCE: Final = "maf"
 
-REQUIRED_COLUMNS: Final[tuple[str, ...]] = (
-    "Hugo_Symbol",
-    "Chromosome",
-    "Start_Position",
-    "End_Position",
-    "Reference_Allele",
-    "Variant_Classification",
-    "Tumor_Sample_Barcode",
-)
-TUMOR_ALLELE_COLUMNS: Final[tuple[str, ...]] = ("Tumor_Seq_Allele1", "Tumor_Seq_Allele2")
 PROTEIN_COLUMNS: Final[tuple[str, ...]] = ("HGVSp_Short", "HGVSp", "Protein_Change")
 #: The older TCGA column, read in that layout's own forms too.
 LEGACY_PROTEIN_COLUMN: Final = "Protein_Change"
