@@ -294,6 +294,7 @@ class TmbResult:
     panel_size_mb: float
     threshold: float
     definition: str = TMB_DEFINITION
+    source: str = "vcf"  # the input counted: "vcf" or "maf" (the TMB-high event's source)
 
     @property
     def per_mb(self) -> float:
@@ -329,7 +330,7 @@ def tmb_event(result: TmbResult) -> Alteration | None:
         TMB_GENE,
         VariantClass.OTHER,
         event=TMB_HIGH,
-        source="vcf",
+        source=result.source,
         detail=(
             f"TMB {format_number(result.per_mb)}/Mb ({result.mutations} mutations over "
             f"{format_number(result.panel_size_mb)} Mb; "

@@ -22,12 +22,13 @@ from annotator.biomarkers import check_msi_options, check_tmb_options
 from annotator.collector import collector_paused
 from annotator.config import AnnotateConfig
 from annotator.errors import UsageError
-from annotator.inputs import SmallVariants, is_maf, read_events, read_samples
+from annotator.inputs import SmallVariants, read_events, read_samples
 from annotator.interpret import call_therapies, flag_subclonal
 from annotator.matcher import RuleMatcher, find_unclassified
 from annotator.models import Finding, Result, Summary, Variant
 from annotator.noted import UnclassifiedList
 from annotator.phasing import apply_read_backed_phase, open_alignments
+from annotator.readers.maf_format import is_maf
 from annotator.rules import RuleSet, load_rules
 from annotator.tumor_types import OncoTree, load_oncotree
 from annotator.writers.atomic import staged_outputs

@@ -79,7 +79,7 @@ def test_vcf2maf_file_samples_build_counts(vcf2maf: MafData) -> None:
     assert vcf2maf.counts == {
         "TUMOR": MafCounts(records=20, outside_rule_genes=16, unpadded_indels=0, nonsynonymous=10)
     }
-    assert vcf2maf.notes == ()
+    assert vcf2maf.notes == {"TUMOR": ()}
     assert [a.variant.record_index for a in vcf2maf.alleles["TUMOR"]] == list(range(1, 21))
 
 
@@ -174,7 +174,7 @@ def test_vcf2maf_splice_sites_from_hgvsc() -> None:
     assert classes[("BAP1", "c.1453_1459del")] is VariantClass.FRAMESHIFT
     assert classes[("BAP1", "c.37+8_38-30del")] is VariantClass.OTHER  # Splice_Region
     assert classes[("TP53", "c.375G>T")] is VariantClass.OTHER  # Splice_Region, p.T125=
-    assert data.notes == ()
+    assert data.notes == {"TUMOR": ()}
 
 
 # ---------------------------------------------------------------- older TCGA layout (maftools)
@@ -253,17 +253,42 @@ def test_tcga_laml_indels_keep_maf_form_without_a_reference_base(laml: MafData) 
     assert variant.alt.startswith("ACTCCCATTTGAG")
     assert laml.counts["TCGA-AB-2830"].unpadded_indels >= 1
     assert sum(c.unpadded_indels for c in laml.counts.values()) == 204
-    assert any("204 indel row(s) kept in MAF form" in note for note in laml.notes)
+    # Each sample's note counts its own rows (the file's 204 were told to every sample).
+    for sample, counts in laml.counts.items():
+        told = [note for note in laml.notes[sample] if "kept in MAF form" in note]
+        expected = f"{counts.unpadded_indels} indel row(s) of this sample kept in MAF form"
+        assert [expected in note for note in told] == [True] * bool(counts.unpadded_indels)
 
 
 def test_tcga_laml_notes(laml: MafData) -> None:
-    assert laml.notes[0].endswith(
-        "no Transcript_ID column; the protein changes of 77 row(s) in rule genes are assumed "
-        "to be on the rules' (canonical) transcripts"
-    )
-    splice = [note for note in laml.notes if "Splice_Site" in note]
-    assert len(splice) == 3  # FLT3 Splice_Site insertions, no HGVSc
-    assert splice[0] == (
+    """Each sample is told of its own rows only: TCGA-AB-2933, with none of the file's three
+    FLT3 Splice_Site rows, was told of all three, and of the 77 rule-gene rows of the file."""
+    in_rule_genes = {
+        sample: sum(bool(allele.alterations) for allele in laml.alleles[sample])
+        for sample in laml.samples
+    }
+    assert sum(in_rule_genes.values()) == 77
+    for sample, count in in_rule_genes.items():
+        assumed = [note for note in laml.notes[sample] if "no Transcript_ID column" in note]
+        assert assumed == [
+            f"{TCGA_LAML}: the file has no Transcript_ID column; the protein changes of this "
+            f"sample's {count} row(s) in rule genes are assumed to be on the rules' "
+            "(canonical) transcripts"
+        ] * bool(count)
+    splice = {
+        sample: [note for note in notes if "Splice_Site" in note]
+        for sample, notes in laml.notes.items()
+    }
+    assert sum(len(notes) for notes in splice.values()) == 3  # FLT3, no HGVSc
+    assert splice["TCGA-AB-2933"] == []
+    flt3_splice_rows = {
+        sample
+        for sample, alteration in alterations(laml, "FLT3")
+        if (alteration.unusable or "").startswith("Splice_Site row")
+    }
+    assert {sample for sample, notes in splice.items() if notes} == flt3_splice_rows
+    (first,) = [notes[0] for notes in splice.values() if any("line 714:" in n for n in notes)]
+    assert first == (
         f"{TCGA_LAML}, line 714: FLT3 Splice_Site: no HGVSc to tell a splice donor from an "
         "acceptor change; class 'other'"
     )
@@ -368,11 +393,19 @@ def test_refseq_transcript_id_is_preferred(tmp_path: Path) -> None:
     assert egfr.preferred
 
 
-def test_empty_transcript_id_is_not_preferred(tmp_path: Path) -> None:
-    row = EGFR_L858R | {"Transcript_ID": ""}
-    (egfr,) = only_allele(read_maf(write_maf(tmp_path, row), GENES)).alterations
-    assert not egfr.preferred
-    assert egfr.transcript is None
+def test_empty_transcript_id_is_assumed_canonical_as_without_the_column(tmp_path: Path) -> None:
+    """An empty Transcript_ID cell was read as another transcript (not preferred), listed as
+    'annotated only on other transcripts (?)'; it is read as a file without the column is."""
+    row = EGFR_L858R | {"Transcript_ID": "", "Exon_Number": ""}
+    data = read_maf(write_maf(tmp_path, row), GENES)
+    (egfr,) = only_allele(data).alterations
+    assert (egfr.preferred, egfr.transcript) == (True, None)
+    assert data.notes == {
+        "S1": (
+            f"{tmp_path / 'test.maf'}, line 3: EGFR: Transcript_ID is empty; its protein "
+            "change is assumed to be on the rules' (canonical) transcript",
+        )
+    }
 
 
 def test_depth_from_ref_and_alt_counts(tmp_path: Path) -> None:
@@ -421,9 +454,9 @@ def test_washu_percentage_out_of_range_names_the_line(tmp_path: Path, cell: str)
 def test_alt_count_above_depth_gives_no_vaf_and_a_note(tmp_path: Path) -> None:
     data = read_maf(write_maf(tmp_path, EGFR_L858R | {"t_alt_count": "120"}), GENES)
     assert only_allele(data).variant.vaf is None
-    assert data.notes == (
-        f"{tmp_path / 'test.maf'}, line 3: t_alt_count 120 exceeds the depth 100; no VAF",
-    )
+    assert data.notes == {
+        "S1": (f"{tmp_path / 'test.maf'}, line 3: t_alt_count 120 exceeds the depth 100; no VAF",)
+    }
 
 
 def test_tumor_allele1_when_allele2_is_the_reference(tmp_path: Path) -> None:
@@ -523,10 +556,12 @@ def test_splice_site_row_without_hgvsc(tmp_path: Path) -> None:
     data = read_maf(write_maf(tmp_path, row), GENES)
     (egfr,) = only_allele(data).alterations
     assert egfr.variant_class is VariantClass.OTHER
-    assert data.notes == (
-        f"{tmp_path / 'test.maf'}, line 3: EGFR Splice_Site: no HGVSc to tell a splice donor "
-        "from an acceptor change; class 'other'",
-    )
+    assert data.notes == {
+        "S1": (
+            f"{tmp_path / 'test.maf'}, line 3: EGFR Splice_Site: no HGVSc to tell a splice "
+            "donor from an acceptor change; class 'other'",
+        )
+    }
     # Reported as unclassified (a splice change may be a loss of function), not left out.
     assert egfr.unusable == (
         "Splice_Site row: no HGVSc to tell a splice donor from an acceptor change"
@@ -578,7 +613,7 @@ def test_protein_change_column_of_old_tcga_mafs(tmp_path: Path) -> None:
     data = read_maf(write_maf(tmp_path, row, columns=columns), GENES)
     (egfr,) = only_allele(data).alterations
     assert (short(egfr), egfr.preferred, egfr.transcript) == ("L858R", True, None)
-    assert "no Transcript_ID column" in data.notes[0]
+    assert "no Transcript_ID column" in data.notes["S1"][0]
 
 
 def test_older_tcga_forms_are_read_in_protein_change_only(tmp_path: Path) -> None:
@@ -765,11 +800,25 @@ def test_missing_file(tmp_path: Path) -> None:
 
 def test_header_only_and_empty_files(tmp_path: Path) -> None:
     data = read_maf(write_maf(tmp_path), GENES)
-    assert (data.samples, data.build, data.notes) == ((), None, ())
+    assert (data.samples, data.build, data.notes) == ((), None, {})
     empty = tmp_path / "empty.maf"
     empty.write_text("#version 2.4\n")
     with pytest.raises(InputError, match="no MAF header line"):
         read_maf(empty, GENES)
+
+
+@pytest.mark.parametrize("name", ["test.maf", "test.maf.gz"])
+def test_byte_order_mark_is_dropped(tmp_path: Path, name: str) -> None:
+    """A MAF saved from Excel starts with a UTF-8 byte-order mark: its first column was read
+    as '\ufeffHugo_Symbol' ('MAF header lacks column(s) Hugo_Symbol')."""
+    path = write_maf(tmp_path, EGFR_L858R, name=name)
+    text = gzip.decompress(path.read_bytes()) if name.endswith(".gz") else path.read_bytes()
+    for start in (b"", b"#version 2.4\n"):  # before the header, or before a comment line
+        body = start + text.split(b"\n", 1)[1]
+        content = b"\xef\xbb\xbf" + body
+        path.write_bytes(gzip.compress(content) if name.endswith(".gz") else content)
+        (egfr,) = only_allele(read_maf(path, GENES)).alterations
+        assert (egfr.gene, short(egfr)) == ("EGFR", "L858R")
 
 
 def test_truncated_gzip(tmp_path: Path) -> None:

@@ -20,7 +20,8 @@ Required: ``Hugo_Symbol``, ``Chromosome``, ``Start_Position``, ``End_Position``,
 ``HGVSp``, ``Protein_Change`` (older TCGA MAFs), ``HGVSc``, ``Transcript_ID``, ``Exon_Number``,
 ``t_depth``, ``t_ref_count``, ``t_alt_count``, ``i_TumorVAF_WU``, ``FILTER`` and vcf2maf's
 ``flanking_bps``.
-Lines starting with ``#`` (``#version 2.4``) are skipped.
+Lines starting with ``#`` (``#version 2.4``) are skipped. The text is UTF-8; a byte-order
+mark at its start (Excel's "UTF-8" files) is dropped.
 
 Alleles. The tumour allele is ``Tumor_Seq_Allele2`` unless it is empty or equals
 ``Reference_Allele``; then ``Tumor_Seq_Allele1``. MAF positions are 1-based on the plus strand
@@ -54,7 +55,8 @@ Alterations (rule genes only). ``preferred`` when ``Transcript_ID`` without its 
 gene table's ``ensembl_transcript`` (or its RefSeq accession, for MAFs of VEP ``--refseq``).
 A file *without* a ``Transcript_ID`` column (the older TCGA layout, e.g. maftools'
 ``tcga_laml.maf.gz``) names no transcript: its protein changes are then ASSUMED to be numbered
-on the rules' (canonical) transcript and marked ``preferred``, with a note. ``source`` is
+on the rules' (canonical) transcript and marked ``preferred``, with a note; so is a row whose
+``Transcript_ID`` cell is empty, with a note naming its line. ``source`` is
 ``maf``. The protein change is the first of ``HGVSp_Short``, ``HGVSp``, ``Protein_Change`` that
 the notation parser reads (``Protein_Change`` also in the older TCGA forms,
 :func:`annotator.protein.parse_legacy_change`); ``Exon_Number`` ``19/28`` gives exon 19. The
@@ -91,22 +93,13 @@ from annotator.genome import Build
 from annotator.matcher import SampleAllele
 from annotator.models import Alteration, Variant, VariantClass
 from annotator.protein import ProteinChange, try_parse_protein_change
+from annotator.readers.maf_format import REQUIRED_COLUMNS, TUMOR_ALLELE_COLUMNS
 from annotator.rules.schema import GeneSpec
 
 __all__ = ["BUILD_NAMES", "CLASSIFICATIONS", "MafCounts", "MafData", "read_maf", "splice_class"]
 
 SOURCE: Final = "maf"
 
-REQUIRED_COLUMNS: Final[tuple[str, ...]] = (
-    "Hugo_Symbol",
-    "Chromosome",
-    "Start_Position",
-    "End_Position",
-    "Reference_Allele",
-    "Variant_Classification",
-    "Tumor_Sample_Barcode",
-)
-TUMOR_ALLELE_COLUMNS: Final[tuple[str, ...]] = ("Tumor_Seq_Allele1", "Tumor_Seq_Allele2")
 PROTEIN_COLUMNS: Final[tuple[str, ...]] = ("HGVSp_Short", "HGVSp", "Protein_Change")
 #: The older TCGA column, read in that layout's own forms too.
 LEGACY_PROTEIN_COLUMN: Final = "Protein_Change"
@@ -198,10 +191,12 @@ class MafCounts:
 
 @dataclass(frozen=True, slots=True)
 class MafData:
-    """A MAF file read: its build, samples in file order, and each sample's alleles and counts.
+    """A MAF file read: its build, samples in file order, and each sample's alleles, counts
+    and notes.
 
-    ``notes`` are one line each (``path, line N: ...`` for a row, ``path: ...`` for the file):
-    assumptions made and classifications that could not be made.
+    ``notes`` holds each sample's notes, one line each: assumptions made and classifications
+    that could not be made, about its own rows only (``path, line N: ...`` for a row,
+    ``path: ...`` for the sample's rows together, saying so, or for the file, saying so).
     """
 
     path: str
@@ -209,7 +204,8 @@ class MafData:
     samples: tuple[str, ...]
     alleles: Mapping[str, list[SampleAllele]]
     counts: Mapping[str, MafCounts]
-    notes: tuple[str, ...] = ()
+    notes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    build_column: bool = False  # the header has an NCBI_Build column (``build`` None: empty)
 
 
 def read_maf(path: Path, genes: Mapping[str, GeneSpec]) -> MafData:
@@ -273,6 +269,8 @@ class _Sample:
     outside_rule_genes: int = 0
     unpadded_indels: int = 0
     nonsynonymous: int = 0
+    assumed_transcript: int = 0  # rows in rule genes of a file without Transcript_ID
+    notes: list[str] = field(default_factory=list)  # of its rows, in file order
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,9 +304,6 @@ class _MafReader:
         self.build: Build | None = None
         self.build_line = 0
         self.rows = 0
-        self.assumed_transcript = 0
-        self.unpadded = 0
-        self.notes: list[str] = []
 
     def error(self, message: str, line: int, hint: str | None = None) -> InputError:
         return InputError(message, path=self.path, line=line, hint=hint)
@@ -350,7 +345,8 @@ class _MafReader:
         self._position(value("End_Position"), "End_Position", line)
         ref, alt = self._alleles(value, line)
         pos, vcf_ref, vcf_alt, padded = _vcf_form(start, ref, alt, value("flanking_bps").upper())
-        vaf, depth = self._vaf_and_depth(value, line)
+        sample = self.samples.setdefault(sample_name, _Sample())
+        vaf, depth = self._vaf_and_depth(value, line, sample.notes)
         variant = Variant(
             chrom=chrom,
             pos=pos,
@@ -362,19 +358,17 @@ class _MafReader:
             vaf=vaf,
             depth=depth,
         )
-        sample = self.samples.setdefault(sample_name, _Sample())
         sample.records += 1
         if variant.passed and value("Variant_Classification") in NONSYNONYMOUS_CLASSIFICATIONS:
             sample.nonsynonymous += 1
         if not padded:
             sample.unpadded_indels += 1
-            self.unpadded += 1
         spec = self.genes.get(value("Hugo_Symbol"))
         if spec is None:
             sample.outside_rule_genes += 1
             alterations: tuple[Alteration, ...] = ()
         else:
-            alterations = (self._alteration(spec, variant, value, line),)
+            alterations = (self._alteration(spec, variant, value, line, sample),)
         sample.alleles.append(SampleAllele(variant, alterations, annotated=True))
 
     def _check_build(self, text: str, line: int) -> None:
@@ -425,7 +419,9 @@ class _MafReader:
                 )
         return ref, alt
 
-    def _vaf_and_depth(self, value: _Value, line: int) -> tuple[float | None, int | None]:
+    def _vaf_and_depth(
+        self, value: _Value, line: int, notes: list[str]
+    ) -> tuple[float | None, int | None]:
         alt = _count(value("t_alt_count"), "t_alt_count", self.path, line)
         depth = _count(value("t_depth"), "t_depth", self.path, line)
         if depth is None:
@@ -435,7 +431,7 @@ class _MafReader:
         vaf: float | None = None
         if alt is not None and depth:
             if alt > depth:
-                self.notes.append(
+                notes.append(
                     f"{self.path}, line {line}: t_alt_count {alt} exceeds the depth {depth}; no VAF"
                 )
             else:
@@ -444,15 +440,23 @@ class _MafReader:
             vaf = _percent_vaf(value(WU_VAF_COLUMN), self.path, line)
         return vaf, depth
 
-    def _alteration(self, spec: GeneSpec, variant: Variant, value: _Value, line: int) -> Alteration:
+    def _alteration(
+        self, spec: GeneSpec, variant: Variant, value: _Value, line: int, sample: _Sample
+    ) -> Alteration:
         columns = self.columns
         assert columns is not None
         transcript = value("Transcript_ID") or None
-        if columns.has("Transcript_ID"):
-            preferred = transcript is not None and _is_rules_transcript(spec, transcript)
-        else:
+        if transcript is not None:
+            preferred = _is_rules_transcript(spec, transcript)
+        else:  # no column, or an empty cell: assumed on the rules' transcript, as README says
             preferred = True
-            self.assumed_transcript += 1
+            if columns.has("Transcript_ID"):
+                sample.notes.append(
+                    f"{self.path}, line {line}: {spec.symbol}: Transcript_ID is empty; its "
+                    "protein change is assumed to be on the rules' (canonical) transcript"
+                )
+            else:
+                sample.assumed_transcript += 1
         texts = [value(name) for name in PROTEIN_COLUMNS]
         protein = _first_protein(texts)
         hgvsc = _without_reference(value("HGVSc") or None)
@@ -461,7 +465,7 @@ class _MafReader:
         if classification == SPLICE_SITE:
             variant_class, reason = splice_class(hgvsc)
             if reason is not None:
-                self.notes.append(
+                sample.notes.append(
                     f"{self.path}, line {line}: {spec.symbol} {SPLICE_SITE}: {reason}; "
                     "class 'other'"
                 )
@@ -494,20 +498,6 @@ class _MafReader:
         )
 
     def result(self) -> MafData:
-        notes: list[str] = []
-        if self.assumed_transcript:
-            notes.append(
-                f"{self.path}: no Transcript_ID column; the protein changes of "
-                f"{self.assumed_transcript} row(s) in rule genes are assumed to be on the "
-                "rules' (canonical) transcripts"
-            )
-        if self.unpadded:
-            notes.append(
-                f"{self.path}: {self.unpadded} indel row(s) kept in MAF form (pos = "
-                "Start_Position, '-' for the empty allele): the file gives no reference base "
-                "before them (no usable flanking_bps)"
-            )
-        notes.extend(self.notes)
         return MafData(
             path=str(self.path),
             build=self.build,
@@ -522,15 +512,34 @@ class _MafReader:
                 )
                 for name, sample in self.samples.items()
             },
-            notes=tuple(notes),
+            notes={name: self._notes(sample) for name, sample in self.samples.items()},
+            build_column=self.columns is not None and self.columns.has("NCBI_Build"),
         )
+
+    def _notes(self, sample: _Sample) -> tuple[str, ...]:
+        """The sample's notes: on its rows together, then on each row in file order."""
+        notes: list[str] = []
+        if sample.assumed_transcript:
+            notes.append(
+                f"{self.path}: the file has no Transcript_ID column; the protein changes of "
+                f"this sample's {sample.assumed_transcript} row(s) in rule genes are assumed "
+                "to be on the rules' (canonical) transcripts"
+            )
+        if sample.unpadded_indels:
+            notes.append(
+                f"{self.path}: {sample.unpadded_indels} indel row(s) of this sample kept in MAF "
+                "form (pos = Start_Position, '-' for the empty allele): the file gives no "
+                "reference base before them (no usable flanking_bps)"
+            )
+        return (*notes, *sample.notes)
 
 
 # ------------------------------------------------------------------------------ helpers
 
 
 def _numbered_lines(path: Path) -> Iterator[tuple[int, str]]:
-    """(1-based line number, line without its end) of a UTF-8 text file, gzip or not."""
+    """(1-based line number, line without its end) of a UTF-8 text file, gzip or not; a
+    byte-order mark at its start (a MAF saved from Excel) is no part of the first line."""
     try:
         with path.open("rb") as handle:
             compressed = handle.read(2) == _GZIP_MAGIC
@@ -544,9 +553,9 @@ def _numbered_lines(path: Path) -> Iterator[tuple[int, str]]:
         ) from None
     try:
         with (
-            gzip.open(path, "rt", encoding="utf-8", newline="")
+            gzip.open(path, "rt", encoding="utf-8-sig", newline="")
             if compressed
-            else path.open(encoding="utf-8", newline="")
+            else path.open(encoding="utf-8-sig", newline="")
         ) as text:
             yield from enumerate((content.rstrip("\r\n") for content in text), start=1)
     except UnicodeDecodeError:
