@@ -320,12 +320,14 @@ def test_corpus_is_what_make_bad_writes() -> None:
         _inflated((BAD / "truncated_gzip.vcf.gz").read_bytes())
 
 
+@pytest.mark.parametrize("name", ["in.vcf", "in.maf"])
 def test_a_pipe_is_refused_before_it_is_read(
-    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+    tmp_path: Path, capfd: pytest.CaptureFixture[str], name: str
 ) -> None:
     """The input is read more than once (its header, the scan, the candidates): a FIFO (or
-    /dev/stdin) is refused by name, before anything opens it, which would wait for a writer."""
-    fifo = tmp_path / "in.vcf"
+    /dev/stdin) is refused by name, before anything opens it, which would wait for a writer.
+    A MAF too (opening it waited for a writer)."""
+    fifo = tmp_path / name
     os.mkfifo(fifo)
     code, err, out = annotate([str(fifo)], tmp_path, capfd)
     assert code == 1, err

@@ -94,6 +94,7 @@ from annotator.matcher import SampleAllele
 from annotator.models import Alteration, Variant, VariantClass
 from annotator.protein import ProteinChange, try_parse_protein_change
 from annotator.readers.maf_format import REQUIRED_COLUMNS, TUMOR_ALLELE_COLUMNS
+from annotator.readers.text import refuse_stream_input
 from annotator.rules.schema import GeneSpec
 
 __all__ = ["BUILD_NAMES", "CLASSIFICATIONS", "MafCounts", "MafData", "read_maf", "splice_class"]
@@ -217,6 +218,7 @@ def read_maf(path: Path, genes: Mapping[str, GeneSpec]) -> MafData:
     that is not bases or ``-``, a row whose tumour alleles both equal the reference, an
     ``NCBI_Build`` other than GRCh37/GRCh38 spellings, and a file naming two builds.
     """
+    refuse_stream_input(path, hint="write it to a file first")
     reader = _MafReader(path, genes)
     for line, text in _numbered_lines(path):
         if not text.strip() or text.startswith("#"):

@@ -4,8 +4,11 @@ possibly gzipped UTF-8 file, splitting rows, parsing numbers, and formatting val
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import math
+import os
+import stat
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,6 +19,18 @@ from annotator.errors import InputError
 MISSING_VALUES = frozenset({"", ".", "na", "nan", "null", "none"})
 
 _MAX_SHOWN_COLUMNS = 10
+
+
+def refuse_stream_input(path: Path | str, hint: str) -> None:
+    """InputError when the input ``path`` is a pipe or a device: it is read more than once
+    (and opening a named pipe with no writer would wait for one)."""
+    with contextlib.suppress(OSError):  # a path that cannot be looked at fails when opened
+        if not stat.S_ISREG(os.stat(path).st_mode) and not os.path.isdir(path):
+            raise InputError(
+                "is a pipe or a device, not a file: the input is read more than once",
+                path=path,
+                hint=hint,
+            )
 
 
 def read_text_lines(path: Path, what: str) -> list[str]:

@@ -85,12 +85,9 @@ the header declares them; a ``MATEID`` with one value per ALT is split). ``phase
 from __future__ import annotations
 
 import bisect
-import contextlib
 import gzip
 import math
-import os
 import re
-import stat
 import warnings
 import zlib
 from collections import Counter
@@ -106,6 +103,7 @@ from annotator.errors import InputError, UsageError
 from annotator.genome import normalize_chrom
 from annotator.models import Variant
 from annotator.readers.index_later import index_later
+from annotator.readers.text import refuse_stream_input
 from annotator.tabix import sequence_names
 
 #: INFO fields whose raw strings are kept in ``Variant.annotations`` (when the header declares
@@ -912,13 +910,9 @@ class VcfReader:
 
 def _check_file(path: str) -> None:
     """Raise InputError unless ``path`` looks like a complete VCF or BCF file."""
-    with contextlib.suppress(OSError):  # a path that cannot be looked at fails below
-        if not stat.S_ISREG(os.stat(path).st_mode) and not os.path.isdir(path):
-            raise InputError(
-                "is a pipe or a device, not a file: the input is read more than once",
-                path=path,
-                hint="write it to a file first, e.g. with bcftools view -Oz -o tumor.vcf.gz",
-            )
+    refuse_stream_input(
+        path, hint="write it to a file first, e.g. with bcftools view -Oz -o tumor.vcf.gz"
+    )
     try:
         with open(path, "rb") as handle:
             head = handle.read(_PREFIX_SIZE)
