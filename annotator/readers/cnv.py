@@ -197,6 +197,14 @@ class CopyNumberThresholds:
 
 
 @dataclass(frozen=True)
+class CopyNumberCalls:
+    """What a copy-number file gave: the events, and notes on what it held that gave none."""
+
+    alterations: tuple[Alteration, ...]
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class _Call:
     """One gene called amplified or deleted by one segment or row."""
 
@@ -218,8 +226,8 @@ class _Calls:
         if known is None or _more_extreme(call, known):
             self._calls[key] = call
 
-    def alterations(self, source: str) -> list[Alteration]:
-        return [
+    def alterations(self, source: str) -> tuple[Alteration, ...]:
+        return tuple(
             Alteration(
                 gene=call.gene,
                 variant_class=VariantClass.OTHER,
@@ -228,7 +236,7 @@ class _Calls:
                 detail=call.detail,
             )
             for call in self._calls.values()
-        ]
+        )
 
 
 def _more_extreme(call: _Call, than: _Call) -> bool:
@@ -246,7 +254,29 @@ def read_copy_number(
     sample: str | None = None,
     include_filtered: bool = False,
 ) -> list[Alteration]:
-    """One ``amplification`` or ``deletion`` event per rule gene the file calls so.
+    """The events of :func:`read_copy_number_calls`, without its notes."""
+    calls = read_copy_number_calls(
+        path,
+        genes=genes,
+        build=build,
+        thresholds=thresholds,
+        sample=sample,
+        include_filtered=include_filtered,
+    )
+    return list(calls.alterations)
+
+
+def read_copy_number_calls(
+    path: str | Path,
+    *,
+    genes: Mapping[str, GeneSpec],
+    build: str,
+    thresholds: CopyNumberThresholds,
+    sample: str | None = None,
+    include_filtered: bool = False,
+) -> CopyNumberCalls:
+    """One ``amplification`` or ``deletion`` event per rule gene the file calls so, and notes
+    on what the file held that gave no event.
 
     Genes not in ``genes`` are ignored. ``build`` places VCF records on the gene spans (and is
     checked against the VCF header); ``sample`` picks the VCF sample whose ``FORMAT/CN`` is
@@ -291,7 +321,7 @@ def _read_cnvkit(
     path: Path,
     genes: Mapping[str, GeneSpec],
     thresholds: CopyNumberThresholds,
-) -> list[Alteration]:
+) -> CopyNumberCalls:
     index = {name: columns.index(name) for name in (*CNVKIT_COLUMNS, "cn") if name in columns}
     calls = _Calls()
     for number, row in enumerate(lines[header + 1 :], start=header + 2):
@@ -327,7 +357,7 @@ def _read_cnvkit(
         for gene in dict.fromkeys(named):
             if gene in genes:
                 calls.add(_Call(gene, event, copy_number, detail))
-    return calls.alterations("CNVkit")
+    return CopyNumberCalls(calls.alterations("CNVkit"))
 
 
 def _read_gene_table(
@@ -337,7 +367,7 @@ def _read_gene_table(
     path: Path,
     genes: Mapping[str, GeneSpec],
     thresholds: CopyNumberThresholds,
-) -> list[Alteration]:
+) -> CopyNumberCalls:
     gene_at = columns.index("gene")
     cn_at = columns.index("copy_number") if "copy_number" in columns else None
     call_at = columns.index("call") if "call" in columns else None
@@ -373,7 +403,7 @@ def _read_gene_table(
         extreme = math.inf if event == AMPLIFICATION else -math.inf
         value = copy_number if copy_number is not None else extreme
         calls.add(_Call(gene, event, value, ", ".join(parts)))
-    return calls.alterations("copy-number table")
+    return CopyNumberCalls(calls.alterations("copy-number table"))
 
 
 def _event_of_call(text: str, path: Path, line: int) -> str | None:
@@ -418,7 +448,7 @@ def _read_vcf(
     thresholds: CopyNumberThresholds,
     sample: str | None,
     include_filtered: bool,
-) -> list[Alteration]:
+) -> CopyNumberCalls:
     header_end = next((i for i, line in enumerate(lines) if line.startswith("#CHROM")), None)
     if header_end is None:
         raise InputError(
@@ -473,7 +503,7 @@ def _read_vcf(
         detail = f"VCF {kind} CN {format_number(copy_number)}, {format_region(chrom, pos, end)}"
         for gene in locator.genes_at(chrom, pos, end):
             calls.add(_Call(gene, event, copy_number, detail))
-    return calls.alterations("CNV VCF")
+    return CopyNumberCalls(calls.alterations("CNV VCF"))
 
 
 def _sample_index(samples: Sequence[str], sample: str | None, path: Path) -> int | None:
