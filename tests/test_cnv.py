@@ -10,7 +10,11 @@ import pytest
 
 from annotator.errors import InputError, UsageError
 from annotator.models import Alteration, VariantClass
-from annotator.readers.cnv import CopyNumberThresholds, read_copy_number
+from annotator.readers.cnv import (
+    CopyNumberThresholds,
+    read_copy_number,
+    read_copy_number_calls,
+)
 from annotator.readers.text import format_region
 from annotator.rules.schema import GeneSpec
 
@@ -215,6 +219,51 @@ def test_cnvkit_gene_with_amplified_and_deleted_segments_gets_both(tmp_path: Pat
         ("deletion", "CNVkit log2 -6, CN 0 (from log2), chr10:101-200"),
         ("amplification", "CNVkit log2 3, CN 16 (from log2), chr10:301-400"),
     ]
+
+
+# Bins of a CNVkit .cnr (cnvkit.py fix): the middle one had no reads, and CNVkit writes log2 -20
+# (cnvlib/params.py NULL_LOG2_COVERAGE) for it.
+CNR = (
+    "chromosome\tstart\tend\tgene\tdepth\tlog2\tweight\n"
+    "chr13\t32315474\t32315667\tBRCA2\t512.3\t0.02\t0.95\n"
+    "chr13\t32316421\t32316527\tBRCA2\t0\t-20\t0.01\n"
+    "chr13\t32319076\t32319325\tBRCA2\t498.1\t-0.05\t0.96\n"
+)
+
+
+def test_cnvkit_bin_level_file_is_refused_not_read_as_segments(tmp_path: Path) -> None:
+    """Regression: a .cnr was read as segments, and its one empty bin (log2 -20) became a
+    BRCA2 deep deletion."""
+    path = write(tmp_path, CNR, "sample.cnr")
+    with pytest.raises(InputError) as caught:
+        read_copy_number(path, genes=genes("BRCA2"), build="GRCh38", thresholds=DEFAULT)
+    message = str(caught.value)
+    assert message.startswith(f"{path}, line 1: a CNVkit bin-level file")
+    assert ".cns" in message
+    assert ".call.cns" in message
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "chromosome\tstart\tend\tgene\tlog2\tdepth\tprobes\tweight\n"
+        "chr13\t32316421\t32316527\tBRCA2\t-20\t0\t3\t0.01\n",
+        # cnvkit.py call derives cn 0 from the placeholder: still no measurement
+        "chromosome\tstart\tend\tgene\tlog2\tcn\tdepth\tprobes\tweight\n"
+        "chr13\t32316421\t32316527\tBRCA2\t-20\t0\t0\t3\t0.01\n",
+    ],
+    ids=["cns", "call.cns"],
+)
+def test_cnvkit_no_coverage_log2_is_no_measurement(tmp_path: Path, text: str) -> None:
+    """Regression: log2 -20, CNVkit's mark for no coverage, read as 0 copies."""
+    path = write(tmp_path, text, "sample.cns")
+    found = read_copy_number_calls(path, genes=genes("BRCA2"), build="GRCh38", thresholds=DEFAULT)
+    assert found.alterations == ()
+    assert found.notes == (
+        f"{path}, line 2: log2 -20 at chr13:32.316-32.317 Mb is CNVkit's mark for no "
+        "coverage, not a measurement; no copy number for BRCA2",
+    )
 
 
 # -- gene table --------------------------------------------------------------------------

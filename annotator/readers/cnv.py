@@ -7,7 +7,10 @@ Three input forms, told apart by their first lines (plain or gzip-compressed):
   Coordinates are 0-based, half-open; ``gene`` is a comma-separated list (``-`` for none) and
   is what maps a segment to genes. ``cn`` is used when present (``cnvkit.py call`` wrote it);
   otherwise the copy number is derived from ``log2`` as ``cnvkit.py call --purity`` does
-  (below).
+  (below). A log2 of -20 is CNVkit's mark for no coverage (``cnvlib/params.py``
+  ``NULL_LOG2_COVERAGE``), not a measurement: no event, a note when the row names a rule
+  gene. CNVkit's bin-level files (``.cnr``, ``.cnn``: ``depth`` and no ``probes`` column) are
+  refused: a bin is no segment, and one empty bin is no deletion.
 * **VCF** with copy-number records: ``INFO/SVTYPE`` ``CNV``, ``DUP`` or ``DEL``, or an ALT
   allele ``<CNV>``, ``<DUP>``, ``<DEL>`` (``<DUP:TANDEM>`` too). The copy number is
   ``FORMAT/CN`` of the tumor sample, else ``INFO/CN``; a copy-number record without either is
@@ -64,7 +67,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -93,6 +96,9 @@ DELETION = "deletion"
 AMPLIFICATION_FOLD = 2.5
 
 CNVKIT_COLUMNS = ("chromosome", "start", "end", "gene", "log2")
+#: CNVkit's log2 for a bin without coverage (``cnvlib/params.py`` ``NULL_LOG2_COVERAGE``): a
+#: placeholder, not a measurement.
+NO_COVERAGE_LOG2 = -20.0
 #: CNVkit's labels for bins and segments without a gene.
 _CNVKIT_NO_GENE = frozenset({"", "-", "Antitarget", "Background"})
 
@@ -322,42 +328,99 @@ def _read_cnvkit(
     genes: Mapping[str, GeneSpec],
     thresholds: CopyNumberThresholds,
 ) -> CopyNumberCalls:
+    _refuse_bins(columns, path, header + 1)
     index = {name: columns.index(name) for name in (*CNVKIT_COLUMNS, "cn") if name in columns}
     calls = _Calls()
-    for number, row in enumerate(lines[header + 1 :], start=header + 2):
-        if not row.strip() or row.startswith("#"):
+    notes: list[str] = []
+    for number, cells in _table_rows(lines, header, len(columns), path):
+        segment = _parse_segment(cells, index, path, number)
+        rule_genes = [gene for gene in segment.names if gene in genes]
+        if segment.log2 == NO_COVERAGE_LOG2:
+            if rule_genes:
+                notes.append(_no_coverage_note(path, number, segment, rule_genes))
             continue
-        cells = split_row(row, len(columns), path=path, line=number)
-        chrom = cells[index["chromosome"]]
-        start = _parse_position(cells[index["start"]], "start", path, number)
-        end = _parse_position(cells[index["end"]], "end", path, number)
-        if end < start:
-            raise InputError(f"end {end} is before start {start}", path=path, line=number)
-        log2 = parse_number(cells[index["log2"]], column="log2", path=path, line=number)
-        if "cn" in index:
-            copy_number = parse_number(cells[index["cn"]], column="cn", path=path, line=number)
-            if copy_number < 0:
-                raise InputError(f"cn '{cells[index['cn']]}' is negative", path=path, line=number)
-            shown = f"CN {format_number(copy_number)}"
-        else:
-            copy_number = thresholds.copy_number_from_log2(log2)
-            note = "" if thresholds.purity == 1 else f" at purity {thresholds.purity:g}"
-            shown = f"CN {round(copy_number)} (from log2{note})"
+        copy_number, shown = _segment_copy_number(segment, thresholds)
         event = thresholds.call(copy_number)
         if event is None:
             continue
-        named = [
-            gene.strip()
-            for gene in cells[index["gene"]].split(",")
-            if gene.strip() not in _CNVKIT_NO_GENE
-        ]
-        detail = (
-            f"CNVkit log2 {format_number(log2)}, {shown}, {format_region(chrom, start + 1, end)}"
+        detail = f"CNVkit log2 {format_number(segment.log2)}, {shown}, {segment.region}"
+        for gene in rule_genes:
+            calls.add(_Call(gene, event, copy_number, detail))
+    return CopyNumberCalls(calls.alterations("CNVkit"), tuple(notes))
+
+
+@dataclass(frozen=True)
+class _Segment:
+    """One row of a CNVkit segment file: 0-based, half-open ``start``..``end``."""
+
+    chrom: str
+    start: int
+    end: int
+    log2: float
+    copy_number: float | None  # the ``cn`` column, when there is one
+    names: tuple[str, ...]  # the genes it names, CNVkit's placeholders left out
+
+    @property
+    def region(self) -> str:
+        return format_region(self.chrom, self.start + 1, self.end)
+
+
+def _refuse_bins(columns: Sequence[str], path: Path, line: int) -> None:
+    """CNVkit bin-level files (``.cnr`` copy ratios, ``.cnn`` coverages) have ``depth`` and
+    no ``probes``: each row is one bin, not a segment, and one noisy or empty bin (log2 -20)
+    must not read as a deletion of its gene."""
+    if "depth" in columns and "probes" not in columns:
+        raise InputError(
+            "a CNVkit bin-level file (.cnr/.cnn: a depth column, no probes column), not segments",
+            path=path,
+            line=line,
+            hint="give the segments: the .cns of 'cnvkit.py segment' or the .call.cns of "
+            "'cnvkit.py call'",
         )
-        for gene in dict.fromkeys(named):
-            if gene in genes:
-                calls.add(_Call(gene, event, copy_number, detail))
-    return CopyNumberCalls(calls.alterations("CNVkit"))
+
+
+def _parse_segment(
+    cells: Sequence[str], index: Mapping[str, int], path: Path, number: int
+) -> _Segment:
+    start = _parse_position(cells[index["start"]], "start", path, number)
+    end = _parse_position(cells[index["end"]], "end", path, number)
+    if end < start:
+        raise InputError(f"end {end} is before start {start}", path=path, line=number)
+    log2 = parse_number(cells[index["log2"]], column="log2", path=path, line=number)
+    copy_number = None
+    if "cn" in index:
+        copy_number = parse_number(cells[index["cn"]], column="cn", path=path, line=number)
+        if copy_number < 0:
+            raise InputError(f"cn '{cells[index['cn']]}' is negative", path=path, line=number)
+    names = (name.strip() for name in cells[index["gene"]].split(","))
+    named = tuple(dict.fromkeys(name for name in names if name not in _CNVKIT_NO_GENE))
+    return _Segment(cells[index["chromosome"]], start, end, log2, copy_number, named)
+
+
+def _segment_copy_number(segment: _Segment, thresholds: CopyNumberThresholds) -> tuple[float, str]:
+    """The segment's copy number (its ``cn``, else from its log2) and how ``detail`` says it."""
+    if segment.copy_number is not None:
+        return segment.copy_number, f"CN {format_number(segment.copy_number)}"
+    copy_number = thresholds.copy_number_from_log2(segment.log2)
+    purity = "" if thresholds.purity == 1 else f" at purity {thresholds.purity:g}"
+    return copy_number, f"CN {round(copy_number)} (from log2{purity})"
+
+
+def _no_coverage_note(path: Path, number: int, segment: _Segment, genes: Sequence[str]) -> str:
+    return (
+        f"{path}, line {number}: log2 {format_number(NO_COVERAGE_LOG2)} at {segment.region} is "
+        f"CNVkit's mark for no coverage, not a measurement; no copy number for "
+        f"{', '.join(genes)}"
+    )
+
+
+def _table_rows(
+    lines: Sequence[str], header: int, width: int, path: Path
+) -> Iterator[tuple[int, list[str]]]:
+    """(line number, cells) of the rows after the header; blank and ``#`` lines skipped."""
+    for number, row in enumerate(lines[header + 1 :], start=header + 2):
+        if row.strip() and not row.startswith("#"):
+            yield number, split_row(row, width, path=path, line=number)
 
 
 def _read_gene_table(
@@ -372,10 +435,7 @@ def _read_gene_table(
     cn_at = columns.index("copy_number") if "copy_number" in columns else None
     call_at = columns.index("call") if "call" in columns else None
     calls = _Calls()
-    for number, row in enumerate(lines[header + 1 :], start=header + 2):
-        if not row.strip() or row.startswith("#"):
-            continue
-        cells = split_row(row, len(columns), path=path, line=number)
+    for number, cells in _table_rows(lines, header, len(columns), path):
         gene = cells[gene_at]
         if not gene:
             raise InputError("gene is empty", path=path, line=number)
