@@ -266,6 +266,75 @@ def test_cnvkit_no_coverage_log2_is_no_measurement(tmp_path: Path, text: str) ->
     )
 
 
+# ERBB2 and PTEN with their GRCh38 spans in rules/genes.yaml.
+PLACED_GENES = {
+    spec.symbol: spec
+    for spec in (
+        gene("ERBB2", GRCh38=("17", 39_687_914, 39_730_426)),
+        gene("PTEN", GRCh38=("10", 87_862_638, 87_971_930)),
+    )
+}
+SEGMENT_HEADER = "chromosome\tstart\tend\tgene\tlog2\tdepth\tprobes\tweight\n"
+
+
+@pytest.mark.parametrize("no_gene", ["-", ".", "CGH", "Antitarget"])
+def test_cnvkit_segments_without_gene_names_are_placed_by_position(
+    tmp_path: Path, no_gene: str
+) -> None:
+    """Regression: segments without gene names were dropped however amplified or deleted;
+    they are placed on the rule genes' spans, as copy-number VCF records are."""
+    text = (
+        SEGMENT_HEADER
+        + f"chr17\t39600000\t39800000\t{no_gene}\t2.0\t10.5\t40\t30.1\n"
+        + f"chr10\t87800000\t87970000\t{no_gene}\t-3.5\t0.05\t12\t10.2\n"
+        + f"chr10\t87970000\t89000000\t{no_gene}\t0.0\t1.0\t50\t40.0\n"
+    )
+    found = read_copy_number_calls(
+        write(tmp_path, text, "sample.cns"),
+        genes=PLACED_GENES,
+        build="GRCh38",
+        thresholds=DEFAULT,
+    )
+    assert [(a.gene, a.event, a.detail) for a in found.alterations] == [
+        ("ERBB2", "amplification", "CNVkit log2 2, CN 8 (from log2), chr17:39.6-39.8 Mb"),
+        ("PTEN", "deletion", "CNVkit log2 -3.5, CN 0 (from log2), chr10:87.8-88.0 Mb"),
+    ]
+    assert found.notes == ()
+
+
+def test_cnvkit_segment_without_gene_names_leaves_named_genes_to_their_segments(
+    tmp_path: Path,
+) -> None:
+    """An unnamed (antitarget) segment over ERBB2's span does not overrule the segment that
+    names ERBB2; what it held is noted."""
+    text = (
+        SEGMENT_HEADER
+        + "chr17\t39600000\t39700000\tERBB2,GRB7\t0.1\t10.5\t40\t30.1\n"
+        + "chr17\t39700000\t39800000\tAntitarget\t2.0\t10.5\t4\t3.1\n"
+    )
+    path = write(tmp_path, text, "sample.cns")
+    found = read_copy_number_calls(path, genes=PLACED_GENES, build="GRCh38", thresholds=DEFAULT)
+    assert found.alterations == ()
+    assert found.notes == (
+        f"{path}, line 3: a segment without gene names (CNVkit log2 2, CN 8 (from log2), "
+        "chr17:39.7-39.8 Mb) overlaps ERBB2, whose copy number is read from the segments that "
+        "name it: no amplification from this one",
+    )
+
+
+def test_cnvkit_unnamed_segment_without_coverage_is_noted_for_the_genes_it_overlaps(
+    tmp_path: Path,
+) -> None:
+    text = SEGMENT_HEADER + "chr10\t87900000\t87910000\t-\t-20\t0\t2\t0.01\n"
+    path = write(tmp_path, text, "sample.cns")
+    found = read_copy_number_calls(path, genes=PLACED_GENES, build="GRCh38", thresholds=DEFAULT)
+    assert found.alterations == ()
+    assert found.notes == (
+        f"{path}, line 2: log2 -20 at chr10:87.90-87.91 Mb is CNVkit's mark for no coverage, "
+        "not a measurement; no copy number for PTEN",
+    )
+
+
 # -- gene table --------------------------------------------------------------------------
 
 

@@ -4,8 +4,11 @@ Three input forms, told apart by their first lines (plain or gzip-compressed):
 
 * **CNVkit segments** (``.cns``, ``.call.cns``): a tab-separated header with at least
   ``chromosome start end gene log2`` (``cn``, ``depth``, ``probes``, ``weight`` ... may follow).
-  Coordinates are 0-based, half-open; ``gene`` is a comma-separated list (``-`` for none) and
-  is what maps a segment to genes. ``cn`` is used when present (``cnvkit.py call`` wrote it);
+  Coordinates are 0-based, half-open; ``gene`` is a comma-separated list and is what maps a
+  segment to genes. A segment without gene names (CNVkit's ``-``, ``.``, ``CGH``,
+  ``Antitarget``, ``Background``) is placed by position as a VCF record is (below), on the
+  rule genes the file names nowhere else; a call it makes on a gene that other segments name
+  is noted, not used. ``cn`` is used when present (``cnvkit.py call`` wrote it);
   otherwise the copy number is derived from ``log2`` as ``cnvkit.py call --purity`` does
   (below). A log2 of -20 is CNVkit's mark for no coverage (``cnvlib/params.py``
   ``NULL_LOG2_COVERAGE``), not a measurement: no event, a note when the row names a rule
@@ -67,7 +70,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -99,8 +102,9 @@ CNVKIT_COLUMNS = ("chromosome", "start", "end", "gene", "log2")
 #: CNVkit's log2 for a bin without coverage (``cnvlib/params.py`` ``NULL_LOG2_COVERAGE``): a
 #: placeholder, not a measurement.
 NO_COVERAGE_LOG2 = -20.0
-#: CNVkit's labels for bins and segments without a gene.
-_CNVKIT_NO_GENE = frozenset({"", "-", "Antitarget", "Background"})
+#: CNVkit's labels for bins and segments without a gene: ``cnvlib/params.py``
+#: ``IGNORE_GENE_NAMES`` and ``ANTITARGET_ALIASES``.
+_CNVKIT_NO_GENE = frozenset({"", "-", ".", "CGH", "Antitarget", "Background"})
 
 CNV_SVTYPES = frozenset({"CNV", "DUP", "DEL"})
 _CNV_ALTS = frozenset({"<CNV>", "<DUP>", "<DEL>", "<DUP:TANDEM>"})
@@ -308,7 +312,8 @@ def read_copy_number_calls(
         raise InputError("copy-number file has only comment lines", path=path)
     columns = [cell.strip().lower() for cell in lines[header].split("\t")]
     if set(CNVKIT_COLUMNS) <= set(columns):
-        return _read_cnvkit(lines, header, columns, path, genes, thresholds)
+        locator = GeneLocator(genes, build)
+        return _read_cnvkit(lines, header, columns, path, genes, locator, thresholds)
     if "gene" in columns and ("copy_number" in columns or "call" in columns):
         return _read_gene_table(lines, header, columns, path, genes, thresholds)
     raise InputError(
@@ -326,15 +331,20 @@ def _read_cnvkit(
     columns: list[str],
     path: Path,
     genes: Mapping[str, GeneSpec],
+    locator: GeneLocator,
     thresholds: CopyNumberThresholds,
 ) -> CopyNumberCalls:
     _refuse_bins(columns, path, header + 1)
     index = {name: columns.index(name) for name in (*CNVKIT_COLUMNS, "cn") if name in columns}
+    segments = [
+        (number, _parse_segment(cells, index, path, number))
+        for number, cells in _table_rows(lines, header, len(columns), path)
+    ]
+    named = {name for _number, segment in segments for name in segment.names}
     calls = _Calls()
     notes: list[str] = []
-    for number, cells in _table_rows(lines, header, len(columns), path):
-        segment = _parse_segment(cells, index, path, number)
-        rule_genes = [gene for gene in segment.names if gene in genes]
+    for number, segment in segments:
+        rule_genes, named_elsewhere = _segment_genes(segment, genes, locator, named)
         if segment.log2 == NO_COVERAGE_LOG2:
             if rule_genes:
                 notes.append(_no_coverage_note(path, number, segment, rule_genes))
@@ -346,7 +356,29 @@ def _read_cnvkit(
         detail = f"CNVkit log2 {format_number(segment.log2)}, {shown}, {segment.region}"
         for gene in rule_genes:
             calls.add(_Call(gene, event, copy_number, detail))
+        if named_elsewhere:
+            notes.append(_named_elsewhere_note(path, number, event, detail, named_elsewhere))
     return CopyNumberCalls(calls.alterations("CNVkit"), tuple(notes))
+
+
+def _segment_genes(
+    segment: _Segment,
+    genes: Mapping[str, GeneSpec],
+    locator: GeneLocator,
+    named: Set[str],
+) -> tuple[list[str], list[str]]:
+    """The rule genes a segment gives a copy number for, and those it overlaps but leaves to
+    the segments that name them.
+
+    A segment that names genes gives theirs. One without gene names (only CNVkit's ``-``,
+    ``.``, ``CGH``, antitarget or background labels) is placed as a VCF record is, on the
+    rule genes whose span for the build it overlaps, except genes the file names elsewhere:
+    their own (targeted) segments measure them.
+    """
+    if segment.names:
+        return [gene for gene in segment.names if gene in genes], []
+    placed = locator.genes_at(segment.chrom, segment.start + 1, segment.end)
+    return [g for g in placed if g not in named], [g for g in placed if g in named]
 
 
 @dataclass(frozen=True)
@@ -411,6 +443,16 @@ def _no_coverage_note(path: Path, number: int, segment: _Segment, genes: Sequenc
         f"{path}, line {number}: log2 {format_number(NO_COVERAGE_LOG2)} at {segment.region} is "
         f"CNVkit's mark for no coverage, not a measurement; no copy number for "
         f"{', '.join(genes)}"
+    )
+
+
+def _named_elsewhere_note(
+    path: Path, number: int, event: str, detail: str, genes: Sequence[str]
+) -> str:
+    names = ", ".join(genes)
+    return (
+        f"{path}, line {number}: a segment without gene names ({detail}) overlaps {names}, "
+        f"whose copy number is read from the segments that name it: no {event} from this one"
     )
 
 
