@@ -516,8 +516,25 @@ def test_vcf_picks_the_named_sample(tmp_path: Path) -> None:
     assert events(found) == {"LEFT": "deletion"}
     with pytest.raises(InputError, match=r"2 samples \(NORMAL, TUMOR\)"):
         read_copy_number(path, genes=VCF_GENES, build="GRCh37", thresholds=DEFAULT)
-    with pytest.raises(InputError, match="sample 'T' is not in the VCF"):
+    with pytest.raises(InputError, match=r"sample 'T' is not in the VCF, which has 2 samples "):
         read_copy_number(path, genes=VCF_GENES, build="GRCh37", thresholds=DEFAULT, sample="T")
+
+
+def test_vcf_with_one_sample_is_read_whatever_the_sample_is_called(tmp_path: Path) -> None:
+    """Regression: cnvkit.py export vcf names its one sample after the file, and the reader
+    refused it for not being called as the main input's tumor."""
+    header = HEADER.replace("##fileformat=VCFv4.2", "##fileformat=VCFv4.2\n##source=CNVkit v0.9.10")
+    record = (
+        "chr17\t39600001\t.\tN\t<DUP>\t.\t.\tIMPRECISE;SVTYPE=DUP;END=39800000;SVLEN=200000"
+        "\tGT:GQ:CN\t0/1:.:8"
+    )
+    path = write(tmp_path, f"{header}\ttumor_sample1\n{record}\n", "tumor_sample1.vcf")
+    found = read_copy_number(
+        path, genes=PLACED_GENES, build="GRCh38", thresholds=DEFAULT, sample="TUMOR"
+    )
+    assert [(a.gene, a.event, a.detail) for a in found] == [
+        ("ERBB2", "amplification", "VCF DUP CN 8, chr17:39.6-39.8 Mb")
+    ]
 
 
 @pytest.mark.parametrize(

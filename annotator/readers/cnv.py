@@ -16,7 +16,8 @@ Three input forms, told apart by their first lines (plain or gzip-compressed):
   refused: a bin is no segment, and one empty bin is no deletion.
 * **VCF** with copy-number records: ``INFO/SVTYPE`` ``CNV``, ``DUP`` or ``DEL``, or an ALT
   allele ``<CNV>``, ``<DUP>``, ``<DEL>`` (``<DUP:TANDEM>`` too). The copy number is
-  ``FORMAT/CN`` of the tumor sample, else ``INFO/CN``; a copy-number record without either is
+  ``FORMAT/CN`` of the tumor sample (the VCF's only sample whatever its name, else the one
+  named as the main input's tumor), else ``INFO/CN``; a copy-number record without either is
   an error, not a silent skip. Other records (SNVs, breakends, ``<INV>``) are skipped, and so
   are records with a FILTER other than ``PASS`` / ``.`` unless ``include_filtered``. A record
   spans ``POS``..``INFO/END`` (else ``POS + |SVLEN|``, else the REF length), and is mapped to
@@ -290,7 +291,8 @@ def read_copy_number_calls(
 
     Genes not in ``genes`` are ignored. ``build`` places VCF records on the gene spans (and is
     checked against the VCF header); ``sample`` picks the VCF sample whose ``FORMAT/CN`` is
-    read when the VCF has several. ``include_filtered`` keeps VCF records with a FILTER.
+    read when the VCF has several (a VCF with one sample is read whatever it is called).
+    ``include_filtered`` keeps VCF records with a FILTER.
     """
     path = Path(path)
     lines = read_text_lines(path, "copy-number")
@@ -609,19 +611,25 @@ def _read_vcf(
 
 
 def _sample_index(samples: Sequence[str], sample: str | None, path: Path) -> int | None:
-    if sample is not None:
-        if sample not in samples:
-            listed = ", ".join(samples) if samples else "none"
-            raise InputError(f"sample '{sample}' is not in the VCF (samples: {listed})", path=path)
-        return samples.index(sample)
-    if len(samples) > 1:
+    """The column of the sample whose ``FORMAT/CN`` is read: the only one, whatever its name
+    (``cnvkit.py export vcf`` names it after the file), else the one named ``sample``."""
+    if len(samples) <= 1:
+        return 0 if samples else None
+    listed = f"{len(samples)} samples ({', '.join(samples)})"
+    if sample is None:
         raise InputError(
-            f"VCF has {len(samples)} samples ({', '.join(samples)}); "
-            "cannot tell which one's FORMAT/CN to read",
+            f"VCF has {listed}; cannot tell which one's FORMAT/CN to read",
             path=path,
             hint="name the tumor sample",
         )
-    return 0 if samples else None
+    if sample not in samples:
+        raise InputError(
+            f"sample '{sample}' is not in the VCF, which has {listed}",
+            path=path,
+            hint="a copy-number VCF with several samples is read for the tumor sample of the "
+            "main input, by name",
+        )
+    return samples.index(sample)
 
 
 def _parse_info(text: str) -> dict[str, str]:
