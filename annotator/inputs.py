@@ -1034,6 +1034,7 @@ def read_events(
             thresholds=config.cnv_thresholds,
             sample=small.sample if config.cnv.suffix != ".cns" else None,
             include_filtered=config.include_filtered,
+            copy_number_genes=rules.copy_number_genes,
         )
         events.extend(copy_number.alterations)
         notes.extend(copy_number.notes)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import gzip
+import json
 import math
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from annotator.cli import main
 from annotator.errors import InputError, UsageError
 from annotator.models import Alteration, VariantClass
 from annotator.readers.cnv import (
@@ -17,6 +20,7 @@ from annotator.readers.cnv import (
 )
 from annotator.readers.text import format_region
 from annotator.rules.schema import GeneSpec
+from tests.golden_cases import TEST_DATA
 
 DATA = Path(__file__).parent / "data"
 CNS = DATA / "cnvkit.tr95t.grch37.cns"
@@ -335,6 +339,42 @@ def test_cnvkit_unnamed_segment_without_coverage_is_noted_for_the_genes_it_overl
     )
 
 
+@pytest.mark.parametrize(
+    ("rows", "noted"),
+    [
+        # a segment without gene names is placed by position: CCNE1 cannot be
+        (["chr19\t30200000\t30400000\t-\t2.5\t10.5\t40\t30.1"], True),
+        # ... unless the file names CCNE1 in a segment of its own
+        (
+            [
+                "chr19\t29800000\t29900000\tCCNE1\t2.5\t10.5\t40\t30.1",
+                "chr19\t30200000\t30400000\t-\t0.1\t1.5\t40\t30.1",
+            ],
+            False,
+        ),
+        # every segment named: nothing is read by position
+        (["chr17\t37800000\t37900000\tERBB2\t2.0\t10.5\t40\t30.1"], False),
+    ],
+    ids=["unnamed", "named-elsewhere", "all-named"],
+)
+def test_cnvkit_notes_the_genes_no_position_can_place(
+    tmp_path: Path, rows: list[str], noted: bool
+) -> None:
+    # as in rules/genes.yaml: ERBB2 has a GRCh37 span, CCNE1 only a GRCh38 one
+    rule_genes = {
+        "ERBB2": gene("ERBB2", GRCh37=("17", 37_844_167, 37_886_679)),
+        "CCNE1": gene("CCNE1", GRCh38=("19", 29_811_991, 29_824_312)),
+    }
+    path = write(tmp_path, SEGMENT_HEADER + "\n".join(rows) + "\n", "sample.cns")
+    found = read_copy_number_calls(path, genes=rule_genes, build="GRCh37", thresholds=DEFAULT)
+    note = (
+        f"{path}: no copy number read for CCNE1: the gene table gives no GRCh37 span to place "
+        "it by position (a copy-number table row or a CNVkit segment naming the gene still "
+        "gives it)"
+    )
+    assert found.notes == ((note,) if noted else ())
+
+
 # -- gene table --------------------------------------------------------------------------
 
 
@@ -461,6 +501,28 @@ def test_real_cnv_vcf_with_info_copy_numbers(tmp_path: Path) -> None:
         ("LEFT", "deletion", "VCF CNV CN 0, 1:10-19", "CNV VCF"),
         ("RIGHT", "amplification", "VCF CNV CN 9, 1:20-30", "CNV VCF"),
     ]
+
+
+def test_vcf_notes_the_genes_no_position_can_place(tmp_path: Path) -> None:
+    """Regression: rule genes without a span on the build (NOSPAN here; CCNE1 on GRCh37 in
+    rules/genes.yaml) were skipped without a word when records are placed by position."""
+    path = with_info_copy_numbers(tmp_path)
+    found = read_copy_number_calls(path, genes=VCF_GENES, build="GRCh37", thresholds=DEFAULT)
+    assert events(list(found.alterations)) == {"LEFT": "deletion", "RIGHT": "amplification"}
+    assert found.notes == (
+        f"{path}: no copy number read for NOSPAN: the gene table gives no GRCh37 span to place "
+        "it by position (a copy-number table row or a CNVkit segment naming the gene still "
+        "gives it)",
+    )
+    # only genes with copy-number rules are named
+    found = read_copy_number_calls(
+        path,
+        genes=VCF_GENES,
+        build="GRCh37",
+        thresholds=DEFAULT,
+        copy_number_genes={"LEFT", "RIGHT"},
+    )
+    assert found.notes == ()
 
 
 def test_vcf_header_of_the_other_build_is_an_error(tmp_path: Path) -> None:
@@ -628,3 +690,35 @@ def test_broken_gzip_is_an_input_error(tmp_path: Path) -> None:
     path.write_bytes(gzip.compress(b"chromosome\tstart\tend\tgene\tlog2\n")[:-6])
     with pytest.raises(InputError, match="not valid gzip"):
         read_copy_number(path, genes={}, build="GRCh38", thresholds=DEFAULT)
+
+
+# -- through the CLI ---------------------------------------------------------------------
+
+
+def annotate(tmp_path: Path, *argv: str) -> dict[str, Any]:
+    out = tmp_path / "out.json"
+    assert main(["annotate", *argv, "--out-json", str(out)]) == 0
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return data
+
+
+def test_cli_notes_the_copy_number_rule_genes_without_a_span_on_the_build(tmp_path: Path) -> None:
+    """Regression: on GRCh37, a CCNE1 gain in a CNV VCF gave no event and no note (the gene
+    table has no GRCh37 span for CCNE1; no coordinates are made up for it). Only genes with
+    copy-number rules are named: ABCB1, ERCC1, TYMS, ABCC1, ABCG2 lack spans too."""
+    cnv = write(
+        tmp_path,
+        "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tTUMOR\n"
+        "19\t30200001\t.\tN\t<DUP>\t.\t.\tSVTYPE=DUP;END=30400000\tGT:CN\t0/1:12\n"
+        "17\t37800001\t.\tN\t<DUP>\t.\t.\tSVTYPE=DUP;END=37900000\tGT:CN\t0/1:12\n",
+        "cnv37.vcf",
+    )
+    data = annotate(
+        tmp_path, str(TEST_DATA / "luad.grch37.vep.vcf"), "--tumor-type", "HGSOC", "--cnv", str(cnv)
+    )
+    assert [(e["gene"], e["event"]) for e in data["events"]] == [("ERBB2", "amplification")]
+    assert [note for note in data["input_notes"] if note.startswith(str(cnv))] == [
+        f"{cnv}: no copy number read for CCNE1: the gene table gives no GRCh37 span to place it "
+        "by position (a copy-number table row or a CNVkit segment naming the gene still gives it)"
+    ]

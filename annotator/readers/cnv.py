@@ -71,7 +71,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator, Mapping, Sequence, Set
+from collections.abc import Collection, Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -250,6 +250,37 @@ class _Calls:
         )
 
 
+class _Locator:
+    """Places copy-number records on the rule genes by position, and says which genes with
+    copy-number rules it cannot place (no span for the build)."""
+
+    def __init__(
+        self,
+        path: Path,
+        genes: Mapping[str, GeneSpec],
+        build: str,
+        copy_number_genes: Collection[str] | None,
+    ) -> None:
+        self.genes = GeneLocator(genes, build)
+        self._path = path
+        self._build = build
+        wanted = genes.keys() if copy_number_genes is None else copy_number_genes
+        self._unplaced = [gene for gene in self.genes.unplaced if gene in wanted]
+
+    def unplaced_note(self, named: Set[str] = frozenset()) -> tuple[str, ...]:
+        """A note on the genes with copy-number rules that no position can find, but those
+        the file names (a CNVkit segment's gene column gives them)."""
+        missing = [gene for gene in self._unplaced if gene not in named]
+        if not missing:
+            return ()
+        them = "it" if len(missing) == 1 else "them"
+        return (
+            f"{self._path}: no copy number read for {', '.join(missing)}: the gene table gives "
+            f"no {self._build} span to place {them} by position (a copy-number table row or a "
+            "CNVkit segment naming the gene still gives it)",
+        )
+
+
 def _more_extreme(call: _Call, than: _Call) -> bool:
     if call.event == AMPLIFICATION:
         return call.copy_number > than.copy_number
@@ -285,13 +316,17 @@ def read_copy_number_calls(
     thresholds: CopyNumberThresholds,
     sample: str | None = None,
     include_filtered: bool = False,
+    copy_number_genes: Collection[str] | None = None,
 ) -> CopyNumberCalls:
     """One ``amplification`` or ``deletion`` event per rule gene the file calls so, and notes
     on what the file held that gave no event.
 
-    Genes not in ``genes`` are ignored. ``build`` places VCF records on the gene spans (and is
-    checked against the VCF header); ``sample`` picks the VCF sample whose ``FORMAT/CN`` is
-    read when the VCF has several (a VCF with one sample is read whatever it is called).
+    Genes not in ``genes`` are ignored. ``build`` places VCF records and CNVkit segments
+    without gene names on the gene spans (and is checked against the VCF header); when the
+    file is read so, a note names the ``copy_number_genes`` (by default all of ``genes``)
+    that have no span for ``build``, whose copy number no position can give. ``sample`` picks
+    the VCF sample whose ``FORMAT/CN`` is read when the VCF has several (a VCF with one sample
+    is read whatever it is called).
     ``include_filtered`` keeps VCF records with a FILTER.
     """
     path = Path(path)
@@ -299,8 +334,8 @@ def read_copy_number_calls(
     first = next((index for index, line in enumerate(lines) if line.strip()), None)
     if first is None:
         raise InputError("copy-number file is empty", path=path)
+    locator = _Locator(path, genes, build, copy_number_genes)
     if lines[first].startswith("##fileformat=VCF"):
-        locator = GeneLocator(genes, build)
         return _read_vcf(lines, path, locator, build, thresholds, sample, include_filtered)
     header = next(
         (
@@ -314,7 +349,6 @@ def read_copy_number_calls(
         raise InputError("copy-number file has only comment lines", path=path)
     columns = [cell.strip().lower() for cell in lines[header].split("\t")]
     if set(CNVKIT_COLUMNS) <= set(columns):
-        locator = GeneLocator(genes, build)
         return _read_cnvkit(lines, header, columns, path, genes, locator, thresholds)
     if "gene" in columns and ("copy_number" in columns or "call" in columns):
         return _read_gene_table(lines, header, columns, path, genes, thresholds)
@@ -333,7 +367,7 @@ def _read_cnvkit(
     columns: list[str],
     path: Path,
     genes: Mapping[str, GeneSpec],
-    locator: GeneLocator,
+    locator: _Locator,
     thresholds: CopyNumberThresholds,
 ) -> CopyNumberCalls:
     _refuse_bins(columns, path, header + 1)
@@ -345,8 +379,10 @@ def _read_cnvkit(
     named = {name for _number, segment in segments for name in segment.names}
     calls = _Calls()
     notes: list[str] = []
+    if any(not segment.names for _number, segment in segments):
+        notes.extend(locator.unplaced_note(named))
     for number, segment in segments:
-        rule_genes, named_elsewhere = _segment_genes(segment, genes, locator, named)
+        rule_genes, named_elsewhere = _segment_genes(segment, genes, locator.genes, named)
         if segment.log2 == NO_COVERAGE_LOG2:
             if rule_genes:
                 notes.append(_no_coverage_note(path, number, segment, rule_genes))
@@ -547,7 +583,7 @@ _CONTIG_LENGTH = re.compile(r"[<,]length=([0-9]+)")
 def _read_vcf(
     lines: Sequence[str],
     path: Path,
-    locator: GeneLocator,
+    locator: _Locator,
     build: str,
     thresholds: CopyNumberThresholds,
     sample: str | None,
@@ -605,9 +641,9 @@ def _read_vcf(
         end = _record_end(info, pos, ref, path, number)
         kind = svtype or next((a.strip("<>") for a in alts if a in _CNV_ALTS), "CNV")
         detail = f"VCF {kind} CN {format_number(copy_number)}, {format_region(chrom, pos, end)}"
-        for gene in locator.genes_at(chrom, pos, end):
+        for gene in locator.genes.genes_at(chrom, pos, end):
             calls.add(_Call(gene, event, copy_number, detail))
-    return CopyNumberCalls(calls.alterations("CNV VCF"))
+    return CopyNumberCalls(calls.alterations("CNV VCF"), locator.unplaced_note())
 
 
 def _sample_index(samples: Sequence[str], sample: str | None, path: Path) -> int | None:
