@@ -557,7 +557,7 @@ def test_vcf_format_copy_numbers_and_record_kinds(tmp_path: Path) -> None:
     found = read_copy_number(path, genes=VCF_GENES, build="GRCh37", thresholds=DEFAULT)
     assert [(a.gene, a.event, a.detail) for a in found] == [
         ("LEFT", "deletion", "VCF DEL CN 0, chr1:11-14"),
-        ("RIGHT", "amplification", "VCF DEL CN 7, chr1:25-50"),
+        ("RIGHT", "amplification", "VCF DUP CN 7, chr1:25-50"),
     ]
     with_filtered = read_copy_number(
         path, genes=VCF_GENES, build="GRCh37", thresholds=DEFAULT, include_filtered=True
@@ -567,6 +567,27 @@ def test_vcf_format_copy_numbers_and_record_kinds(tmp_path: Path) -> None:
         "RIGHT": "amplification",
         "FAR": "amplification",
     }
+
+
+@pytest.mark.parametrize(
+    ("genotype", "copy_number", "expected"),
+    [
+        ("2", "8", "amplification VCF DUP CN 8"),
+        ("1", "0", "deletion VCF DEL CN 0"),
+        ("0/2", "6", "amplification VCF DUP CN 6"),
+        (".", "8", "amplification VCF CNV CN 8"),  # no allele called: the copy number tells
+        ("1/2", "9", "amplification VCF CNV CN 9"),
+    ],
+)
+def test_vcf_gcnv_record_is_named_after_its_called_allele(
+    tmp_path: Path, genotype: str, copy_number: str, expected: str
+) -> None:
+    """Regression: a GATK gCNV record, ALT <DEL>,<DUP>, GT 2 and CN 8, was an amplification
+    described as 'VCF DEL CN 8' (the first ALT, not the called one)."""
+    record = f"chr1\t25\t.\tN\t<DEL>,<DUP>\t.\t.\tEND=50\tGT:CN:NP\t{genotype}:{copy_number}:40"
+    path = vcf(tmp_path, ["TUMOR"], [record])
+    found = read_copy_number(path, genes=VCF_GENES, build="GRCh37", thresholds=DEFAULT)
+    assert [f"{a.event} {a.detail}" for a in found] == [f"{expected}, chr1:25-50"]
 
 
 def test_vcf_picks_the_named_sample(tmp_path: Path) -> None:

@@ -21,8 +21,10 @@ Three input forms, told apart by their first lines (plain or gzip-compressed):
   an error, not a silent skip. Other records (SNVs, breakends, ``<INV>``) are skipped, and so
   are records with a FILTER other than ``PASS`` / ``.`` unless ``include_filtered``. A record
   spans ``POS``..``INFO/END`` (else ``POS + |SVLEN|``, else the REF length), and is mapped to
-  every rule gene whose span for the build overlaps it by at least one base. The file is read
-  as text (no cyvcf2); a header whose contig lengths name the other build is an error.
+  every rule gene whose span for the build overlaps it by at least one base. ``detail`` names
+  a record with several ALTs (GATK gCNV's ``<DEL>,<DUP>``) by the allele the sample's GT
+  calls. The file is read as text (no cyvcf2); a header whose contig lengths name the other
+  build is an error.
 * **Gene table**: tab-separated, a ``gene`` column plus ``copy_number`` and/or ``call``. When
   both are given, a non-empty ``call`` wins and ``copy_number`` is only reported. ``call``
   values (case-insensitive; ``-``, space and ``_`` alike):
@@ -639,7 +641,7 @@ def _read_vcf(
             continue
         pos = _parse_position(pos_text, "POS", path, number)
         end = _record_end(info, pos, ref, path, number)
-        kind = svtype or next((a.strip("<>") for a in alts if a in _CNV_ALTS), "CNV")
+        kind = _record_kind(svtype, alts, _format_value(cells, sample_index, "GT"))
         detail = f"VCF {kind} CN {format_number(copy_number)}, {format_region(chrom, pos, end)}"
         for gene in locator.genes.genes_at(chrom, pos, end):
             calls.add(_Call(gene, event, copy_number, detail))
@@ -666,6 +668,22 @@ def _sample_index(samples: Sequence[str], sample: str | None, path: Path) -> int
             "main input, by name",
         )
     return samples.index(sample)
+
+
+def _record_kind(svtype: str | None, alts: Sequence[str], genotype: str | None) -> str:
+    """How ``detail`` names a record: with several ALTs (GATK gCNV's ``<DEL>,<DUP>``), the
+    one the sample's GT calls (``2``: ``DUP``), else ``CNV``; with one, SVTYPE or the ALT."""
+    if len(alts) > 1:
+        called = _called_alts(alts, genotype)
+        return called[0] if len(called) == 1 else "CNV"
+    return svtype or next((a.strip("<>") for a in alts if a in _CNV_ALTS), "CNV")
+
+
+def _called_alts(alts: Sequence[str], genotype: str | None) -> list[str]:
+    """The distinct ALT alleles (without ``<>``) a GT calls: ``1/2`` gives the first two."""
+    indexes = re.split(r"[/|]", genotype or "")
+    called = {int(i) for i in indexes if i.isdigit() and 0 < int(i) <= len(alts)}
+    return [alts[i - 1].strip("<>") for i in sorted(called)]
 
 
 def _parse_info(text: str) -> dict[str, str]:
