@@ -590,6 +590,30 @@ def test_vcf_gcnv_record_is_named_after_its_called_allele(
     assert [f"{a.event} {a.detail}" for a in found] == [f"{expected}, chr1:25-50"]
 
 
+def test_vcf_info_copy_number_is_read_when_format_cn_is_missing(tmp_path: Path) -> None:
+    """Regression: FORMAT/CN '.' with INFO/CN=8 was 'no CN in FORMAT or INFO'."""
+    records = [
+        "chr1\t25\t.\tN\t<DUP>\t.\t.\tSVTYPE=DUP;END=50;CN=8\tGT:CN\t0/1:.",
+        "chr1\t11\t.\tN\t<DEL>\t.\t.\tSVTYPE=DEL;END=14;CN=0\tGT\t1/1",
+    ]
+    found = read_copy_number(
+        vcf(tmp_path, ["TUMOR"], records), genes=VCF_GENES, build="GRCh37", thresholds=DEFAULT
+    )
+    assert [(a.gene, a.event, a.detail) for a in found] == [
+        ("RIGHT", "amplification", "VCF DUP CN 8, chr1:25-50"),
+        ("LEFT", "deletion", "VCF DEL CN 0, chr1:11-14"),
+    ]
+
+
+def test_vcf_missing_format_cn_without_info_cn_is_an_error(tmp_path: Path) -> None:
+    record = "chr1\t25\t.\tN\t<DUP>\t.\t.\tSVTYPE=DUP;END=50;CN=.\tGT:CN\t0/1:."
+    with pytest.raises(InputError, match="no CN in FORMAT or INFO") as caught:
+        read_copy_number(
+            vcf(tmp_path, ["TUMOR"], [record]), genes=VCF_GENES, build="GRCh37", thresholds=DEFAULT
+        )
+    assert caught.value.line == 4
+
+
 def test_vcf_picks_the_named_sample(tmp_path: Path) -> None:
     record = "1\t10\t.\tN\t<CNV>\t.\t.\tSVTYPE=CNV;END=20\tGT:CN\t0/0:2\t1/1:0"
     path = vcf(tmp_path, ["NORMAL", "TUMOR"], [record])

@@ -17,9 +17,10 @@ Three input forms, told apart by their first lines (plain or gzip-compressed):
 * **VCF** with copy-number records: ``INFO/SVTYPE`` ``CNV``, ``DUP`` or ``DEL``, or an ALT
   allele ``<CNV>``, ``<DUP>``, ``<DEL>`` (``<DUP:TANDEM>`` too). The copy number is
   ``FORMAT/CN`` of the tumor sample (the VCF's only sample whatever its name, else the one
-  named as the main input's tumor), else ``INFO/CN``; a copy-number record without either is
-  an error, not a silent skip. Other records (SNVs, breakends, ``<INV>``) are skipped, and so
-  are records with a FILTER other than ``PASS`` / ``.`` unless ``include_filtered``. A record
+  named as the main input's tumor), else (absent or ``.``) ``INFO/CN``; a copy-number record
+  without either is an error, not a silent skip. Other records (SNVs, breakends, ``<INV>``)
+  are skipped, and so are records with a FILTER other than ``PASS`` / ``.`` unless
+  ``include_filtered``. A record
   spans ``POS``..``INFO/END`` (else ``POS + |SVLEN|``, else the REF length), and is mapped to
   every rule gene whose span for the build overlaps it by at least one base. ``detail`` names
   a record with several ALTs (GATK gCNV's ``<DEL>,<DUP>``) by the allele the sample's GT
@@ -625,8 +626,8 @@ def _read_vcf(
             continue
         if not include_filtered and filters not in ("PASS", "."):
             continue
-        copy_text = _format_value(cells, sample_index, "CN") or info.get("CN") or "."
-        if copy_text == ".":
+        copy_text = _present(_format_value(cells, sample_index, "CN")) or _present(info.get("CN"))
+        if copy_text is None:
             raise InputError(
                 "copy-number record has no CN in FORMAT or INFO",
                 path=path,
@@ -668,6 +669,11 @@ def _sample_index(samples: Sequence[str], sample: str | None, path: Path) -> int
             "main input, by name",
         )
     return samples.index(sample)
+
+
+def _present(value: str | None) -> str | None:
+    """A VCF value, None when it is missing (absent, empty or ``.``)."""
+    return None if value in (None, "", ".") else value
 
 
 def _record_kind(svtype: str | None, alts: Sequence[str], genotype: str | None) -> str:
