@@ -271,8 +271,8 @@ class _Locator:
         self._unplaced = [gene for gene in self.genes.unplaced if gene in wanted]
 
     def unplaced_note(self, named: Set[str] = frozenset()) -> tuple[str, ...]:
-        """A note on the genes with copy-number rules that no position can find, but those
-        the file names (a CNVkit segment's gene column gives them)."""
+        """A note on the genes with copy-number rules that no position can find, except
+        those the file names (a CNVkit segment's gene column gives them)."""
         missing = [gene for gene in self._unplaced if gene not in named]
         if not missing:
             return ()
@@ -329,8 +329,7 @@ def read_copy_number_calls(
     file is read so, a note names the ``copy_number_genes`` (by default all of ``genes``)
     that have no span for ``build``, whose copy number no position can give. ``sample`` picks
     the VCF sample whose ``FORMAT/CN`` is read when the VCF has several (a VCF with one sample
-    is read whatever it is called).
-    ``include_filtered`` keeps VCF records with a FILTER.
+    is read whatever it is called). ``include_filtered`` keeps VCF records with a FILTER.
     """
     path = Path(path)
     lines = read_text_lines(path, "copy-number")
