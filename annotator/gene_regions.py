@@ -60,12 +60,17 @@ class GeneLocator:
 
     def __init__(self, genes: Mapping[str, GeneSpec], build: str) -> None:
         spans: dict[str, list[tuple[int, int, str]]] = {}
+        unplaced: list[str] = []
         for symbol, spec in genes.items():
             span = spec.spans.get(build)  # type: ignore[call-overload]
-            if span is not None:
+            if span is None:
+                unplaced.append(symbol)
+            else:
                 spans.setdefault(normalize_chrom(span.chrom), []).append(
                     (span.start, span.end, symbol)
                 )
+        #: The genes without a span for the build, which no position can find.
+        self.unplaced: tuple[str, ...] = tuple(unplaced)
         self._spans = {chrom: sorted(items) for chrom, items in spans.items()}
         # By the chromosome name as given (normalized once per name).
         self._named = ByChromosomeName(

@@ -57,7 +57,7 @@ from annotator.prefilter import (
     scan_vcf_text,
 )
 from annotator.progress import Progress, file_offset
-from annotator.readers.cnv import read_copy_number
+from annotator.readers.cnv import read_copy_number_calls
 from annotator.readers.expression import read_expression
 from annotator.readers.maf_format import is_maf
 from annotator.readers.vcf import ANNOTATION_KEYS, VcfReader, header_values, is_bcf
@@ -1069,16 +1069,17 @@ def read_events(
             fusion for fusion in calls.alterations if not known.isdisjoint(fusion.gene.split("::"))
         )
     if config.cnv is not None:
-        events.extend(
-            read_copy_number(
-                config.cnv,
-                genes=rules.genes,
-                build=small.build,
-                thresholds=config.cnv_thresholds,
-                sample=small.sample if config.cnv.suffix != ".cns" else None,
-                include_filtered=config.include_filtered,
-            )
+        copy_number = read_copy_number_calls(
+            config.cnv,
+            genes=rules.genes,
+            build=small.build,
+            thresholds=config.cnv_thresholds,
+            sample=small.sample if config.cnv.suffix != ".cns" else None,
+            include_filtered=config.include_filtered,
+            copy_number_genes=rules.copy_number_genes,
         )
+        events.extend(copy_number.alterations)
+        notes.extend(copy_number.notes)
     if config.expression is not None:
         events.extend(
             event

@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import gzip
+import json
 import math
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from annotator.cli import main
 from annotator.errors import InputError, UsageError
 from annotator.models import Alteration, VariantClass
-from annotator.readers.cnv import CopyNumberThresholds, read_copy_number
+from annotator.readers.cnv import (
+    CopyNumberThresholds,
+    read_copy_number,
+    read_copy_number_calls,
+)
 from annotator.readers.text import format_region
 from annotator.rules.schema import GeneSpec
+from tests.golden_cases import TEST_DATA
 
 DATA = Path(__file__).parent / "data"
 CNS = DATA / "cnvkit.tr95t.grch37.cns"
@@ -217,6 +225,156 @@ def test_cnvkit_gene_with_amplified_and_deleted_segments_gets_both(tmp_path: Pat
     ]
 
 
+# Bins of a CNVkit .cnr (cnvkit.py fix): the middle one had no reads, and CNVkit writes log2 -20
+# (cnvlib/params.py NULL_LOG2_COVERAGE) for it.
+CNR = (
+    "chromosome\tstart\tend\tgene\tdepth\tlog2\tweight\n"
+    "chr13\t32315474\t32315667\tBRCA2\t512.3\t0.02\t0.95\n"
+    "chr13\t32316421\t32316527\tBRCA2\t0\t-20\t0.01\n"
+    "chr13\t32319076\t32319325\tBRCA2\t498.1\t-0.05\t0.96\n"
+)
+
+
+def test_cnvkit_bin_level_file_is_refused_not_read_as_segments(tmp_path: Path) -> None:
+    """Regression: a .cnr was read as segments, and its one empty bin (log2 -20) became a
+    BRCA2 deep deletion."""
+    path = write(tmp_path, CNR, "sample.cnr")
+    with pytest.raises(InputError) as caught:
+        read_copy_number(path, genes=genes("BRCA2"), build="GRCh38", thresholds=DEFAULT)
+    message = str(caught.value)
+    assert message.startswith(f"{path}, line 1: a CNVkit bin-level file")
+    assert ".cns" in message
+    assert ".call.cns" in message
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "chromosome\tstart\tend\tgene\tlog2\tdepth\tprobes\tweight\n"
+        "chr13\t32316421\t32316527\tBRCA2\t-20\t0\t3\t0.01\n",
+        # cnvkit.py call derives cn 0 from the placeholder: still no measurement
+        "chromosome\tstart\tend\tgene\tlog2\tcn\tdepth\tprobes\tweight\n"
+        "chr13\t32316421\t32316527\tBRCA2\t-20\t0\t0\t3\t0.01\n",
+    ],
+    ids=["cns", "call.cns"],
+)
+def test_cnvkit_no_coverage_log2_is_no_measurement(tmp_path: Path, text: str) -> None:
+    """Regression: log2 -20, CNVkit's mark for no coverage, read as 0 copies."""
+    path = write(tmp_path, text, "sample.cns")
+    found = read_copy_number_calls(path, genes=genes("BRCA2"), build="GRCh38", thresholds=DEFAULT)
+    assert found.alterations == ()
+    assert found.notes == (
+        f"{path}, line 2: log2 -20 at chr13:32.316-32.317 Mb is CNVkit's mark for no "
+        "coverage, not a measurement; no copy number for BRCA2",
+    )
+
+
+# ERBB2 and PTEN with their GRCh38 spans in rules/genes.yaml.
+PLACED_GENES = {
+    spec.symbol: spec
+    for spec in (
+        gene("ERBB2", GRCh38=("17", 39_687_914, 39_730_426)),
+        gene("PTEN", GRCh38=("10", 87_862_638, 87_971_930)),
+    )
+}
+SEGMENT_HEADER = "chromosome\tstart\tend\tgene\tlog2\tdepth\tprobes\tweight\n"
+
+
+@pytest.mark.parametrize("no_gene", ["-", ".", "CGH", "Antitarget"])
+def test_cnvkit_segments_without_gene_names_are_placed_by_position(
+    tmp_path: Path, no_gene: str
+) -> None:
+    """Regression: segments without gene names were dropped however amplified or deleted;
+    they are placed on the rule genes' spans, as copy-number VCF records are."""
+    text = (
+        SEGMENT_HEADER
+        + f"chr17\t39600000\t39800000\t{no_gene}\t2.0\t10.5\t40\t30.1\n"
+        + f"chr10\t87800000\t87970000\t{no_gene}\t-3.5\t0.05\t12\t10.2\n"
+        + f"chr10\t87970000\t89000000\t{no_gene}\t0.0\t1.0\t50\t40.0\n"
+    )
+    found = read_copy_number_calls(
+        write(tmp_path, text, "sample.cns"),
+        genes=PLACED_GENES,
+        build="GRCh38",
+        thresholds=DEFAULT,
+    )
+    assert [(a.gene, a.event, a.detail) for a in found.alterations] == [
+        ("ERBB2", "amplification", "CNVkit log2 2, CN 8 (from log2), chr17:39.6-39.8 Mb"),
+        ("PTEN", "deletion", "CNVkit log2 -3.5, CN 0 (from log2), chr10:87.8-88.0 Mb"),
+    ]
+    assert found.notes == ()
+
+
+def test_cnvkit_segment_without_gene_names_leaves_named_genes_to_their_segments(
+    tmp_path: Path,
+) -> None:
+    """An unnamed (antitarget) segment over ERBB2's span does not overrule the segment that
+    names ERBB2; what it held is noted."""
+    text = (
+        SEGMENT_HEADER
+        + "chr17\t39600000\t39700000\tERBB2,GRB7\t0.1\t10.5\t40\t30.1\n"
+        + "chr17\t39700000\t39800000\tAntitarget\t2.0\t10.5\t4\t3.1\n"
+    )
+    path = write(tmp_path, text, "sample.cns")
+    found = read_copy_number_calls(path, genes=PLACED_GENES, build="GRCh38", thresholds=DEFAULT)
+    assert found.alterations == ()
+    assert found.notes == (
+        f"{path}, line 3: a segment without gene names (CNVkit log2 2, CN 8 (from log2), "
+        "chr17:39.7-39.8 Mb) overlaps ERBB2, whose copy number is read from the segments that "
+        "name it: no amplification from this one",
+    )
+
+
+def test_cnvkit_unnamed_segment_without_coverage_is_noted_for_the_genes_it_overlaps(
+    tmp_path: Path,
+) -> None:
+    text = SEGMENT_HEADER + "chr10\t87900000\t87910000\t-\t-20\t0\t2\t0.01\n"
+    path = write(tmp_path, text, "sample.cns")
+    found = read_copy_number_calls(path, genes=PLACED_GENES, build="GRCh38", thresholds=DEFAULT)
+    assert found.alterations == ()
+    assert found.notes == (
+        f"{path}, line 2: log2 -20 at chr10:87.90-87.91 Mb is CNVkit's mark for no coverage, "
+        "not a measurement; no copy number for PTEN",
+    )
+
+
+@pytest.mark.parametrize(
+    ("rows", "noted"),
+    [
+        # a segment without gene names is placed by position: CCNE1 cannot be
+        (["chr19\t30200000\t30400000\t-\t2.5\t10.5\t40\t30.1"], True),
+        # ... unless the file names CCNE1 in a segment of its own
+        (
+            [
+                "chr19\t29800000\t29900000\tCCNE1\t2.5\t10.5\t40\t30.1",
+                "chr19\t30200000\t30400000\t-\t0.1\t1.5\t40\t30.1",
+            ],
+            False,
+        ),
+        # every segment named: nothing is read by position
+        (["chr17\t37800000\t37900000\tERBB2\t2.0\t10.5\t40\t30.1"], False),
+    ],
+    ids=["unnamed", "named-elsewhere", "all-named"],
+)
+def test_cnvkit_notes_the_genes_no_position_can_place(
+    tmp_path: Path, rows: list[str], noted: bool
+) -> None:
+    # as in rules/genes.yaml: ERBB2 has a GRCh37 span, CCNE1 only a GRCh38 one
+    rule_genes = {
+        "ERBB2": gene("ERBB2", GRCh37=("17", 37_844_167, 37_886_679)),
+        "CCNE1": gene("CCNE1", GRCh38=("19", 29_811_991, 29_824_312)),
+    }
+    path = write(tmp_path, SEGMENT_HEADER + "\n".join(rows) + "\n", "sample.cns")
+    found = read_copy_number_calls(path, genes=rule_genes, build="GRCh37", thresholds=DEFAULT)
+    note = (
+        f"{path}: no copy number read for CCNE1: the gene table gives no GRCh37 span to place "
+        "it by position (a copy-number table row or a CNVkit segment naming the gene still "
+        "gives it)"
+    )
+    assert found.notes == ((note,) if noted else ())
+
+
 # -- gene table --------------------------------------------------------------------------
 
 
@@ -345,6 +503,28 @@ def test_real_cnv_vcf_with_info_copy_numbers(tmp_path: Path) -> None:
     ]
 
 
+def test_vcf_notes_the_genes_no_position_can_place(tmp_path: Path) -> None:
+    """Regression: rule genes without a span on the build (NOSPAN here; CCNE1 on GRCh37 in
+    rules/genes.yaml) were skipped without a word when records are placed by position."""
+    path = with_info_copy_numbers(tmp_path)
+    found = read_copy_number_calls(path, genes=VCF_GENES, build="GRCh37", thresholds=DEFAULT)
+    assert events(list(found.alterations)) == {"LEFT": "deletion", "RIGHT": "amplification"}
+    assert found.notes == (
+        f"{path}: no copy number read for NOSPAN: the gene table gives no GRCh37 span to place "
+        "it by position (a copy-number table row or a CNVkit segment naming the gene still "
+        "gives it)",
+    )
+    # only genes with copy-number rules are named
+    found = read_copy_number_calls(
+        path,
+        genes=VCF_GENES,
+        build="GRCh37",
+        thresholds=DEFAULT,
+        copy_number_genes={"LEFT", "RIGHT"},
+    )
+    assert found.notes == ()
+
+
 def test_vcf_header_of_the_other_build_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="GRCh37 but --genome GRCh38"):
         read_copy_number(
@@ -377,7 +557,7 @@ def test_vcf_format_copy_numbers_and_record_kinds(tmp_path: Path) -> None:
     found = read_copy_number(path, genes=VCF_GENES, build="GRCh37", thresholds=DEFAULT)
     assert [(a.gene, a.event, a.detail) for a in found] == [
         ("LEFT", "deletion", "VCF DEL CN 0, chr1:11-14"),
-        ("RIGHT", "amplification", "VCF DEL CN 7, chr1:25-50"),
+        ("RIGHT", "amplification", "VCF DUP CN 7, chr1:25-50"),
     ]
     with_filtered = read_copy_number(
         path, genes=VCF_GENES, build="GRCh37", thresholds=DEFAULT, include_filtered=True
@@ -389,6 +569,51 @@ def test_vcf_format_copy_numbers_and_record_kinds(tmp_path: Path) -> None:
     }
 
 
+@pytest.mark.parametrize(
+    ("genotype", "copy_number", "expected"),
+    [
+        ("2", "8", "amplification VCF DUP CN 8"),
+        ("1", "0", "deletion VCF DEL CN 0"),
+        ("0/2", "6", "amplification VCF DUP CN 6"),
+        (".", "8", "amplification VCF CNV CN 8"),  # no allele called: the copy number tells
+        ("1/2", "9", "amplification VCF CNV CN 9"),
+    ],
+)
+def test_vcf_gcnv_record_is_named_after_its_called_allele(
+    tmp_path: Path, genotype: str, copy_number: str, expected: str
+) -> None:
+    """Regression: a GATK gCNV record, ALT <DEL>,<DUP>, GT 2 and CN 8, was an amplification
+    described as 'VCF DEL CN 8' (the first ALT, not the called one)."""
+    record = f"chr1\t25\t.\tN\t<DEL>,<DUP>\t.\t.\tEND=50\tGT:CN:NP\t{genotype}:{copy_number}:40"
+    path = vcf(tmp_path, ["TUMOR"], [record])
+    found = read_copy_number(path, genes=VCF_GENES, build="GRCh37", thresholds=DEFAULT)
+    assert [f"{a.event} {a.detail}" for a in found] == [f"{expected}, chr1:25-50"]
+
+
+def test_vcf_info_copy_number_is_read_when_format_cn_is_missing(tmp_path: Path) -> None:
+    """Regression: FORMAT/CN '.' with INFO/CN=8 was 'no CN in FORMAT or INFO'."""
+    records = [
+        "chr1\t25\t.\tN\t<DUP>\t.\t.\tSVTYPE=DUP;END=50;CN=8\tGT:CN\t0/1:.",
+        "chr1\t11\t.\tN\t<DEL>\t.\t.\tSVTYPE=DEL;END=14;CN=0\tGT\t1/1",
+    ]
+    found = read_copy_number(
+        vcf(tmp_path, ["TUMOR"], records), genes=VCF_GENES, build="GRCh37", thresholds=DEFAULT
+    )
+    assert [(a.gene, a.event, a.detail) for a in found] == [
+        ("RIGHT", "amplification", "VCF DUP CN 8, chr1:25-50"),
+        ("LEFT", "deletion", "VCF DEL CN 0, chr1:11-14"),
+    ]
+
+
+def test_vcf_missing_format_cn_without_info_cn_is_an_error(tmp_path: Path) -> None:
+    record = "chr1\t25\t.\tN\t<DUP>\t.\t.\tSVTYPE=DUP;END=50;CN=.\tGT:CN\t0/1:."
+    with pytest.raises(InputError, match="no CN in FORMAT or INFO") as caught:
+        read_copy_number(
+            vcf(tmp_path, ["TUMOR"], [record]), genes=VCF_GENES, build="GRCh37", thresholds=DEFAULT
+        )
+    assert caught.value.line == 4
+
+
 def test_vcf_picks_the_named_sample(tmp_path: Path) -> None:
     record = "1\t10\t.\tN\t<CNV>\t.\t.\tSVTYPE=CNV;END=20\tGT:CN\t0/0:2\t1/1:0"
     path = vcf(tmp_path, ["NORMAL", "TUMOR"], [record])
@@ -398,8 +623,25 @@ def test_vcf_picks_the_named_sample(tmp_path: Path) -> None:
     assert events(found) == {"LEFT": "deletion"}
     with pytest.raises(InputError, match=r"2 samples \(NORMAL, TUMOR\)"):
         read_copy_number(path, genes=VCF_GENES, build="GRCh37", thresholds=DEFAULT)
-    with pytest.raises(InputError, match="sample 'T' is not in the VCF"):
+    with pytest.raises(InputError, match=r"sample 'T' is not in the VCF, which has 2 samples "):
         read_copy_number(path, genes=VCF_GENES, build="GRCh37", thresholds=DEFAULT, sample="T")
+
+
+def test_vcf_with_one_sample_is_read_whatever_the_sample_is_called(tmp_path: Path) -> None:
+    """Regression: cnvkit.py export vcf names its one sample after the file, and the reader
+    refused it for not being called as the main input's tumor."""
+    header = HEADER.replace("##fileformat=VCFv4.2", "##fileformat=VCFv4.2\n##source=CNVkit v0.9.10")
+    record = (
+        "chr17\t39600001\t.\tN\t<DUP>\t.\t.\tIMPRECISE;SVTYPE=DUP;END=39800000;SVLEN=200000"
+        "\tGT:GQ:CN\t0/1:.:8"
+    )
+    path = write(tmp_path, f"{header}\ttumor_sample1\n{record}\n", "tumor_sample1.vcf")
+    found = read_copy_number(
+        path, genes=PLACED_GENES, build="GRCh38", thresholds=DEFAULT, sample="TUMOR"
+    )
+    assert [(a.gene, a.event, a.detail) for a in found] == [
+        ("ERBB2", "amplification", "VCF DUP CN 8, chr17:39.6-39.8 Mb")
+    ]
 
 
 @pytest.mark.parametrize(
@@ -493,3 +735,35 @@ def test_broken_gzip_is_an_input_error(tmp_path: Path) -> None:
     path.write_bytes(gzip.compress(b"chromosome\tstart\tend\tgene\tlog2\n")[:-6])
     with pytest.raises(InputError, match="not valid gzip"):
         read_copy_number(path, genes={}, build="GRCh38", thresholds=DEFAULT)
+
+
+# -- through the CLI ---------------------------------------------------------------------
+
+
+def annotate(tmp_path: Path, *argv: str) -> dict[str, Any]:
+    out = tmp_path / "out.json"
+    assert main(["annotate", *argv, "--out-json", str(out)]) == 0
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return data
+
+
+def test_cli_notes_the_copy_number_rule_genes_without_a_span_on_the_build(tmp_path: Path) -> None:
+    """Regression: on GRCh37, a CCNE1 gain in a CNV VCF gave no event and no note (the gene
+    table has no GRCh37 span for CCNE1; no coordinates are made up for it). Only genes with
+    copy-number rules are named: ABCB1, ERCC1, TYMS, ABCC1, ABCG2 lack spans too."""
+    cnv = write(
+        tmp_path,
+        "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tTUMOR\n"
+        "19\t30200001\t.\tN\t<DUP>\t.\t.\tSVTYPE=DUP;END=30400000\tGT:CN\t0/1:12\n"
+        "17\t37800001\t.\tN\t<DUP>\t.\t.\tSVTYPE=DUP;END=37900000\tGT:CN\t0/1:12\n",
+        "cnv37.vcf",
+    )
+    data = annotate(
+        tmp_path, str(TEST_DATA / "luad.grch37.vep.vcf"), "--tumor-type", "HGSOC", "--cnv", str(cnv)
+    )
+    assert [(e["gene"], e["event"]) for e in data["events"]] == [("ERBB2", "amplification")]
+    assert [note for note in data["input_notes"] if note.startswith(str(cnv))] == [
+        f"{cnv}: no copy number read for CCNE1: the gene table gives no GRCh37 span to place it "
+        "by position (a copy-number table row or a CNVkit segment naming the gene still gives it)"
+    ]

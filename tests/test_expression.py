@@ -151,6 +151,30 @@ def test_value_column_choice(
     assert calls(path, ExpressionThresholds(**fields)) == [("ERCC1", "overexpression", detail)]
 
 
+@pytest.mark.parametrize("empty", ["", ".", "NA"])
+def test_empty_call_falls_back_to_the_zscore(tmp_path: Path, empty: str) -> None:
+    """Regression: an empty call cell hid the row's z-score (no event, no note)."""
+    path = write(tmp_path, f"gene\tzscore\tcall\nABCB1\t3.4\t{empty}\nERCC1\t-2.5\thigh\n")
+    assert calls(path) == [
+        ("ABCB1", "overexpression", "z-score 3.4"),
+        ("ERCC1", "overexpression", "call high"),
+    ]
+
+
+@pytest.mark.parametrize("verdict", ["none", "normal"])
+def test_a_no_event_call_is_a_verdict_not_a_missing_value(tmp_path: Path, verdict: str) -> None:
+    path = write(tmp_path, f"gene\tzscore\tcall\nABCB1\t3.4\t{verdict}\n")
+    assert calls(path) == []
+
+
+def test_empty_tpm_falls_back_to_the_call_then_the_zscore(tmp_path: Path) -> None:
+    text = "gene\ttpm\tcall\tzscore\nABCB1\t\thigh\t0.1\nERCC1\tNA\t\t2.5\nTYMS\t\t\t\n"
+    assert calls(write(tmp_path, text), ExpressionThresholds(high_tpm=100)) == [
+        ("ABCB1", "overexpression", "call high"),
+        ("ERCC1", "overexpression", "z-score 2.5"),
+    ]
+
+
 def test_gene_listed_twice_keeps_the_most_extreme_value(tmp_path: Path) -> None:
     text = "# comment\ngene\tzscore\nERCC1\t2.1\nERCC1\t3.4\nERCC1\t2.2\nERCC1\t-2.5\n"
     assert calls(write(tmp_path, text)) == [

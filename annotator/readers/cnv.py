@@ -4,18 +4,28 @@ Three input forms, told apart by their first lines (plain or gzip-compressed):
 
 * **CNVkit segments** (``.cns``, ``.call.cns``): a tab-separated header with at least
   ``chromosome start end gene log2`` (``cn``, ``depth``, ``probes``, ``weight`` ... may follow).
-  Coordinates are 0-based, half-open; ``gene`` is a comma-separated list (``-`` for none) and
-  is what maps a segment to genes. ``cn`` is used when present (``cnvkit.py call`` wrote it);
+  Coordinates are 0-based, half-open; ``gene`` is a comma-separated list and is what maps a
+  segment to genes. A segment without gene names (CNVkit's ``-``, ``.``, ``CGH``,
+  ``Antitarget``, ``Background``) is placed by position as a VCF record is (below), on the
+  rule genes the file names nowhere else; a call it makes on a gene that other segments name
+  is noted, not used. ``cn`` is used when present (``cnvkit.py call`` wrote it);
   otherwise the copy number is derived from ``log2`` as ``cnvkit.py call --purity`` does
-  (below).
+  (below). A log2 of -20 is CNVkit's mark for no coverage (``cnvlib/params.py``
+  ``NULL_LOG2_COVERAGE``), not a measurement: no event, a note when the row names a rule
+  gene. CNVkit's bin-level files (``.cnr``, ``.cnn``: ``depth`` and no ``probes`` column) are
+  refused: a bin is no segment, and one empty bin is no deletion.
 * **VCF** with copy-number records: ``INFO/SVTYPE`` ``CNV``, ``DUP`` or ``DEL``, or an ALT
   allele ``<CNV>``, ``<DUP>``, ``<DEL>`` (``<DUP:TANDEM>`` too). The copy number is
-  ``FORMAT/CN`` of the tumor sample, else ``INFO/CN``; a copy-number record without either is
-  an error, not a silent skip. Other records (SNVs, breakends, ``<INV>``) are skipped, and so
-  are records with a FILTER other than ``PASS`` / ``.`` unless ``include_filtered``. A record
+  ``FORMAT/CN`` of the tumor sample (the VCF's only sample whatever its name, else the one
+  named as the main input's tumor), else (absent or ``.``) ``INFO/CN``; a copy-number record
+  without either is an error, not a silent skip. Other records (SNVs, breakends, ``<INV>``)
+  are skipped, and so are records with a FILTER other than ``PASS`` / ``.`` unless
+  ``include_filtered``. A record
   spans ``POS``..``INFO/END`` (else ``POS + |SVLEN|``, else the REF length), and is mapped to
-  every rule gene whose span for the build overlaps it by at least one base. The file is read
-  as text (no cyvcf2); a header whose contig lengths name the other build is an error.
+  every rule gene whose span for the build overlaps it by at least one base. ``detail`` names
+  a record with several ALTs (GATK gCNV's ``<DEL>,<DUP>``) by the allele the sample's GT
+  calls. The file is read as text (no cyvcf2); a header whose contig lengths name the other
+  build is an error.
 * **Gene table**: tab-separated, a ``gene`` column plus ``copy_number`` and/or ``call``. When
   both are given, a non-empty ``call`` wins and ``copy_number`` is only reported. ``call``
   values (case-insensitive; ``-``, space and ``_`` alike):
@@ -64,7 +74,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -93,8 +103,12 @@ DELETION = "deletion"
 AMPLIFICATION_FOLD = 2.5
 
 CNVKIT_COLUMNS = ("chromosome", "start", "end", "gene", "log2")
-#: CNVkit's labels for bins and segments without a gene.
-_CNVKIT_NO_GENE = frozenset({"", "-", "Antitarget", "Background"})
+#: CNVkit's log2 for a bin without coverage (``cnvlib/params.py`` ``NULL_LOG2_COVERAGE``): a
+#: placeholder, not a measurement.
+NO_COVERAGE_LOG2 = -20.0
+#: CNVkit's labels for bins and segments without a gene: ``cnvlib/params.py``
+#: ``IGNORE_GENE_NAMES`` and ``ANTITARGET_ALIASES``.
+_CNVKIT_NO_GENE = frozenset({"", "-", ".", "CGH", "Antitarget", "Background"})
 
 CNV_SVTYPES = frozenset({"CNV", "DUP", "DEL"})
 _CNV_ALTS = frozenset({"<CNV>", "<DUP>", "<DEL>", "<DUP:TANDEM>"})
@@ -197,6 +211,14 @@ class CopyNumberThresholds:
 
 
 @dataclass(frozen=True)
+class CopyNumberCalls:
+    """What a copy-number file gave: the events, and notes on what it held that gave none."""
+
+    alterations: tuple[Alteration, ...]
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class _Call:
     """One gene called amplified or deleted by one segment or row."""
 
@@ -218,8 +240,8 @@ class _Calls:
         if known is None or _more_extreme(call, known):
             self._calls[key] = call
 
-    def alterations(self, source: str) -> list[Alteration]:
-        return [
+    def alterations(self, source: str) -> tuple[Alteration, ...]:
+        return tuple(
             Alteration(
                 gene=call.gene,
                 variant_class=VariantClass.OTHER,
@@ -228,7 +250,38 @@ class _Calls:
                 detail=call.detail,
             )
             for call in self._calls.values()
-        ]
+        )
+
+
+class _Locator:
+    """Places copy-number records on the rule genes by position, and says which genes with
+    copy-number rules it cannot place (no span for the build)."""
+
+    def __init__(
+        self,
+        path: Path,
+        genes: Mapping[str, GeneSpec],
+        build: str,
+        copy_number_genes: Collection[str] | None,
+    ) -> None:
+        self.genes = GeneLocator(genes, build)
+        self._path = path
+        self._build = build
+        wanted = genes.keys() if copy_number_genes is None else copy_number_genes
+        self._unplaced = [gene for gene in self.genes.unplaced if gene in wanted]
+
+    def unplaced_note(self, named: Set[str] = frozenset()) -> tuple[str, ...]:
+        """A note on the genes with copy-number rules that no position can find, except
+        those the file names (a CNVkit segment's gene column gives them)."""
+        missing = [gene for gene in self._unplaced if gene not in named]
+        if not missing:
+            return ()
+        them = "it" if len(missing) == 1 else "them"
+        return (
+            f"{self._path}: no copy number read for {', '.join(missing)}: the gene table gives "
+            f"no {self._build} span to place {them} by position (a copy-number table row or a "
+            "CNVkit segment naming the gene still gives it)",
+        )
 
 
 def _more_extreme(call: _Call, than: _Call) -> bool:
@@ -246,19 +299,45 @@ def read_copy_number(
     sample: str | None = None,
     include_filtered: bool = False,
 ) -> list[Alteration]:
-    """One ``amplification`` or ``deletion`` event per rule gene the file calls so.
+    """The events of :func:`read_copy_number_calls`, without its notes."""
+    calls = read_copy_number_calls(
+        path,
+        genes=genes,
+        build=build,
+        thresholds=thresholds,
+        sample=sample,
+        include_filtered=include_filtered,
+    )
+    return list(calls.alterations)
 
-    Genes not in ``genes`` are ignored. ``build`` places VCF records on the gene spans (and is
-    checked against the VCF header); ``sample`` picks the VCF sample whose ``FORMAT/CN`` is
-    read when the VCF has several. ``include_filtered`` keeps VCF records with a FILTER.
+
+def read_copy_number_calls(
+    path: str | Path,
+    *,
+    genes: Mapping[str, GeneSpec],
+    build: str,
+    thresholds: CopyNumberThresholds,
+    sample: str | None = None,
+    include_filtered: bool = False,
+    copy_number_genes: Collection[str] | None = None,
+) -> CopyNumberCalls:
+    """One ``amplification`` or ``deletion`` event per rule gene the file calls so, and notes
+    on what the file held that gave no event.
+
+    Genes not in ``genes`` are ignored. ``build`` places VCF records and CNVkit segments
+    without gene names on the gene spans (and is checked against the VCF header); when the
+    file is read so, a note names the ``copy_number_genes`` (by default all of ``genes``)
+    that have no span for ``build``, whose copy number no position can give. ``sample`` picks
+    the VCF sample whose ``FORMAT/CN`` is read when the VCF has several (a VCF with one sample
+    is read whatever it is called). ``include_filtered`` keeps VCF records with a FILTER.
     """
     path = Path(path)
     lines = read_text_lines(path, "copy-number")
     first = next((index for index, line in enumerate(lines) if line.strip()), None)
     if first is None:
         raise InputError("copy-number file is empty", path=path)
+    locator = _Locator(path, genes, build, copy_number_genes)
     if lines[first].startswith("##fileformat=VCF"):
-        locator = GeneLocator(genes, build)
         return _read_vcf(lines, path, locator, build, thresholds, sample, include_filtered)
     header = next(
         (
@@ -272,7 +351,7 @@ def read_copy_number(
         raise InputError("copy-number file has only comment lines", path=path)
     columns = [cell.strip().lower() for cell in lines[header].split("\t")]
     if set(CNVKIT_COLUMNS) <= set(columns):
-        return _read_cnvkit(lines, header, columns, path, genes, thresholds)
+        return _read_cnvkit(lines, header, columns, path, genes, locator, thresholds)
     if "gene" in columns and ("copy_number" in columns or "call" in columns):
         return _read_gene_table(lines, header, columns, path, genes, thresholds)
     raise InputError(
@@ -290,44 +369,140 @@ def _read_cnvkit(
     columns: list[str],
     path: Path,
     genes: Mapping[str, GeneSpec],
+    locator: _Locator,
     thresholds: CopyNumberThresholds,
-) -> list[Alteration]:
+) -> CopyNumberCalls:
+    _refuse_bins(columns, path, header + 1)
     index = {name: columns.index(name) for name in (*CNVKIT_COLUMNS, "cn") if name in columns}
+    segments = [
+        (number, _parse_segment(cells, index, path, number))
+        for number, cells in _table_rows(lines, header, len(columns), path)
+    ]
+    named = {name for _number, segment in segments for name in segment.names}
     calls = _Calls()
-    for number, row in enumerate(lines[header + 1 :], start=header + 2):
-        if not row.strip() or row.startswith("#"):
+    notes: list[str] = []
+    if any(not segment.names for _number, segment in segments):
+        notes.extend(locator.unplaced_note(named))
+    for number, segment in segments:
+        rule_genes, named_elsewhere = _segment_genes(segment, genes, locator.genes, named)
+        if segment.log2 == NO_COVERAGE_LOG2:
+            if rule_genes:
+                notes.append(_no_coverage_note(path, number, segment, rule_genes))
             continue
-        cells = split_row(row, len(columns), path=path, line=number)
-        chrom = cells[index["chromosome"]]
-        start = _parse_position(cells[index["start"]], "start", path, number)
-        end = _parse_position(cells[index["end"]], "end", path, number)
-        if end < start:
-            raise InputError(f"end {end} is before start {start}", path=path, line=number)
-        log2 = parse_number(cells[index["log2"]], column="log2", path=path, line=number)
-        if "cn" in index:
-            copy_number = parse_number(cells[index["cn"]], column="cn", path=path, line=number)
-            if copy_number < 0:
-                raise InputError(f"cn '{cells[index['cn']]}' is negative", path=path, line=number)
-            shown = f"CN {format_number(copy_number)}"
-        else:
-            copy_number = thresholds.copy_number_from_log2(log2)
-            note = "" if thresholds.purity == 1 else f" at purity {thresholds.purity:g}"
-            shown = f"CN {round(copy_number)} (from log2{note})"
+        copy_number, shown = _segment_copy_number(segment, thresholds)
         event = thresholds.call(copy_number)
         if event is None:
             continue
-        named = [
-            gene.strip()
-            for gene in cells[index["gene"]].split(",")
-            if gene.strip() not in _CNVKIT_NO_GENE
-        ]
-        detail = (
-            f"CNVkit log2 {format_number(log2)}, {shown}, {format_region(chrom, start + 1, end)}"
+        detail = f"CNVkit log2 {format_number(segment.log2)}, {shown}, {segment.region}"
+        for gene in rule_genes:
+            calls.add(_Call(gene, event, copy_number, detail))
+        if named_elsewhere:
+            notes.append(_named_elsewhere_note(path, number, event, detail, named_elsewhere))
+    return CopyNumberCalls(calls.alterations("CNVkit"), tuple(notes))
+
+
+def _segment_genes(
+    segment: _Segment,
+    genes: Mapping[str, GeneSpec],
+    locator: GeneLocator,
+    named: Set[str],
+) -> tuple[list[str], list[str]]:
+    """The rule genes a segment gives a copy number for, and those it overlaps but leaves to
+    the segments that name them.
+
+    A segment that names genes gives theirs. One without gene names (only CNVkit's ``-``,
+    ``.``, ``CGH``, antitarget or background labels) is placed as a VCF record is, on the
+    rule genes whose span for the build it overlaps, except genes the file names elsewhere:
+    their own (targeted) segments measure them.
+    """
+    if segment.names:
+        return [gene for gene in segment.names if gene in genes], []
+    placed = locator.genes_at(segment.chrom, segment.start + 1, segment.end)
+    return [g for g in placed if g not in named], [g for g in placed if g in named]
+
+
+@dataclass(frozen=True)
+class _Segment:
+    """One row of a CNVkit segment file: 0-based, half-open ``start``..``end``."""
+
+    chrom: str
+    start: int
+    end: int
+    log2: float
+    copy_number: float | None  # the ``cn`` column, when there is one
+    names: tuple[str, ...]  # the genes it names, CNVkit's placeholders left out
+
+    @property
+    def region(self) -> str:
+        return format_region(self.chrom, self.start + 1, self.end)
+
+
+def _refuse_bins(columns: Sequence[str], path: Path, line: int) -> None:
+    """CNVkit bin-level files (``.cnr`` copy ratios, ``.cnn`` coverages) have ``depth`` and
+    no ``probes``: each row is one bin, not a segment, and one noisy or empty bin (log2 -20)
+    must not read as a deletion of its gene."""
+    if "depth" in columns and "probes" not in columns:
+        raise InputError(
+            "a CNVkit bin-level file (.cnr/.cnn: a depth column, no probes column), not segments",
+            path=path,
+            line=line,
+            hint="give the segments: the .cns of 'cnvkit.py segment' or the .call.cns of "
+            "'cnvkit.py call'",
         )
-        for gene in dict.fromkeys(named):
-            if gene in genes:
-                calls.add(_Call(gene, event, copy_number, detail))
-    return calls.alterations("CNVkit")
+
+
+def _parse_segment(
+    cells: Sequence[str], index: Mapping[str, int], path: Path, number: int
+) -> _Segment:
+    start = _parse_position(cells[index["start"]], "start", path, number)
+    end = _parse_position(cells[index["end"]], "end", path, number)
+    if end < start:
+        raise InputError(f"end {end} is before start {start}", path=path, line=number)
+    log2 = parse_number(cells[index["log2"]], column="log2", path=path, line=number)
+    copy_number = None
+    if "cn" in index:
+        copy_number = parse_number(cells[index["cn"]], column="cn", path=path, line=number)
+        if copy_number < 0:
+            raise InputError(f"cn '{cells[index['cn']]}' is negative", path=path, line=number)
+    names = (name.strip() for name in cells[index["gene"]].split(","))
+    named = tuple(dict.fromkeys(name for name in names if name not in _CNVKIT_NO_GENE))
+    return _Segment(cells[index["chromosome"]], start, end, log2, copy_number, named)
+
+
+def _segment_copy_number(segment: _Segment, thresholds: CopyNumberThresholds) -> tuple[float, str]:
+    """The segment's copy number (its ``cn``, else from its log2) and how ``detail`` says it."""
+    if segment.copy_number is not None:
+        return segment.copy_number, f"CN {format_number(segment.copy_number)}"
+    copy_number = thresholds.copy_number_from_log2(segment.log2)
+    purity = "" if thresholds.purity == 1 else f" at purity {thresholds.purity:g}"
+    return copy_number, f"CN {round(copy_number)} (from log2{purity})"
+
+
+def _no_coverage_note(path: Path, number: int, segment: _Segment, genes: Sequence[str]) -> str:
+    return (
+        f"{path}, line {number}: log2 {format_number(NO_COVERAGE_LOG2)} at {segment.region} is "
+        f"CNVkit's mark for no coverage, not a measurement; no copy number for "
+        f"{', '.join(genes)}"
+    )
+
+
+def _named_elsewhere_note(
+    path: Path, number: int, event: str, detail: str, genes: Sequence[str]
+) -> str:
+    names = ", ".join(genes)
+    return (
+        f"{path}, line {number}: a segment without gene names ({detail}) overlaps {names}, "
+        f"whose copy number is read from the segments that name it: no {event} from this one"
+    )
+
+
+def _table_rows(
+    lines: Sequence[str], header: int, width: int, path: Path
+) -> Iterator[tuple[int, list[str]]]:
+    """(line number, cells) of the rows after the header; blank and ``#`` lines skipped."""
+    for number, row in enumerate(lines[header + 1 :], start=header + 2):
+        if row.strip() and not row.startswith("#"):
+            yield number, split_row(row, width, path=path, line=number)
 
 
 def _read_gene_table(
@@ -337,15 +512,12 @@ def _read_gene_table(
     path: Path,
     genes: Mapping[str, GeneSpec],
     thresholds: CopyNumberThresholds,
-) -> list[Alteration]:
+) -> CopyNumberCalls:
     gene_at = columns.index("gene")
     cn_at = columns.index("copy_number") if "copy_number" in columns else None
     call_at = columns.index("call") if "call" in columns else None
     calls = _Calls()
-    for number, row in enumerate(lines[header + 1 :], start=header + 2):
-        if not row.strip() or row.startswith("#"):
-            continue
-        cells = split_row(row, len(columns), path=path, line=number)
+    for number, cells in _table_rows(lines, header, len(columns), path):
         gene = cells[gene_at]
         if not gene:
             raise InputError("gene is empty", path=path, line=number)
@@ -373,7 +545,7 @@ def _read_gene_table(
         extreme = math.inf if event == AMPLIFICATION else -math.inf
         value = copy_number if copy_number is not None else extreme
         calls.add(_Call(gene, event, value, ", ".join(parts)))
-    return calls.alterations("copy-number table")
+    return CopyNumberCalls(calls.alterations("copy-number table"))
 
 
 def _event_of_call(text: str, path: Path, line: int) -> str | None:
@@ -413,12 +585,12 @@ _CONTIG_LENGTH = re.compile(r"[<,]length=([0-9]+)")
 def _read_vcf(
     lines: Sequence[str],
     path: Path,
-    locator: GeneLocator,
+    locator: _Locator,
     build: str,
     thresholds: CopyNumberThresholds,
     sample: str | None,
     include_filtered: bool,
-) -> list[Alteration]:
+) -> CopyNumberCalls:
     header_end = next((i for i, line in enumerate(lines) if line.startswith("#CHROM")), None)
     if header_end is None:
         raise InputError(
@@ -453,8 +625,8 @@ def _read_vcf(
             continue
         if not include_filtered and filters not in ("PASS", "."):
             continue
-        copy_text = _format_value(cells, sample_index, "CN") or info.get("CN") or "."
-        if copy_text == ".":
+        copy_text = _present(_format_value(cells, sample_index, "CN")) or _present(info.get("CN"))
+        if copy_text is None:
             raise InputError(
                 "copy-number record has no CN in FORMAT or INFO",
                 path=path,
@@ -469,27 +641,54 @@ def _read_vcf(
             continue
         pos = _parse_position(pos_text, "POS", path, number)
         end = _record_end(info, pos, ref, path, number)
-        kind = svtype or next((a.strip("<>") for a in alts if a in _CNV_ALTS), "CNV")
+        kind = _record_kind(svtype, alts, _format_value(cells, sample_index, "GT"))
         detail = f"VCF {kind} CN {format_number(copy_number)}, {format_region(chrom, pos, end)}"
-        for gene in locator.genes_at(chrom, pos, end):
+        for gene in locator.genes.genes_at(chrom, pos, end):
             calls.add(_Call(gene, event, copy_number, detail))
-    return calls.alterations("CNV VCF")
+    return CopyNumberCalls(calls.alterations("CNV VCF"), locator.unplaced_note())
 
 
 def _sample_index(samples: Sequence[str], sample: str | None, path: Path) -> int | None:
-    if sample is not None:
-        if sample not in samples:
-            listed = ", ".join(samples) if samples else "none"
-            raise InputError(f"sample '{sample}' is not in the VCF (samples: {listed})", path=path)
-        return samples.index(sample)
-    if len(samples) > 1:
+    """The column of the sample whose ``FORMAT/CN`` is read: the only one, whatever its name
+    (``cnvkit.py export vcf`` names it after the file), else the one named ``sample``."""
+    if len(samples) <= 1:
+        return 0 if samples else None
+    listed = f"{len(samples)} samples ({', '.join(samples)})"
+    if sample is None:
         raise InputError(
-            f"VCF has {len(samples)} samples ({', '.join(samples)}); "
-            "cannot tell which one's FORMAT/CN to read",
+            f"VCF has {listed}; cannot tell which one's FORMAT/CN to read",
             path=path,
             hint="name the tumor sample",
         )
-    return 0 if samples else None
+    if sample not in samples:
+        raise InputError(
+            f"sample '{sample}' is not in the VCF, which has {listed}",
+            path=path,
+            hint="a copy-number VCF with several samples is read for the tumor sample of the "
+            "main input, by name",
+        )
+    return samples.index(sample)
+
+
+def _present(value: str | None) -> str | None:
+    """A VCF value, None when it is missing (absent, empty or ``.``)."""
+    return None if value in (None, "", ".") else value
+
+
+def _record_kind(svtype: str | None, alts: Sequence[str], genotype: str | None) -> str:
+    """How ``detail`` names a record: with several ALTs (GATK gCNV's ``<DEL>,<DUP>``), the
+    one the sample's GT calls (``2``: ``DUP``), else ``CNV``; with one, SVTYPE or the ALT."""
+    if len(alts) > 1:
+        called = _called_alts(alts, genotype)
+        return called[0] if len(called) == 1 else "CNV"
+    return svtype or next((a.strip("<>") for a in alts if a in _CNV_ALTS), "CNV")
+
+
+def _called_alts(alts: Sequence[str], genotype: str | None) -> list[str]:
+    """The distinct ALT alleles (without ``<>``) a GT calls: ``1/2`` gives the first two."""
+    indexes = re.split(r"[/|]", genotype or "")
+    called = {int(i) for i in indexes if i.isdigit() and 0 < int(i) <= len(alts)}
+    return [alts[i - 1].strip("<>") for i in sorted(called)]
 
 
 def _parse_info(text: str) -> dict[str, str]:

@@ -21,9 +21,12 @@ Input: a tab-separated table (plain or gzip-compressed; ``#`` lines are comments
   TPM >= ``high_tpm``, underexpression at TPM <= ``low_tpm``; with only one given, only that
   direction is called.
 
-When several value columns are present, ``call`` is used, then the z-score, then TPM, except
-that explicit TPM thresholds select ``tpm`` when the file has it. Rows whose value is empty or
-``NA`` give no event. A gene listed twice keeps its most extreme value per direction.
+When several value columns are present, a row is read by the first of them it fills: ``call``,
+then the z-score, except that explicit TPM thresholds put ``tpm`` first when the file has it.
+An empty, ``.`` or ``NA`` cell falls through to the next column, as the copy-number table reads
+``copy_number`` when ``call`` is empty (a ``call`` of ``none`` is the caller's verdict, no
+event, and does not); a row that fills none gives no event. A gene listed twice keeps its most
+extreme value per direction.
 
 Every gene of the file may yield an event (there is no gene filter here: the matcher only
 looks at rule genes). ``detail`` is what the file said: ``z-score 2.7``, ``TPM 154``,
@@ -33,6 +36,7 @@ looks at rule genes). ``detail`` is what the file said: ``z-score 2.7``, ``TPM 1
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -118,7 +122,7 @@ def read_expression(path: str | Path, *, thresholds: ExpressionThresholds) -> li
     if header is None:
         raise InputError("expression file is empty", path=path)
     columns = [cell.strip().lower() for cell in lines[header].split("\t")]
-    column = _value_column(columns, thresholds, path, header + 1)
+    value_columns = _value_columns(columns, thresholds, path, header + 1)
     gene_at = columns.index("gene")
     # (gene, event) -> (value, detail); the value orders calls of one direction.
     events: dict[tuple[str, str], tuple[float, str]] = {}
@@ -129,20 +133,10 @@ def read_expression(path: str | Path, *, thresholds: ExpressionThresholds) -> li
         gene = cells[gene_at]
         if not gene:
             raise InputError("gene is empty", path=path, line=number)
-        text = cells[column.index]
-        if column.kind == "call":
-            event = _event_of_call(text, path, number)
-            value = 0.0
-            detail = f"call {text}"
-        else:
-            if text.lower() in MISSING_VALUES:
-                continue
-            value = parse_number(text, column=column.label, path=path, line=number)
-            event = _event_of_value(value, column.kind, thresholds, path, number, text)
-            decimals = 2 if column.kind == "zscore" else 1
-            detail = f"{column.label} {format_number(value, decimals)}"
-        if event is None:
+        found = _row_event(cells, value_columns, thresholds, path, number)
+        if found is None:
             continue
+        event, value, detail = found
         key = (gene, event)
         known = events.get(key)
         more_extreme = known is not None and (
@@ -158,9 +152,44 @@ def read_expression(path: str | Path, *, thresholds: ExpressionThresholds) -> li
     ]
 
 
-def _value_column(
+def _row_event(
+    cells: Sequence[str],
+    value_columns: Sequence[_Column],
+    thresholds: ExpressionThresholds,
+    path: Path,
+    number: int,
+) -> tuple[str, float, str] | None:
+    """(event, value, detail) of a row, read from the first value column it fills; None when
+    it calls no event or fills none."""
+    column = next((c for c in value_columns if not _is_missing(cells[c.index], c.kind)), None)
+    if column is None:
+        return None
+    text = cells[column.index]
+    if column.kind == "call":
+        event = _event_of_call(text, path, number)
+        return None if event is None else (event, 0.0, f"call {text}")
+    value = parse_number(text, column=column.label, path=path, line=number)
+    event = _event_of_value(value, column.kind, thresholds, path, number, text)
+    decimals = 2 if column.kind == "zscore" else 1
+    return (
+        None
+        if event is None
+        else (event, value, f"{column.label} {format_number(value, decimals)}")
+    )
+
+
+def _is_missing(text: str, kind: str) -> bool:
+    """Whether a cell gives no value, so that the next value column is read: empty, ``.``,
+    ``NA`` ... (a ``call`` of ``none`` is the caller's verdict, no event, and is kept)."""
+    key = text.strip().lower()
+    return key in MISSING_VALUES and not (kind == "call" and key == "none")
+
+
+def _value_columns(
     columns: list[str], thresholds: ExpressionThresholds, path: Path, line: int
-) -> _Column:
+) -> tuple[_Column, ...]:
+    """The value columns a row is read by, in order: TPM when thresholds are set for it, the
+    call, the z-score."""
     zscore = next((name for name in ZSCORE_COLUMNS if name in columns), None)
     if "gene" not in columns or not ({"call", "tpm"} & set(columns) or zscore):
         raise InputError(
@@ -169,18 +198,21 @@ def _value_column(
             line=line,
             hint="expected a gene column and one of tpm, zscore (z_score) or call",
         )
+    found: list[_Column] = []
     if thresholds.has_tpm and "tpm" in columns:
-        return _Column(columns.index("tpm"), "tpm", "TPM")
+        found.append(_Column(columns.index("tpm"), "tpm", "TPM"))
     if "call" in columns:
-        return _Column(columns.index("call"), "call", "call")
+        found.append(_Column(columns.index("call"), "call", "call"))
     if zscore is not None:
-        return _Column(columns.index(zscore), "zscore", "z-score")
-    raise UsageError(
-        "expression table gives TPM values only, and a TPM means nothing without a reference: "
-        "set --expression-high-tpm (overexpression at or above) and/or --expression-low-tpm "
-        "(underexpression at or below)",
-        path=path,
-    )
+        found.append(_Column(columns.index(zscore), "zscore", "z-score"))
+    if not found:
+        raise UsageError(
+            "expression table gives TPM values only, and a TPM means nothing without a "
+            "reference: set --expression-high-tpm (overexpression at or above) and/or "
+            "--expression-low-tpm (underexpression at or below)",
+            path=path,
+        )
+    return tuple(found)
 
 
 def _event_of_value(

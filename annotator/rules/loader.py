@@ -180,6 +180,7 @@ class RuleSet:
     )
     _gene_symbols: frozenset[str] = dataclasses.field(init=False, repr=False, compare=False)
     _lof_genes: frozenset[str] = dataclasses.field(init=False, repr=False, compare=False)
+    _copy_number_genes: frozenset[str] = dataclasses.field(init=False, repr=False, compare=False)
     _hotspot_indexes: Mapping[str, Mapping[AlleleKey, tuple[Hotspot, ...]]] = dataclasses.field(
         init=False, repr=False, compare=False
     )
@@ -204,19 +205,15 @@ class RuleSet:
             self, "_index", MappingProxyType({k: tuple(v) for k, v in index.items()})
         )
         object.__setattr__(self, "_gene_symbols", frozenset(symbols))
+        selectors = list(_gene_selectors(self.rules))
+        lof_genes = frozenset(
+            gene for gene, selector in selectors if selector.gene_class == "loss_of_function"
+        )
+        object.__setattr__(self, "_lof_genes", lof_genes)
         object.__setattr__(
             self,
-            "_lof_genes",
-            frozenset(
-                gene
-                for rule in self.rules
-                for gene, selector in (
-                    (rule.gene, rule.alteration),
-                    *((condition.gene, condition) for condition in rule.requires),
-                    *((condition.gene, condition) for condition in rule.excludes),
-                )
-                if selector.gene_class == "loss_of_function"
-            ),
+            "_copy_number_genes",
+            lof_genes.union(gene for gene, selector in selectors if selector.copy_number),
         )
         by_build: dict[str, dict[AlleleKey, list[Hotspot]]] = {}
         for hotspot in self.hotspots:
@@ -258,6 +255,12 @@ class RuleSet:
     def loss_of_function_genes(self) -> frozenset[str]:
         """Genes with a ``gene_class: loss_of_function`` rule or condition."""
         return self._lof_genes
+
+    @property
+    def copy_number_genes(self) -> frozenset[str]:
+        """Genes a copy-number event can match a rule or condition of: a ``copy_number``
+        selector, or ``gene_class: loss_of_function`` (a deep deletion is a loss of function)."""
+        return self._copy_number_genes
 
     def hotspot_index(self, build: str) -> Mapping[AlleleKey, tuple[Hotspot, ...]]:
         """The hotspots of ``build`` by allele: (chromosome without ``chr``, pos, REF, ALT).
@@ -1143,6 +1146,14 @@ _Found = tuple[Location, str, object, str | None]
 
 def _fusion_partners(selector: Selector) -> tuple[str, ...]:
     return tuple(selector.fusion.split(FUSION_SEPARATOR)) if selector.fusion else ()
+
+
+def _gene_selectors(rules: Sequence[Rule]) -> Iterator[tuple[str, Selector]]:
+    """(gene, selector) of every rule and of every requires/excludes condition."""
+    for rule in rules:
+        yield rule.gene, rule.alteration
+        for condition in (*rule.requires, *rule.excludes):
+            yield condition.gene, condition
 
 
 def _genes_matched(gene: str, selector: Selector) -> tuple[str, ...]:
