@@ -65,6 +65,12 @@ class InputError(AnnotatorError):
     """A variant or annotation input that is missing, unreadable or malformed."""
 
 
+class UnreadableRegion(InputError):
+    """A region of an indexed input that htslib could not read through the index (a corrupt
+    BGZF block, or an index of another compression of the file): a pass over the whole file
+    either reads it or reports the record that cannot be read."""
+
+
 class RulesError(AnnotatorError):
     """A rules file that is missing or invalid. ``problems`` lists every error found."""
 

@@ -39,7 +39,7 @@ from annotator.consequence import (
     ConsequenceResolver,
     read_annotation_format,
 )
-from annotator.errors import InputError, UsageError
+from annotator.errors import InputError, UnreadableRegion, UsageError
 from annotator.gene_padding import gene_padding
 from annotator.gene_regions import GeneLocator
 from annotator.genome import resolve_build
@@ -290,11 +290,16 @@ def _read_vcf_with(
                 with progress:
                     _read_variants(config, reader, result, matching, progress)
             except InputError as error:
-                if error.record is None:
+                if error.record is None and not isinstance(error, UnreadableRegion):
                     raise  # not a record's (the index): no pass over the file would mend it
                 # A record of the rule regions cannot be read: only a pass over the whole file
                 # knows its number and line, and reports it as a run without the index does.
+                # A region htslib could not read through the index (a corrupt block, or an
+                # index of another compression of the file): the pass reads it, or names the
+                # record that cannot be read.
                 result = SmallVariants(build=build, sample=header.sample, caller=reader.caller)
+                if isinstance(error, UnreadableRegion):
+                    result.notes.append(f"{error}: the whole file was read instead")
                 progress = Progress(enabled=config.show_progress, position=file_offset(vcf))
                 with VcfReader(vcf, sample=config.sample, caller=reader.caller) as whole:
                     with progress:

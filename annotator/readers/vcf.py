@@ -85,9 +85,13 @@ the header declares them; a ``MATEID`` with one value per ALT is split). ``phase
 from __future__ import annotations
 
 import bisect
+import contextlib
 import gzip
 import math
+import os
 import re
+import sys
+import tempfile
 import warnings
 import zlib
 from collections import Counter
@@ -99,7 +103,7 @@ from typing import Any
 
 import cyvcf2
 
-from annotator.errors import InputError, UsageError
+from annotator.errors import InputError, UnreadableRegion, UsageError
 from annotator.genome import normalize_chrom
 from annotator.models import Variant
 from annotator.readers.index_later import index_later
@@ -600,7 +604,8 @@ class VcfReader:
                     self._remove_link()
                     raise error from exc
             try:
-                records = list(self._vcf(region))
+                with htslib_errors() as errors:
+                    records = list(self._vcf(region))
             except Exception as exc:
                 # cyvcf2 says "error loading tabix index for FILE" (or "... without tabix or
                 # csi index for FILE") when the index fails; a record that cannot be read
@@ -610,6 +615,12 @@ class VcfReader:
                 raise self._index_error(exc) from exc
             finally:
                 self._remove_link()  # the index is loaded (or could not be): its link goes
+        if errors:
+            raise UnreadableRegion(
+                f"the records of {region} could not be read through the index "
+                f"(htslib: {errors[0]})",
+                path=self.path,
+            )
         return records
 
     def _index_error(self, exc: Exception) -> InputError:
@@ -1732,9 +1743,63 @@ def _per_alt_text(value: Any, alt_count: int) -> list[str | None]:
     return [_text(whole)] * alt_count
 
 
+#: htslib's log levels: none, errors only, and warnings (with errors).
+_HTS_LOG_OFF, _HTS_LOG_ERROR, _HTS_LOG_WARNING = 0, 1, 3
+_htslib_level = _HTS_LOG_WARNING
+
+
 def set_htslib_messages(shown: bool) -> None:
     """Show or hide htslib's own ``[W::…]``/``[E::…]`` lines on stderr.
 
     Our errors already name the file and record; the CLI hides htslib's unless ``--debug``.
     """
-    cyvcf2.cyvcf2.set_htslib_log_level(3 if shown else 0)
+    global _htslib_level  # noqa: PLW0603 (the one setting, as htslib's own is global)
+    _htslib_level = _HTS_LOG_WARNING if shown else _HTS_LOG_OFF
+    cyvcf2.cyvcf2.set_htslib_log_level(_htslib_level)
+
+
+@contextlib.contextmanager
+def htslib_errors() -> Iterator[list[str]]:
+    """The ``[E::…]`` lines htslib writes while the block runs, caught from the standard
+    error stream (shown as well when its messages are, with ``--debug``).
+
+    Reading a region through the index, htslib says only there that a BGZF block is corrupt
+    or that the index points into the middle of one (an index of another compression of the
+    file): cyvcf2 then ends the region's records as if it were complete."""
+    found: list[str] = []
+    sink = _error_sink()
+    sys.stderr.flush()
+    saved = os.dup(2)
+    os.dup2(sink, 2)
+    cyvcf2.cyvcf2.set_htslib_log_level(max(_htslib_level, _HTS_LOG_ERROR))
+    try:
+        yield found
+    finally:
+        cyvcf2.cyvcf2.set_htslib_log_level(_htslib_level)
+        os.dup2(saved, 2)
+        os.close(saved)
+        size = os.lseek(sink, 0, os.SEEK_END)
+        text = os.pread(sink, size, 0).decode("utf-8", errors="replace") if size else ""
+        if size:
+            os.ftruncate(sink, 0)
+            os.lseek(sink, 0, os.SEEK_SET)
+        found.extend(line for line in text.splitlines() if line.startswith("[E::"))
+        if text and _htslib_level != _HTS_LOG_OFF:
+            sys.stderr.write(text)
+
+
+_sinks: dict[int, int] = {}
+
+
+def _error_sink() -> int:
+    """The descriptor of an unlinked temporary file for :func:`htslib_errors`, one per process
+    (a forked worker must not share its parent's: their writes would mix), made once: a
+    region is read in a few tens of microseconds. A bare descriptor, closed with the
+    process."""
+    pid = os.getpid()
+    sink = _sinks.get(pid)
+    if sink is None:
+        sink, name = tempfile.mkstemp(prefix="resistance-annotator-htslib-")
+        os.unlink(name)
+        _sinks[pid] = sink
+    return sink
