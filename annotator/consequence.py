@@ -13,7 +13,9 @@ The conventions followed, as the tools define them:
   feature. ``Allele`` is the ALT as VEP saw it: when the record has an ALT of another length
   than REF and all alleles (``*`` aside) share their first base, VEP drops that base and an
   allele left empty is ``-`` (ensembl-vep ``Parser/VCF.pm``, ``create_VariationFeatures``).
-  ``ALLELE_NUM`` (``--allele_number``), a 1-based index into the ALTs, wins when present.
+  ``ALLELE_NUM`` (``--allele_number``), a 1-based index into the ALTs, wins when present,
+  unless an entry's number is beyond the record's ALTs: a record split after VEP ran
+  (``bcftools norm -m``, which copies CSQ whole), whose entries are then told by ``Allele``.
   ``MANE_SELECT`` (``MANE`` before VEP 102) is set on the MANE Select transcript only and
   names its counterpart (the NM_ for an ENST, the ENST under ``--refseq``). HGVS strings are
   percent-encoded (``%3D`` for ``=``).
@@ -745,10 +747,10 @@ def _vep_rows(
     """The fields and gene of each transcript entry of this allele in a VEP annotation; with
     ``genes``, only those of these genes (every entry is checked for its number of fields
     and its ALLELE_NUM all the same)."""
-    allele = _vep_allele(variant)
     count = layout.count
     allele_num, allele_at, feature_type_at = layout.allele_num, layout.allele, layout.feature_type
     symbol_at = layout.symbol
+    entries = []
     for number, text in enumerate(_split_entries(raw), start=1):
         values = text.split("|")
         if len(values) != count:
@@ -763,15 +765,25 @@ def _vep_rows(
                 "was the file annotated again without its header being updated?",
             )
         allele_number = values[allele_num] if allele_num >= 0 else ""
-        if allele_number:
-            if not allele_number.isdigit():
-                raise InputError(
-                    f"INFO/{layout.key} entry {number} has ALLELE_NUM {allele_number!r}, "
-                    "not a number",
-                    record=variant.record_index,
-                    hint="ALLELE_NUM is the 1-based index of the ALT allele (vep --allele_number)",
-                )
-            if int(allele_number) != variant.alt_index + 1:
+        if allele_number and not allele_number.isdigit():
+            raise InputError(
+                f"INFO/{layout.key} entry {number} has ALLELE_NUM {allele_number!r}, not a number",
+                record=variant.record_index,
+                hint="ALLELE_NUM is the 1-based index of the ALT allele (vep --allele_number)",
+            )
+        entries.append((values, int(allele_number) if allele_number else 0))
+    # An ALLELE_NUM beyond the record's ALTs: a multi-allelic record split after VEP ran
+    # (bcftools norm -m copies CSQ, Number=., whole to each part), so the numbers index
+    # the ALTs of the record VEP saw, and the Allele names the entries of this one.
+    split = any(number > len(variant.alts) for _values, number in entries)
+    if split:
+        entries = _entries_of_split(entries, allele_at, variant)  # this allele's, all
+    allele = _vep_allele(variant)
+    for values, number in entries:
+        if split:
+            pass
+        elif number:
+            if number != variant.alt_index + 1:
                 continue
         elif (values[allele_at] if allele_at >= 0 else "").upper() != allele:
             continue
@@ -801,6 +813,27 @@ def _vep_entry(values: Sequence[str], layout: _Layout, gene: str) -> _Entry:
         mane_select=mane or None,
         exon_count=exon_count,
     )
+
+
+def _entries_of_split(
+    entries: list[tuple[list[str], int]], allele_at: int, variant: Variant
+) -> list[tuple[list[str], int]]:
+    """The entries of this ALT in the annotation of the multi-allelic record it was split
+    from (their ALLELE_NUM numbers that record's ALTs), told by ``Allele``: VEP names an ALT
+    whole, or without the first base all the record's ALTs share with REF, which this record
+    no longer shows; the whole name is tried first. None when two of that record's ALTs have
+    this one's name (``vep --minimal``): which is this one is unknown."""
+    alt = variant.alt.upper()
+    trimmed = {_vep_allele(variant)}
+    if alt[:1] == variant.ref[:1].upper():
+        trimmed.add(alt[1:] or "-")
+    for names in ({alt}, trimmed - {alt}):
+        found = [
+            entry for entry in entries if allele_at >= 0 and entry[0][allele_at].upper() in names
+        ]
+        if found:
+            return found if len({number for _values, number in found}) == 1 else []
+    return []
 
 
 def _vep_allele(variant: Variant) -> str:

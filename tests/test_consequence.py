@@ -862,3 +862,39 @@ def test_real_bcsq_file_parses() -> None:
     assert at(69270).variant_class is VariantClass.SYNONYMOUS
     assert at(137622).consequence_terms == ("splice_region_variant", "3_prime_UTR_variant")
     assert at(14464).transcript is None
+
+
+# The BRAF record A>G,T annotated by vep --allele_number, then split by bcftools norm -m -any,
+# which copies CSQ (Number=.) whole to both records.
+BRAF_SPLIT_CSQ = ",".join(
+    [
+        "G|missense_variant|MODERATE|BRAF|Transcript|ENST00000646891|protein_coding|15/18|"
+        "ENST00000646891.2:c.1799T>C|ENSP00000493543.1:p.Val600Ala|1|YES|NM_004333.6",
+        "T|missense_variant|MODERATE|BRAF|Transcript|ENST00000646891|protein_coding|15/18|"
+        "ENST00000646891.2:c.1799T>A|ENSP00000493543.1:p.Val600Glu|2|YES|NM_004333.6",
+    ]
+)
+
+
+@pytest.mark.parametrize(("alt", "expected"), [("G", "p.Val600Ala"), ("T", "p.Val600Glu")])
+def test_a_record_split_after_vep_is_told_its_entries_by_allele(alt: str, expected: str) -> None:
+    fmt = read_annotation_format({"CSQ": CSQ_ALLELE_NUM_HEADER}, "tumor.vcf")
+    variant = record(140753336, "A", alt, CSQ=BRAF_SPLIT_CSQ)
+    genes = {**GENES, "BRAF": gene("BRAF", "ENST00000646891", "NM_004333.6", "-")}
+    assert [a.hgvsp for a in resolve(variant, fmt, genes)] == [expected]
+
+
+@pytest.mark.parametrize(("alt", "expected"), [("CT", "frameshift"), ("T", "missense")])
+def test_a_split_record_named_whole_by_vep(alt: str, expected: str) -> None:
+    # without --minimal VEP names C>CT,T 'CT' and 'T' (their first bases differ: no trimming)
+    csq = ALLELE_NUM_CSQ.replace("T|frameshift_variant", "CT|frameshift_variant", 1)
+    fmt = read_annotation_format({"CSQ": CSQ_ALLELE_NUM_HEADER}, "tumor.vcf")
+    variant = record(55181378, "C", alt, CSQ=csq)
+    assert [a.variant_class.value for a in resolve(variant, fmt)] == [expected]
+
+
+@pytest.mark.parametrize("alt", ["CT", "T"])
+def test_a_split_record_whose_name_two_alts_shared_gets_no_entry(alt: str) -> None:
+    # vep --minimal named both ALTs of C>CT,T 'T': after the split neither can be told
+    fmt = read_annotation_format({"CSQ": CSQ_ALLELE_NUM_HEADER}, "tumor.vcf")
+    assert resolve(record(55181378, "C", alt, CSQ=ALLELE_NUM_CSQ), fmt) == []
