@@ -711,12 +711,8 @@ def _shared(table: dict[T, T], value: T) -> T:
 
 
 def _our_transcripts(spec: GeneSpec) -> frozenset[str]:
-    """The gene table's ENST and (unversioned) NM_ of a gene."""
-    ours = {spec.ensembl_transcript}
-    if spec.refseq_transcript:
-        ours.add(_unversioned(spec.refseq_transcript))
-    ours.discard("")
-    return frozenset(ours)
+    """The gene table's ENST, (unversioned) NM_ and equivalent ENSTs of a gene."""
+    return spec.rules_transcripts() - {""}
 
 
 def _is_preferred(

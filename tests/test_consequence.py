@@ -898,3 +898,21 @@ def test_a_split_record_whose_name_two_alts_shared_gets_no_entry(alt: str) -> No
     # vep --minimal named both ALTs of C>CT,T 'T': after the split neither can be told
     fmt = read_annotation_format({"CSQ": CSQ_ALLELE_NUM_HEADER}, "tumor.vcf")
     assert resolve(record(55181378, "C", alt, CSQ=ALLELE_NUM_CSQ), fmt) == []
+
+
+def test_an_equivalent_transcript_is_the_rules_transcript() -> None:
+    # VEP's GRCh37 cache names BRAF's canonical ENST00000288602; MANE ENST00000646891 is
+    # only in GRCh38 releases (rules/genes.yaml lists the first as equivalent)
+    braf = gene("BRAF", "ENST00000646891", "NM_004333.6", "-")
+    csq = (
+        BRAF_SPLIT_CSQ.split(",")[1]
+        .replace("ENST00000646891", "ENST00000288602")
+        .replace("|YES|NM_004333.6", "|YES|")  # no MANE_SELECT in a GRCh37 cache
+    )
+    fmt = read_annotation_format({"CSQ": CSQ_ALLELE_NUM_HEADER}, "tumor.vcf")
+    variant = record(140453136, "A", "G,T", 1, CSQ=csq)
+    plain = resolve(variant, fmt, {**GENES, "BRAF": braf})
+    equivalent = braf.model_copy(update={"equivalent_transcripts": ["ENST00000288602"]})
+    listed = resolve(variant, fmt, {**GENES, "BRAF": equivalent})
+    assert [a.preferred for a in plain] == [False]
+    assert [a.preferred for a in listed] == [True]

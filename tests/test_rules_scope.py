@@ -104,3 +104,26 @@ def test_parp_inhibitors_in_breast_cancer_need_her2_negative_disease(
     assert got.get("talazoparib") == expected
     if amplified:  # the HER2 rule itself still fires
         assert got["trastuzumab"] == "sensitivity"
+
+
+@pytest.mark.parametrize(
+    ("transcript", "fires"),
+    [
+        ("ENST00000646891", True),  # MANE Select (GRCh38 releases only)
+        ("ENST00000288602", True),  # the GRCh37 gene set's canonical: same protein, numbering
+        ("ENST00000644969", False),  # MANE Plus Clinical: another numbering (V640)
+    ],
+)
+def test_braf_v600e_on_the_grch37_canonical_transcript_fires(
+    tmp_path: Path, transcript: str, fires: bool
+) -> None:
+    header = MAF_HEADER.replace("\tTumor_Sample_Barcode", "\tTranscript_ID\tTumor_Sample_Barcode")
+    row = (
+        f"BRAF\t7\t140453136\t140453136\tA\tT\tMissense_Mutation\tp.V600E\t{transcript}\t"
+        "S1\tGRCh37\n"
+    )
+    path = tmp_path / "braf.maf"
+    path.write_text(header + row, encoding="utf-8")
+    result = run_json(path, tumor_type="SKCM")
+    assert ("BRAF-V600E-BRAFMEKI-S" in rule_ids(result)) is fires
+    assert bool(result["unclassified"]) is not fires

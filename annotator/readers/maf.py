@@ -644,10 +644,7 @@ def _percent_vaf(text: str, path: Path, line: int) -> float | None:
 
 
 def _is_rules_transcript(spec: GeneSpec, transcript: str) -> bool:
-    ours = {spec.ensembl_transcript}
-    if spec.refseq_transcript:
-        ours.add(_unversioned(spec.refseq_transcript))
-    return _unversioned(transcript) in ours
+    return _unversioned(transcript) in spec.rules_transcripts()
 
 
 def _first_protein(texts: Sequence[str]) -> ProteinChange | None:

@@ -331,6 +331,12 @@ class GeneSpec(StrictModel):
         pattern=r"^ENST[0-9]{11}$", description="MANE Select, unversioned"
     )
     refseq_transcript: str | None = Field(default=None, pattern=r"^NM_[0-9]+\.[0-9]+$")
+    equivalent_transcripts: list[Annotated[str, Field(pattern=r"^ENST[0-9]{11}$")]] = Field(
+        default_factory=list,
+        description="Other Ensembl transcripts (unversioned) coding the same protein, numbered "
+        "alike, read as the rules' transcript: the GRCh37 gene set's for a MANE transcript "
+        "that only GRCh38 releases have (its source among the gene's sources)",
+    )
     strand: Literal["+", "-"]
     spans: dict[Build, Span] = Field(default_factory=dict)
     exon_count: Annotated[int, Field(ge=1)] | None = Field(
@@ -342,6 +348,14 @@ class GeneSpec(StrictModel):
     exons: list[ExonSpec] = Field(default_factory=list)
     domains: list[DomainSpec] = Field(default_factory=list)
     sources: list[str] = Field(min_length=1)
+
+    def rules_transcripts(self) -> frozenset[str]:
+        """The unversioned ids the rules' transcript goes by: its ENST, its NM_ and the
+        equivalent ENSTs."""
+        ids = {self.ensembl_transcript, *self.equivalent_transcripts}
+        if self.refseq_transcript:
+            ids.add(self.refseq_transcript.partition(".")[0])
+        return frozenset(ids)
 
     @model_validator(mode="after")
     def _exons_counted(self) -> GeneSpec:
