@@ -68,6 +68,8 @@ __all__ = [
 ]
 
 STOP: Final = "*"
+#: A residue the notation does not name (the TCGA forms; bcftools csq insertions).
+UNKNOWN_RESIDUE: Final = "X"
 """The one-letter stop (``Ter``)."""
 
 THREE_TO_ONE: Final[Mapping[str, str]] = MappingProxyType(
@@ -720,8 +722,9 @@ def _bcsq_insertion(
         return ProteinChange(
             ChangeKind.DUPLICATION, inserted[0], first, inserted[-1], start - 1, ""
         )
-    if prefix == 0 or prefix == len(ref):
-        raise _error(text, "the residues on both sides of the insertion are not given")
-    return ProteinChange(
-        ChangeKind.INSERTION, ref[prefix - 1], start - 1, ref[prefix], start, inserted
-    )
+    if prefix == 0:
+        raise _error(text, "the residue before the insertion is not given")
+    # bcftools csq writes an in-frame insertion with the residue before it only
+    # (770D>770DG): the one after it is the unknown residue X, as in the TCGA forms.
+    after = ref[prefix] if prefix < len(ref) else UNKNOWN_RESIDUE
+    return ProteinChange(ChangeKind.INSERTION, ref[prefix - 1], start - 1, after, start, inserted)

@@ -916,3 +916,22 @@ def test_an_equivalent_transcript_is_the_rules_transcript() -> None:
     listed = resolve(variant, fmt, {**GENES, "BRAF": equivalent})
     assert [a.preferred for a in plain] == [False]
     assert [a.preferred for a in listed] == [True]
+
+
+def test_bcsq_in_frame_insertion() -> None:
+    # bcftools csq 1.16 (and pysam's copy, which --reference --gff runs) writes the residue
+    # before the insertion only
+    insertion = record(
+        55181318,
+        "A",
+        "AGGG",
+        BCSQ="inframe_insertion|EGFR|ENST00000275493|protein_coding|+|770D>770DG|55181318A>AGGG",
+    )
+    (alteration,) = resolve(insertion)
+    assert (
+        alteration.variant_class.value,
+        alteration.protein.short if alteration.protein else "",
+    ) == (
+        "inframe_insertion",
+        "D770_X771insG",
+    )

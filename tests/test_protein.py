@@ -164,7 +164,7 @@ def test_unknown_changes_raise_in_strict_parse(text: str) -> None:
         ("746ELREA750>746-", "not a bcftools csq amino-acid change"),
         ("790T>790X", "unknown 1-letter codes"),
         ("23E*K>23V", "a stop can only end"),
-        ("770D>770DG", "both sides of the insertion"),
+        ("770D>770GD", "the residue before the insertion is not given"),
     ],
 )
 def test_errors_name_the_text(text: str, why: str) -> None:
@@ -355,7 +355,7 @@ def test_written_forms_are_the_same_when_asked_again() -> None:
         ("p.317_318insM", ChangeKind.INSERTION, "X317_X318insM"),
         ("p.310_311TQ>TKQNPQ", ChangeKind.INSERTION, "T310_Q311insKQNP"),
         ("p.418_419YD>YFFD", ChangeKind.INSERTION, "Y418_D419insFF"),
-        ("p.604_604E>EYDLKWE", ChangeKind.DELINS, "E604delinsEYDLKWE"),
+        ("p.604_604E>EYDLKWE", ChangeKind.INSERTION, "E604_X605insYDLKWE"),
         ("p.595_595R>SRI", ChangeKind.DELINS, "R595delinsSRI"),
         ("p.594_600FREYEYD>Y", ChangeKind.DELINS, "F594_D600delinsY"),
         ("p.307_309NVE>K", ChangeKind.DELINS, "N307_E309delinsK"),
@@ -400,3 +400,20 @@ def test_legacy_reading_keeps_the_usual_forms() -> None:
         assert parse_protein_change(text, legacy=True) == parse_protein_change(text)
     with pytest.raises(ProteinNotationError, match="not an HGVS protein change"):
         parse_protein_change("p.T790", legacy=True)  # neither form: the usual error
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "short"),
+    [
+        # bcftools csq names the residue before an in-frame insertion only (bcftools 1.16 and
+        # pysam's copy write 770D>770DG): the one after it is the unknown residue X
+        ("770D>770DG", ChangeKind.INSERTION, "D770_X771insG"),
+        ("590E>590EYDLKWE", ChangeKind.INSERTION, "E590_X591insYDLKWE"),
+        ("770D>770DD", ChangeKind.DUPLICATION, "D770dup"),
+        ("769VD>769VDASV", ChangeKind.INSERTION, "D770_X771insASV"),
+        ("769VDN>769VDGN", ChangeKind.INSERTION, "D770_N771insG"),
+    ],
+)
+def test_bcsq_insertions(text: str, kind: ChangeKind, short: str) -> None:
+    change = parse_protein_change(text)
+    assert (change.kind, change.short) == (kind, short)
