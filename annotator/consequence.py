@@ -542,6 +542,7 @@ class ConsequenceResolver:
                     values
                 )
                 terms = consequence_terms(consequence)
+                protein = _decoded(hgvsp) or _vep_protein_fields(values, layout, terms)
                 try:
                     exon_rank, exon_count = exons[exon]
                 except KeyError:
@@ -555,7 +556,7 @@ class ConsequenceResolver:
                         gene,
                         feature or None,
                         terms,
-                        _decoded(hgvsp),
+                        protein,
                         _decoded(hgvsc),
                         exon_rank,
                         exon_count,
@@ -798,17 +799,38 @@ def _vep_entry(values: Sequence[str], layout: _Layout, gene: str) -> _Entry:
 
     mane = at(layout.mane_select) or at(layout.mane)
     exon, exon_count = exon_rank_and_count(at(layout.exon))
+    terms = _split_terms(at(layout.consequence))
     return _Entry(
         gene=gene,
         transcript=at(layout.feature) or None,
-        terms=_split_terms(at(layout.consequence)),
-        hgvsp=_decoded(at(layout.hgvsp)),
+        terms=terms,
+        hgvsp=_decoded(at(layout.hgvsp)) or _vep_protein_fields(values, layout, terms),
         hgvsc=_decoded(at(layout.hgvsc)),
         exon=exon,
         canonical=at(layout.canonical) == "YES",
         mane_select=mane or None,
         exon_count=exon_count,
     )
+
+
+def _vep_protein_fields(values: Sequence[str], layout: _Layout, terms: Sequence[str]) -> str | None:
+    """The protein change of a VEP entry without HGVSp (VEP writes HGVS only with ``--hgvs``
+    or ``--everything``) from its ``Protein_position`` and ``Amino_acids`` (``790`` and
+    ``T/M``, ``745-750`` and ``KELREA/K``, ``790`` and ``T`` when synonymous), in the form
+    bcftools csq writes, which the protein parser reads (``790T>790M``), or as a frameshift
+    (``p.K123fs``). None when they are missing or name no residue before the change (an
+    insertion ``-/G`` between two residues)."""
+    position = layout.value(values, "Protein_position").partition("-")[0]
+    amino_acids = layout.value(values, "Amino_acids")
+    if not (position.isdigit() and amino_acids):
+        return None
+    ref, _slash, alt = amino_acids.partition("/")
+    ref, alt = ref.replace("-", ""), (alt if _slash else ref).replace("-", "")
+    if not ref:
+        return None
+    if "frameshift_variant" in terms:
+        return f"p.{ref[0]}{position}fs"
+    return f"{position}{ref}>{position}{alt}"
 
 
 def _entries_of_split(

@@ -935,3 +935,54 @@ def test_bcsq_in_frame_insertion() -> None:
         "inframe_insertion",
         "D770_X771insG",
     )
+
+
+# VEP's default fields, without --hgvs: HGVSc and HGVSp empty, Protein_position and
+# Amino_acids given (ensembl-vep's default output columns)
+VEP_DEFAULT_HEADER = (
+    "Consequence annotations from Ensembl VEP. Format: Allele|Consequence|IMPACT|SYMBOL|Gene|"
+    "Feature_type|Feature|BIOTYPE|EXON|INTRON|HGVSc|HGVSp|cDNA_position|CDS_position|"
+    "Protein_position|Amino_acids|Codons|Existing_variation|DISTANCE|STRAND|FLAGS|CANONICAL"
+)
+
+
+@pytest.mark.parametrize(
+    ("pos", "ref", "alt", "consequence", "protein", "amino_acids", "expected"),
+    [
+        (55181378, "C", "T", "missense_variant", "790", "T/M", "T790M"),
+        (55181378, "C", "A", "synonymous_variant", "790", "T", "T790="),
+        (
+            55174771,
+            "AGGAATTAAGAGAAGC",
+            "A",
+            "inframe_deletion",
+            "745-750",
+            "KELREA/K",
+            "E746_A750del",
+        ),
+        (55181370, "GA", "G", "frameshift_variant", "788", "E/X", "E788fs"),
+        (55181318, "A", "AGGG", "inframe_insertion", "770-771", "-/G", None),
+        (55181378, "C", "T", "missense_variant", "", "", None),
+    ],
+)
+def test_vep_without_hgvs_reads_protein_position_and_amino_acids(
+    pos: int,
+    ref: str,
+    alt: str,
+    consequence: str,
+    protein: str,
+    amino_acids: str,
+    expected: str | None,
+) -> None:
+    fmt = read_annotation_format({"CSQ": VEP_DEFAULT_HEADER}, "tumor.vcf")
+    allele = _vep_like(ref, alt)
+    csq = (
+        f"{allele}|{consequence}|MODERATE|EGFR|ENSG00000146648|Transcript|ENST00000275493|"
+        f"protein_coding|20/28||||1|1|{protein}|{amino_acids}||||1||YES"
+    )
+    (alteration,) = resolve(record(pos, ref, alt, CSQ=csq), fmt)
+    assert (alteration.protein.short if alteration.protein else None) == expected
+
+
+def _vep_like(ref: str, alt: str) -> str:
+    return alt if len(ref) == len(alt) else (alt[1:] or "-")
