@@ -335,3 +335,33 @@ def test_a_pipe_is_refused_before_it_is_read(
     assert line.startswith(f"{PROG}: error: {fifo}: is a pipe or a device, not a file"), line
     assert "write it to a file first" in line
     assert_no_output(out)
+
+
+@pytest.mark.parametrize(
+    ("tail", "line"),
+    [("\n\nchr7\t55191822\t.\tT\tG\t.\tPASS\t.\tGT\t0/1\n", 7), ("\n\n", 7)],
+)
+def test_two_empty_lines_in_a_row_are_named(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str], tail: str, line: int
+) -> None:
+    """htslib reads across one empty line between records but fails at a second: the message
+    says so, with the line, rather than suggesting a corrupt file."""
+    header = "##fileformat=VCFv4.2\n##contig=<ID=chr7,length=159345973>\n"
+    columns = "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tTUMOR\n"
+    first = "chr7\t55181378\t.\tC\tT\t.\tPASS\t.\tGT\t0/1\n"
+    vcf = tmp_path / "blank.vcf"
+    vcf.write_text(
+        header.replace(
+            "##contig", '##FORMAT=<ID=GT,Number=1,Type=String,Description="GT">\n##contig'
+        )
+        + columns
+        + first
+        + tail,
+        encoding="utf-8",
+    )
+    code, err, out = annotate([str(vcf)], tmp_path, capfd)
+    assert code == 1, err
+    (message,) = err.splitlines()
+    assert f"blank.vcf, line {line}, record 2: " in message  # the second empty line
+    assert "a second empty line in a row" in message
+    assert_no_output(out)

@@ -1039,9 +1039,18 @@ def _diagnose_lines(lines: Iterator[bytes], record: int | None) -> _Diagnosis:
     columns: list[str] | None = None
     number = 0
     line_number = 0
+    empty_run = 0
     for raw in lines:
         line_number += 1
         text = raw.decode("utf-8", "replace").rstrip("\r\n")
+        empty_run = empty_run + 1 if not text else 0
+        if empty_run == 2 and record is not None and number == record - 1:
+            return _Diagnosis(
+                "a second empty line in a row: htslib reads records across one empty line, "
+                "but ends with an error at a second (remove the empty lines, e.g. with "
+                "grep -v '^$')",
+                line_number,
+            )
         if text.startswith("##"):
             kind, fields = _parse_structured(text)
             if kind == "FORMAT" and "ID" in fields:
