@@ -31,7 +31,7 @@ from annotator.phasing import apply_read_backed_phase, open_alignments
 from annotator.readers.maf_format import is_maf
 from annotator.rules import RuleSet, load_rules
 from annotator.tumor_types import OncoTree, load_oncotree
-from annotator.writers.atomic import staged_outputs
+from annotator.writers.atomic import is_stream, staged_outputs
 from annotator.writers.json import write_json
 from annotator.writers.tsv import write_tsv
 
@@ -40,6 +40,7 @@ def run(config: AnnotateConfig) -> list[Result]:
     """Annotate every tumor sample of the input and write the requested outputs."""
     check_tmb_options(config.panel_size_mb, config.tmb_threshold)
     check_msi_options(config.msi_file, config.msi_threshold)
+    check_vcf_output_name(config.out_vcf)
     if config.bam is not None:  # a bad --bam is an error even when no pair needs phasing
         open_alignments(config.bam, config.reference).close()
     oncotree = load_oncotree()
@@ -60,6 +61,23 @@ def run(config: AnnotateConfig) -> list[Result]:
         results = [annotate(config, rules, tumor_type, oncotree, small) for small in samples]
         write_outputs(config, results)
     return results
+
+
+#: What ``--out-vcf`` writes by its name: plain VCF text, or BGZF with a tabix index.
+VCF_OUTPUT_SUFFIXES = (".vcf", ".vcf.gz", ".vcf.bgz")
+
+
+def check_vcf_output_name(path: Path | None) -> None:
+    """A UsageError for an ``--out-vcf`` name that promises another format than the one
+    written (``.bcf``, ``.vcf.zst``: it was plain text under that name); a device or pipe
+    (``/dev/stdout``) gets plain text whatever its name."""
+    if path is None or path.name.endswith(VCF_OUTPUT_SUFFIXES) or is_stream(path):
+        return
+    raise UsageError(
+        f"--out-vcf {path}: the annotated VCF is written as plain VCF text (name ending .vcf) "
+        "or bgzipped and indexed (.vcf.gz or .vcf.bgz)",
+        hint="BCF and other formats are not written; convert with bcftools view -Ob",
+    )
 
 
 def refuse_one_file_outputs(config: AnnotateConfig, samples: int) -> None:

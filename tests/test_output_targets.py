@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from annotator.config import AnnotateConfig
+from annotator.errors import UsageError
 from annotator.pipeline import run
 from annotator.writers.atomic import is_stream
 from tests.golden_cases import TEST_DATA
@@ -76,3 +77,19 @@ def test_streams_are_told_from_files(tmp_path: Path) -> None:
     assert not is_stream(regular)
     assert not is_stream(tmp_path / "missing")
     assert not is_stream(tmp_path)
+
+
+@pytest.mark.parametrize("name", ["out.bcf", "out.vcf.zst", "out.txt"])
+def test_an_annotated_vcf_name_promising_another_format_is_refused(
+    tmp_path: Path, name: str
+) -> None:
+    with pytest.raises(UsageError, match="plain VCF text"):
+        run(AnnotateConfig(input=DEMO, tumor_type="LUAD", out_vcf=tmp_path / name))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_vcf_bgz_name_is_bgzipped_and_indexed(tmp_path: Path) -> None:
+    out = tmp_path / "out.vcf.bgz"
+    run(AnnotateConfig(input=DEMO, tumor_type="LUAD", out_vcf=out))
+    assert out.read_bytes()[:2] == b"\x1f\x8b"
+    assert (tmp_path / "out.vcf.bgz.tbi").exists()

@@ -207,7 +207,7 @@ def write_annotated_vcf(
     records = _record_tags(result.findings)
     header = _header_lines(result, command_line)
     source_kind = _input_kind(input_path)
-    compressed = output.name.endswith(".gz")
+    compressed = output.name.endswith((".gz", ".bgz"))
     streamed = is_stream(output)  # /dev/stdout, a pipe: no index beside it
     staged: list[tuple[Path, Path]] = []
     try:
