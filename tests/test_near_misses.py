@@ -72,7 +72,11 @@ def test_on_label_findings_are_no_near_misses(bundled: RuleSet) -> None:
 
 def test_transcript_differs(bundled: RuleSet) -> None:
     found = reasons(near_misses(bundled, [allele(T790M, "T790M", preferred=False)]))
-    assert set(found) == {"EGFR-T790M-1GTKI-R", "EGFR-T790M-OSIMERTINIB-S"}
+    assert set(found) == {
+        "EGFR-T790M-1GTKI-R",
+        "EGFR-T790M-AFATINIB-R",
+        "EGFR-T790M-OSIMERTINIB-S",
+    }
     reason, detail = found["EGFR-T790M-1GTKI-R"]
     assert reason is NearMissReason.TRANSCRIPT
     assert detail == (

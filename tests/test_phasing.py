@@ -289,11 +289,13 @@ def test_vcf_phase_decides_cis_or_trans(
     assert phased_findings(data) == {rule: (phase, "vcf")}
     calls = {c["therapy"]: c for c in data["therapy_calls"]}
     if phase == "cis":
-        assert calls["afatinib"]["call"] == "resistance"  # only the cis rule names afatinib
+        assert calls["afatinib"]["call"] == "resistance"
+        assert CIS_RULE in calls["afatinib"]["rule_ids"]
         assert "gefitinib + osimertinib" not in calls
     else:
         assert calls["gefitinib + osimertinib"]["call"] == "sensitivity"
-        assert "afatinib" not in calls
+        # afatinib: the T790M rule alone (EGFR-T790M-AFATINIB-R), not the cis rule
+        assert calls["afatinib"]["rule_ids"] == ["EGFR-T790M-AFATINIB-R"]
 
 
 def egfr_reads(counts: dict[str, int]) -> list[Read]:

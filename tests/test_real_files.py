@@ -262,7 +262,7 @@ def test_multi_sample_maf_needs_out_dir_or_sample(
     """A path for one file would be written once per sample, each over the one before (the
     HTML report of TCGA LAML's last sample was all --out-html left)."""
     maf = DATA / "maftools.tcga_laml.grch37.maf.gz"
-    out = tmp_path / "x"
+    out = tmp_path / "x.vcf"  # a name every option takes
     code, err = run(["annotate", str(maf), "--tumor-type", "AML", option, str(out)], capfd)
     assert code == 2
     assert f"the input has 193 samples, and {option} takes one sample" in err

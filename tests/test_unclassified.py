@@ -24,9 +24,10 @@ ALTERNATIVE_ONLY = (
     "ENSP00000415559"
 )
 # The same allele on the MANE transcript, but without HGVSp (VEP run without --hgvs).
+# Neither HGVSp nor Protein_position/Amino_acids (which VEP writes without --hgvs)
 NO_HGVSP = (
     "G|missense_variant|MODERATE|EGFR|ENSG00000146648|Transcript|ENST00000275493|protein_coding|"
-    "21/28|||||2573|858|L/R|cTg/cGg||1|YES|NM_005228.5|ENSP00000275493"
+    "21/28|||||2573|||cTg/cGg||1|YES|NM_005228.5|ENSP00000275493"
 )
 
 
