@@ -31,7 +31,7 @@ a driver VAF nothing is.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 
 from annotator.models import (
@@ -41,6 +41,7 @@ from annotator.models import (
     Finding,
     TherapyCall,
     TumorTypeMatch,
+    Variant,
 )
 
 #: A finding below this fraction of the driver VAF is flagged subclonal (module docstring).
@@ -74,6 +75,44 @@ def flag_subclonal(
         else f
         for f in findings
     ]
+
+
+#: How far apart two SNVs can lie in one codon.
+CODON_REACH = 2
+
+
+def flag_neighbouring_snvs(
+    findings: Sequence[Finding], snvs: Mapping[tuple[str, int], Variant]
+) -> list[Finding]:
+    """The findings, those of an SNV with another of the sample's SNVs (``snvs``, by
+    chromosome and position) within a codon's reach told so in ``detail``: callers that do
+    not merge adjacent changes (Strelka2, VarScan2) write a two-base change in one codon as
+    two SNVs, and the amino acid the two make together is not the one either makes alone
+    (BRAF V600E and c.1798G>A together are V600K). The finding stands; the reads decide."""
+    flagged = []
+    for finding in findings:
+        variant = finding.variant
+        near = (
+            [
+                other
+                for step in range(-CODON_REACH, CODON_REACH + 1)
+                if step and (other := snvs.get((variant.chrom, variant.pos + step))) is not None
+            ]
+            if variant is not None and len(variant.ref) == len(variant.alt) == 1
+            else []
+        )
+        if not near:
+            flagged.append(finding)
+            continue
+        others = ", ".join(f"{other.chrom}:{other.pos} {other.ref}>{other.alt}" for other in near)
+        caveat = (
+            f"another SNV of the sample within {CODON_REACH} bases ({others}): if it lies on "
+            f"the same reads, the two may change this codon together (a two-base change called "
+            f"as two SNVs) into another amino acid than {finding.alteration}; check the reads"
+        )
+        detail = f"{finding.detail}; {caveat}" if finding.detail else caveat
+        flagged.append(replace(finding, detail=detail))
+    return flagged
 
 
 def call_therapies(findings: Iterable[Finding]) -> list[TherapyCall]:

@@ -23,7 +23,12 @@ from annotator.collector import collector_paused
 from annotator.config import AnnotateConfig
 from annotator.errors import UsageError
 from annotator.inputs import SmallVariants, read_events, read_samples
-from annotator.interpret import call_therapies, flag_subclonal
+from annotator.interpret import (
+    CODON_REACH,
+    call_therapies,
+    flag_neighbouring_snvs,
+    flag_subclonal,
+)
 from annotator.matcher import RuleMatcher, find_unclassified
 from annotator.models import Finding, Result, Summary, Variant
 from annotator.noted import UnclassifiedList
@@ -142,6 +147,7 @@ def annotate(
         notes = [*notes, *phase_notes]
     findings, filtered = set_aside_low_support(matcher.match(alleles, events), config)
     findings = flag_subclonal(findings, config.subclonal_fraction)
+    findings = flag_neighbouring_snvs(findings, _snvs_near(findings, small))
     fired = findings + [finding for finding, _reason in filtered]
     unclassified = find_unclassified(
         alleles, rules.genes, fired, lof_genes=rules.loss_of_function_genes
@@ -216,6 +222,31 @@ def annotate(
         tumor_type_name=oncotree.get(tumor_type).name,
         command_line=config.command_line,
     )
+
+
+def _snvs_near(findings: Sequence[Finding], small: SmallVariants) -> dict[tuple[str, int], Variant]:
+    """The sample's SNVs (kept alleles and noted ones) within a codon's reach of an SNV
+    finding, by chromosome and position (none but the findings' own when no other is)."""
+    wanted = {
+        (variant.chrom, variant.pos + step)
+        for finding in findings
+        if (variant := finding.variant) is not None and len(variant.ref) == len(variant.alt) == 1
+        for step in range(-CODON_REACH, CODON_REACH + 1)
+        if step
+    }
+    if not wanted:
+        return {}
+    near = {
+        (allele.variant.chrom, allele.variant.pos): allele.variant
+        for allele in small.alleles
+        if (allele.variant.chrom, allele.variant.pos) in wanted
+        and len(allele.variant.ref) == len(allele.variant.alt) == 1
+    }
+    for row in small.noted.rows():
+        chrom, pos, ref, alt, part, number = row[3], row[4], row[5], row[6], row[-2], row[-1]
+        if (chrom, pos) in wanted and len(ref) == len(alt) == 1:
+            near[chrom, pos] = part.variant(number)
+    return near
 
 
 def set_aside_low_support(
