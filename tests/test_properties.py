@@ -40,6 +40,7 @@ from annotator.models import Variant
 from annotator.normalize import normalize_allele
 from annotator.protein import (
     ONE_TO_THREE,
+    UNKNOWN_RESIDUE,
     ChangeKind,
     ProteinChange,
     parse_codon,
@@ -75,6 +76,10 @@ def apply_change(change: ProteinChange, stretch: str, first: int) -> str:
     start = change.start - first
     end = (change.end if change.end is not None else change.start) - first
     assert stretch[start] == change.start_aa, (stretch, change)
+    if change.kind is ChangeKind.INSERTION and end == len(stretch):
+        # inserted at the end of the stretch: bcftools csq names no residue after it
+        assert change.end_aa == UNKNOWN_RESIDUE, (stretch, change)
+        return stretch + change.alt
     if change.end_aa is not None:
         assert stretch[end] == change.end_aa, (stretch, change)
     before, touched, after = stretch[:start], stretch[start : end + 1], stretch[end + 1 :]
@@ -109,11 +114,7 @@ def test_bcsq_amino_acid_change_makes_the_change_it_describes(
     before, after = edit
     text = f"{position}{before}>{position}{after}"
     error = raised(lambda: parse_protein_change(text), ProteinNotationError)
-    if error is not None:
-        # Inserted residues that run to the end of the stretch have no right flank to name.
-        assert "both sides of the insertion" in str(error)
-        assert len(after) > len(before)
-        return
+    assert error is None, error  # the stretches share their first residue
     change = parse_protein_change(text)
     note(repr(change))
     assert apply_change(change, before, position) == after
