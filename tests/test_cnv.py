@@ -13,11 +13,7 @@ import pytest
 from annotator.cli import main
 from annotator.errors import InputError, UsageError
 from annotator.models import Alteration, VariantClass
-from annotator.readers.cnv import (
-    CopyNumberThresholds,
-    read_copy_number,
-    read_copy_number_calls,
-)
+from annotator.readers.cnv import CopyNumberThresholds, read_copy_number_calls
 from annotator.readers.text import format_region
 from annotator.rules.schema import GeneSpec
 from tests.golden_cases import TEST_DATA
@@ -25,6 +21,12 @@ from tests.golden_cases import TEST_DATA
 DATA = Path(__file__).parent / "data"
 CNS = DATA / "cnvkit.tr95t.grch37.cns"
 CNV_VCF = DATA / "bcftools.annotate.olap.cnv_symbolic.vcf"
+
+
+def read_copy_number(path: str | Path, **options: Any) -> list[Alteration]:
+    """The events of a copy-number file, without its notes."""
+    return list(read_copy_number_calls(path, **options).alterations)
+
 
 DEFAULT = CopyNumberThresholds()
 

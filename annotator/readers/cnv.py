@@ -290,27 +290,6 @@ def _more_extreme(call: _Call, than: _Call) -> bool:
     return call.copy_number < than.copy_number
 
 
-def read_copy_number(
-    path: str | Path,
-    *,
-    genes: Mapping[str, GeneSpec],
-    build: str,
-    thresholds: CopyNumberThresholds,
-    sample: str | None = None,
-    include_filtered: bool = False,
-) -> list[Alteration]:
-    """The events of :func:`read_copy_number_calls`, without its notes."""
-    calls = read_copy_number_calls(
-        path,
-        genes=genes,
-        build=build,
-        thresholds=thresholds,
-        sample=sample,
-        include_filtered=include_filtered,
-    )
-    return list(calls.alterations)
-
-
 def read_copy_number_calls(
     path: str | Path,
     *,
