@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import heapq
 from array import array
-from collections.abc import Hashable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Hashable, Iterator, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any, overload
 
@@ -135,6 +135,15 @@ class NotedAlleles:
             values[self._id[row]],
             _NO_ANNOTATIONS,
         )
+
+    def variants_at(self, places: Collection[tuple[str, int]]) -> Iterator[Variant]:
+        """The variants of the rows at these (chromosome, position) places, of every part."""
+        positions = {pos for _chrom, pos in places}
+        for part in (self, *self._more):
+            values, chroms = part._values, part._chrom
+            for row, pos in enumerate(part._pos):
+                if pos in positions and (values[chroms[row]], pos) in places:
+                    yield part.variant(row)
 
     def unclassified_at(self, row: int) -> Unclassified:
         """The unclassified variant of one of this part's rows (see :meth:`rows`)."""

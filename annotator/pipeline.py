@@ -242,10 +242,9 @@ def _snvs_near(findings: Sequence[Finding], small: SmallVariants) -> dict[tuple[
         if (allele.variant.chrom, allele.variant.pos) in wanted
         and len(allele.variant.ref) == len(allele.variant.alt) == 1
     }
-    for row in small.noted.rows():
-        chrom, pos, ref, alt, part, number = row[3], row[4], row[5], row[6], row[-2], row[-1]
-        if (chrom, pos) in wanted and len(ref) == len(alt) == 1:
-            near[chrom, pos] = part.variant(number)
+    for variant in small.noted.variants_at(wanted):
+        if len(variant.ref) == len(variant.alt) == 1:
+            near[variant.chrom, variant.pos] = variant
     return near
 
 
