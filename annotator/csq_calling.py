@@ -54,12 +54,12 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Final
 
 from annotator.errors import InputError
+from annotator.readers.vcf import pysam_htslib_quiet
 
 __all__ = ["CSQ_SUFFIX", "call_consequences"]
 
@@ -154,18 +154,6 @@ def _stem(path: Path) -> str:
         if name.lower().endswith(suffix) and len(name) > len(suffix):
             return name[: -len(suffix)]
     return name
-
-
-@contextmanager
-def _quiet_htslib() -> Iterator[None]:
-    """Silence htslib's own ``[E::...]``/``[W::...]`` lines while pysam reads in-process."""
-    import pysam  # noqa: PLC0415 (pysam only where it is used: 18 ms of every start)
-
-    previous = pysam.set_verbosity(0)
-    try:
-        yield
-    finally:
-        pysam.set_verbosity(previous)
 
 
 def _run(command: str, args: Sequence[str], *, package: str = "bcftools") -> None:
@@ -301,7 +289,7 @@ def _csq_error(gff: Path, failure: _BcftoolsFailure) -> InputError:
 def _record_chromosomes(path: Path) -> set[str]:
     import pysam  # noqa: PLC0415 (pysam only where it is used: 18 ms of every start)
 
-    with _quiet_htslib(), pysam.VariantFile(str(path)) as variants:
+    with pysam_htslib_quiet(), pysam.VariantFile(str(path)) as variants:
         return {record.chrom for record in variants}
 
 

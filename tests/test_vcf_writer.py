@@ -14,6 +14,7 @@ import pytest
 
 import annotator.writers.vcf as vcf_writer
 from annotator import bgzf
+from annotator.cli import main
 from annotator.config import AnnotateConfig
 from annotator.errors import InputError, UsageError
 from annotator.models import (
@@ -971,3 +972,16 @@ def test_interruption_while_writing_the_index_leaves_nothing(
     with pytest.raises(KeyboardInterrupt):
         write_annotated_vcf(result_of(), vcf, tmp_path / "out.vcf.gz", command_line="x")
     only_inputs(tmp_path, "small.vcf")
+
+
+def test_a_bcf_without_index_leaves_no_htslib_line(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """pysam's own htslib (not cyvcf2's) said '[E::idx_find_and_load] Could not retrieve
+    index file' on stderr for an unindexed BCF, which a log scanner takes for an error."""
+    bcf = TEST_DATA / "luad.grch37.vep.bcf"
+    out = tmp_path / "out.vcf.gz"
+    code = main(["annotate", str(bcf), "--tumor-type", "LUAD", "--out-vcf", str(out), "--quiet"])
+    err = capfd.readouterr().err
+    assert code == 0, err
+    assert [line for line in err.splitlines() if line.startswith("[")] == []

@@ -83,6 +83,7 @@ import numpy as np
 from annotator import bgzf, vcf_text
 from annotator.errors import InputError, UsageError
 from annotator.models import Finding, Result
+from annotator.readers.vcf import pysam_htslib_quiet
 from annotator.tabix import MAX_POSITION, TabixBuilder, tabix_end
 from annotator.writers.atomic import is_stream, put_in_place, temporary_beside
 
@@ -402,7 +403,8 @@ def _bcf_lines(path: Path) -> Iterator[Iterator[bytes]]:
     import pysam  # noqa: PLC0415 (pysam only where it is used: 18 ms of every start)
 
     try:
-        variants: Any = pysam.VariantFile(str(path))
+        with pysam_htslib_quiet():
+            variants: Any = pysam.VariantFile(str(path))
     except (OSError, ValueError) as error:
         raise InputError(f"cannot read the BCF: {error}", path=path) from None
     with variants:
