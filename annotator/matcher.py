@@ -1041,7 +1041,13 @@ class RuleMatcher:
             for f in findings
             if f.variant is not None and f.tumor_type_match is TumorTypeMatch.ON_LABEL
         }
-        fired = {(f.rule_id, allele_key(f.variant)) for f in findings if f.variant is not None}
+        # A rule set aside for VAF or depth fired all the same: its miss is ``filtered``, not
+        # another transcript's change or an unmet condition.
+        fired = {
+            (f.rule_id, allele_key(f.variant))
+            for f in (*findings, *(finding for finding, _reason in filtered_findings))
+            if f.variant is not None
+        }
         misses: dict[tuple[str, object], tuple[tuple[int, int, int, str], NearMiss]] = {}
 
         def add(order: tuple[int, int, int], subject: object, miss: NearMiss) -> None:
