@@ -35,6 +35,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 
 from annotator.models import (
+    DEFAULT_SUBCLONAL_FRACTION,
     Call,
     Effect,
     EvidenceLevel,
@@ -43,9 +44,6 @@ from annotator.models import (
     TumorTypeMatch,
     Variant,
 )
-
-#: A finding below this fraction of the driver VAF is flagged subclonal (module docstring).
-DEFAULT_SUBCLONAL_FRACTION = 0.25
 
 
 def driver_vaf(findings: Iterable[Finding]) -> float | None:
@@ -61,14 +59,22 @@ def driver_vaf(findings: Iterable[Finding]) -> float | None:
     return max(vafs) if vafs else None
 
 
+def subclonal_threshold(
+    findings: Iterable[Finding], fraction: float = DEFAULT_SUBCLONAL_FRACTION
+) -> float | None:
+    """The VAF below which a finding is flagged subclonal: ``fraction`` x the driver VAF
+    (:func:`driver_vaf`); None without a driver VAF, when nothing is flagged."""
+    driver = driver_vaf(findings)
+    return None if driver is None else fraction * driver
+
+
 def flag_subclonal(
     findings: Sequence[Finding], fraction: float = DEFAULT_SUBCLONAL_FRACTION
 ) -> list[Finding]:
     """The findings, those with a VAF below ``fraction`` x the driver VAF flagged subclonal."""
-    driver = driver_vaf(findings)
-    if driver is None:
+    threshold = subclonal_threshold(findings, fraction)
+    if threshold is None:
         return list(findings)
-    threshold = fraction * driver
     return [
         replace(f, subclonal=True)
         if f.variant is not None and f.variant.vaf is not None and f.variant.vaf < threshold

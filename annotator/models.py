@@ -438,6 +438,11 @@ class Summary:
         return self.alleles_annotated - self.alleles_in_rule_genes
 
 
+#: A finding below this fraction of the driver VAF is flagged subclonal
+#: (:mod:`annotator.interpret`); ``--subclonal-fraction`` sets another.
+DEFAULT_SUBCLONAL_FRACTION = 0.25
+
+
 @dataclass(frozen=True, slots=True)
 class Result:
     """Everything the writers render, for one sample."""
@@ -463,3 +468,6 @@ class Result:
     near_misses: tuple[NearMiss, ...] = ()  # with --explain
     tumor_type_name: str | None = None
     command_line: str | None = None
+    #: The --subclonal-fraction the findings were flagged with, for the reports to draw and
+    #: describe the same threshold (:func:`annotator.interpret.subclonal_threshold`).
+    subclonal_fraction: float = DEFAULT_SUBCLONAL_FRACTION

@@ -221,6 +221,7 @@ def annotate(
         near_misses=tuple(near_misses),
         tumor_type_name=oncotree.get(tumor_type).name,
         command_line=config.command_line,
+        subclonal_fraction=config.subclonal_fraction,
     )
 
 

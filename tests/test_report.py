@@ -123,9 +123,9 @@ def hostile(luad: Result) -> Result:
     )
 
 
-def html_of(result: Result, subclonal_threshold: float | None = None) -> str:
+def html_of(result: Result) -> str:
     stream = io.StringIO()
-    render_html(result, stream, generated=GENERATED, subclonal_threshold=subclonal_threshold)
+    render_html(result, stream, generated=GENERATED)
     return stream.getvalue()
 
 
@@ -310,15 +310,35 @@ def test_vaf_plot_has_a_dashed_threshold_line(luad: Result) -> None:
     plots = html.split('id="plots"')[1].split('id="methods"')[0]
     assert plots.count("<svg") == 2
     assert 'stroke-dasharray="5 4"' in plots
-    # 0.25 x the top VAF (BRCA2 0.478) = 0.1195
-    assert "subclonal threshold 0.119" in plots
+    # 0.25 x the driver VAF (EGFR L858R 0.41, the top on-label sensitivity VAF) = 0.1025
+    assert "subclonal threshold 0.102" in plots
     assert "KRAS Q61H (T&gt;A)" in plots  # two alleles, one protein change: named apart
 
 
-def test_vaf_plot_threshold_can_be_given(luad: Result) -> None:
-    html = html_of(luad, subclonal_threshold=0.3)
-    assert "subclonal threshold 0.3<" in html
-    assert "VAF 0.3 (given)" in html
+def test_vaf_plot_line_is_the_subclonal_flag_threshold() -> None:
+    """Regression: the line was 0.25 x the top VAF of any finding (BRCA2 0.478, off-label),
+    whatever --subclonal-fraction, so EGFR T790M (0.121) was drawn right of the 0.119 line
+    while flagged subclonal at 0.5 x the driver VAF (EGFR L858R 0.41)."""
+    (result,) = run(AnnotateConfig(input=DEMO, tumor_type="LUAD", subclonal_fraction=0.5))
+    assert result.subclonal_fraction == 0.5
+    html = html_of(result)
+    assert "subclonal threshold 0.205<" in html
+    assert "EGFR T790M: VAF 0.121 (subclonal)" in html
+    methods = html.split('id="methods"')[1]
+    expected = (
+        "below 0.5 (--subclonal-fraction) × the driver VAF, the highest VAF among the on-label "
+        "sensitivity findings. Driver VAF 0.41, so the threshold is VAF 0.205"
+    )
+    assert expected in methods
+    assert expected in markdown_of(result)
+
+
+def test_no_subclonal_line_without_a_driver_vaf(luad: Result) -> None:
+    resistance_only = tuple(f for f in luad.findings if f.effect is not Effect.SENSITIVITY)
+    html = html_of(replace(luad, findings=resistance_only))
+    assert "subclonal threshold" not in html
+    assert "Dashed line" not in html
+    assert "No on-label sensitivity finding has a VAF: no finding is marked." in html
 
 
 def test_plot_text_is_escaped() -> None:

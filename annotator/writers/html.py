@@ -27,6 +27,7 @@ from typing import IO, TYPE_CHECKING
 from urllib.parse import quote
 
 from annotator.errors import UsageError
+from annotator.interpret import driver_vaf, subclonal_threshold
 from annotator.models import (
     Alteration,
     Call,
@@ -42,8 +43,6 @@ from annotator.models import (
     Variant,
 )
 from annotator.writers.plots import (
-    SUBCLONAL_FRACTION,
-    default_subclonal_threshold,
     evidence_level_plot_svg,
     vaf_plot_svg,
     vaf_points,
@@ -203,22 +202,18 @@ class Report:
     tmb: tuple[tuple[str, str], ...]  # label, value
     tmb_definition: str
     msi: tuple[tuple[str, str], ...]  # label, value; empty when no MSI input was given
+    #: The flag's threshold, fraction x driver VAF (None without a driver VAF): the VAF plot's
+    #: dashed line.
     subclonal_threshold: float | None
-    subclonal_fraction: float
-    subclonal_given: bool  # the caller passed the threshold (else fraction x top VAF)
+    subclonal_fraction: float  # the --subclonal-fraction the findings were flagged with
+    driver_vaf: float | None  # highest VAF among on-label sensitivity findings
     summary: tuple[tuple[str, int], ...]
     #: What was set aside in the rule genes (records failing FILTER, alleles the sample
     #: does not hold), said where the filtered findings are.
     set_aside: tuple[str, ...] = ()
 
 
-def build_report(
-    result: Result,
-    *,
-    generated: str,
-    subclonal_threshold: float | None = None,
-    subclonal_fraction: float = SUBCLONAL_FRACTION,
-) -> Report:
+def build_report(result: Result, *, generated: str) -> Report:
     """Sort and group a result for the report writers."""
     on_label = [f for f in result.findings if f.tumor_type_match is TumorTypeMatch.ON_LABEL]
     definitions = dict(EVIDENCE_LEVEL_DEFINITIONS)
@@ -236,9 +231,6 @@ def build_report(
     tumor_type = result.tumor_type
     if result.tumor_type_name:
         tumor_type = f"{result.tumor_type} ({result.tumor_type_name})"
-    given = subclonal_threshold is not None
-    if subclonal_threshold is None:
-        subclonal_threshold = default_subclonal_threshold(result.findings, subclonal_fraction)
     summary = result.summary
     return Report(
         result=result,
@@ -257,9 +249,9 @@ def build_report(
         tmb=_tmb_rows(result.tmb),
         tmb_definition=_tmb_definition(result.tmb),
         msi=_msi_rows(result.msi),
-        subclonal_threshold=subclonal_threshold,
-        subclonal_fraction=subclonal_fraction,
-        subclonal_given=given,
+        subclonal_threshold=subclonal_threshold(result.findings, result.subclonal_fraction),
+        subclonal_fraction=result.subclonal_fraction,
+        driver_vaf=driver_vaf(result.findings),
         summary=(
             ("data records read", summary.records),
             ("ALT alleles seen", summary.alleles),
@@ -391,21 +383,14 @@ def _environment() -> Environment:
     return environment
 
 
-def render_html(
-    result: Result,
-    stream: IO[str],
-    *,
-    generated: str,
-    subclonal_threshold: float | None = None,
-) -> None:
+def render_html(result: Result, stream: IO[str], *, generated: str) -> None:
     """Write the report of one sample.
 
-    ``generated`` is the date shown (see :func:`report_timestamp`). ``subclonal_threshold`` is
-    the VAF of the dashed line in the VAF plot; by default ``SUBCLONAL_FRACTION`` (0.25) x the
-    highest VAF among the findings. Whether a finding is marked subclonal comes from
-    ``Finding.subclonal``, set by the pipeline.
+    ``generated`` is the date shown (see :func:`report_timestamp`). Whether a finding is
+    marked subclonal comes from ``Finding.subclonal``, set by the pipeline; the VAF plot's
+    dashed line is that flag's threshold, from ``Result.subclonal_fraction``.
     """
-    report = build_report(result, generated=generated, subclonal_threshold=subclonal_threshold)
+    report = build_report(result, generated=generated)
     template = _environment().get_template("report.html.j2")
     stream.write(
         template.render(
@@ -428,18 +413,15 @@ def render_html(
 def subclonality_text(report: Report) -> str:
     """How findings are marked subclonal, and where the VAF plot draws its line."""
     text = (
-        "A finding is marked subclonal when its VAF is below a fraction of the sample's top "
-        "driver VAF (set during annotation)."
+        "A finding is marked subclonal when its VAF is below "
+        f"{report.subclonal_fraction:g} (--subclonal-fraction) × the driver VAF, the highest "
+        "VAF among the on-label sensitivity findings."
     )
-    if report.subclonal_threshold is None:
-        return text + " No finding has a VAF."
-    source = (
-        "given"
-        if report.subclonal_given
-        else f"{report.subclonal_fraction:g} × the highest VAF among the findings"
-    )
+    if report.subclonal_threshold is None or report.driver_vaf is None:
+        return text + " No on-label sensitivity finding has a VAF: no finding is marked."
     return (
-        f"{text} The VAF plot's dashed line is at VAF {report.subclonal_threshold:.3g} ({source})."
+        f"{text} Driver VAF {report.driver_vaf:.3g}, so the threshold is VAF "
+        f"{report.subclonal_threshold:.3g}: the VAF plot's dashed line."
     )
 
 

@@ -330,15 +330,9 @@ def _methods(report: Report) -> list[str]:
     return lines
 
 
-def render_markdown(
-    result: Result,
-    stream: IO[str],
-    *,
-    generated: str,
-    subclonal_threshold: float | None = None,
-) -> None:
+def render_markdown(result: Result, stream: IO[str], *, generated: str) -> None:
     """Write the Markdown report of one sample (arguments as :func:`render_html`)."""
-    report = build_report(result, generated=generated, subclonal_threshold=subclonal_threshold)
+    report = build_report(result, generated=generated)
     lines = [*_header(report), *_summary(report), *_findings(report), *_methods(report)]
     lines += [
         "---",

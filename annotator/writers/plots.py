@@ -14,10 +14,6 @@ from markupsafe import Markup
 
 from annotator.models import EvidenceLevel, Finding, TumorTypeMatch
 
-#: Default subclonal fraction: a VAF below this fraction of the sample's top finding VAF is
-#: drawn as subclonal when the caller gives no threshold.
-SUBCLONAL_FRACTION = 0.25
-
 CLONAL_COLOR = "#2f6690"
 SUBCLONAL_COLOR = "#d9822b"
 ON_LABEL_COLOR = "#2f6690"
@@ -57,14 +53,6 @@ def vaf_points(findings: Iterable[Finding]) -> list[VafPoint]:
         for (_gene, _chrom, _pos, ref, alt), point in points.items()
     ]
     return sorted(shown, key=lambda point: (-point.vaf, point.label))
-
-
-def default_subclonal_threshold(
-    findings: Iterable[Finding], fraction: float = SUBCLONAL_FRACTION
-) -> float | None:
-    """``fraction`` x the highest VAF among the findings; None when no finding has a VAF."""
-    vafs = [f.variant.vaf for f in findings if f.variant is not None and f.variant.vaf is not None]
-    return fraction * max(vafs) if vafs else None
 
 
 def _number(value: float) -> str:
