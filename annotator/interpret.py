@@ -177,7 +177,8 @@ def _strongest(findings: Sequence[Finding]) -> EvidenceLevel | None:
 
 def _alterations(findings: Sequence[Finding], therapy: str) -> dict[str, list[str]]:
     """Each alteration once, strongest level first, with its notes: the level, ``subclonal``
-    when any of its findings is flagged, ``via <class>`` when the therapy came from a class."""
+    when any of its findings is flagged, ``FILTER <names>`` when its record failed FILTER
+    (annotated with --include-filtered), ``via <class>`` when the therapy came from a class."""
     grouped: dict[str, list[Finding]] = {}
     for finding in sorted(findings, key=lambda f: (f.evidence_level.rank, f.gene, f.alteration)):
         grouped.setdefault(f"{finding.gene} {finding.alteration}", []).append(finding)
@@ -186,11 +187,21 @@ def _alterations(findings: Sequence[Finding], therapy: str) -> dict[str, list[st
         notes = [group[0].evidence_level.value]
         if any(f.subclonal for f in group):
             notes.append("subclonal")
+        failed = dict.fromkeys(name for f in group for name in failed_filters(f.variant))
+        if failed:
+            notes.append(f"FILTER {';'.join(failed)}")
         classes = [dict(f.therapies_via_class).get(therapy) for f in group]
         if all(classes):
             notes.append(f"via {classes[0]}")
         described[name] = notes
     return described
+
+
+def failed_filters(variant: Variant | None) -> tuple[str, ...]:
+    """The FILTER names the variant's record failed; none for PASS, ``.`` and events."""
+    if variant is None or variant.passed:
+        return ()
+    return variant.filters
 
 
 def _describe(findings: Sequence[Finding], therapy: str) -> str:

@@ -244,6 +244,26 @@ def test_finding_card_shows_vaf_depth_phase_subclonal_and_detail(luad: Result) -
     assert "T790M (p.Thr790Met)" in card
 
 
+def test_findings_of_records_that_failed_filter_say_so() -> None:
+    """Regression: with --include-filtered, PIK3CA H1047R (FILTER weak_evidence) made an
+    alpelisib call in BRCA and neither report showed the FILTER it failed."""
+    (brca,) = run(AnnotateConfig(input=DEMO, tumor_type="BRCA", include_filtered=True))
+    html = html_of(brca)
+    summary = html.split('id="summary"')[1].split('id="actionable"')[0]
+    assert "PIK3CA H1047R (A, subclonal, FILTER weak_evidence)" in summary
+    card = html.split('id="actionable"')[1].split("PIK3CA</span>")[1].split("</article>")[0]
+    assert '<span class="badge failed-filter">FILTER weak_evidence</span>' in card
+    assert "weak_evidence: the record failed FILTER (annotated with --include-filtered)" in card
+    markdown = markdown_of(brca)
+    assert "PIK3CA H1047R (A, subclonal, FILTER weak\\_evidence)" in markdown
+    assert "level A (subclonal, FILTER weak\\_evidence)" in markdown
+    assert "  - FILTER: weak\\_evidence: the record failed FILTER" in markdown
+    (luad,) = run(AnnotateConfig(input=DEMO, tumor_type="LUAD", include_filtered=True))
+    off_label = html_of(luad).split('id="off-label"')[1].split('id="filtered"')[0]
+    assert '<br><span class="failed-filter">FILTER weak_evidence</span>' in off_label
+    assert "chr3:179234297 A>G; FILTER weak\\_evidence |" in markdown_of(luad)
+
+
 def test_citations_link_pmid_and_doi_and_name_review_references(luad: Result) -> None:
     html = html_of(luad)
     assert '<a href="https://pubmed.ncbi.nlm.nih.gov/15737014/" rel="noreferrer">' in html

@@ -27,7 +27,7 @@ from typing import IO, TYPE_CHECKING
 from urllib.parse import quote
 
 from annotator.errors import UsageError
-from annotator.interpret import driver_vaf, subclonal_threshold
+from annotator.interpret import driver_vaf, failed_filters, subclonal_threshold
 from annotator.models import (
     Alteration,
     Call,
@@ -134,6 +134,13 @@ def format_variant(variant: Variant | None) -> str:
     return (
         f"{variant.chrom}:{variant.pos} {format_allele(variant.ref)}>{format_allele(variant.alt)}"
     )
+
+
+def format_failed_filters(variant: Variant | None) -> str:
+    """``FILTER weak_evidence`` for a record that failed FILTER (annotated with
+    --include-filtered); empty for PASS, ``.`` and events."""
+    failed = failed_filters(variant)
+    return f"FILTER {';'.join(failed)}" if failed else ""
 
 
 def format_vaf(variant: Variant | None) -> str:
@@ -373,6 +380,7 @@ def _environment() -> Environment:
     environment.filters.update(
         cite=cite,
         variant=format_variant,
+        failed_filters=format_failed_filters,
         vaf=format_vaf,
         depth=format_depth,
         effect=format_effect,

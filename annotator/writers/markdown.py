@@ -27,6 +27,7 @@ from annotator.writers.html import (
     cite,
     format_depth,
     format_effect,
+    format_failed_filters,
     format_phase,
     format_protein,
     format_tumor_type_match,
@@ -70,10 +71,13 @@ def _finding_row(finding: Finding) -> list[str]:
         alteration += f"; {escape_markdown(finding.detail)}"
     if finding.phase is not None:
         alteration += f"; phase: {escape_markdown(format_phase(finding))}"
+    shown = format_variant(finding.variant)
+    if failed := format_failed_filters(finding.variant):
+        shown += f"; {failed}"
     return [
         f"**{escape_markdown(finding.gene)}**",
         alteration,
-        escape_markdown(format_variant(finding.variant)),
+        escape_markdown(shown),
         vaf,
         escape_markdown(format_depth(finding.variant)),
         escape_markdown(format_effect(finding.effect)),
@@ -105,13 +109,19 @@ def _finding_item(finding: Finding) -> list[str]:
         f"{escape_markdown(format_effect(finding.effect))}, "
         f"level {finding.evidence_level.value}"
     )
-    if finding.subclonal:
-        title += " (subclonal)"
+    failed = format_failed_filters(finding.variant)
+    marks = [mark for mark in ("subclonal" if finding.subclonal else "", failed) if mark]
+    if marks:
+        title += f" ({escape_markdown(', '.join(marks))})"
     fields: list[tuple[str, str]] = [("Therapies", escape_markdown(", ".join(finding.therapies)))]
     if finding.variant is not None:
         vaf = format_vaf(finding.variant) or "n/a"
         depth = format_depth(finding.variant) or "n/a"
         fields.append(("Variant", escape_markdown(format_variant(finding.variant))))
+        if failed:
+            names = ";".join(finding.variant.filters)
+            said = f"{names}: the record failed FILTER (annotated with --include-filtered)"
+            fields.append(("FILTER", escape_markdown(said)))
         subclonal = " (subclonal)" if finding.subclonal else ""
         fields.append(("VAF / depth", escape_markdown(f"{vaf} / {depth}{subclonal}")))
     if finding.transcript or finding.hgvsc:
