@@ -226,6 +226,39 @@ def test_off_label_findings_are_listed_apart(luad: Result) -> None:
     assert "COADREAD" in off_label
 
 
+def test_off_label_levels_are_not_counted_as_this_tumor_types(luad: Result) -> None:
+    """Regression: KRAS (COADREAD, level A) in a LUAD sample was shown as "Level A", counted
+    in Methods against "FDA-approved therapy ... for this tumor type" and stacked on A in the
+    level plot."""
+    html = html_of(luad)
+    off_label = html.split('id="off-label"')[1].split('id="filtered"')[0]
+    assert '<th class="wrap">Level (in rule&#39;s tumor types)</th>' in off_label
+    methods = html.split('id="methods"')[1]
+    assert '<th scope="col" class="num">On-label findings</th>' in methods
+    assert (
+        '<tr><th scope="row">A</th><td>FDA-approved therapy or professional guideline for '
+        'this tumor type.</td><td class="num">3</td></tr>'
+    ) in methods
+    assert "Off-label findings are not counted" in methods
+    plots = html.split('id="plots"')[1].split('id="methods"')[0]
+    assert "<title>level A: 3 on-label</title>" in plots
+    assert "off-label</title>" not in plots
+    markdown = markdown_of(luad)
+    assert "| Therapies | Level (in rule's tumor types) | Rule tumor types |" in markdown
+    assert "| A | FDA-approved therapy or professional guideline for this tumor type. | 3 |" in (
+        markdown
+    )
+    assert "(off-label)" not in markdown  # the off-label table's header says it
+
+
+def test_set_aside_off_label_findings_mark_their_level() -> None:
+    (coad,) = run(AnnotateConfig(input=DEMO, tumor_type="COAD", min_vaf=0.2))
+    filtered = html_of(coad).split('id="filtered"')[1].split('id="unclassified"')[0]
+    assert "<td>A (off-label)</td>" in filtered  # EGFR T790M, an NSCLC rule
+    assert "<td>A</td>" in filtered  # KRAS, on-label in COAD
+    assert "| resistance | gefitinib, erlotinib | A (off-label) | NSCLC |" in markdown_of(coad)
+
+
 def test_finding_card_shows_vaf_depth_phase_subclonal_and_detail(luad: Result) -> None:
     finding = replace(
         luad.findings[0],

@@ -44,6 +44,7 @@ from annotator.models import (
 )
 from annotator.writers.plots import (
     evidence_level_plot_svg,
+    on_label_level_counts,
     vaf_plot_svg,
     vaf_points,
 )
@@ -81,6 +82,12 @@ THERAPY_CALL_POLICY = (
     "strongest resistance level is at least as strong as the strongest sensitivity level "
     "(A > B > C > D), otherwise conflicting. Regimens are compared as written: "
     "dabrafenib + trametinib is its own regimen."
+)
+#: Off-label findings carry the level the rule has in its own tumor types.
+OFF_LABEL_LEVEL_HEADER = "Level (in rule's tumor types)"
+OFF_LABEL_LEVELS = (
+    "Off-label findings are not counted: their level is the one the rule has in its own "
+    "tumor types, not in this sample's."
 )
 TMB_NOT_COMPUTED = (
     "Not computed (needs --panel-size-mb and an annotated VCF). When computed: PASS alleles "
@@ -162,6 +169,14 @@ def format_tumor_type_match(finding: Finding) -> str:
     return label
 
 
+def format_level(finding: Finding) -> str:
+    """The rule's level; marked for an off-label finding, where it is the level in the rule's
+    tumor types, not in this sample's."""
+    if finding.tumor_type_match is TumorTypeMatch.ON_LABEL:
+        return finding.evidence_level.value
+    return f"{finding.evidence_level.value} (off-label)"
+
+
 def format_phase(finding: Finding) -> str:
     """``cis (VCF phasing ...)``; empty when the rule has no phase condition."""
     if finding.phase is None:
@@ -215,6 +230,9 @@ class Report:
     subclonal_fraction: float  # the --subclonal-fraction the findings were flagged with
     driver_vaf: float | None  # highest VAF among on-label sensitivity findings
     summary: tuple[tuple[str, int], ...]
+    #: Each evidence level with its definition and the on-label findings at it (off-label
+    #: findings carry the rule's level in its own tumor types and are not counted).
+    levels: tuple[tuple[str, str, int], ...]
     #: What was set aside in the rule genes (records failing FILTER, alleles the sample
     #: does not hold), said where the filtered findings are.
     set_aside: tuple[str, ...] = ()
@@ -272,6 +290,14 @@ def build_report(result: Result, *, generated: str) -> Report:
             ("unclassified variants", summary.unclassified),
         ),
         set_aside=_set_aside(summary),
+        levels=_level_rows(result.findings),
+    )
+
+
+def _level_rows(findings: Sequence[Finding]) -> tuple[tuple[str, str, int], ...]:
+    counts = {level.value: count for level, count in on_label_level_counts(findings).items()}
+    return tuple(
+        (code, definition, counts[code]) for code, definition in EVIDENCE_LEVEL_DEFINITIONS
     )
 
 
@@ -386,6 +412,7 @@ def _environment() -> Environment:
         effect=format_effect,
         tumor_type_match=format_tumor_type_match,
         phase=format_phase,
+        level=format_level,
         protein=format_protein,
     )
     return environment
@@ -406,7 +433,8 @@ def render_html(result: Result, stream: IO[str], *, generated: str) -> None:
             result=result,
             csp=CONTENT_SECURITY_POLICY,
             research_use_only=RESEARCH_USE_ONLY,
-            evidence_levels=EVIDENCE_LEVEL_DEFINITIONS,
+            off_label_level_header=OFF_LABEL_LEVEL_HEADER,
+            off_label_levels=OFF_LABEL_LEVELS,
             transcript_policy=TRANSCRIPT_POLICY,
             label_policy=LABEL_POLICY,
             therapy_call_policy=THERAPY_CALL_POLICY,
@@ -431,11 +459,3 @@ def subclonality_text(report: Report) -> str:
         f"{text} Driver VAF {report.driver_vaf:.3g}, so the threshold is VAF "
         f"{report.subclonal_threshold:.3g}: the VAF plot's dashed line."
     )
-
-
-def level_counts(findings: Sequence[Finding]) -> dict[str, int]:
-    """Findings per evidence level, A to D (levels without findings give 0)."""
-    counts = {level.value: 0 for level in EvidenceLevel}
-    for finding in findings:
-        counts[finding.evidence_level.value] += 1
-    return counts

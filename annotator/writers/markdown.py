@@ -16,9 +16,10 @@ from typing import IO
 
 from annotator.models import Finding, Result
 from annotator.writers.html import (
-    EVIDENCE_LEVEL_DEFINITIONS,
     LABEL_POLICY,
     MSI_NOT_GIVEN,
+    OFF_LABEL_LEVEL_HEADER,
+    OFF_LABEL_LEVELS,
     RESEARCH_USE_ONLY,
     THERAPY_CALL_POLICY,
     TRANSCRIPT_POLICY,
@@ -28,12 +29,12 @@ from annotator.writers.html import (
     format_depth,
     format_effect,
     format_failed_filters,
+    format_level,
     format_phase,
     format_protein,
     format_tumor_type_match,
     format_vaf,
     format_variant,
-    level_counts,
     subclonality_text,
 )
 
@@ -62,7 +63,9 @@ def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
     return [*lines, ""]
 
 
-def _finding_row(finding: Finding) -> list[str]:
+def _finding_row(finding: Finding, *, off_label_table: bool = False) -> list[str]:
+    """A finding's cells; ``off_label_table``: a table of off-label findings only, whose
+    Level header says whose level it is (elsewhere an off-label row's level is marked)."""
     vaf = escape_markdown(format_vaf(finding.variant))
     if finding.subclonal:
         vaf += " (subclonal)"
@@ -82,24 +85,25 @@ def _finding_row(finding: Finding) -> list[str]:
         escape_markdown(format_depth(finding.variant)),
         escape_markdown(format_effect(finding.effect)),
         escape_markdown(", ".join(finding.therapies)),
-        finding.evidence_level.value,
+        finding.evidence_level.value if off_label_table else escape_markdown(format_level(finding)),
         escape_markdown(", ".join(finding.rule_tumor_types)),
         format_citations(finding.citations),
     ]
 
 
-FINDING_COLUMNS = (
-    "Gene",
-    "Alteration",
-    "Variant",
-    "VAF",
-    "Depth",
-    "Effect",
-    "Therapies",
-    "Level",
-    "Rule tumor types",
-    "Citations",
-)
+def _finding_columns(level_header: str = "Level") -> tuple[str, ...]:
+    return (
+        "Gene",
+        "Alteration",
+        "Variant",
+        "VAF",
+        "Depth",
+        "Effect",
+        "Therapies",
+        escape_markdown(level_header),
+        "Rule tumor types",
+        "Citations",
+    )
 
 
 def _finding_item(finding: Finding) -> list[str]:
@@ -209,7 +213,10 @@ def _findings(report: Report) -> list[str]:
             "therapy call.",
             "",
         ]
-        lines += _table(FINDING_COLUMNS, [_finding_row(f) for f in report.off_label])
+        lines += _table(
+            _finding_columns(OFF_LABEL_LEVEL_HEADER),
+            [_finding_row(f, off_label_table=True) for f in report.off_label],
+        )
     else:
         lines += ["None.", ""]
 
@@ -218,7 +225,7 @@ def _findings(report: Report) -> list[str]:
         lines += [f"**{escape_markdown(said)}**", ""]
     if report.filtered:
         lines += _table(
-            [*FINDING_COLUMNS, "Why set aside"],
+            [*_finding_columns(), "Why set aside"],
             [[*_finding_row(f), escape_markdown(reason)] for f, reason in report.filtered],
         )
     else:
@@ -289,14 +296,14 @@ def _methods(report: Report) -> list[str]:
         "### Evidence levels (AMP/ASCO/CAP 2017)",
         "",
     ]
-    counts = level_counts(result.findings)
     lines += _table(
-        ["Level", "Definition", "Findings"],
+        ["Level", "Definition", "On-label findings"],
         [
-            [level, escape_markdown(definition), str(counts[level])]
-            for level, definition in EVIDENCE_LEVEL_DEFINITIONS
+            [level, escape_markdown(definition), str(count)]
+            for level, definition, count in report.levels
         ],
     )
+    lines += [escape_markdown(OFF_LABEL_LEVELS), ""]
     lines += ["### Biomarkers", ""]
     if report.tmb:
         lines += _table(

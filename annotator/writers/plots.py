@@ -17,7 +17,6 @@ from annotator.models import EvidenceLevel, Finding, TumorTypeMatch
 CLONAL_COLOR = "#2f6690"
 SUBCLONAL_COLOR = "#d9822b"
 ON_LABEL_COLOR = "#2f6690"
-OFF_LABEL_COLOR = "#a9c4d9"
 AXIS_COLOR = "#555"
 GRID_COLOR = "#ddd"
 THRESHOLD_COLOR = "#b3261e"
@@ -166,21 +165,15 @@ def vaf_plot_svg(points: Sequence[VafPoint], threshold: float | None) -> Markup:
 
 
 def evidence_level_plot_svg(findings: Sequence[Finding]) -> Markup:
-    """Findings per evidence level A-D, stacked on-label (dark) and off-label (light)."""
-    levels = list(EvidenceLevel)
-    on_label = dict.fromkeys(levels, 0)
-    off_label = dict.fromkeys(levels, 0)
-    for finding in findings:
-        if finding.tumor_type_match is TumorTypeMatch.ON_LABEL:
-            on_label[finding.evidence_level] += 1
-        else:
-            off_label[finding.evidence_level] += 1
-    most = max([on_label[level] + off_label[level] for level in levels] + [1])
+    """On-label findings per evidence level A-D. Off-label findings are left out: their level
+    is the rule's in its own tumor types, not one for this sample."""
+    counts = on_label_level_counts(findings)
+    most = max([*counts.values(), 1])
     step = -(-most // 4)  # about four gridlines, at whole numbers
     highest = step * -(-most // step)
     left, top, bottom, width, height = 40.0, 40.0, 40.0, 360.0, 240.0
     plot_height = height - top - bottom
-    slot = (width - left - 10) / len(levels)
+    slot = (width - left - 10) / len(counts)
     axis_y = top + plot_height
 
     def y_of(count: float) -> float:
@@ -191,7 +184,7 @@ def evidence_level_plot_svg(findings: Sequence[Finding]) -> Markup:
             '<svg xmlns="http://www.w3.org/2000/svg" class="plot" role="img" '
             'viewBox="0 0 {w} {h}" width="{w}" height="{h}" style="{font}" '
             'aria-labelledby="level-plot-title">'
-            '<title id="level-plot-title">Findings per evidence level</title>'
+            '<title id="level-plot-title">On-label findings per evidence level</title>'
         ).format(w=_number(width), h=_number(height), font=FONT)
     ]
     for tick in range(0, highest + 1, step):
@@ -212,29 +205,22 @@ def evidence_level_plot_svg(findings: Sequence[Finding]) -> Markup:
                 axis=AXIS_COLOR,
             )
         )
-    for index, level in enumerate(levels):
+    for index, (level, count) in enumerate(counts.items()):
         x = left + slot * index + slot * 0.2
         bar_width = slot * 0.6
-        on, off = on_label[level], off_label[level]
-        for count, base, color, kind in (
-            (on, 0, ON_LABEL_COLOR, "on-label"),
-            (off, on, OFF_LABEL_COLOR, "off-label"),
-        ):
-            if count == 0:
-                continue
+        if count:
             parts.append(
                 Markup(
                     '<rect x="{x}" y="{y}" width="{bw}" height="{bh}" fill="{color}">'
-                    "<title>level {level}: {count} {kind}</title></rect>"
+                    "<title>level {level}: {count} on-label</title></rect>"
                 ).format(
                     x=_number(x),
-                    y=_number(y_of(base + count)),
+                    y=_number(y_of(count)),
                     bw=_number(bar_width),
-                    bh=_number(y_of(base) - y_of(base + count)),
-                    color=color,
+                    bh=_number(y_of(0) - y_of(count)),
+                    color=ON_LABEL_COLOR,
                     level=level.value,
                     count=str(count),
-                    kind=kind,
                 )
             )
         parts.append(
@@ -246,8 +232,8 @@ def evidence_level_plot_svg(findings: Sequence[Finding]) -> Markup:
                 cx=_number(x + bar_width / 2),
                 ty=_number(axis_y + 16),
                 level=level.value,
-                vy=_number(y_of(on + off) - 4),
-                total=str(on + off),
+                vy=_number(y_of(count) - 4),
+                total=str(count),
                 axis=AXIS_COLOR,
             )
         )
@@ -256,10 +242,7 @@ def evidence_level_plot_svg(findings: Sequence[Finding]) -> Markup:
             '<line x1="{x1}" y1="{y}" x2="{x2}" y2="{y}" stroke="{axis}"/>'
             '<text x="{cx}" y="{ty}" font-size="12" text-anchor="middle" fill="{axis}">'
             "evidence level (AMP/ASCO/CAP)</text>"
-            '<rect x="{lx}" y="8" width="10" height="10" fill="{on}"/>'
-            '<text x="{ltx}" y="17" font-size="11">on-label</text>'
-            '<rect x="{ox}" y="8" width="10" height="10" fill="{off}"/>'
-            '<text x="{otx}" y="17" font-size="11">off-label</text>'
+            '<text x="{lx}" y="17" font-size="11">on-label findings</text>'
         ).format(
             x1=_number(left),
             x2=_number(width - 10),
@@ -268,12 +251,16 @@ def evidence_level_plot_svg(findings: Sequence[Finding]) -> Markup:
             ty=_number(axis_y + 34),
             axis=AXIS_COLOR,
             lx=_number(left),
-            ltx=_number(left + 14),
-            ox=_number(left + 80),
-            otx=_number(left + 94),
-            on=ON_LABEL_COLOR,
-            off=OFF_LABEL_COLOR,
         )
     )
     parts.append(Markup("</svg>"))
     return Markup("").join(parts)
+
+
+def on_label_level_counts(findings: Iterable[Finding]) -> dict[EvidenceLevel, int]:
+    """On-label findings per evidence level, A to D (levels without findings give 0)."""
+    counts = dict.fromkeys(EvidenceLevel, 0)
+    for finding in findings:
+        if finding.tumor_type_match is TumorTypeMatch.ON_LABEL:
+            counts[finding.evidence_level] += 1
+    return counts
