@@ -251,6 +251,22 @@ def test_off_label_levels_are_not_counted_as_this_tumor_types(luad: Result) -> N
     assert "(off-label)" not in markdown  # the off-label table's header says it
 
 
+def test_off_label_rows_name_their_rule(luad: Result) -> None:
+    """Regression: two rules on one PTEN deletion (PTEN-DEL-TRASTUZUMAB-R and
+    PTEN-LOF-TRASTUZUMAB-R) gave two identical off-label rows."""
+    off = next(f for f in luad.findings if f.tumor_type_match is TumorTypeMatch.OFF_LABEL)
+    (first, second) = (replace(off, rule_id=f"PTEN-{n}-R") for n in ("DEL", "LOF"))
+    result = replace(luad, findings=(first, second))
+    off_label = html_of(result).split('id="off-label"')[1].split('id="filtered"')[0]
+    assert "<th>Rule</th>" in off_label
+    assert '<td class="mono rule-id">PTEN-DEL-R</td>' in off_label
+    assert '<td class="mono rule-id">PTEN-LOF-R</td>' in off_label
+    markdown = markdown_of(result).split("## Off-label findings")[1].split("## Filtered")[0]
+    assert "| Rule tumor types | Rule | Citations |" in markdown
+    assert "| PTEN-DEL-R |" in markdown
+    assert "| PTEN-LOF-R |" in markdown
+
+
 def test_set_aside_off_label_findings_mark_their_level() -> None:
     (coad,) = run(AnnotateConfig(input=DEMO, tumor_type="COAD", min_vaf=0.2))
     filtered = html_of(coad).split('id="filtered"')[1].split('id="unclassified"')[0]

@@ -87,6 +87,7 @@ def _finding_row(finding: Finding, *, off_label_table: bool = False) -> list[str
         escape_markdown(", ".join(finding.therapies)),
         finding.evidence_level.value if off_label_table else escape_markdown(format_level(finding)),
         escape_markdown(", ".join(finding.rule_tumor_types)),
+        escape_markdown(finding.rule_id),
         format_citations(finding.citations),
     ]
 
@@ -102,6 +103,7 @@ def _finding_columns(level_header: str = "Level") -> tuple[str, ...]:
         "Therapies",
         escape_markdown(level_header),
         "Rule tumor types",
+        "Rule",
         "Citations",
     )
 
