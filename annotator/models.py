@@ -333,6 +333,8 @@ class Finding:
     phase: str | None = None  # cis / trans / unknown, for findings of phased rules
     phase_source: str | None = None  # "vcf" (GT|PS, PGT/PID) or "reads" (--bam)
     therapies_via_class: tuple[tuple[str, str], ...] = ()  # (drug, class) reached by class only
+    #: The rule's excluded tumor types (``rule_tumor_types`` may be ``ALL``, not MYELOID).
+    rule_tumor_types_excluded: tuple[str, ...] = ()
 
 
 class Phase(str, Enum):

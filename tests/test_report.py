@@ -42,6 +42,7 @@ from annotator.writers.html import (
     render_html,
     report_timestamp,
 )
+from annotator.writers.json import finding_to_dict
 from annotator.writers.markdown import escape_markdown, render_markdown
 from annotator.writers.plots import vaf_plot_svg, vaf_points
 from tests.factories import variant
@@ -265,6 +266,25 @@ def test_off_label_rows_name_their_rule(luad: Result) -> None:
     assert "| Rule tumor types | Rule | Citations |" in markdown
     assert "| PTEN-DEL-R |" in markdown
     assert "| PTEN-LOF-R |" in markdown
+
+
+def test_tumor_agnostic_rules_show_all_tumor_types_and_their_exclusions() -> None:
+    """Regression: the pembrolizumab MSI-H rule (include ALL, exclude MYELOID, LYMPH) was
+    shown as a bare "ALL", also off-label in an AML sample."""
+    shown = "all tumor types, not MYELOID, LYMPH"
+    (aml,) = run(AnnotateConfig(input=DEMO, tumor_type="AML", msi_status="MSI-H", explain=True))
+    (finding,) = (f for f in aml.findings if f.rule_id == "MSI-H-PEMBROLIZUMAB-S")
+    assert finding_to_dict(finding)["rule_tumor_types"] == ["ALL"]
+    assert finding_to_dict(finding)["rule_tumor_types_excluded"] == ["MYELOID", "LYMPH"]
+    html = html_of(aml)
+    off_label = html.split('id="off-label"')[1].split('id="filtered"')[0]
+    assert f"<td>{shown}</td>" in off_label
+    near = html.split('id="near-misses"')[1].split('id="plots"')[0]
+    assert f"rule needs {shown} (sample AML)" in near
+    assert f"| {shown} | MSI-H-PEMBROLIZUMAB-S |" in markdown_of(aml)
+    (luad,) = run(AnnotateConfig(input=DEMO, tumor_type="LUAD", msi_status="MSI-H"))
+    assert f"on-label (rule: {shown})" in html_of(luad)
+    assert f"Tumor type: on-label (rule: {shown})" in markdown_of(luad)
 
 
 def test_set_aside_off_label_findings_mark_their_level() -> None:

@@ -42,6 +42,7 @@ from annotator.models import (
     Unclassified,
     Variant,
 )
+from annotator.tumor_types import describe_tumor_types
 from annotator.writers.plots import (
     evidence_level_plot_svg,
     on_label_level_counts,
@@ -162,10 +163,15 @@ def format_effect(effect: Effect) -> str:
     return effect.value.replace("_", " ")
 
 
+def format_rule_tumor_types(finding: Finding) -> str:
+    """``NSCLC``; ``all tumor types, not MYELOID, LYMPH`` for a tumor-agnostic rule."""
+    return describe_tumor_types(finding.rule_tumor_types, finding.rule_tumor_types_excluded)
+
+
 def format_tumor_type_match(finding: Finding) -> str:
     label = "on-label" if finding.tumor_type_match is TumorTypeMatch.ON_LABEL else "off-label"
     if finding.rule_tumor_types:
-        return f"{label} (rule: {', '.join(finding.rule_tumor_types)})"
+        return f"{label} (rule: {format_rule_tumor_types(finding)})"
     return label
 
 
@@ -411,6 +417,7 @@ def _environment() -> Environment:
         depth=format_depth,
         effect=format_effect,
         tumor_type_match=format_tumor_type_match,
+        rule_tumor_types=format_rule_tumor_types,
         phase=format_phase,
         level=format_level,
         protein=format_protein,

@@ -32,6 +32,7 @@ from annotator.writers.html import (
     format_level,
     format_phase,
     format_protein,
+    format_rule_tumor_types,
     format_tumor_type_match,
     format_vaf,
     format_variant,
@@ -86,7 +87,7 @@ def _finding_row(finding: Finding, *, off_label_table: bool = False) -> list[str
         escape_markdown(format_effect(finding.effect)),
         escape_markdown(", ".join(finding.therapies)),
         finding.evidence_level.value if off_label_table else escape_markdown(format_level(finding)),
-        escape_markdown(", ".join(finding.rule_tumor_types)),
+        escape_markdown(format_rule_tumor_types(finding)),
         escape_markdown(finding.rule_id),
         format_citations(finding.citations),
     ]
