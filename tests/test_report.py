@@ -19,6 +19,7 @@ from jinja2 import StrictUndefined
 
 from annotator.config import AnnotateConfig
 from annotator.errors import UsageError
+from annotator.matcher import variant_label
 from annotator.models import (
     Alteration,
     Call,
@@ -389,6 +390,30 @@ def test_filtered_unclassified_near_misses_with_reasons(hostile: Result) -> None
     assert "reason &lt;script&gt;x&lt;/script&gt; | y" in html.split('id="unclassified"')[1]
     near = html.split('id="near-misses"')[1].split('id="plots"')[0]
     assert "<code>excluded</code>" in near
+
+
+def test_near_miss_alteration_of_a_long_allele_is_shortened(luad: Result) -> None:
+    """Regression: an unclassified 400-bp insertion's near misses put the whole allele in
+    the Alteration cell, which overflowed the table."""
+    alt = "C" + "ACGT" * 100
+    long_insertion = variant("chr7", 55181319, "C", alt, vaf=0.22, depth=250)
+    miss = NearMiss(
+        "EGFR-T790M-1GTKI-R",
+        "EGFR",
+        variant_label(long_insertion),
+        long_insertion,
+        NearMissReason.UNCLASSIFIED,
+        "annotated only on other transcripts",
+    )
+    result = replace(luad, near_misses=(miss,))
+    shown = "chr7:55181319 C&gt;CACGTACGTACGTACGTACG…(401 bp)"
+    near = html_of(result).split('id="near-misses"')[1].split('id="plots"')[0]
+    assert f'<td class="long">{shown}</td>' in near
+    assert alt not in near
+    markdown = markdown_of(result).split("## Near misses")[1].split("## Methods")[0]
+    assert f"| {shown.replace('&gt;', '>')} |" in markdown
+    assert alt not in markdown
+    assert "td.mono, td.long { overflow-wrap: anywhere; }" in html_of(result)
 
 
 # --- plots -------------------------------------------------------------------------------------

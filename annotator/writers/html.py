@@ -28,6 +28,7 @@ from urllib.parse import quote
 
 from annotator.errors import UsageError
 from annotator.interpret import driver_vaf, failed_filters, subclonal_threshold
+from annotator.matcher import variant_label
 from annotator.models import (
     Alteration,
     Call,
@@ -151,6 +152,19 @@ def format_failed_filters(variant: Variant | None) -> str:
     return f"FILTER {';'.join(failed)}" if failed else ""
 
 
+def format_alteration(alteration: str, variant: Variant | None) -> str:
+    """An alteration label; one that names its variant (``chr7:55181319C>CAAAG...``, for an
+    unclassified variant or a genomic rule) written as :func:`format_variant` writes the
+    variant, long alleles shortened."""
+    if variant is not None and alteration == variant_label(variant):
+        return format_variant(variant)
+    return alteration
+
+
+def format_near_miss_alteration(miss: NearMiss) -> str:
+    return format_alteration(miss.alteration, miss.variant)
+
+
 def format_vaf(variant: Variant | None) -> str:
     return "" if variant is None or variant.vaf is None else f"{variant.vaf:.3g}"
 
@@ -194,9 +208,10 @@ def format_phase(finding: Finding) -> str:
 
 def format_protein(finding: Finding) -> str:
     """The alteration, with the HGVS protein change when it says more."""
+    alteration = format_alteration(finding.alteration, finding.variant)
     if finding.hgvsp and finding.hgvsp != finding.alteration:
-        return f"{finding.alteration} ({finding.hgvsp})"
-    return finding.alteration
+        return f"{alteration} ({finding.hgvsp})"
+    return alteration
 
 
 def format_number(value: object) -> str:
@@ -421,6 +436,7 @@ def _environment() -> Environment:
         phase=format_phase,
         level=format_level,
         protein=format_protein,
+        near_miss_alteration=format_near_miss_alteration,
     )
     return environment
 

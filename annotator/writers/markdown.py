@@ -30,6 +30,7 @@ from annotator.writers.html import (
     format_effect,
     format_failed_filters,
     format_level,
+    format_near_miss_alteration,
     format_phase,
     format_protein,
     format_rule_tumor_types,
@@ -260,7 +261,7 @@ def _findings(report: Report) -> list[str]:
                 [
                     escape_markdown(miss.rule_id),
                     f"**{escape_markdown(miss.gene)}**",
-                    escape_markdown(miss.alteration),
+                    escape_markdown(format_near_miss_alteration(miss)),
                     escape_markdown(format_variant(miss.variant)),
                     escape_markdown(miss.reason.value),
                     escape_markdown(miss.detail),
