@@ -468,6 +468,7 @@ class Result:
     msi: dict[str, object] | None = None  # MsiResult.as_dict() when an MSI input was given
     caller: str | None = None
     near_misses: tuple[NearMiss, ...] = ()  # with --explain
+    explained: bool = False  # --explain was given: no near misses means none came close
     tumor_type_name: str | None = None
     command_line: str | None = None
     #: The --subclonal-fraction the findings were flagged with, for the reports to draw and

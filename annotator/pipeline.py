@@ -219,6 +219,7 @@ def annotate(
         msi=msi.as_dict() if msi is not None else None,
         caller=small.caller,
         near_misses=tuple(near_misses),
+        explained=config.explain,
         tumor_type_name=oncotree.get(tumor_type).name,
         command_line=config.command_line,
         subclonal_fraction=config.subclonal_fraction,

@@ -392,6 +392,22 @@ def test_filtered_unclassified_near_misses_with_reasons(hostile: Result) -> None
     assert "<code>excluded</code>" in near
 
 
+def test_empty_near_misses_say_whether_explain_was_given(luad: Result) -> None:
+    """Regression: "None (listed with --explain)" was shown with --explain too."""
+    assert luad.explained is False
+    for text in (html_of(luad), markdown_of(luad)):
+        assert "None listed: near misses are listed with --explain." in text
+        assert "no rule came close" not in text
+    (explained,) = run(AnnotateConfig(input=DEMO, tumor_type="LUAD", explain=True))
+    assert explained.explained is True
+    for text in (
+        html_of(replace(explained, near_misses=())),
+        markdown_of(replace(explained, near_misses=())),
+    ):
+        assert "None: no rule came close." in text
+        assert "listed with --explain" not in text
+
+
 def test_near_miss_alteration_of_a_long_allele_is_shortened(luad: Result) -> None:
     """Regression: an unclassified 400-bp insertion's near misses put the whole allele in
     the Alteration cell, which overflowed the table."""

@@ -97,6 +97,8 @@ TMB_NOT_COMPUTED = (
     "at --tmb-threshold (default 10/Mb)."
 )
 MSI_NOT_GIVEN = "Not given (--msi-status or --msi-file)."
+NO_NEAR_MISS = "None: no rule came close."
+NEAR_MISSES_NOT_LISTED = "None listed: near misses are listed with --explain."
 
 #: Therapy calls in the summary: resistance first, then conflicting, then sensitivity.
 CALL_ORDER = {Call.RESISTANCE: 0, Call.CONFLICTING: 1, Call.SENSITIVITY: 2}
@@ -463,10 +465,16 @@ def render_html(result: Result, stream: IO[str], *, generated: str) -> None:
             therapy_call_policy=THERAPY_CALL_POLICY,
             msi_not_given=MSI_NOT_GIVEN,
             subclonality=subclonality_text(report),
+            no_near_miss=no_near_miss_text(result),
             vaf_plot=vaf_plot_svg(vaf_points(result.findings), report.subclonal_threshold),
             level_plot=evidence_level_plot_svg(result.findings),
         )
     )
+
+
+def no_near_miss_text(result: Result) -> str:
+    """What an empty Near misses section says: whether --explain looked for them."""
+    return NO_NEAR_MISS if result.explained else NEAR_MISSES_NOT_LISTED
 
 
 def subclonality_text(report: Report) -> str:

@@ -37,6 +37,7 @@ from annotator.writers.html import (
     format_tumor_type_match,
     format_vaf,
     format_variant,
+    no_near_miss_text,
     subclonality_text,
 )
 
@@ -270,7 +271,7 @@ def _findings(report: Report) -> list[str]:
             ],
         )
     else:
-        lines += ["None (listed with `--explain`).", ""]
+        lines += [escape_markdown(no_near_miss_text(report.result)), ""]
     return lines
 
 
