@@ -440,6 +440,9 @@ class Summary:
         return self.alleles_annotated - self.alleles_in_rule_genes
 
 
+#: The kinds of gene-level event the inputs can give, in the order the reports name them.
+EVENT_KINDS = ("fusion", "copy number", "expression", "MSI", "TMB")
+
 #: A finding below this fraction of the driver VAF is flagged subclonal
 #: (:mod:`annotator.interpret`); ``--subclonal-fraction`` sets another.
 DEFAULT_SUBCLONAL_FRACTION = 0.25
@@ -469,6 +472,9 @@ class Result:
     caller: str | None = None
     near_misses: tuple[NearMiss, ...] = ()  # with --explain
     explained: bool = False  # --explain was given: no near misses means none came close
+    #: The EVENT_KINDS an input was given for (--fusions or the VCF's structural records,
+    #: --cnv, --expression, an MSI input, a computed TMB): the others were not assessed.
+    event_inputs: tuple[str, ...] = ()
     tumor_type_name: str | None = None
     command_line: str | None = None
     #: The --subclonal-fraction the findings were flagged with, for the reports to draw and

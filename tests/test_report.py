@@ -408,6 +408,31 @@ def test_empty_near_misses_say_whether_explain_was_given(luad: Result) -> None:
         assert "listed with --explain" not in text
 
 
+def test_events_section_names_the_event_inputs_not_given(luad: Result, cml: Result) -> None:
+    """Regression: "No gene-level event (fusion, copy number, expression, MSI, TMB) in rule
+    genes" was said when none of those inputs had been given."""
+    (bare,) = run(AnnotateConfig(input=DEMO, tumor_type="LUAD"))
+    assert bare.event_inputs == ()
+    not_given = (
+        "Not assessed, no input given: fusion (--fusions, or structural-variant records in "
+        "the VCF); copy number (--cnv); expression (--expression); MSI (--msi-status or "
+        "--msi-file); TMB (--panel-size-mb with an annotated VCF)."
+    )
+    for text in (html_of(bare), markdown_of(bare)):
+        assert not_given in text
+        assert "No gene-level event" not in text
+    assert luad.event_inputs == ("TMB",)  # --panel-size-mb 1.1, TMB-low: no event
+    methods = html_of(luad).split('id="methods"')[1]
+    assert "No gene-level event in rule genes from the inputs given (TMB)." in methods
+    assert "Not assessed, no input given: fusion (" in methods
+    assert "TMB (--panel" not in methods
+    assert cml.event_inputs == ("fusion",)  # one event: the table, and what was not given
+    markdown = markdown_of(cml).split("### Events")[1]
+    assert "| **BCR::ABL1** | fusion |" in markdown
+    assert "No gene-level event" not in markdown
+    assert "Not assessed, no input given: copy number (--cnv);" in markdown
+
+
 def test_near_miss_alteration_of_a_long_allele_is_shortened(luad: Result) -> None:
     """Regression: an unclassified 400-bp insertion's near misses put the whole allele in
     the Alteration cell, which overflowed the table."""

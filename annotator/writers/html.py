@@ -30,6 +30,7 @@ from annotator.errors import UsageError
 from annotator.interpret import driver_vaf, failed_filters, subclonal_threshold
 from annotator.matcher import variant_label
 from annotator.models import (
+    EVENT_KINDS,
     Alteration,
     Call,
     Effect,
@@ -97,6 +98,14 @@ TMB_NOT_COMPUTED = (
     "at --tmb-threshold (default 10/Mb)."
 )
 MSI_NOT_GIVEN = "Not given (--msi-status or --msi-file)."
+#: How each kind of gene-level event is given, for the events a run did not assess.
+EVENT_OPTIONS = {
+    "fusion": "--fusions, or structural-variant records in the VCF",
+    "copy number": "--cnv",
+    "expression": "--expression",
+    "MSI": "--msi-status or --msi-file",
+    "TMB": "--panel-size-mb with an annotated VCF",
+}
 NO_NEAR_MISS = "None: no rule came close."
 NEAR_MISSES_NOT_LISTED = "None listed: near misses are listed with --explain."
 
@@ -466,10 +475,27 @@ def render_html(result: Result, stream: IO[str], *, generated: str) -> None:
             msi_not_given=MSI_NOT_GIVEN,
             subclonality=subclonality_text(report),
             no_near_miss=no_near_miss_text(result),
+            events_said=events_text(result),
             vaf_plot=vaf_plot_svg(vaf_points(result.findings), report.subclonal_threshold),
             level_plot=evidence_level_plot_svg(result.findings),
         )
     )
+
+
+def events_text(result: Result) -> tuple[str, ...]:
+    """What the Events section says besides its table: which kinds of event were looked
+    for and found none in rule genes, and which had no input."""
+    given = [kind for kind in EVENT_KINDS if kind in result.event_inputs]
+    missing = [kind for kind in EVENT_KINDS if kind not in result.event_inputs]
+    said = []
+    if not result.events and given:
+        said.append(
+            f"No gene-level event in rule genes from the inputs given ({', '.join(given)})."
+        )
+    if missing:
+        options = "; ".join(f"{kind} ({EVENT_OPTIONS[kind]})" for kind in missing)
+        said.append(f"Not assessed, no input given: {options}.")
+    return tuple(said)
 
 
 def no_near_miss_text(result: Result) -> str:

@@ -26,6 +26,7 @@ from annotator.writers.html import (
     Report,
     build_report,
     cite,
+    events_text,
     format_depth,
     format_effect,
     format_failed_filters,
@@ -338,11 +339,8 @@ def _methods(report: Report) -> list[str]:
                 for event in report.events
             ],
         )
-    else:
-        lines += [
-            "No gene-level event (fusion, copy number, expression, MSI, TMB) in rule genes.",
-            "",
-        ]
+    for said in events_text(result):
+        lines += [escape_markdown(said), ""]
     lines += ["### Input notes", ""]
     if report.notes:
         lines += [f"- {escape_markdown(note)}" for note in report.notes]
