@@ -36,6 +36,7 @@ from annotator.models import (
     VariantClass,
 )
 from annotator.pipeline import run
+from annotator.writers import plots
 from annotator.writers.html import (
     CONTENT_SECURITY_POLICY,
     _environment,
@@ -234,7 +235,7 @@ def test_off_label_levels_are_not_counted_as_this_tumor_types(luad: Result) -> N
     level plot."""
     html = html_of(luad)
     off_label = html.split('id="off-label"')[1].split('id="filtered"')[0]
-    assert '<th class="wrap">Level (in rule&#39;s tumor types)</th>' in off_label
+    assert '<th scope="col" class="wrap">Level (in rule&#39;s tumor types)</th>' in off_label
     methods = html.split('id="methods"')[1]
     assert '<th scope="col" class="num">On-label findings</th>' in methods
     assert (
@@ -260,7 +261,7 @@ def test_off_label_rows_name_their_rule(luad: Result) -> None:
     (first, second) = (replace(off, rule_id=f"PTEN-{n}-R") for n in ("DEL", "LOF"))
     result = replace(luad, findings=(first, second))
     off_label = html_of(result).split('id="off-label"')[1].split('id="filtered"')[0]
-    assert "<th>Rule</th>" in off_label
+    assert '<th scope="col">Rule</th>' in off_label
     assert '<td class="mono rule-id">PTEN-DEL-R</td>' in off_label
     assert '<td class="mono rule-id">PTEN-LOF-R</td>' in off_label
     markdown = markdown_of(result).split("## Off-label findings")[1].split("## Filtered")[0]
@@ -515,6 +516,71 @@ def test_plot_text_is_escaped() -> None:
     assert "<script" not in svg
     assert "&lt;script&gt;G &#34;&amp;&lt;x&gt;" in svg
     assert "(subclonal)" in svg
+
+
+# --- accessibility ------------------------------------------------------------------------------
+
+
+def contrast(first: str, second: str) -> float:
+    """WCAG 2 contrast ratio of two #rgb or #rrggbb colours."""
+
+    def luminance(color: str) -> float:
+        digits = color.lstrip("#")
+        if len(digits) == 3:
+            digits = "".join(digit * 2 for digit in digits)
+        channels = [int(digits[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    light, dark = sorted((luminance(first), luminance(second)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def test_text_and_plot_colours_meet_wcag_contrast(luad: Result) -> None:
+    """Regression: the subclonal badge (#d9822b, 2.93:1 on white) and the off-label bars
+    (#a9c4d9, 1.81:1) failed WCAG AA: 4.5:1 for text, 3:1 for graphics."""
+    styles = (resources.files("annotator.writers") / "templates" / "_styles.css.j2").read_text()
+    colours = dict(re.findall(r"--([a-z]+): (#[0-9a-f]{3,6})", styles))
+    for name in ("ink", "muted", "accent", "resistance", "conflicting", "sensitivity", "subclonal"):
+        for background in ("#fff", colours["panel"]):
+            assert contrast(colours[name], background) >= 4.5, (name, background)
+    for colour in (plots.CLONAL_COLOR, plots.ON_LABEL_COLOR, plots.THRESHOLD_COLOR):
+        assert contrast(colour, "#fff") >= 3, colour
+    assert contrast(plots.SUBCLONAL_COLOR, "#fff") >= 4.5  # also the "(subclonal)" text
+    fills = set(re.findall(r'fill="(#[0-9a-f]{3,6})"', html_of(luad)))
+    assert fills <= {
+        plots.CLONAL_COLOR,
+        plots.SUBCLONAL_COLOR,
+        plots.AXIS_COLOR,
+        plots.THRESHOLD_COLOR,
+    }
+
+
+class Tables(HTMLParser):
+    """The scope attribute of each header cell, table by table."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.scopes: list[list[str | None]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "table":
+            self.scopes.append([])
+        elif tag == "th":
+            self.scopes[-1].append(dict(attrs).get("scope"))
+
+
+def test_every_table_has_scoped_header_cells(luad: Result) -> None:
+    """Regression: the run-summary and biomarker tables had no header cells."""
+    tables = Tables()
+    tables.feed(html_of(replace(luad, msi={"status": "MSS", "source": "--msi-status"})))
+    assert len(tables.scopes) == 6  # calls, run summary, off-label, levels, TMB, MSI
+    for scopes in tables.scopes:
+        assert scopes, "a table without header cells"
+        assert None not in scopes
+    html = html_of(luad)
+    assert '<tr><th scope="row">data records read</th><td class="num">21</td></tr>' in html
+    assert '<tr><th scope="row">TMB status</th><td class="num">TMB-low</td></tr>' in html
 
 
 # --- escaping and self-containment ---------------------------------------------------------------

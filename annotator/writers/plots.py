@@ -15,7 +15,7 @@ from markupsafe import Markup
 from annotator.models import EvidenceLevel, Finding, TumorTypeMatch
 
 CLONAL_COLOR = "#2f6690"
-SUBCLONAL_COLOR = "#d9822b"
+SUBCLONAL_COLOR = "#b45309"  # as the report's --subclonal: 5.0:1 on white
 ON_LABEL_COLOR = "#2f6690"
 AXIS_COLOR = "#555"
 GRID_COLOR = "#ddd"
