@@ -60,17 +60,50 @@ def _number(value: float) -> str:
     return text[:-2] if text.endswith(".0") else text
 
 
-def _shorten(text: str, limit: int = 28) -> str:
+#: Longest bar label shown (longer ones are cut with an ellipsis; the bar's tooltip has all).
+LABEL_LIMIT = 28
+LABEL_FONT_SIZE = 12.0
+LABEL_GAP = 8.0  # between a label's end and its bar
+MIN_LEFT_MARGIN = 100.0
+VAF_PLOT_WIDTH = 420.0  # the plot area, without the margins
+#: Character widths in em, at or above those of the widest usual sans-serif faces (DejaVu
+#: Sans, Segoe UI, Roboto, Arial): for sizing the margin to the labels, not for typesetting.
+_WIDE_CHARACTERS = {"M": 0.9, "W": 1.0, "m": 1.0, "w": 0.85, "…": 1.0, "@": 1.0, "%": 0.95}
+_NARROW_CHARACTERS = frozenset(" .,:;'|!()[]ilIjft")
+
+
+def _shorten(text: str, limit: int = LABEL_LIMIT) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _character_width(character: str) -> float:
+    if character in _WIDE_CHARACTERS:
+        return _WIDE_CHARACTERS[character]
+    if character in _NARROW_CHARACTERS:
+        return 0.4
+    return 0.8 if character.isupper() else 0.65
+
+
+def label_width(text: str, size: float = LABEL_FONT_SIZE) -> float:
+    """A width in px that the text, at ``size`` px, does not exceed in the usual faces."""
+    return size * sum(_character_width(character) for character in text)
+
+
+def label_margin(labels: Iterable[str]) -> float:
+    """The left margin that holds the widest of the (shortened) labels, right-aligned
+    ``LABEL_GAP`` before the bars."""
+    widest = max((label_width(_shorten(label)) for label in labels), default=0.0)
+    return max(MIN_LEFT_MARGIN, 2 * LABEL_GAP + widest)
 
 
 def vaf_plot_svg(points: Sequence[VafPoint], threshold: float | None) -> Markup:
     """Horizontal bars of VAF (0-1), a dashed line at ``threshold`` (skipped when None)."""
     if not points:
         return Markup("")
-    left, right, top, row, bottom = 190.0, 70.0, 34.0, 22.0, 40.0
-    width = 680.0
-    plot_width = width - left - right
+    right, top, row, bottom = 70.0, 34.0, 22.0, 40.0
+    left = label_margin(point.label for point in points)
+    plot_width = VAF_PLOT_WIDTH
+    width = left + plot_width + right
     height = top + row * len(points) + bottom
     axis_y = top + row * len(points)
 
@@ -146,7 +179,7 @@ def vaf_plot_svg(points: Sequence[VafPoint], threshold: float | None) -> Markup:
                 '<text x="{vx}" y="{ty}" font-size="11" fill="{axis}" stroke="#fff" '
                 'stroke-width="3" paint-order="stroke">{vaf}</text>'
             ).format(
-                lx=_number(left - 8),
+                lx=_number(left - LABEL_GAP),
                 ty=_number(y + 12),
                 label=_shorten(point.label),
                 full=point.label,
