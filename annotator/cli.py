@@ -54,8 +54,7 @@ from annotator.errors import (
     RulesError,
     UsageError,
 )
-from annotator.interpret import DEFAULT_SUBCLONAL_FRACTION
-from annotator.models import Result, Summary, TumorTypeMatch
+from annotator.models import DEFAULT_SUBCLONAL_FRACTION, Result, Summary, TumorTypeMatch
 from annotator.readers.cnv import CopyNumberThresholds
 from annotator.readers.expression import ExpressionThresholds
 from annotator.readers.vcf import CALLER_CHOICES, set_htslib_messages

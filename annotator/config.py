@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from annotator.interpret import DEFAULT_SUBCLONAL_FRACTION
+from annotator.models import DEFAULT_SUBCLONAL_FRACTION
 from annotator.readers.cnv import CopyNumberThresholds
 from annotator.readers.expression import ExpressionThresholds
 

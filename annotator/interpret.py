@@ -35,6 +35,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 
 from annotator.models import (
+    DEFAULT_SUBCLONAL_FRACTION,
     Call,
     Effect,
     EvidenceLevel,
@@ -43,9 +44,6 @@ from annotator.models import (
     TumorTypeMatch,
     Variant,
 )
-
-#: A finding below this fraction of the driver VAF is flagged subclonal (module docstring).
-DEFAULT_SUBCLONAL_FRACTION = 0.25
 
 
 def driver_vaf(findings: Iterable[Finding]) -> float | None:
@@ -61,14 +59,22 @@ def driver_vaf(findings: Iterable[Finding]) -> float | None:
     return max(vafs) if vafs else None
 
 
+def subclonal_threshold(
+    findings: Iterable[Finding], fraction: float = DEFAULT_SUBCLONAL_FRACTION
+) -> float | None:
+    """The VAF below which a finding is flagged subclonal: ``fraction`` x the driver VAF
+    (:func:`driver_vaf`); None without a driver VAF, when nothing is flagged."""
+    driver = driver_vaf(findings)
+    return None if driver is None else fraction * driver
+
+
 def flag_subclonal(
     findings: Sequence[Finding], fraction: float = DEFAULT_SUBCLONAL_FRACTION
 ) -> list[Finding]:
     """The findings, those with a VAF below ``fraction`` x the driver VAF flagged subclonal."""
-    driver = driver_vaf(findings)
-    if driver is None:
+    threshold = subclonal_threshold(findings, fraction)
+    if threshold is None:
         return list(findings)
-    threshold = fraction * driver
     return [
         replace(f, subclonal=True)
         if f.variant is not None and f.variant.vaf is not None and f.variant.vaf < threshold
@@ -171,7 +177,8 @@ def _strongest(findings: Sequence[Finding]) -> EvidenceLevel | None:
 
 def _alterations(findings: Sequence[Finding], therapy: str) -> dict[str, list[str]]:
     """Each alteration once, strongest level first, with its notes: the level, ``subclonal``
-    when any of its findings is flagged, ``via <class>`` when the therapy came from a class."""
+    when any of its findings is flagged, ``FILTER <names>`` when its record failed FILTER
+    (annotated with --include-filtered), ``via <class>`` when the therapy came from a class."""
     grouped: dict[str, list[Finding]] = {}
     for finding in sorted(findings, key=lambda f: (f.evidence_level.rank, f.gene, f.alteration)):
         grouped.setdefault(f"{finding.gene} {finding.alteration}", []).append(finding)
@@ -180,11 +187,21 @@ def _alterations(findings: Sequence[Finding], therapy: str) -> dict[str, list[st
         notes = [group[0].evidence_level.value]
         if any(f.subclonal for f in group):
             notes.append("subclonal")
+        failed = dict.fromkeys(name for f in group for name in failed_filters(f.variant))
+        if failed:
+            notes.append(f"FILTER {';'.join(failed)}")
         classes = [dict(f.therapies_via_class).get(therapy) for f in group]
         if all(classes):
             notes.append(f"via {classes[0]}")
         described[name] = notes
     return described
+
+
+def failed_filters(variant: Variant | None) -> tuple[str, ...]:
+    """The FILTER names the variant's record failed; none for PASS, ``.`` and events."""
+    if variant is None or variant.passed:
+        return ()
+    return variant.filters
 
 
 def _describe(findings: Sequence[Finding], therapy: str) -> str:

@@ -66,7 +66,7 @@ from annotator.rules import RuleSet
 from annotator.rules.loader import fold_name
 from annotator.rules.schema import Condition, GeneSpec, Rule, Selector, TumorTypes
 from annotator.splice_sites import exon_splice_positions
-from annotator.tumor_types import OncoTree
+from annotator.tumor_types import OncoTree, describe_tumor_types
 
 #: Classes whose protein change a rule needs to read.
 PROTEIN_CHANGING = frozenset(
@@ -1000,6 +1000,7 @@ class RuleMatcher:
             transcript=alteration.transcript if alteration else None,
             hgvsc=alteration.hgvsc if alteration else None,
             rule_tumor_types=tuple(rule.tumor_types.include),
+            rule_tumor_types_excluded=tuple(rule.tumor_types.exclude),
             notes=rule.notes,
             detail=alteration.detail if alteration else None,
             therapies_via_class=via_class,
@@ -1041,7 +1042,13 @@ class RuleMatcher:
             for f in findings
             if f.variant is not None and f.tumor_type_match is TumorTypeMatch.ON_LABEL
         }
-        fired = {(f.rule_id, allele_key(f.variant)) for f in findings if f.variant is not None}
+        # A rule set aside for VAF or depth fired all the same: its miss is ``filtered``, not
+        # another transcript's change or an unmet condition.
+        fired = {
+            (f.rule_id, allele_key(f.variant))
+            for f in (*findings, *(finding for finding, _reason in filtered_findings))
+            if f.variant is not None
+        }
         misses: dict[tuple[str, object], tuple[tuple[int, int, int, str], NearMiss]] = {}
 
         def add(order: tuple[int, int, int], subject: object, miss: NearMiss) -> None:
@@ -1169,9 +1176,7 @@ class RuleMatcher:
         return next(rule for rule in self.rules.rules if rule.id == rule_id)
 
     def _off_label_detail(self, rule: Rule) -> str:
-        types = ", ".join(rule.tumor_types.include)
-        if rule.tumor_types.exclude:
-            types += f", not {', '.join(rule.tumor_types.exclude)}"
+        types = describe_tumor_types(rule.tumor_types.include, rule.tumor_types.exclude)
         return f"rule needs {types} (sample {self.tumor_type})"
 
     def _unmet(

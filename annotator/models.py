@@ -333,6 +333,8 @@ class Finding:
     phase: str | None = None  # cis / trans / unknown, for findings of phased rules
     phase_source: str | None = None  # "vcf" (GT|PS, PGT/PID) or "reads" (--bam)
     therapies_via_class: tuple[tuple[str, str], ...] = ()  # (drug, class) reached by class only
+    #: The rule's excluded tumor types (``rule_tumor_types`` may be ``ALL``, not MYELOID).
+    rule_tumor_types_excluded: tuple[str, ...] = ()
 
 
 class Phase(str, Enum):
@@ -438,6 +440,14 @@ class Summary:
         return self.alleles_annotated - self.alleles_in_rule_genes
 
 
+#: The kinds of gene-level event the inputs can give, in the order the reports name them.
+EVENT_KINDS = ("fusion", "copy number", "expression", "MSI", "TMB")
+
+#: A finding below this fraction of the driver VAF is flagged subclonal
+#: (:mod:`annotator.interpret`); ``--subclonal-fraction`` sets another.
+DEFAULT_SUBCLONAL_FRACTION = 0.25
+
+
 @dataclass(frozen=True, slots=True)
 class Result:
     """Everything the writers render, for one sample."""
@@ -461,5 +471,12 @@ class Result:
     msi: dict[str, object] | None = None  # MsiResult.as_dict() when an MSI input was given
     caller: str | None = None
     near_misses: tuple[NearMiss, ...] = ()  # with --explain
+    explained: bool = False  # --explain was given: no near misses means none came close
+    #: The EVENT_KINDS an input was given for (--fusions or the VCF's structural records,
+    #: --cnv, --expression, an MSI input, a computed TMB): the others were not assessed.
+    event_inputs: tuple[str, ...] = ()
     tumor_type_name: str | None = None
     command_line: str | None = None
+    #: The --subclonal-fraction the findings were flagged with, for the reports to draw and
+    #: describe the same threshold (:func:`annotator.interpret.subclonal_threshold`).
+    subclonal_fraction: float = DEFAULT_SUBCLONAL_FRACTION

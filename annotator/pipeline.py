@@ -30,7 +30,7 @@ from annotator.interpret import (
     flag_subclonal,
 )
 from annotator.matcher import RuleMatcher, find_unclassified
-from annotator.models import Finding, Result, Summary, Variant
+from annotator.models import EVENT_KINDS, Finding, Result, Summary, Variant
 from annotator.noted import UnclassifiedList
 from annotator.phasing import apply_read_backed_phase, open_alignments
 from annotator.readers.maf_format import is_maf
@@ -219,9 +219,26 @@ def annotate(
         msi=msi.as_dict() if msi is not None else None,
         caller=small.caller,
         near_misses=tuple(near_misses),
+        explained=config.explain,
+        event_inputs=event_inputs_given(config, small, tmb is not None),
         tumor_type_name=oncotree.get(tumor_type).name,
         command_line=config.command_line,
+        subclonal_fraction=config.subclonal_fraction,
     )
+
+
+def event_inputs_given(
+    config: AnnotateConfig, small: SmallVariants, tmb_computed: bool
+) -> tuple[str, ...]:
+    """The kinds of gene-level event (``EVENT_KINDS``) some input was given for."""
+    given = {
+        "fusion": config.fusions is not None or bool(small.breakends),
+        "copy number": config.cnv is not None,
+        "expression": config.expression is not None,
+        "MSI": config.msi_status is not None or config.msi_file is not None,
+        "TMB": tmb_computed,
+    }
+    return tuple(kind for kind in EVENT_KINDS if given[kind])
 
 
 def _snvs_near(findings: Sequence[Finding], small: SmallVariants) -> dict[tuple[str, int], Variant]:

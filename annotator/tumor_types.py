@@ -13,7 +13,7 @@ import difflib
 import functools
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,8 +23,18 @@ BUNDLED_FILE = "oncotree.2025_10_03.json"
 ONCOTREE_URL = "https://oncotree.info"
 ROOT = "TISSUE"
 
+#: A rule's ``include: [ALL]``: tumor-agnostic.
+ALL_TUMOR_TYPES = "ALL"
+
 #: How a retired code relates to the current node that lists it, by JSON field.
 _RETIREMENT_KINDS = {"history": "renamed", "revocations": "retired", "precursors": "split"}
+
+
+def describe_tumor_types(include: Iterable[str], exclude: Iterable[str] = ()) -> str:
+    """A rule's tumor types in words: ``NSCLC``, ``all tumor types, not MYELOID, LYMPH``."""
+    text = ", ".join("all tumor types" if code == ALL_TUMOR_TYPES else code for code in include)
+    excluded = ", ".join(exclude)
+    return f"{text}, not {excluded}" if excluded else text
 
 
 @dataclass(frozen=True)

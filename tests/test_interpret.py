@@ -209,6 +209,27 @@ def test_subclonal_resistance_still_counts_and_is_named() -> None:
     )
 
 
+def test_rationale_names_the_failed_filter_of_a_finding() -> None:
+    """Regression: a finding of a record that failed FILTER (--include-filtered) made a call
+    whose rationale did not say so."""
+    failed = finding("PIK3CA-S", ("alpelisib",), S, "A", gene="PIK3CA", alteration_label="H1047R")
+    assert failed.variant is not None
+    failed = replace(failed, variant=replace(failed.variant, filters=("weak_evidence", "LowQ")))
+    passed = finding("EGFR-R", ("alpelisib",), R, "A")
+    (call,) = call_therapies([failed, passed])
+    assert call.rationale == (
+        "alpelisib: resistance — EGFR T790M (A) outweighs PIK3CA H1047R "
+        "(FILTER weak_evidence;LowQ) sensitivity (A)"
+    )
+    (alone,) = call_therapies([failed])
+    assert alone.rationale == (
+        "alpelisib: sensitivity — PIK3CA H1047R (A, FILTER weak_evidence;LowQ)"
+    )
+    assert passed.variant is not None
+    (plain,) = call_therapies([replace(passed, variant=replace(passed.variant, filters=("PASS",)))])
+    assert "FILTER" not in plain.rationale
+
+
 # --- drug classes: a rule's therapy_classes, expanded through the drug table -------------------
 
 CLASS_RULES = """

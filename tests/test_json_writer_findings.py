@@ -64,7 +64,8 @@ FINDINGS = st.builds(
     citations=STRINGS.map(tuple),
     transcript=OPTIONAL,
     hgvsc=OPTIONAL,
-    rule_tumor_types=st.lists(st.sampled_from(["NSCLC", "LUAD"]), max_size=2).map(tuple),
+    rule_tumor_types=st.lists(st.sampled_from(["NSCLC", "LUAD", "ALL"]), max_size=2).map(tuple),
+    rule_tumor_types_excluded=st.lists(st.sampled_from(["LYMPH"]) | TEXT, max_size=2).map(tuple),
     notes=OPTIONAL,
     detail=OPTIONAL,
     subclonal=st.booleans(),
@@ -102,6 +103,7 @@ BASE = Finding(
     phase=None,
     phase_source=None,
     therapies_via_class=(),
+    rule_tumor_types_excluded=(),
 )
 #: A value of the same type as BASE's, and different, for each field.
 OTHER_VALUES: dict[str, Any] = {
@@ -125,6 +127,7 @@ OTHER_VALUES: dict[str, Any] = {
     "phase": "cis",
     "phase_source": "vcf",
     "therapies_via_class": (("osimertinib", "EGFR TKI"),),
+    "rule_tumor_types_excluded": ("LUSC",),
 }
 
 

@@ -153,6 +153,26 @@ def test_filtered_by_vaf_or_depth(bundled: RuleSet) -> None:
     }
 
 
+def test_filtered_by_vaf_is_not_transcript_differs(bundled: RuleSet) -> None:
+    """Regression: a finding set aside by --min-vaf whose change is also annotated on another
+    transcript was listed as ``transcript_differs`` (the set-aside rule counted as not fired)."""
+    on_both = SampleAllele(
+        T790M,
+        (
+            alteration("EGFR", "T790M", on=T790M),
+            alteration("EGFR", "T790M", on=T790M, preferred=False),
+        ),
+        True,
+    )
+    matcher = RuleMatcher(bundled, build="GRCh38", tumor_type="LUAD", oncotree=load_oncotree())
+    set_aside = [(f, "VAF 0.05 below --min-vaf 0.06") for f in matcher.match([on_both])]
+    misses = matcher.find_near_misses([on_both], [], [], filtered_findings=set_aside)
+    assert reasons(misses) == {
+        f.rule_id: (NearMissReason.FILTERED, "VAF 0.05 below --min-vaf 0.06") for f, _ in set_aside
+    }
+    assert len(set_aside) == 3
+
+
 def test_filtered_by_filter(bundled: RuleSet) -> None:
     failed = replace(L858R, filters=("weak_evidence",))
     misses = near_misses(bundled, [], filtered_alleles=[allele(failed, "L858R")])

@@ -19,6 +19,7 @@ from jinja2 import StrictUndefined
 
 from annotator.config import AnnotateConfig
 from annotator.errors import UsageError
+from annotator.matcher import variant_label
 from annotator.models import (
     Alteration,
     Call,
@@ -35,6 +36,7 @@ from annotator.models import (
     VariantClass,
 )
 from annotator.pipeline import run
+from annotator.writers import plots
 from annotator.writers.html import (
     CONTENT_SECURITY_POLICY,
     _environment,
@@ -42,6 +44,7 @@ from annotator.writers.html import (
     render_html,
     report_timestamp,
 )
+from annotator.writers.json import finding_to_dict
 from annotator.writers.markdown import escape_markdown, render_markdown
 from annotator.writers.plots import vaf_plot_svg, vaf_points
 from tests.factories import variant
@@ -123,9 +126,9 @@ def hostile(luad: Result) -> Result:
     )
 
 
-def html_of(result: Result, subclonal_threshold: float | None = None) -> str:
+def html_of(result: Result) -> str:
     stream = io.StringIO()
-    render_html(result, stream, generated=GENERATED, subclonal_threshold=subclonal_threshold)
+    render_html(result, stream, generated=GENERATED)
     return stream.getvalue()
 
 
@@ -226,6 +229,74 @@ def test_off_label_findings_are_listed_apart(luad: Result) -> None:
     assert "COADREAD" in off_label
 
 
+def test_off_label_levels_are_not_counted_as_this_tumor_types(luad: Result) -> None:
+    """Regression: KRAS (COADREAD, level A) in a LUAD sample was shown as "Level A", counted
+    in Methods against "FDA-approved therapy ... for this tumor type" and stacked on A in the
+    level plot."""
+    html = html_of(luad)
+    off_label = html.split('id="off-label"')[1].split('id="filtered"')[0]
+    assert '<th scope="col" class="wrap">Level (in rule&#39;s tumor types)</th>' in off_label
+    methods = html.split('id="methods"')[1]
+    assert '<th scope="col" class="num">On-label findings</th>' in methods
+    assert (
+        '<tr><th scope="row">A</th><td>FDA-approved therapy or professional guideline for '
+        'this tumor type.</td><td class="num">3</td></tr>'
+    ) in methods
+    assert "Off-label findings are not counted" in methods
+    plots = html.split('id="plots"')[1].split('id="methods"')[0]
+    assert "<title>level A: 3 on-label</title>" in plots
+    assert "off-label</title>" not in plots
+    markdown = markdown_of(luad)
+    assert "| Therapies | Level (in rule's tumor types) | Rule tumor types |" in markdown
+    assert "| A | FDA-approved therapy or professional guideline for this tumor type. | 3 |" in (
+        markdown
+    )
+    assert "(off-label)" not in markdown  # the off-label table's header says it
+
+
+def test_off_label_rows_name_their_rule(luad: Result) -> None:
+    """Regression: two rules on one PTEN deletion (PTEN-DEL-TRASTUZUMAB-R and
+    PTEN-LOF-TRASTUZUMAB-R) gave two identical off-label rows."""
+    off = next(f for f in luad.findings if f.tumor_type_match is TumorTypeMatch.OFF_LABEL)
+    (first, second) = (replace(off, rule_id=f"PTEN-{n}-R") for n in ("DEL", "LOF"))
+    result = replace(luad, findings=(first, second))
+    off_label = html_of(result).split('id="off-label"')[1].split('id="filtered"')[0]
+    assert '<th scope="col">Rule</th>' in off_label
+    assert '<td class="mono rule-id">PTEN-DEL-R</td>' in off_label
+    assert '<td class="mono rule-id">PTEN-LOF-R</td>' in off_label
+    markdown = markdown_of(result).split("## Off-label findings")[1].split("## Filtered")[0]
+    assert "| Rule tumor types | Rule | Citations |" in markdown
+    assert "| PTEN-DEL-R |" in markdown
+    assert "| PTEN-LOF-R |" in markdown
+
+
+def test_tumor_agnostic_rules_show_all_tumor_types_and_their_exclusions() -> None:
+    """Regression: the pembrolizumab MSI-H rule (include ALL, exclude MYELOID, LYMPH) was
+    shown as a bare "ALL", also off-label in an AML sample."""
+    shown = "all tumor types, not MYELOID, LYMPH"
+    (aml,) = run(AnnotateConfig(input=DEMO, tumor_type="AML", msi_status="MSI-H", explain=True))
+    (finding,) = (f for f in aml.findings if f.rule_id == "MSI-H-PEMBROLIZUMAB-S")
+    assert finding_to_dict(finding)["rule_tumor_types"] == ["ALL"]
+    assert finding_to_dict(finding)["rule_tumor_types_excluded"] == ["MYELOID", "LYMPH"]
+    html = html_of(aml)
+    off_label = html.split('id="off-label"')[1].split('id="filtered"')[0]
+    assert f"<td>{shown}</td>" in off_label
+    near = html.split('id="near-misses"')[1].split('id="plots"')[0]
+    assert f"rule needs {shown} (sample AML)" in near
+    assert f"| {shown} | MSI-H-PEMBROLIZUMAB-S |" in markdown_of(aml)
+    (luad,) = run(AnnotateConfig(input=DEMO, tumor_type="LUAD", msi_status="MSI-H"))
+    assert f"on-label (rule: {shown})" in html_of(luad)
+    assert f"Tumor type: on-label (rule: {shown})" in markdown_of(luad)
+
+
+def test_set_aside_off_label_findings_mark_their_level() -> None:
+    (coad,) = run(AnnotateConfig(input=DEMO, tumor_type="COAD", min_vaf=0.2))
+    filtered = html_of(coad).split('id="filtered"')[1].split('id="unclassified"')[0]
+    assert "<td>A (off-label)</td>" in filtered  # EGFR T790M, an NSCLC rule
+    assert "<td>A</td>" in filtered  # KRAS, on-label in COAD
+    assert "| resistance | gefitinib, erlotinib | A (off-label) | NSCLC |" in markdown_of(coad)
+
+
 def test_finding_card_shows_vaf_depth_phase_subclonal_and_detail(luad: Result) -> None:
     finding = replace(
         luad.findings[0],
@@ -242,6 +313,26 @@ def test_finding_card_shows_vaf_depth_phase_subclonal_and_detail(luad: Result) -
     assert "called by two tools" in card
     assert "on-label (rule: NSCLC)" in card
     assert "T790M (p.Thr790Met)" in card
+
+
+def test_findings_of_records_that_failed_filter_say_so() -> None:
+    """Regression: with --include-filtered, PIK3CA H1047R (FILTER weak_evidence) made an
+    alpelisib call in BRCA and neither report showed the FILTER it failed."""
+    (brca,) = run(AnnotateConfig(input=DEMO, tumor_type="BRCA", include_filtered=True))
+    html = html_of(brca)
+    summary = html.split('id="summary"')[1].split('id="actionable"')[0]
+    assert "PIK3CA H1047R (A, subclonal, FILTER weak_evidence)" in summary
+    card = html.split('id="actionable"')[1].split("PIK3CA</span>")[1].split("</article>")[0]
+    assert '<span class="badge failed-filter">FILTER weak_evidence</span>' in card
+    assert "weak_evidence: the record failed FILTER (annotated with --include-filtered)" in card
+    markdown = markdown_of(brca)
+    assert "PIK3CA H1047R (A, subclonal, FILTER weak\\_evidence)" in markdown
+    assert "level A (subclonal, FILTER weak\\_evidence)" in markdown
+    assert "  - FILTER: weak\\_evidence: the record failed FILTER" in markdown
+    (luad,) = run(AnnotateConfig(input=DEMO, tumor_type="LUAD", include_filtered=True))
+    off_label = html_of(luad).split('id="off-label"')[1].split('id="filtered"')[0]
+    assert '<br><span class="failed-filter">FILTER weak_evidence</span>' in off_label
+    assert "chr3:179234297 A>G; FILTER weak\\_evidence |" in markdown_of(luad)
 
 
 def test_citations_link_pmid_and_doi_and_name_review_references(luad: Result) -> None:
@@ -302,6 +393,71 @@ def test_filtered_unclassified_near_misses_with_reasons(hostile: Result) -> None
     assert "<code>excluded</code>" in near
 
 
+def test_empty_near_misses_say_whether_explain_was_given(luad: Result) -> None:
+    """Regression: "None (listed with --explain)" was shown with --explain too."""
+    assert luad.explained is False
+    for text in (html_of(luad), markdown_of(luad)):
+        assert "None listed: near misses are listed with --explain." in text
+        assert "no rule came close" not in text
+    (explained,) = run(AnnotateConfig(input=DEMO, tumor_type="LUAD", explain=True))
+    assert explained.explained is True
+    for text in (
+        html_of(replace(explained, near_misses=())),
+        markdown_of(replace(explained, near_misses=())),
+    ):
+        assert "None: no rule came close." in text
+        assert "listed with --explain" not in text
+
+
+def test_events_section_names_the_event_inputs_not_given(luad: Result, cml: Result) -> None:
+    """Regression: "No gene-level event (fusion, copy number, expression, MSI, TMB) in rule
+    genes" was said when none of those inputs had been given."""
+    (bare,) = run(AnnotateConfig(input=DEMO, tumor_type="LUAD"))
+    assert bare.event_inputs == ()
+    not_given = (
+        "Not assessed, no input given: fusion (--fusions, or structural-variant records in "
+        "the VCF); copy number (--cnv); expression (--expression); MSI (--msi-status or "
+        "--msi-file); TMB (--panel-size-mb with an annotated VCF)."
+    )
+    for text in (html_of(bare), markdown_of(bare)):
+        assert not_given in text
+        assert "No gene-level event" not in text
+    assert luad.event_inputs == ("TMB",)  # --panel-size-mb 1.1, TMB-low: no event
+    methods = html_of(luad).split('id="methods"')[1]
+    assert "No gene-level event in rule genes from the inputs given (TMB)." in methods
+    assert "Not assessed, no input given: fusion (" in methods
+    assert "TMB (--panel" not in methods
+    assert cml.event_inputs == ("fusion",)  # one event: the table, and what was not given
+    markdown = markdown_of(cml).split("### Events")[1]
+    assert "| **BCR::ABL1** | fusion |" in markdown
+    assert "No gene-level event" not in markdown
+    assert "Not assessed, no input given: copy number (--cnv);" in markdown
+
+
+def test_near_miss_alteration_of_a_long_allele_is_shortened(luad: Result) -> None:
+    """Regression: an unclassified 400-bp insertion's near misses put the whole allele in
+    the Alteration cell, which overflowed the table."""
+    alt = "C" + "ACGT" * 100
+    long_insertion = variant("chr7", 55181319, "C", alt, vaf=0.22, depth=250)
+    miss = NearMiss(
+        "EGFR-T790M-1GTKI-R",
+        "EGFR",
+        variant_label(long_insertion),
+        long_insertion,
+        NearMissReason.UNCLASSIFIED,
+        "annotated only on other transcripts",
+    )
+    result = replace(luad, near_misses=(miss,))
+    shown = "chr7:55181319 C&gt;CACGTACGTACGTACGTACG…(401 bp)"
+    near = html_of(result).split('id="near-misses"')[1].split('id="plots"')[0]
+    assert f'<td class="long">{shown}</td>' in near
+    assert alt not in near
+    markdown = markdown_of(result).split("## Near misses")[1].split("## Methods")[0]
+    assert f"| {shown.replace('&gt;', '>')} |" in markdown
+    assert alt not in markdown
+    assert "td.mono, td.long { overflow-wrap: anywhere; }" in html_of(result)
+
+
 # --- plots -------------------------------------------------------------------------------------
 
 
@@ -310,15 +466,35 @@ def test_vaf_plot_has_a_dashed_threshold_line(luad: Result) -> None:
     plots = html.split('id="plots"')[1].split('id="methods"')[0]
     assert plots.count("<svg") == 2
     assert 'stroke-dasharray="5 4"' in plots
-    # 0.25 x the top VAF (BRCA2 0.478) = 0.1195
-    assert "subclonal threshold 0.119" in plots
+    # 0.25 x the driver VAF (EGFR L858R 0.41, the top on-label sensitivity VAF) = 0.1025
+    assert "subclonal threshold 0.102" in plots
     assert "KRAS Q61H (T&gt;A)" in plots  # two alleles, one protein change: named apart
 
 
-def test_vaf_plot_threshold_can_be_given(luad: Result) -> None:
-    html = html_of(luad, subclonal_threshold=0.3)
-    assert "subclonal threshold 0.3<" in html
-    assert "VAF 0.3 (given)" in html
+def test_vaf_plot_line_is_the_subclonal_flag_threshold() -> None:
+    """Regression: the line was 0.25 x the top VAF of any finding (BRCA2 0.478, off-label),
+    whatever --subclonal-fraction, so EGFR T790M (0.121) was drawn right of the 0.119 line
+    while flagged subclonal at 0.5 x the driver VAF (EGFR L858R 0.41)."""
+    (result,) = run(AnnotateConfig(input=DEMO, tumor_type="LUAD", subclonal_fraction=0.5))
+    assert result.subclonal_fraction == 0.5
+    html = html_of(result)
+    assert "subclonal threshold 0.205<" in html
+    assert "EGFR T790M: VAF 0.121 (subclonal)" in html
+    methods = html.split('id="methods"')[1]
+    expected = (
+        "below 0.5 (--subclonal-fraction) × the driver VAF, the highest VAF among the on-label "
+        "sensitivity findings. Driver VAF 0.41, so the threshold is VAF 0.205"
+    )
+    assert expected in methods
+    assert expected in markdown_of(result)
+
+
+def test_no_subclonal_line_without_a_driver_vaf(luad: Result) -> None:
+    resistance_only = tuple(f for f in luad.findings if f.effect is not Effect.SENSITIVITY)
+    html = html_of(replace(luad, findings=resistance_only))
+    assert "subclonal threshold" not in html
+    assert "Dashed line" not in html
+    assert "No on-label sensitivity finding has a VAF: no finding is marked." in html
 
 
 def test_plot_text_is_escaped() -> None:
@@ -340,6 +516,71 @@ def test_plot_text_is_escaped() -> None:
     assert "<script" not in svg
     assert "&lt;script&gt;G &#34;&amp;&lt;x&gt;" in svg
     assert "(subclonal)" in svg
+
+
+# --- accessibility ------------------------------------------------------------------------------
+
+
+def contrast(first: str, second: str) -> float:
+    """WCAG 2 contrast ratio of two #rgb or #rrggbb colours."""
+
+    def luminance(color: str) -> float:
+        digits = color.lstrip("#")
+        if len(digits) == 3:
+            digits = "".join(digit * 2 for digit in digits)
+        channels = [int(digits[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    light, dark = sorted((luminance(first), luminance(second)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def test_text_and_plot_colours_meet_wcag_contrast(luad: Result) -> None:
+    """Regression: the subclonal badge (#d9822b, 2.93:1 on white) and the off-label bars
+    (#a9c4d9, 1.81:1) failed WCAG AA: 4.5:1 for text, 3:1 for graphics."""
+    styles = (resources.files("annotator.writers") / "templates" / "_styles.css.j2").read_text()
+    colours = dict(re.findall(r"--([a-z]+): (#[0-9a-f]{3,6})", styles))
+    for name in ("ink", "muted", "accent", "resistance", "conflicting", "sensitivity", "subclonal"):
+        for background in ("#fff", colours["panel"]):
+            assert contrast(colours[name], background) >= 4.5, (name, background)
+    for colour in (plots.CLONAL_COLOR, plots.ON_LABEL_COLOR, plots.THRESHOLD_COLOR):
+        assert contrast(colour, "#fff") >= 3, colour
+    assert contrast(plots.SUBCLONAL_COLOR, "#fff") >= 4.5  # also the "(subclonal)" text
+    fills = set(re.findall(r'fill="(#[0-9a-f]{3,6})"', html_of(luad)))
+    assert fills <= {
+        plots.CLONAL_COLOR,
+        plots.SUBCLONAL_COLOR,
+        plots.AXIS_COLOR,
+        plots.THRESHOLD_COLOR,
+    }
+
+
+class Tables(HTMLParser):
+    """The scope attribute of each header cell, table by table."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.scopes: list[list[str | None]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "table":
+            self.scopes.append([])
+        elif tag == "th":
+            self.scopes[-1].append(dict(attrs).get("scope"))
+
+
+def test_every_table_has_scoped_header_cells(luad: Result) -> None:
+    """Regression: the run-summary and biomarker tables had no header cells."""
+    tables = Tables()
+    tables.feed(html_of(replace(luad, msi={"status": "MSS", "source": "--msi-status"})))
+    assert len(tables.scopes) == 6  # calls, run summary, off-label, levels, TMB, MSI
+    for scopes in tables.scopes:
+        assert scopes, "a table without header cells"
+        assert None not in scopes
+    html = html_of(luad)
+    assert '<tr><th scope="row">data records read</th><td class="num">21</td></tr>' in html
+    assert '<tr><th scope="row">TMB status</th><td class="num">TMB-low</td></tr>' in html
 
 
 # --- escaping and self-containment ---------------------------------------------------------------

@@ -16,6 +16,7 @@ import pytest
 from annotator.config import AnnotateConfig
 from annotator.pipeline import run
 from annotator.writers.html import render_html
+from annotator.writers.plots import VafPoint, vaf_plot_svg
 
 DEMO = Path(__file__).resolve().parent.parent / "test_data" / "demo.grch38.vep.vcf.gz"
 SKIP_REASON = "chromium not installed (apt-get install chromium); .ci/run installs it"
@@ -109,3 +110,25 @@ def test_report_screenshot_in_chromium(chromium: str, report: Path, tmp_path: Pa
     assert data.startswith(PNG_SIGNATURE)
     assert len(data) > 20_000  # a rendered page, not a blank one (blank is about 9 kB)
     assert_no_console_errors(completed.stderr)
+
+
+def test_vaf_plot_labels_are_not_clipped(chromium: str, tmp_path: Path) -> None:
+    """Regression: long labels ("EGFR D770_N771insASVDNPHVCR…") ran past the plot's left
+    edge. The page measures each text of the plot (getBBox) and writes the lowest x."""
+    points = [
+        VafPoint("EGFR D770_N771insASVDNPHVCRWWMM", 0.4, subclonal=False),
+        VafPoint("WWWWWWWW MMMMMMMMMMMMMMMMMMMMMMMMMM", 0.3, subclonal=False),
+        VafPoint("KRAS G12D", 0.05, subclonal=True),
+    ]
+    page = tmp_path / "plot.html"
+    page.write_text(
+        "<!DOCTYPE html><html><body>"
+        + str(vaf_plot_svg(points, 0.1))
+        + "<script>document.body.dataset.left = Math.min(...Array.from("
+        "document.querySelectorAll('svg text'), t => t.getBBox().x));</script>"
+        "</body></html>",
+        encoding="utf-8",
+    )
+    completed = run_chromium(chromium, tmp_path / "profile", "--dump-dom", page.as_uri())
+    left = float(completed.stdout.split('data-left="')[1].split('"')[0])
+    assert left >= 0, left

@@ -27,7 +27,10 @@ from typing import IO, TYPE_CHECKING
 from urllib.parse import quote
 
 from annotator.errors import UsageError
+from annotator.interpret import driver_vaf, failed_filters, subclonal_threshold
+from annotator.matcher import variant_label
 from annotator.models import (
+    EVENT_KINDS,
     Alteration,
     Call,
     Effect,
@@ -41,10 +44,10 @@ from annotator.models import (
     Unclassified,
     Variant,
 )
+from annotator.tumor_types import describe_tumor_types
 from annotator.writers.plots import (
-    SUBCLONAL_FRACTION,
-    default_subclonal_threshold,
     evidence_level_plot_svg,
+    on_label_level_counts,
     vaf_plot_svg,
     vaf_points,
 )
@@ -83,12 +86,28 @@ THERAPY_CALL_POLICY = (
     "(A > B > C > D), otherwise conflicting. Regimens are compared as written: "
     "dabrafenib + trametinib is its own regimen."
 )
+#: Off-label findings carry the level the rule has in its own tumor types.
+OFF_LABEL_LEVEL_HEADER = "Level (in rule's tumor types)"
+OFF_LABEL_LEVELS = (
+    "Off-label findings are not counted: their level is the one the rule has in its own "
+    "tumor types, not in this sample's."
+)
 TMB_NOT_COMPUTED = (
     "Not computed (needs --panel-size-mb and an annotated VCF). When computed: PASS alleles "
     "with a coding non-synonymous consequence on any transcript, per Mb of panel; TMB-high "
     "at --tmb-threshold (default 10/Mb)."
 )
 MSI_NOT_GIVEN = "Not given (--msi-status or --msi-file)."
+#: How each kind of gene-level event is given, for the events a run did not assess.
+EVENT_OPTIONS = {
+    "fusion": "--fusions, or structural-variant records in the VCF",
+    "copy number": "--cnv",
+    "expression": "--expression",
+    "MSI": "--msi-status or --msi-file",
+    "TMB": "--panel-size-mb with an annotated VCF",
+}
+NO_NEAR_MISS = "None: no rule came close."
+NEAR_MISSES_NOT_LISTED = "None listed: near misses are listed with --explain."
 
 #: Therapy calls in the summary: resistance first, then conflicting, then sensitivity.
 CALL_ORDER = {Call.RESISTANCE: 0, Call.CONFLICTING: 1, Call.SENSITIVITY: 2}
@@ -137,6 +156,26 @@ def format_variant(variant: Variant | None) -> str:
     )
 
 
+def format_failed_filters(variant: Variant | None) -> str:
+    """``FILTER weak_evidence`` for a record that failed FILTER (annotated with
+    --include-filtered); empty for PASS, ``.`` and events."""
+    failed = failed_filters(variant)
+    return f"FILTER {';'.join(failed)}" if failed else ""
+
+
+def format_alteration(alteration: str, variant: Variant | None) -> str:
+    """An alteration label; one that names its variant (``chr7:55181319C>CAAAG...``, for an
+    unclassified variant or a genomic rule) written as :func:`format_variant` writes the
+    variant, long alleles shortened."""
+    if variant is not None and alteration == variant_label(variant):
+        return format_variant(variant)
+    return alteration
+
+
+def format_near_miss_alteration(miss: NearMiss) -> str:
+    return format_alteration(miss.alteration, miss.variant)
+
+
 def format_vaf(variant: Variant | None) -> str:
     return "" if variant is None or variant.vaf is None else f"{variant.vaf:.3g}"
 
@@ -149,11 +188,24 @@ def format_effect(effect: Effect) -> str:
     return effect.value.replace("_", " ")
 
 
+def format_rule_tumor_types(finding: Finding) -> str:
+    """``NSCLC``; ``all tumor types, not MYELOID, LYMPH`` for a tumor-agnostic rule."""
+    return describe_tumor_types(finding.rule_tumor_types, finding.rule_tumor_types_excluded)
+
+
 def format_tumor_type_match(finding: Finding) -> str:
     label = "on-label" if finding.tumor_type_match is TumorTypeMatch.ON_LABEL else "off-label"
     if finding.rule_tumor_types:
-        return f"{label} (rule: {', '.join(finding.rule_tumor_types)})"
+        return f"{label} (rule: {format_rule_tumor_types(finding)})"
     return label
+
+
+def format_level(finding: Finding) -> str:
+    """The rule's level; marked for an off-label finding, where it is the level in the rule's
+    tumor types, not in this sample's."""
+    if finding.tumor_type_match is TumorTypeMatch.ON_LABEL:
+        return finding.evidence_level.value
+    return f"{finding.evidence_level.value} (off-label)"
 
 
 def format_phase(finding: Finding) -> str:
@@ -167,9 +219,10 @@ def format_phase(finding: Finding) -> str:
 
 def format_protein(finding: Finding) -> str:
     """The alteration, with the HGVS protein change when it says more."""
+    alteration = format_alteration(finding.alteration, finding.variant)
     if finding.hgvsp and finding.hgvsp != finding.alteration:
-        return f"{finding.alteration} ({finding.hgvsp})"
-    return finding.alteration
+        return f"{alteration} ({finding.hgvsp})"
+    return alteration
 
 
 def format_number(value: object) -> str:
@@ -203,22 +256,21 @@ class Report:
     tmb: tuple[tuple[str, str], ...]  # label, value
     tmb_definition: str
     msi: tuple[tuple[str, str], ...]  # label, value; empty when no MSI input was given
+    #: The flag's threshold, fraction x driver VAF (None without a driver VAF): the VAF plot's
+    #: dashed line.
     subclonal_threshold: float | None
-    subclonal_fraction: float
-    subclonal_given: bool  # the caller passed the threshold (else fraction x top VAF)
+    subclonal_fraction: float  # the --subclonal-fraction the findings were flagged with
+    driver_vaf: float | None  # highest VAF among on-label sensitivity findings
     summary: tuple[tuple[str, int], ...]
+    #: Each evidence level with its definition and the on-label findings at it (off-label
+    #: findings carry the rule's level in its own tumor types and are not counted).
+    levels: tuple[tuple[str, str, int], ...]
     #: What was set aside in the rule genes (records failing FILTER, alleles the sample
     #: does not hold), said where the filtered findings are.
     set_aside: tuple[str, ...] = ()
 
 
-def build_report(
-    result: Result,
-    *,
-    generated: str,
-    subclonal_threshold: float | None = None,
-    subclonal_fraction: float = SUBCLONAL_FRACTION,
-) -> Report:
+def build_report(result: Result, *, generated: str) -> Report:
     """Sort and group a result for the report writers."""
     on_label = [f for f in result.findings if f.tumor_type_match is TumorTypeMatch.ON_LABEL]
     definitions = dict(EVIDENCE_LEVEL_DEFINITIONS)
@@ -236,9 +288,6 @@ def build_report(
     tumor_type = result.tumor_type
     if result.tumor_type_name:
         tumor_type = f"{result.tumor_type} ({result.tumor_type_name})"
-    given = subclonal_threshold is not None
-    if subclonal_threshold is None:
-        subclonal_threshold = default_subclonal_threshold(result.findings, subclonal_fraction)
     summary = result.summary
     return Report(
         result=result,
@@ -257,9 +306,9 @@ def build_report(
         tmb=_tmb_rows(result.tmb),
         tmb_definition=_tmb_definition(result.tmb),
         msi=_msi_rows(result.msi),
-        subclonal_threshold=subclonal_threshold,
-        subclonal_fraction=subclonal_fraction,
-        subclonal_given=given,
+        subclonal_threshold=subclonal_threshold(result.findings, result.subclonal_fraction),
+        subclonal_fraction=result.subclonal_fraction,
+        driver_vaf=driver_vaf(result.findings),
         summary=(
             ("data records read", summary.records),
             ("ALT alleles seen", summary.alleles),
@@ -273,6 +322,14 @@ def build_report(
             ("unclassified variants", summary.unclassified),
         ),
         set_aside=_set_aside(summary),
+        levels=_level_rows(result.findings),
+    )
+
+
+def _level_rows(findings: Sequence[Finding]) -> tuple[tuple[str, str, int], ...]:
+    counts = {level.value: count for level, count in on_label_level_counts(findings).items()}
+    return tuple(
+        (code, definition, counts[code]) for code, definition in EVIDENCE_LEVEL_DEFINITIONS
     )
 
 
@@ -381,31 +438,28 @@ def _environment() -> Environment:
     environment.filters.update(
         cite=cite,
         variant=format_variant,
+        failed_filters=format_failed_filters,
         vaf=format_vaf,
         depth=format_depth,
         effect=format_effect,
         tumor_type_match=format_tumor_type_match,
+        rule_tumor_types=format_rule_tumor_types,
         phase=format_phase,
+        level=format_level,
         protein=format_protein,
+        near_miss_alteration=format_near_miss_alteration,
     )
     return environment
 
 
-def render_html(
-    result: Result,
-    stream: IO[str],
-    *,
-    generated: str,
-    subclonal_threshold: float | None = None,
-) -> None:
+def render_html(result: Result, stream: IO[str], *, generated: str) -> None:
     """Write the report of one sample.
 
-    ``generated`` is the date shown (see :func:`report_timestamp`). ``subclonal_threshold`` is
-    the VAF of the dashed line in the VAF plot; by default ``SUBCLONAL_FRACTION`` (0.25) x the
-    highest VAF among the findings. Whether a finding is marked subclonal comes from
-    ``Finding.subclonal``, set by the pipeline.
+    ``generated`` is the date shown (see :func:`report_timestamp`). Whether a finding is
+    marked subclonal comes from ``Finding.subclonal``, set by the pipeline; the VAF plot's
+    dashed line is that flag's threshold, from ``Result.subclonal_fraction``.
     """
-    report = build_report(result, generated=generated, subclonal_threshold=subclonal_threshold)
+    report = build_report(result, generated=generated)
     template = _environment().get_template("report.html.j2")
     stream.write(
         template.render(
@@ -413,39 +467,52 @@ def render_html(
             result=result,
             csp=CONTENT_SECURITY_POLICY,
             research_use_only=RESEARCH_USE_ONLY,
-            evidence_levels=EVIDENCE_LEVEL_DEFINITIONS,
+            off_label_level_header=OFF_LABEL_LEVEL_HEADER,
+            off_label_levels=OFF_LABEL_LEVELS,
             transcript_policy=TRANSCRIPT_POLICY,
             label_policy=LABEL_POLICY,
             therapy_call_policy=THERAPY_CALL_POLICY,
             msi_not_given=MSI_NOT_GIVEN,
             subclonality=subclonality_text(report),
+            no_near_miss=no_near_miss_text(result),
+            events_said=events_text(result),
             vaf_plot=vaf_plot_svg(vaf_points(result.findings), report.subclonal_threshold),
             level_plot=evidence_level_plot_svg(result.findings),
         )
     )
 
 
+def events_text(result: Result) -> tuple[str, ...]:
+    """What the Events section says besides its table: which kinds of event were looked
+    for and found none in rule genes, and which had no input."""
+    given = [kind for kind in EVENT_KINDS if kind in result.event_inputs]
+    missing = [kind for kind in EVENT_KINDS if kind not in result.event_inputs]
+    said = []
+    if not result.events and given:
+        said.append(
+            f"No gene-level event in rule genes from the inputs given ({', '.join(given)})."
+        )
+    if missing:
+        options = "; ".join(f"{kind} ({EVENT_OPTIONS[kind]})" for kind in missing)
+        said.append(f"Not assessed, no input given: {options}.")
+    return tuple(said)
+
+
+def no_near_miss_text(result: Result) -> str:
+    """What an empty Near misses section says: whether --explain looked for them."""
+    return NO_NEAR_MISS if result.explained else NEAR_MISSES_NOT_LISTED
+
+
 def subclonality_text(report: Report) -> str:
     """How findings are marked subclonal, and where the VAF plot draws its line."""
     text = (
-        "A finding is marked subclonal when its VAF is below a fraction of the sample's top "
-        "driver VAF (set during annotation)."
+        "A finding is marked subclonal when its VAF is below "
+        f"{report.subclonal_fraction:g} (--subclonal-fraction) × the driver VAF, the highest "
+        "VAF among the on-label sensitivity findings."
     )
-    if report.subclonal_threshold is None:
-        return text + " No finding has a VAF."
-    source = (
-        "given"
-        if report.subclonal_given
-        else f"{report.subclonal_fraction:g} × the highest VAF among the findings"
-    )
+    if report.subclonal_threshold is None or report.driver_vaf is None:
+        return text + " No on-label sensitivity finding has a VAF: no finding is marked."
     return (
-        f"{text} The VAF plot's dashed line is at VAF {report.subclonal_threshold:.3g} ({source})."
+        f"{text} Driver VAF {report.driver_vaf:.3g}, so the threshold is VAF "
+        f"{report.subclonal_threshold:.3g}: the VAF plot's dashed line."
     )
-
-
-def level_counts(findings: Sequence[Finding]) -> dict[str, int]:
-    """Findings per evidence level, A to D (levels without findings give 0)."""
-    counts = {level.value: 0 for level in EvidenceLevel}
-    for finding in findings:
-        counts[finding.evidence_level.value] += 1
-    return counts

@@ -16,23 +16,29 @@ from typing import IO
 
 from annotator.models import Finding, Result
 from annotator.writers.html import (
-    EVIDENCE_LEVEL_DEFINITIONS,
     LABEL_POLICY,
     MSI_NOT_GIVEN,
+    OFF_LABEL_LEVEL_HEADER,
+    OFF_LABEL_LEVELS,
     RESEARCH_USE_ONLY,
     THERAPY_CALL_POLICY,
     TRANSCRIPT_POLICY,
     Report,
     build_report,
     cite,
+    events_text,
     format_depth,
     format_effect,
+    format_failed_filters,
+    format_level,
+    format_near_miss_alteration,
     format_phase,
     format_protein,
+    format_rule_tumor_types,
     format_tumor_type_match,
     format_vaf,
     format_variant,
-    level_counts,
+    no_near_miss_text,
     subclonality_text,
 )
 
@@ -61,7 +67,9 @@ def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
     return [*lines, ""]
 
 
-def _finding_row(finding: Finding) -> list[str]:
+def _finding_row(finding: Finding, *, off_label_table: bool = False) -> list[str]:
+    """A finding's cells; ``off_label_table``: a table of off-label findings only, whose
+    Level header says whose level it is (elsewhere an off-label row's level is marked)."""
     vaf = escape_markdown(format_vaf(finding.variant))
     if finding.subclonal:
         vaf += " (subclonal)"
@@ -70,32 +78,38 @@ def _finding_row(finding: Finding) -> list[str]:
         alteration += f"; {escape_markdown(finding.detail)}"
     if finding.phase is not None:
         alteration += f"; phase: {escape_markdown(format_phase(finding))}"
+    shown = format_variant(finding.variant)
+    if failed := format_failed_filters(finding.variant):
+        shown += f"; {failed}"
     return [
         f"**{escape_markdown(finding.gene)}**",
         alteration,
-        escape_markdown(format_variant(finding.variant)),
+        escape_markdown(shown),
         vaf,
         escape_markdown(format_depth(finding.variant)),
         escape_markdown(format_effect(finding.effect)),
         escape_markdown(", ".join(finding.therapies)),
-        finding.evidence_level.value,
-        escape_markdown(", ".join(finding.rule_tumor_types)),
+        finding.evidence_level.value if off_label_table else escape_markdown(format_level(finding)),
+        escape_markdown(format_rule_tumor_types(finding)),
+        escape_markdown(finding.rule_id),
         format_citations(finding.citations),
     ]
 
 
-FINDING_COLUMNS = (
-    "Gene",
-    "Alteration",
-    "Variant",
-    "VAF",
-    "Depth",
-    "Effect",
-    "Therapies",
-    "Level",
-    "Rule tumor types",
-    "Citations",
-)
+def _finding_columns(level_header: str = "Level") -> tuple[str, ...]:
+    return (
+        "Gene",
+        "Alteration",
+        "Variant",
+        "VAF",
+        "Depth",
+        "Effect",
+        "Therapies",
+        escape_markdown(level_header),
+        "Rule tumor types",
+        "Rule",
+        "Citations",
+    )
 
 
 def _finding_item(finding: Finding) -> list[str]:
@@ -105,13 +119,19 @@ def _finding_item(finding: Finding) -> list[str]:
         f"{escape_markdown(format_effect(finding.effect))}, "
         f"level {finding.evidence_level.value}"
     )
-    if finding.subclonal:
-        title += " (subclonal)"
+    failed = format_failed_filters(finding.variant)
+    marks = [mark for mark in ("subclonal" if finding.subclonal else "", failed) if mark]
+    if marks:
+        title += f" ({escape_markdown(', '.join(marks))})"
     fields: list[tuple[str, str]] = [("Therapies", escape_markdown(", ".join(finding.therapies)))]
     if finding.variant is not None:
         vaf = format_vaf(finding.variant) or "n/a"
         depth = format_depth(finding.variant) or "n/a"
         fields.append(("Variant", escape_markdown(format_variant(finding.variant))))
+        if failed:
+            names = ";".join(finding.variant.filters)
+            said = f"{names}: the record failed FILTER (annotated with --include-filtered)"
+            fields.append(("FILTER", escape_markdown(said)))
         subclonal = " (subclonal)" if finding.subclonal else ""
         fields.append(("VAF / depth", escape_markdown(f"{vaf} / {depth}{subclonal}")))
     if finding.transcript or finding.hgvsc:
@@ -199,7 +219,10 @@ def _findings(report: Report) -> list[str]:
             "therapy call.",
             "",
         ]
-        lines += _table(FINDING_COLUMNS, [_finding_row(f) for f in report.off_label])
+        lines += _table(
+            _finding_columns(OFF_LABEL_LEVEL_HEADER),
+            [_finding_row(f, off_label_table=True) for f in report.off_label],
+        )
     else:
         lines += ["None.", ""]
 
@@ -208,7 +231,7 @@ def _findings(report: Report) -> list[str]:
         lines += [f"**{escape_markdown(said)}**", ""]
     if report.filtered:
         lines += _table(
-            [*FINDING_COLUMNS, "Why set aside"],
+            [*_finding_columns(), "Why set aside"],
             [[*_finding_row(f), escape_markdown(reason)] for f, reason in report.filtered],
         )
     else:
@@ -240,7 +263,7 @@ def _findings(report: Report) -> list[str]:
                 [
                     escape_markdown(miss.rule_id),
                     f"**{escape_markdown(miss.gene)}**",
-                    escape_markdown(miss.alteration),
+                    escape_markdown(format_near_miss_alteration(miss)),
                     escape_markdown(format_variant(miss.variant)),
                     escape_markdown(miss.reason.value),
                     escape_markdown(miss.detail),
@@ -249,7 +272,7 @@ def _findings(report: Report) -> list[str]:
             ],
         )
     else:
-        lines += ["None (listed with `--explain`).", ""]
+        lines += [escape_markdown(no_near_miss_text(report.result)), ""]
     return lines
 
 
@@ -279,14 +302,14 @@ def _methods(report: Report) -> list[str]:
         "### Evidence levels (AMP/ASCO/CAP 2017)",
         "",
     ]
-    counts = level_counts(result.findings)
     lines += _table(
-        ["Level", "Definition", "Findings"],
+        ["Level", "Definition", "On-label findings"],
         [
-            [level, escape_markdown(definition), str(counts[level])]
-            for level, definition in EVIDENCE_LEVEL_DEFINITIONS
+            [level, escape_markdown(definition), str(count)]
+            for level, definition, count in report.levels
         ],
     )
+    lines += [escape_markdown(OFF_LABEL_LEVELS), ""]
     lines += ["### Biomarkers", ""]
     if report.tmb:
         lines += _table(
@@ -316,11 +339,8 @@ def _methods(report: Report) -> list[str]:
                 for event in report.events
             ],
         )
-    else:
-        lines += [
-            "No gene-level event (fusion, copy number, expression, MSI, TMB) in rule genes.",
-            "",
-        ]
+    for said in events_text(result):
+        lines += [escape_markdown(said), ""]
     lines += ["### Input notes", ""]
     if report.notes:
         lines += [f"- {escape_markdown(note)}" for note in report.notes]
@@ -330,15 +350,9 @@ def _methods(report: Report) -> list[str]:
     return lines
 
 
-def render_markdown(
-    result: Result,
-    stream: IO[str],
-    *,
-    generated: str,
-    subclonal_threshold: float | None = None,
-) -> None:
+def render_markdown(result: Result, stream: IO[str], *, generated: str) -> None:
     """Write the Markdown report of one sample (arguments as :func:`render_html`)."""
-    report = build_report(result, generated=generated, subclonal_threshold=subclonal_threshold)
+    report = build_report(result, generated=generated)
     lines = [*_header(report), *_summary(report), *_findings(report), *_methods(report)]
     lines += [
         "---",

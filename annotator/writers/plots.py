@@ -14,14 +14,9 @@ from markupsafe import Markup
 
 from annotator.models import EvidenceLevel, Finding, TumorTypeMatch
 
-#: Default subclonal fraction: a VAF below this fraction of the sample's top finding VAF is
-#: drawn as subclonal when the caller gives no threshold.
-SUBCLONAL_FRACTION = 0.25
-
 CLONAL_COLOR = "#2f6690"
-SUBCLONAL_COLOR = "#d9822b"
+SUBCLONAL_COLOR = "#b45309"  # as the report's --subclonal: 5.0:1 on white
 ON_LABEL_COLOR = "#2f6690"
-OFF_LABEL_COLOR = "#a9c4d9"
 AXIS_COLOR = "#555"
 GRID_COLOR = "#ddd"
 THRESHOLD_COLOR = "#b3261e"
@@ -59,31 +54,56 @@ def vaf_points(findings: Iterable[Finding]) -> list[VafPoint]:
     return sorted(shown, key=lambda point: (-point.vaf, point.label))
 
 
-def default_subclonal_threshold(
-    findings: Iterable[Finding], fraction: float = SUBCLONAL_FRACTION
-) -> float | None:
-    """``fraction`` x the highest VAF among the findings; None when no finding has a VAF."""
-    vafs = [f.variant.vaf for f in findings if f.variant is not None and f.variant.vaf is not None]
-    return fraction * max(vafs) if vafs else None
-
-
 def _number(value: float) -> str:
     """Coordinates with at most one decimal, so the SVG text is stable across platforms."""
     text = f"{value:.1f}"
     return text[:-2] if text.endswith(".0") else text
 
 
-def _shorten(text: str, limit: int = 28) -> str:
+#: Longest bar label shown (longer ones are cut with an ellipsis; the bar's tooltip has all).
+LABEL_LIMIT = 28
+LABEL_FONT_SIZE = 12.0
+LABEL_GAP = 8.0  # between a label's end and its bar
+MIN_LEFT_MARGIN = 100.0
+VAF_PLOT_WIDTH = 420.0  # the plot area, without the margins
+#: Character widths in em, at or above those of the widest usual sans-serif faces (DejaVu
+#: Sans, Segoe UI, Roboto, Arial): for sizing the margin to the labels, not for typesetting.
+_WIDE_CHARACTERS = {"M": 0.9, "W": 1.0, "m": 1.0, "w": 0.85, "…": 1.0, "@": 1.0, "%": 0.95}
+_NARROW_CHARACTERS = frozenset(" .,:;'|!()[]ilIjft")
+
+
+def _shorten(text: str, limit: int = LABEL_LIMIT) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _character_width(character: str) -> float:
+    if character in _WIDE_CHARACTERS:
+        return _WIDE_CHARACTERS[character]
+    if character in _NARROW_CHARACTERS:
+        return 0.4
+    return 0.8 if character.isupper() else 0.65
+
+
+def label_width(text: str, size: float = LABEL_FONT_SIZE) -> float:
+    """A width in px that the text, at ``size`` px, does not exceed in the usual faces."""
+    return size * sum(_character_width(character) for character in text)
+
+
+def label_margin(labels: Iterable[str]) -> float:
+    """The left margin that holds the widest of the (shortened) labels, right-aligned
+    ``LABEL_GAP`` before the bars."""
+    widest = max((label_width(_shorten(label)) for label in labels), default=0.0)
+    return max(MIN_LEFT_MARGIN, 2 * LABEL_GAP + widest)
 
 
 def vaf_plot_svg(points: Sequence[VafPoint], threshold: float | None) -> Markup:
     """Horizontal bars of VAF (0-1), a dashed line at ``threshold`` (skipped when None)."""
     if not points:
         return Markup("")
-    left, right, top, row, bottom = 190.0, 70.0, 34.0, 22.0, 40.0
-    width = 680.0
-    plot_width = width - left - right
+    right, top, row, bottom = 70.0, 34.0, 22.0, 40.0
+    left = label_margin(point.label for point in points)
+    plot_width = VAF_PLOT_WIDTH
+    width = left + plot_width + right
     height = top + row * len(points) + bottom
     axis_y = top + row * len(points)
 
@@ -159,7 +179,7 @@ def vaf_plot_svg(points: Sequence[VafPoint], threshold: float | None) -> Markup:
                 '<text x="{vx}" y="{ty}" font-size="11" fill="{axis}" stroke="#fff" '
                 'stroke-width="3" paint-order="stroke">{vaf}</text>'
             ).format(
-                lx=_number(left - 8),
+                lx=_number(left - LABEL_GAP),
                 ty=_number(y + 12),
                 label=_shorten(point.label),
                 full=point.label,
@@ -178,21 +198,15 @@ def vaf_plot_svg(points: Sequence[VafPoint], threshold: float | None) -> Markup:
 
 
 def evidence_level_plot_svg(findings: Sequence[Finding]) -> Markup:
-    """Findings per evidence level A-D, stacked on-label (dark) and off-label (light)."""
-    levels = list(EvidenceLevel)
-    on_label = dict.fromkeys(levels, 0)
-    off_label = dict.fromkeys(levels, 0)
-    for finding in findings:
-        if finding.tumor_type_match is TumorTypeMatch.ON_LABEL:
-            on_label[finding.evidence_level] += 1
-        else:
-            off_label[finding.evidence_level] += 1
-    most = max([on_label[level] + off_label[level] for level in levels] + [1])
+    """On-label findings per evidence level A-D. Off-label findings are left out: their level
+    is the rule's in its own tumor types, not one for this sample."""
+    counts = on_label_level_counts(findings)
+    most = max([*counts.values(), 1])
     step = -(-most // 4)  # about four gridlines, at whole numbers
     highest = step * -(-most // step)
     left, top, bottom, width, height = 40.0, 40.0, 40.0, 360.0, 240.0
     plot_height = height - top - bottom
-    slot = (width - left - 10) / len(levels)
+    slot = (width - left - 10) / len(counts)
     axis_y = top + plot_height
 
     def y_of(count: float) -> float:
@@ -203,7 +217,7 @@ def evidence_level_plot_svg(findings: Sequence[Finding]) -> Markup:
             '<svg xmlns="http://www.w3.org/2000/svg" class="plot" role="img" '
             'viewBox="0 0 {w} {h}" width="{w}" height="{h}" style="{font}" '
             'aria-labelledby="level-plot-title">'
-            '<title id="level-plot-title">Findings per evidence level</title>'
+            '<title id="level-plot-title">On-label findings per evidence level</title>'
         ).format(w=_number(width), h=_number(height), font=FONT)
     ]
     for tick in range(0, highest + 1, step):
@@ -224,29 +238,22 @@ def evidence_level_plot_svg(findings: Sequence[Finding]) -> Markup:
                 axis=AXIS_COLOR,
             )
         )
-    for index, level in enumerate(levels):
+    for index, (level, count) in enumerate(counts.items()):
         x = left + slot * index + slot * 0.2
         bar_width = slot * 0.6
-        on, off = on_label[level], off_label[level]
-        for count, base, color, kind in (
-            (on, 0, ON_LABEL_COLOR, "on-label"),
-            (off, on, OFF_LABEL_COLOR, "off-label"),
-        ):
-            if count == 0:
-                continue
+        if count:
             parts.append(
                 Markup(
                     '<rect x="{x}" y="{y}" width="{bw}" height="{bh}" fill="{color}">'
-                    "<title>level {level}: {count} {kind}</title></rect>"
+                    "<title>level {level}: {count} on-label</title></rect>"
                 ).format(
                     x=_number(x),
-                    y=_number(y_of(base + count)),
+                    y=_number(y_of(count)),
                     bw=_number(bar_width),
-                    bh=_number(y_of(base) - y_of(base + count)),
-                    color=color,
+                    bh=_number(y_of(0) - y_of(count)),
+                    color=ON_LABEL_COLOR,
                     level=level.value,
                     count=str(count),
-                    kind=kind,
                 )
             )
         parts.append(
@@ -258,8 +265,8 @@ def evidence_level_plot_svg(findings: Sequence[Finding]) -> Markup:
                 cx=_number(x + bar_width / 2),
                 ty=_number(axis_y + 16),
                 level=level.value,
-                vy=_number(y_of(on + off) - 4),
-                total=str(on + off),
+                vy=_number(y_of(count) - 4),
+                total=str(count),
                 axis=AXIS_COLOR,
             )
         )
@@ -268,10 +275,7 @@ def evidence_level_plot_svg(findings: Sequence[Finding]) -> Markup:
             '<line x1="{x1}" y1="{y}" x2="{x2}" y2="{y}" stroke="{axis}"/>'
             '<text x="{cx}" y="{ty}" font-size="12" text-anchor="middle" fill="{axis}">'
             "evidence level (AMP/ASCO/CAP)</text>"
-            '<rect x="{lx}" y="8" width="10" height="10" fill="{on}"/>'
-            '<text x="{ltx}" y="17" font-size="11">on-label</text>'
-            '<rect x="{ox}" y="8" width="10" height="10" fill="{off}"/>'
-            '<text x="{otx}" y="17" font-size="11">off-label</text>'
+            '<text x="{lx}" y="17" font-size="11">on-label findings</text>'
         ).format(
             x1=_number(left),
             x2=_number(width - 10),
@@ -280,12 +284,16 @@ def evidence_level_plot_svg(findings: Sequence[Finding]) -> Markup:
             ty=_number(axis_y + 34),
             axis=AXIS_COLOR,
             lx=_number(left),
-            ltx=_number(left + 14),
-            ox=_number(left + 80),
-            otx=_number(left + 94),
-            on=ON_LABEL_COLOR,
-            off=OFF_LABEL_COLOR,
         )
     )
     parts.append(Markup("</svg>"))
     return Markup("").join(parts)
+
+
+def on_label_level_counts(findings: Iterable[Finding]) -> dict[EvidenceLevel, int]:
+    """On-label findings per evidence level, A to D (levels without findings give 0)."""
+    counts = dict.fromkeys(EvidenceLevel, 0)
+    for finding in findings:
+        if finding.tumor_type_match is TumorTypeMatch.ON_LABEL:
+            counts[finding.evidence_level] += 1
+    return counts
