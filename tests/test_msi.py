@@ -288,4 +288,4 @@ def test_the_reports_show_the_msi_result(tmp_path: Path, percent: float | None, 
     else:
         assert f"| MSI status | {shown} |" in markdown
         assert "| MSIsensor score (% unstable sites) | 0.9 |" in markdown
-        assert '<td>MSI status</td><td class="num">not MSI-H</td>' in html
+        assert '<th scope="row">MSI status</th><td class="num">not MSI-H</td>' in html
