@@ -161,20 +161,30 @@ def annotate_inputs(wildcards):
     return inputs
 
 
-def annotate_options(wildcards, input):
-    """The options of `annotate` from the sample sheet and the config (`extra` last)."""
+def annotate_options(wildcards):
+    """The options of `annotate` that name no sample file, from the sheet's row and the config
+    (`extra` last). A function of the wildcards only: Snakemake records it with the outputs and
+    reruns a sample whose options changed ("Params have changed")."""
     row = SAMPLES[wildcards.sample]
     words = ["--tumor-type", row["tumor_type"]]
     if row.get("genome"):
         words += ["--genome", row["genome"]]
     if row.get("vcf_sample"):  # a multi-sample VCF (Mutect2's tumors): one row per tumor
         words += ["--sample", row["vcf_sample"]]
-    for column in OPTIONAL_INPUTS:
-        if column in input.keys():
-            words += [f"--{column}", input[column]]
     for path in RULE_PATHS:
         words += ["--rules", path]
     return " ".join([shlex.quote(word) for word in words] + ([EXTRA] if EXTRA else []))
+
+
+def annotate_file_options(wildcards, input):
+    """--fusions, --cnv, --bam, --expression with the paths of the job's input (a storage
+    plugin's local copies). Derived from the input, so not recorded: a changed file or path is
+    an input change, which reruns the sample by itself."""
+    words = []
+    for column in OPTIONAL_INPUTS:
+        if column in input.keys():
+            words += [f"--{column}", input[column]]
+    return " ".join(shlex.quote(word) for word in words)
 
 
 rule annotate:
@@ -191,12 +201,14 @@ rule annotate:
         f"{OUTDIR}/logs/annotate/{{sample}}.log",
     params:
         options=annotate_options,
+        files=annotate_file_options,
     threads: 1
     resources:
         mem_mb=2048,
         runtime=30,
     shell:
-        "resistance-annotator annotate {input.vcf:q} {params.options} --threads {threads}"
+        "resistance-annotator annotate {input.vcf:q} {params.options} {params.files}"
+        " --threads {threads}"
         " --out-json {output.json:q} --out-tsv {output.tsv:q}"
         " --out-vcf {output.vcf:q} --out-html {output.html:q}"
         " > {log:q} 2>&1"

@@ -273,6 +273,64 @@ def test_failed_sample_has_a_clear_log_and_leaves_others_intact(
         check_sample_outputs(results, name)
 
 
+def copy_finished_run(cohort_run: Path, target: Path) -> Path:
+    """A copy of the finished run's working directory (mtimes and .snakemake metadata kept)."""
+    shutil.copytree(cohort_run.parent, target, symlinks=True)
+    return target
+
+
+def absolute_sheet(cohort_run: Path, path: Path, samples: dict[str, tuple[str, str]]) -> Path:
+    """A sheet naming the finished run's inputs by absolute path, from anywhere."""
+    inputs = cohort_run.parent.parent / "inputs"
+    path.write_text(
+        "sample\tvcf\ttumor_type\n"
+        + "".join(f"{name}\t{inputs / file}\t{code}\n" for name, (file, code) in samples.items())
+    )
+    return path
+
+
+def planned(output: str) -> dict[str, int]:
+    """The work rules' job counts of a (dry) run's statistics table (not `all`)."""
+    lines = output.splitlines()
+    start = lines.index("Job stats:") if "Job stats:" in lines else len(lines)
+    counts = {}
+    for line in lines[start + 3 :]:
+        parts = line.split()
+        if len(parts) != 2 or parts[0] == "total":
+            break
+        counts[parts[0]] = int(parts[1])
+    counts.pop("all", None)
+    return counts
+
+
+def test_changed_sheet_row_reruns_that_sample(cohort_run: Path, tmp_path: Path) -> None:
+    """Regression: the options were derived from `input`, so never recorded; a new tumor type
+    said "Nothing to be done" and left the old result."""
+    work = copy_finished_run(cohort_run, tmp_path / "work")
+    same = absolute_sheet(cohort_run, tmp_path / "same.tsv", SAMPLES)
+    process = run_snakemake(*workflow_args(work, same, "--dry-run"), cwd=tmp_path)
+    assert "Nothing to be done" in process.stdout + process.stderr
+
+    changed = dict(SAMPLES, crc_bcsq=(SAMPLES["crc_bcsq"][0], "LUAD"))
+    sheet = absolute_sheet(cohort_run, tmp_path / "changed.tsv", changed)
+    process = run_snakemake(*workflow_args(work, sheet, "--dry-run"), cwd=tmp_path)
+    output = process.stdout + process.stderr
+    assert planned(output) == {"annotate": 1, "cohort": 1}
+    assert "Params have changed since last execution" in output
+    assert "crc_bcsq.findings.json" in output
+
+
+def test_changed_extra_options_rerun_every_sample(cohort_run: Path, tmp_path: Path) -> None:
+    work = copy_finished_run(cohort_run, tmp_path / "work")
+    sheet = absolute_sheet(cohort_run, tmp_path / "samples.tsv", SAMPLES)
+    process = run_snakemake(
+        *workflow_args(work, sheet, "extra=--min-vaf 0.05", "--dry-run"), cwd=tmp_path
+    )
+    output = process.stdout + process.stderr
+    assert planned(output) == {"annotate": len(SAMPLES), "cohort": 1}
+    assert "Params have changed since last execution" in output
+
+
 def test_bad_sample_sheet_is_one_clear_error(tmp_path: Path) -> None:
     sheet = tmp_path / "samples.tsv"
     sheet.write_text("sample\tvcf\ttumour_type\nS1\ta.vcf\tLUAD\n")
