@@ -12,13 +12,16 @@
 #   rules    extra rules files or directories (a path or a list), passed as --rules
 #   extra    extra options for `resistance-annotator annotate` (a string, or a list of words)
 #
-# Uses the `resistance-annotator` on PATH. Research use only. See README, "Pipeline (Snakemake)
-# and cohorts", for SLURM, Kubernetes and use as a module.
+# Uses the `resistance-annotator` on PATH; its version and the rules' version and sha256 (asked
+# once per run) are recorded with each sample, so that a change reruns it. Research use only.
+# See README, "Pipeline (Snakemake) and cohorts", for SLURM, Kubernetes and use as a module.
 
 import csv
+import functools
 import os
 import re
 import shlex
+import subprocess
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
@@ -116,6 +119,53 @@ EXTRA = (
     else str(_extra)
 )
 
+
+def rules_arguments(rule_paths, extra):
+    """The `rules validate` arguments naming the rules `annotate` uses: the config's rules and
+    any --rules PATH or --no-bundled-rules among the extra options."""
+    try:
+        words = shlex.split(extra)
+    except ValueError as error:
+        raise WorkflowError(f"extra: {extra!r}: {error}")
+    arguments = [*rule_paths]
+    for index, word in enumerate(words):
+        if word == "--rules" and index + 1 < len(words):
+            arguments.append(words[index + 1])
+        elif word.startswith("--rules="):
+            arguments.append(word.split("=", 1)[1])
+        elif word == "--no-bundled-rules":
+            arguments.append(word)
+    return tuple(arguments)
+
+
+def run_annotator(*words):
+    """The standard output of `resistance-annotator WORDS` (the one on PATH, as the jobs run)."""
+    command = ["resistance-annotator", *words]
+    try:
+        process = subprocess.run(command, capture_output=True, text=True, check=False)
+    except FileNotFoundError:
+        raise WorkflowError("resistance-annotator is not on PATH (pip install resistance-annotator)")
+    if process.returncode != 0:
+        raise WorkflowError(
+            f"`{shlex.join(command)}` exited {process.returncode}:\n{process.stderr.strip()}"
+        )
+    return process.stdout
+
+
+@functools.cache
+def annotator_identity(rule_arguments):
+    """`resistance-annotator, version V; rules version R sha256:H` for these rules: what decides
+    an annotation besides its inputs and options. Computed once per workflow run and rules set."""
+    version = run_annotator("--version").strip()
+    validation = run_annotator("rules", "validate", *rule_arguments)
+    rules = re.search(r"rules version \S+ sha256:[0-9a-f]+", validation)
+    if not rules:
+        raise WorkflowError(f"resistance-annotator rules validate: unexpected output {validation!r}")
+    return f"{version}; {rules.group(0)}"
+
+
+RULE_ARGUMENTS = rules_arguments(RULE_PATHS, EXTRA)
+
 SAMPLE_SUFFIXES = (
     ".findings.json",
     ".findings.tsv",
@@ -187,6 +237,16 @@ def annotate_file_options(wildcards, input):
     return " ".join(shlex.quote(word) for word in words)
 
 
+def annotate_identity(wildcards):
+    """The tool version and the version and sha256 of the rules the sample is annotated with:
+    recorded, so that upgrading the tool or changing any rules file (one inside a `rules`
+    directory too) reruns the samples. Only the main Snakemake process records it: a cluster
+    job's own Snakemake (which runs one job) skips the two calls."""
+    if not getattr(workflow, "is_main_process", True):
+        return "recorded by the main process"
+    return annotator_identity(RULE_ARGUMENTS)
+
+
 rule annotate:
     """One sample: findings (JSON, TSV), the annotated VCF with its index, the HTML report."""
     input:
@@ -202,6 +262,7 @@ rule annotate:
     params:
         options=annotate_options,
         files=annotate_file_options,
+        identity=annotate_identity,
     threads: 1
     resources:
         mem_mb=2048,

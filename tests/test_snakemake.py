@@ -44,10 +44,15 @@ PER_SAMPLE_SUFFIXES = (
 COHORT_FILES = ("cohort.findings.tsv", "cohort.therapy_calls.tsv", "cohort.report.html")
 
 
-def run_snakemake(*args: str, cwd: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
-    """``snakemake ARGS`` with this environment's bin first on PATH (its resistance-annotator)."""
+def run_snakemake(
+    *args: str, cwd: Path, check: bool = True, bin_dir: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``snakemake ARGS`` with this environment's bin first on PATH (its resistance-annotator,
+    running this checkout's code), after ``bin_dir`` if given."""
     env = dict(os.environ)
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    path = [*([str(bin_dir)] if bin_dir else []), str(Path(sys.executable).parent)]
+    env["PATH"] = os.pathsep.join([*path, env.get("PATH", "")])
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [env.get("PYTHONPATH")])])
     process = subprocess.run(
         [sys.executable, "-m", "snakemake", *args],
         cwd=cwd,
@@ -329,6 +334,74 @@ def test_changed_extra_options_rerun_every_sample(cohort_run: Path, tmp_path: Pa
     output = process.stdout + process.stderr
     assert planned(output) == {"annotate": len(SAMPLES), "cohort": 1}
     assert "Params have changed since last execution" in output
+
+
+def logging_annotator(bin_dir: Path, version: str) -> Path:
+    """A `resistance-annotator` that logs its arguments and says it is VERSION; the log's path."""
+    bin_dir.mkdir()
+    log = bin_dir / "calls.log"
+    script = bin_dir / "resistance-annotator"
+    script.write_text(
+        "#!/bin/sh\n"
+        f'echo "$*" >> "{log}"\n'
+        'if [ "$1" = --version ]; then\n'
+        f'  echo "resistance-annotator, version {version}"; exit 0\n'
+        "fi\n"
+        f'exec "{sys.executable}" -m annotator "$@"\n'
+    )
+    script.chmod(0o755)
+    return log
+
+
+def test_tool_upgrade_reruns_every_sample(cohort_run: Path, tmp_path: Path) -> None:
+    """Regression: a new tool version reran nothing. The version is asked once per run."""
+    work = copy_finished_run(cohort_run, tmp_path / "work")
+    sheet = absolute_sheet(cohort_run, tmp_path / "samples.tsv", SAMPLES)
+    log = logging_annotator(tmp_path / "bin", "9.9.9")
+    process = run_snakemake(
+        *workflow_args(work, sheet, "--dry-run"), cwd=tmp_path, bin_dir=log.parent
+    )
+    output = process.stdout + process.stderr
+    assert planned(output) == {"annotate": len(SAMPLES), "cohort": 1}
+    assert "Params have changed since last execution" in output
+    assert "9.9.9" in output
+    assert log.read_text().splitlines() == ["--version", "rules validate"]
+
+
+def test_edited_file_in_a_rules_directory_reruns(tmp_path: Path) -> None:
+    """Regression: rules changed without a new path (an edited file of a `rules` directory:
+    the directory's mtime stays) reran nothing, and the cohort mixed two rules sha256."""
+    sheet = write_sheet(tmp_path / "inputs", {"crc_bcsq": SAMPLES["crc_bcsq"]})
+    site = tmp_path / "site_rules"
+    site.mkdir()
+    local = site / "local.yaml"
+    local.write_text(SITE_RULES)
+    args = workflow_args(tmp_path / "work", sheet, f"rules={site}")
+    run_snakemake(*args, "--cores", "1", "--until", "annotate", cwd=tmp_path)
+    unchanged = run_snakemake(*args, "--dry-run", "--until", "annotate", cwd=tmp_path)
+    assert planned(unchanged.stdout) == {}
+    mtime = site.stat().st_mtime_ns
+    local.write_text(SITE_RULES.replace("evidence_level: B", "evidence_level: C"))
+    os.utime(site, ns=(mtime, mtime))
+    process = run_snakemake(*args, "--dry-run", "--until", "annotate", cwd=tmp_path)
+    output = process.stdout + process.stderr
+    assert planned(output) == {"annotate": 1}
+    assert "Params have changed since last execution" in output
+
+
+#: A valid extra rules file (a fixture, not curated knowledge).
+SITE_RULES = """\
+rules:
+  - id: LOCAL-EGFR-G719S-S
+    gene: EGFR
+    alteration: {protein_changes: [G719S]}
+    tumor_types: {include: [NSCLC]}
+    effect: sensitivity
+    therapies: [gefitinib]
+    evidence_level: B
+    citations: ['PMID:26051236']
+    examples: [{alteration: EGFR p.G719S, tumor_type: LUAD}]
+"""
 
 
 def test_bad_sample_sheet_is_one_clear_error(tmp_path: Path) -> None:
