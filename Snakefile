@@ -5,9 +5,10 @@
 #
 # Config keys (--config, --configfile, or a config.yaml next to this Snakefile or in the working
 # directory; config/config.yaml documents each one):
-#   samples  TSV with columns sample, vcf, tumor_type and optional fusions, cnv, bam,
-#            expression, genome, vcf_sample (the VCF's column to annotate: --sample);
-#            relative paths in it are relative to the sheet's directory
+#   samples  TSV with columns sample, tumor_type, vcf or maf (one per row) and optional
+#            fusions, cnv, bam, expression, msi (a status or an MSIsensor file), genome,
+#            vcf_sample (the VCF's or MAF's sample to annotate: --sample); relative paths in
+#            it are relative to the sheet's directory
 #   outdir   where results go (default "results")
 #   rules    extra rules files or directories (a path or a list), passed as --rules
 #   extra    extra options for `resistance-annotator annotate` (a string, or a list of words)
@@ -36,9 +37,20 @@ for _candidate in (Path(workflow.basedir) / "config.yaml", Path("config.yaml")):
         configfile: str(_candidate)
 
 
-REQUIRED_COLUMNS = ("sample", "vcf", "tumor_type")
-OPTIONAL_INPUTS = ("fusions", "cnv", "bam", "expression")
-OPTIONAL_COLUMNS = (*OPTIONAL_INPUTS, "genome", "vcf_sample")
+REQUIRED_COLUMNS = ("sample", "tumor_type")
+INPUT_COLUMNS = ("vcf", "maf")  # one of them per row: the variants to annotate
+#: Columns naming a file of the tumor, as the input of that name and the option passing it.
+FILE_OPTIONS = {
+    "fusions": "--fusions",
+    "cnv": "--cnv",
+    "bam": "--bam",
+    "expression": "--expression",
+    "msi_file": "--msi-file",  # from the msi column
+}
+OPTIONAL_COLUMNS = ("fusions", "cnv", "bam", "expression", "msi", "genome", "vcf_sample")
+COLUMNS = (*REQUIRED_COLUMNS, *INPUT_COLUMNS, *OPTIONAL_COLUMNS)
+MSI_STATUSES = ("MSI-H", "MSI-L", "MSS")  # an msi cell that is not one of them is a file
+MAF_SUFFIXES = (".maf", ".maf.gz")
 RESERVED_NAMES = ("cohort", "logs")  # directories of OUTDIR that are not samples
 INDEX_SUFFIXES = (".bai", ".crai", ".csi")
 
@@ -66,9 +78,25 @@ def read_sample_sheet(sheet):
     with open(sheet, newline="", encoding="utf-8") as handle:
         lines = [line for line in handle if line.strip() and not line.startswith("#")]
     reader = csv.DictReader(lines, delimiter="\t")
-    columns = reader.fieldnames or []
+    check_columns(sheet, reader.fieldnames or [])
+    samples = {}
+    for number, row in enumerate(reader, start=2):
+        row = {key: (value or "").strip() for key, value in row.items() if key is not None}
+        where = f"{sheet}, row {number}"
+        if row["sample"] in samples:
+            raise WorkflowError(f"{where}: sample {row['sample']!r} is listed twice")
+        samples[row["sample"]] = sample_row(sheet, where, row)
+    if not samples:
+        raise WorkflowError(f"{sheet}: no samples listed")
+    return samples
+
+
+def check_columns(sheet, columns):
+    """Every required column and a vcf or maf column; no unknown one."""
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
-    unknown = [c for c in columns if c not in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)]
+    if not any(c in columns for c in INPUT_COLUMNS):
+        missing.append(" or ".join(INPUT_COLUMNS))
+    unknown = [c for c in columns if c not in COLUMNS]
     if missing or unknown:
         raise WorkflowError(
             f"{sheet}: "
@@ -76,31 +104,37 @@ def read_sample_sheet(sheet):
                 ([f"missing column(s) {', '.join(missing)}"] if missing else [])
                 + ([f"unknown column(s) {', '.join(unknown)}"] if unknown else [])
             )
-            + f" (columns: {', '.join(REQUIRED_COLUMNS)}, optional {', '.join(OPTIONAL_COLUMNS)};"
-            " tab-separated)"
+            + f" (columns: {', '.join(REQUIRED_COLUMNS)}, vcf or maf, optional"
+            f" {', '.join(OPTIONAL_COLUMNS)}; tab-separated)"
         )
-    samples = {}
-    for number, row in enumerate(reader, start=2):
-        row = {key: (value or "").strip() for key, value in row.items() if key is not None}
-        name = row["sample"]
-        where = f"{sheet}, row {number}"
-        if not name or name.startswith(".") or name in RESERVED_NAMES or re.search(r"[/\s]", name):
-            raise WorkflowError(
-                f"{where}: sample name {name!r} cannot name a directory"
-                " (no slash, no spaces, not starting with a dot, not 'cohort' or 'logs')"
-            )
-        if name in samples:
-            raise WorkflowError(f"{where}: sample {name!r} is listed twice")
-        for column in ("vcf", "tumor_type"):
-            if not row[column]:
-                raise WorkflowError(f"{where}: sample {name!r} has no {column}")
-        for column in ("vcf", *OPTIONAL_INPUTS):
-            if row.get(column):
-                row[column] = sheet_path(sheet, row[column])
-        samples[name] = row
-    if not samples:
-        raise WorkflowError(f"{sheet}: no samples listed")
-    return samples
+
+
+def sample_row(sheet, where, row):
+    """One checked row: paths made relative to the sheet, `msi` split into msi_status or
+    msi_file."""
+    name = row["sample"]
+    if not name or name.startswith(".") or name in RESERVED_NAMES or re.search(r"[/\s]", name):
+        raise WorkflowError(
+            f"{where}: sample name {name!r} cannot name a directory"
+            " (no slash, no spaces, not starting with a dot, not 'cohort' or 'logs')"
+        )
+    if not row["tumor_type"]:
+        raise WorkflowError(f"{where}: sample {name!r} has no tumor_type")
+    given = [column for column in INPUT_COLUMNS if row.get(column)]
+    if len(given) != 1:
+        problem = "both a vcf and a maf (give one)" if given else "no vcf or maf"
+        raise WorkflowError(f"{where}: sample {name!r} has {problem}")
+    if row.get("vcf", "").lower().endswith(MAF_SUFFIXES):
+        raise WorkflowError(f"{where}: sample {name!r}: {row['vcf']} is a MAF: give it as maf")
+    msi = row.pop("msi", "")
+    if msi.upper() in MSI_STATUSES:
+        row["msi_status"] = msi.upper()
+    elif msi:
+        row["msi_file"] = msi
+    for column in (*INPUT_COLUMNS, *FILE_OPTIONS):
+        if row.get(column):
+            row[column] = sheet_path(sheet, row[column])
+    return row
 
 
 if not config.get("samples"):
@@ -166,7 +200,8 @@ def annotator_identity(rule_arguments):
 
 RULE_ARGUMENTS = rules_arguments(RULE_PATHS, EXTRA)
 
-SAMPLE_SUFFIXES = (
+MAF_SAMPLE_SUFFIXES = (".findings.json", ".findings.tsv", ".report.html")
+VCF_SAMPLE_SUFFIXES = (
     ".findings.json",
     ".findings.tsv",
     ".annotated.vcf.gz",
@@ -174,10 +209,23 @@ SAMPLE_SUFFIXES = (
     ".report.html",
 )
 COHORT_FILES = ("cohort.findings.tsv", "cohort.therapy_calls.tsv", "cohort.report.html")
+VCF_SAMPLES = [name for name, row in SAMPLES.items() if row.get("vcf")]
+MAF_SAMPLES = [name for name, row in SAMPLES.items() if row.get("maf")]
+
+
+def one_of(names):
+    """A wildcard constraint matching exactly these names (nothing when there are none)."""
+    return "|".join(re.escape(name) for name in names) if names else "(?!)"
+
+
+def sample_outputs(name):
+    """A sample's files: a VCF's include the annotated VCF and its index, a MAF's do not."""
+    suffixes = VCF_SAMPLE_SUFFIXES if name in VCF_SAMPLES else MAF_SAMPLE_SUFFIXES
+    return [f"{OUTDIR}/{name}/{name}{suffix}" for suffix in suffixes]
 
 
 wildcard_constraints:
-    sample="|".join(re.escape(name) for name in SAMPLES),
+    sample=one_of(SAMPLES),
 
 
 localrules:
@@ -186,22 +234,20 @@ localrules:
 
 rule all:
     input:
-        expand(
-            f"{OUTDIR}/{{sample}}/{{sample}}{{suffix}}",
-            sample=SAMPLES,
-            suffix=SAMPLE_SUFFIXES,
-        ),
+        [path for name in SAMPLES for path in sample_outputs(name)],
         expand(f"{OUTDIR}/cohort/{{file}}", file=COHORT_FILES),
     default_target: True
 
 
 def annotate_inputs(wildcards):
-    """The sample's files, named: vcf, and fusions, cnv, bam (+ bam_index), expression if given."""
+    """The sample's files, named: vcf or maf, rules, and fusions, cnv, bam (+ bam_index),
+    expression, msi_file if given."""
     row = SAMPLES[wildcards.sample]
-    inputs = {"vcf": row["vcf"], "rules": RULE_PATHS}
-    for column in OPTIONAL_INPUTS:
-        if row.get(column):
-            inputs[column] = row[column]
+    column = "vcf" if row.get("vcf") else "maf"
+    inputs = {column: row[column], "rules": RULE_PATHS}
+    for name in FILE_OPTIONS:
+        if row.get(name):
+            inputs[name] = row[name]
     bam = row.get("bam")
     if bam:
         for index in (bam + suffix for suffix in INDEX_SUFFIXES):
@@ -219,21 +265,23 @@ def annotate_options(wildcards):
     words = ["--tumor-type", row["tumor_type"]]
     if row.get("genome"):
         words += ["--genome", row["genome"]]
-    if row.get("vcf_sample"):  # a multi-sample VCF (Mutect2's tumors): one row per tumor
+    if row.get("vcf_sample"):  # a multi-sample VCF or MAF: one row per tumor
         words += ["--sample", row["vcf_sample"]]
+    if row.get("msi_status"):
+        words += ["--msi-status", row["msi_status"]]
     for path in RULE_PATHS:
         words += ["--rules", path]
     return " ".join([shlex.quote(word) for word in words] + ([EXTRA] if EXTRA else []))
 
 
 def annotate_file_options(wildcards, input):
-    """--fusions, --cnv, --bam, --expression with the paths of the job's input (a storage
-    plugin's local copies). Derived from the input, so not recorded: a changed file or path is
-    an input change, which reruns the sample by itself."""
+    """--fusions, --cnv, --bam, --expression, --msi-file with the paths of the job's input (a
+    storage plugin's local copies). Derived from the input, so not recorded: a changed file or
+    path is an input change, which reruns the sample by itself."""
     words = []
-    for column in OPTIONAL_INPUTS:
-        if column in input.keys():
-            words += [f"--{column}", input[column]]
+    for name, option in FILE_OPTIONS.items():
+        if name in input.keys():
+            words += [option, input[name]]
     return " ".join(shlex.quote(word) for word in words)
 
 
@@ -247,8 +295,18 @@ def annotate_identity(wildcards):
     return annotator_identity(RULE_ARGUMENTS)
 
 
+def annotate_command(variants, vcf_output):
+    """The shell command of an annotate rule: its input `variants`, the annotated VCF or not."""
+    return (
+        f"resistance-annotator annotate {{input.{variants}:q}} {{params.options}} {{params.files}}"
+        " --threads {threads} --out-json {output.json:q} --out-tsv {output.tsv:q}"
+        + (" --out-vcf {output.vcf:q}" if vcf_output else "")
+        + " --out-html {output.html:q} > {log:q} 2>&1"
+    )
+
+
 rule annotate:
-    """One sample: findings (JSON, TSV), the annotated VCF with its index, the HTML report."""
+    """One VCF sample: findings (JSON, TSV), the annotated VCF with its index, the HTML report."""
     input:
         unpack(annotate_inputs),
     output:
@@ -259,6 +317,8 @@ rule annotate:
         html=f"{OUTDIR}/{{sample}}/{{sample}}.report.html",
     log:
         f"{OUTDIR}/logs/annotate/{{sample}}.log",
+    wildcard_constraints:
+        sample=one_of(VCF_SAMPLES),
     params:
         options=annotate_options,
         files=annotate_file_options,
@@ -268,11 +328,31 @@ rule annotate:
         mem_mb=2048,
         runtime=30,
     shell:
-        "resistance-annotator annotate {input.vcf:q} {params.options} {params.files}"
-        " --threads {threads}"
-        " --out-json {output.json:q} --out-tsv {output.tsv:q}"
-        " --out-vcf {output.vcf:q} --out-html {output.html:q}"
-        " > {log:q} 2>&1"
+        annotate_command("vcf", vcf_output=True)
+
+
+rule annotate_maf:
+    """One MAF sample: findings (JSON, TSV) and the HTML report (no annotated VCF from a MAF)."""
+    input:
+        unpack(annotate_inputs),
+    output:
+        json=f"{OUTDIR}/{{sample}}/{{sample}}.findings.json",
+        tsv=f"{OUTDIR}/{{sample}}/{{sample}}.findings.tsv",
+        html=f"{OUTDIR}/{{sample}}/{{sample}}.report.html",
+    log:
+        f"{OUTDIR}/logs/annotate/{{sample}}.log",
+    wildcard_constraints:
+        sample=one_of(MAF_SAMPLES),
+    params:
+        options=annotate_options,
+        files=annotate_file_options,
+        identity=annotate_identity,
+    threads: 1
+    resources:
+        mem_mb=2048,
+        runtime=30,
+    shell:
+        annotate_command("maf", vcf_output=False)
 
 
 rule cohort:

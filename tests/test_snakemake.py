@@ -404,6 +404,82 @@ rules:
 """
 
 
+def test_maf_row_and_msi_columns(tmp_path: Path) -> None:
+    """Regression: a MAF went through the VCF rule, whose --out-vcf the tool refuses for a MAF.
+    A maf row has no annotated VCF; msi is a status (--msi-status) or a score file (--msi-file)."""
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    shutil.copy(ROOT / "tests" / "data" / "vcf2maf.test_output.vep_isoforms.grch37.maf", inputs)
+    shutil.copy(TEST_DATA / "crc.grch38.bcsq.vcf", inputs)
+    (inputs / "tumor.msisensor").write_text(
+        "Total_Number_of_Sites\tNumber_of_Somatic_Sites\t%\n1000\t150\t15.00\n"
+    )
+    sheet = inputs / "samples.tsv"
+    sheet.write_text(
+        "sample\tmaf\tvcf\ttumor_type\tmsi\n"
+        "from_maf\tvcf2maf.test_output.vep_isoforms.grch37.maf\t\tLUAD\ttumor.msisensor\n"
+        "from_vcf\t\tcrc.grch38.bcsq.vcf\tCOAD\tmss\n"
+    )
+    args = workflow_args(tmp_path / "work", sheet)
+    dry = run_snakemake(*args, "--dry-run", "--printshellcmds", cwd=tmp_path).stdout
+    commands = [line for line in dry.splitlines() if "resistance-annotator annotate" in line]
+    vcf_command = next(line for line in commands if "from_vcf.findings.json" in line)
+    assert "--msi-status MSS" in vcf_command
+    assert "--out-vcf" in vcf_command
+
+    run_snakemake(*args, "--until", "annotate_maf", cwd=tmp_path)
+    results = tmp_path / "work" / "results"
+    assert sorted(path.name for path in (results / "from_maf").iterdir()) == [
+        "from_maf.findings.json",
+        "from_maf.findings.tsv",
+        "from_maf.report.html",
+    ]
+    data = json.loads((results / "from_maf" / "from_maf.findings.json").read_text())
+    assert data["biomarkers"]["msi"]["score_percent"] == 15.0
+    log = (results / "logs" / "annotate" / "from_maf.log").read_text()
+    assert "resistance-annotator: sample TUMOR (LUAD, GRCh37)" in log
+    assert not (results / "from_vcf").exists()
+
+
+@pytest.mark.parametrize(
+    ("header", "row", "message"),
+    [
+        pytest.param(
+            "sample\ttumor_type\tfusions",
+            "S1\tLUAD\tf.tsv",
+            "missing column(s) vcf or maf",
+            id="no-vcf-or-maf-column",
+        ),
+        pytest.param(
+            "sample\tvcf\tmaf\ttumor_type",
+            "S1\ta.vcf\ta.maf\tLUAD",
+            "has both a vcf and a maf",
+            id="vcf-and-maf",
+        ),
+        pytest.param(
+            "sample\tvcf\tmaf\ttumor_type",
+            "S1\t\t\tLUAD",
+            "S1' has no vcf or maf",
+            id="neither",
+        ),
+        pytest.param(
+            "sample\tvcf\ttumor_type",
+            "S1\tx.maf.gz\tLUAD",
+            "x.maf.gz is a MAF: give it as maf",
+            id="maf-in-vcf-column",
+        ),
+    ],
+)
+def test_sample_sheet_errors(tmp_path: Path, header: str, row: str, message: str) -> None:
+    sheet = tmp_path / "samples.tsv"
+    sheet.write_text(f"{header}\n{row}\n")
+    process = run_snakemake(*workflow_args(tmp_path / "work", sheet), cwd=tmp_path, check=False)
+    assert process.returncode != 0
+    output = process.stdout + process.stderr
+    assert f"{sheet}, " in output or f"{sheet}: " in output
+    assert message in output
+
+
 def test_bad_sample_sheet_is_one_clear_error(tmp_path: Path) -> None:
     sheet = tmp_path / "samples.tsv"
     sheet.write_text("sample\tvcf\ttumour_type\nS1\ta.vcf\tLUAD\n")
