@@ -228,15 +228,12 @@ wildcard_constraints:
     sample=one_of(SAMPLES),
 
 
-localrules:
-    all,
-
-
 rule all:
     input:
         [path for name in SAMPLES for path in sample_outputs(name)],
         expand(f"{OUTDIR}/cohort/{{file}}", file=COHORT_FILES),
     default_target: True
+    localrule: True  # not `localrules: all`, which names no rule once a module prefixes it
 
 
 def annotate_inputs(wildcards):

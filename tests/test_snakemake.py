@@ -193,52 +193,63 @@ def test_cohort_report_links_each_sample_report(cohort_run: Path) -> None:
     assert "<script" not in html.lower()
 
 
-def test_used_as_a_module(tmp_path: Path) -> None:
-    """`module` + `use rule * from ... as resistance_*` in another workflow, with its own rule."""
-    one = {"crc_bcsq": SAMPLES["crc_bcsq"]}
-    sheet = write_sheet(tmp_path / "inputs", one)
+def readme_module_section() -> str:
+    text = (ROOT / "README.md").read_text()
+    return text.split("\n### As a module of another workflow\n", 1)[1].split("\n### ", 1)[0]
+
+
+def fenced(section: str, language: str) -> str:
+    """The text of the section's first ```LANGUAGE block."""
+    return section.split(f"```{language}\n", 1)[1].split("```", 1)[0]
+
+
+def test_used_as_a_module_as_the_readme_writes_it(tmp_path: Path) -> None:
+    """The README's host Snakefile and config.yaml, copied as written (the module's path put
+    in), run with the README's command. Regression: without a `rule all` of its own the host ran
+    only the module's default target; `grep -c` failed on a count of 0; and every run warned
+    that `localrules` named a rule `all` that the module's prefix had renamed."""
+    section = readme_module_section()
     host = tmp_path / "host"
     host.mkdir()
-    (host / "config.yaml").write_text(
-        f"resistance:\n  samples: {json.dumps(str(sheet))}\n  outdir: annotation\n"
-    )
+    snakefile = fenced(section, "python")
+    assert "path/to/resistance-annotator/Snakefile" in snakefile
     (host / "Snakefile").write_text(
-        f"""\
-configfile: "config.yaml"
-
-
-module resistance:
-    snakefile:
-        {json.dumps(str(SNAKEFILE))}
-    config:
-        config["resistance"]
-
-
-use rule * from resistance as resistance_*
-
-
-rule all:
-    input:
-        "resistant_samples.txt",
-    default_target: True
-
-
-rule resistant_samples:
-    input:
-        rules.resistance_cohort.output.therapy_calls,
-    output:
-        "resistant_samples.txt",
-    shell:
-        "grep -v '^#' {{input}} | grep -c resistance > {{output}}"
-"""
+        snakefile.replace("path/to/resistance-annotator/Snakefile", str(SNAKEFILE))
     )
-    process = run_snakemake("--cores", "2", cwd=host)
-    assert "resistance_annotate" in process.stdout + process.stderr
+    (host / "config.yaml").write_text(fenced(section, "yaml"))
+    shutil.copy(TEST_DATA / "crc.grch38.bcsq.vcf", host)
+    shutil.copy(ROOT / "tests" / "data" / "vcf2maf.test_output.vep_isoforms.grch37.maf", host)
+    (host / "samples.tsv").write_text(
+        "sample\tvcf\tmaf\ttumor_type\n"
+        "crc_bcsq\tcrc.grch38.bcsq.vcf\t\tCOAD\n"
+        "no_resistance\t\tvcf2maf.test_output.vep_isoforms.grch37.maf\tLUAD\n"
+    )
+    command = "snakemake --cores 2"
+    assert f"`{command}`" in section
+    process = run_snakemake(*command.split()[1:], cwd=host)
+    output = process.stdout + process.stderr
+    assert "resistance_annotate" in output
+    assert "localrules directive" not in output
     results = host / "annotation"
     check_sample_outputs(results, "crc_bcsq")
     for file_name in COHORT_FILES:
         assert (results / "cohort" / file_name).is_file()
-    assert (host / "resistant_samples.txt").read_text().strip() == "1"
+    assert (host / "resistant_samples.txt").read_text() == "crc_bcsq\n"
+
+
+def test_module_without_a_rule_all_of_the_host_does_not_warn(tmp_path: Path) -> None:
+    """Regression: the module's `localrules: all` named a rule the host may not have (the
+    prefix renames it `resistance_all`): Snakemake warned on every run."""
+    snakefile = fenced(readme_module_section(), "python").split("\nrule all:", 1)[0]
+    (tmp_path / "Snakefile").write_text(
+        snakefile.replace("path/to/resistance-annotator/Snakefile", str(SNAKEFILE))
+    )
+    sheet = write_sheet(tmp_path / "inputs", {"crc_bcsq": SAMPLES["crc_bcsq"]})
+    (tmp_path / "config.yaml").write_text(f"resistance:\n  samples: {json.dumps(str(sheet))}\n")
+    process = run_snakemake("--cores", "1", "--dry-run", cwd=tmp_path)
+    output = process.stdout + process.stderr
+    assert planned(output) == {"resistance_annotate": 1, "resistance_cohort": 1}
+    assert "localrules directive" not in output
 
 
 def test_failed_sample_has_a_clear_log_and_leaves_others_intact(
@@ -295,7 +306,7 @@ def absolute_sheet(cohort_run: Path, path: Path, samples: dict[str, tuple[str, s
 
 
 def planned(output: str) -> dict[str, int]:
-    """The work rules' job counts of a (dry) run's statistics table (not `all`)."""
+    """The work rules' job counts of a (dry) run's statistics table (not `all`, any prefix)."""
     lines = output.splitlines()
     start = lines.index("Job stats:") if "Job stats:" in lines else len(lines)
     counts = {}
@@ -304,8 +315,7 @@ def planned(output: str) -> dict[str, int]:
         if len(parts) != 2 or parts[0] == "total":
             break
         counts[parts[0]] = int(parts[1])
-    counts.pop("all", None)
-    return counts
+    return {rule: count for rule, count in counts.items() if rule.split("_")[-1] != "all"}
 
 
 def test_changed_sheet_row_reruns_that_sample(cohort_run: Path, tmp_path: Path) -> None:
