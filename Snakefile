@@ -62,11 +62,22 @@ def as_list(value):
     return [str(item) for item in value] if isinstance(value, (list, tuple)) else [str(value)]
 
 
+def canonical_path(path):
+    """One spelling per file, however the sheet or path was given (`x`, `./x`, `/work/x`):
+    relative to the working directory inside it (as a storage plugin maps paths), absolute
+    outside it; normalized, symbolic links kept. A URL is left as it is."""
+    if "://" in path:
+        return path
+    absolute = os.path.abspath(path)
+    relative = os.path.relpath(absolute)
+    return absolute if relative == ".." or relative.startswith("../") else relative
+
+
 def sheet_path(sheet, value):
     """A path from the sample sheet: relative ones are relative to the sheet's directory."""
-    if "://" in value or os.path.isabs(value):
+    if "://" in value:
         return value
-    return os.path.normpath(os.path.join(os.path.dirname(sheet), value))
+    return canonical_path(os.path.join(os.path.dirname(sheet), value))
 
 
 def read_sample_sheet(sheet):
@@ -145,7 +156,7 @@ if not config.get("samples"):
 SAMPLE_SHEET = str(config["samples"])
 SAMPLES = read_sample_sheet(SAMPLE_SHEET)
 OUTDIR = str(config.get("outdir") or "results").rstrip("/")
-RULE_PATHS = as_list(config.get("rules"))
+RULE_PATHS = [canonical_path(path) for path in as_list(config.get("rules"))]
 _extra = config.get("extra") or ""
 EXTRA = (
     " ".join(shlex.quote(word) for word in as_list(_extra))

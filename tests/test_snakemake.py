@@ -346,6 +346,19 @@ def test_changed_extra_options_rerun_every_sample(cohort_run: Path, tmp_path: Pa
     assert "Params have changed since last execution" in output
 
 
+def test_same_sheet_by_relative_path_reruns_nothing(cohort_run: Path, tmp_path: Path) -> None:
+    """Regression: the sheet named by a relative path (paths joined as strings, never made
+    absolute) made every sample's input look new, and everything ran again."""
+    work = copy_finished_run(cohort_run, tmp_path / "work")
+    sheet = cohort_run.parent.parent / "inputs" / "samples.tsv"  # the run's sheet, by absolute path
+    relative = os.path.relpath(sheet, work)
+    assert not os.path.isabs(relative)
+    args = workflow_args(work, sheet, "--dry-run")
+    args[args.index(f"samples={sheet}")] = f"samples={relative}"
+    process = run_snakemake(*args, cwd=tmp_path)
+    assert planned(process.stdout + process.stderr) == {}
+
+
 def logging_annotator(bin_dir: Path, version: str) -> Path:
     """A `resistance-annotator` that logs its arguments and says it is VERSION; the log's path."""
     bin_dir.mkdir()
