@@ -124,10 +124,11 @@ def sample_row(sheet, where, row):
     """One checked row: paths made relative to the sheet, `msi` split into msi_status or
     msi_file."""
     name = row["sample"]
-    if not name or name.startswith(".") or name in RESERVED_NAMES or re.search(r"[/\s]", name):
+    if not name or name.startswith(".") or name in RESERVED_NAMES or re.search(r"[/#\s]", name):
         raise WorkflowError(
-            f"{where}: sample name {name!r} cannot name a directory"
-            " (no slash, no spaces, not starting with a dot, not 'cohort' or 'logs')"
+            f"{where}: sample name {name!r} is not allowed: no slash, '#' or space, not starting"
+            " with a dot, not 'cohort' or 'logs' (it names a directory, and '#' starts a comment"
+            " when the cohort tables are read)"
         )
     if not row["tumor_type"]:
         raise WorkflowError(f"{where}: sample {name!r} has no tumor_type")

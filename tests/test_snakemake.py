@@ -491,6 +491,12 @@ def test_maf_row_and_msi_columns(tmp_path: Path) -> None:
             "x.maf.gz is a MAF: give it as maf",
             id="maf-in-vcf-column",
         ),
+        pytest.param(
+            "sample\tvcf\ttumor_type",
+            "S#1\ta.vcf\tLUAD",
+            "sample name 'S#1' is not allowed: no slash, '#' or space",
+            id="hash-in-sample-name",
+        ),
     ],
 )
 def test_sample_sheet_errors(tmp_path: Path, header: str, row: str, message: str) -> None:
