@@ -81,19 +81,24 @@ def sheet_path(sheet, value):
 
 
 def read_sample_sheet(sheet):
-    """The sample sheet as {sample: {column: value}}; every problem is one WorkflowError."""
-    if not os.path.isfile(sheet):
-        raise WorkflowError(
-            f"samples: {sheet}: no such file (relative to the working directory {os.getcwd()})"
-        )
-    with open(sheet, newline="", encoding="utf-8") as handle:
-        lines = [line for line in handle if line.strip() and not line.startswith("#")]
-    reader = csv.DictReader(lines, delimiter="\t")
-    check_columns(sheet, reader.fieldnames or [])
+    """The sample sheet as {sample: {column: value}}; every problem is one WorkflowError naming
+    the sheet and the line (as an editor numbers it: comment and blank lines count)."""
+    lines = sheet_lines(sheet)
+    if not lines:
+        raise WorkflowError(f"{sheet}: no header line (columns sample, tumor_type, vcf or maf)")
+    (_, columns), *rows = lines
+    check_columns(sheet, columns)
     samples = {}
-    for number, row in enumerate(reader, start=2):
-        row = {key: (value or "").strip() for key, value in row.items() if key is not None}
-        where = f"{sheet}, row {number}"
+    for number, cells in rows:
+        where = f"{sheet}, line {number}"
+        extra = [cell for cell in cells[len(columns) :] if cell.strip()]
+        if extra:
+            raise WorkflowError(
+                f"{where}: {len(cells)} cells, the header has {len(columns)} columns"
+                f" (extra cell {extra[0]!r}; a tab too many?)"
+            )
+        row = {column: cell.strip() for column, cell in zip(columns, cells)}
+        row = {column: row.get(column, "") for column in columns}  # a short row: empty cells
         if row["sample"] in samples:
             raise WorkflowError(f"{where}: sample {row['sample']!r} is listed twice")
         samples[row["sample"]] = sample_row(sheet, where, row)
@@ -102,12 +107,30 @@ def read_sample_sheet(sheet):
     return samples
 
 
+def sheet_lines(sheet):
+    """(line number, cells) of the sheet's lines that are neither blank nor comments; a UTF-8
+    byte order mark (spreadsheet exports) is dropped."""
+    if not os.path.isfile(sheet):
+        raise WorkflowError(
+            f"samples: {sheet}: no such file (relative to the working directory {os.getcwd()})"
+        )
+    with open(sheet, newline="", encoding="utf-8-sig") as handle:
+        return [
+            (number, next(csv.reader([line.rstrip("\r\n")], delimiter="\t")))
+            for number, line in enumerate(handle, start=1)
+            if line.strip() and not line.startswith("#")
+        ]
+
+
 def check_columns(sheet, columns):
     """Every required column and a vcf or maf column; no unknown one."""
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
     if not any(c in columns for c in INPUT_COLUMNS):
         missing.append(" or ".join(INPUT_COLUMNS))
     unknown = [c for c in columns if c not in COLUMNS]
+    repeated = sorted({c for c in columns if columns.count(c) > 1})
+    if repeated:
+        raise WorkflowError(f"{sheet}: column(s) {', '.join(repeated)} given twice")
     if missing or unknown:
         raise WorkflowError(
             f"{sheet}: "

@@ -465,48 +465,67 @@ def test_maf_row_and_msi_columns(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("header", "row", "message"),
+    ("text", "message"),
     [
         pytest.param(
-            "sample\ttumor_type\tfusions",
-            "S1\tLUAD\tf.tsv",
-            "missing column(s) vcf or maf",
+            "sample\ttumor_type\tfusions\nS1\tLUAD\tf.tsv\n",
+            "samples.tsv: missing column(s) vcf or maf",
             id="no-vcf-or-maf-column",
         ),
         pytest.param(
-            "sample\tvcf\tmaf\ttumor_type",
-            "S1\ta.vcf\ta.maf\tLUAD",
-            "has both a vcf and a maf",
+            "sample\tvcf\tmaf\ttumor_type\nS1\ta.vcf\ta.maf\tLUAD\n",
+            "samples.tsv, line 2: sample 'S1' has both a vcf and a maf",
             id="vcf-and-maf",
         ),
         pytest.param(
-            "sample\tvcf\tmaf\ttumor_type",
-            "S1\t\t\tLUAD",
-            "S1' has no vcf or maf",
+            "sample\tvcf\tmaf\ttumor_type\nS1\t\t\tLUAD\n",
+            "samples.tsv, line 2: sample 'S1' has no vcf or maf",
             id="neither",
         ),
         pytest.param(
-            "sample\tvcf\ttumor_type",
-            "S1\tx.maf.gz\tLUAD",
-            "x.maf.gz is a MAF: give it as maf",
+            "sample\tvcf\ttumor_type\nS1\tx.maf.gz\tLUAD\n",
+            "samples.tsv, line 2: sample 'S1': x.maf.gz is a MAF: give it as maf",
             id="maf-in-vcf-column",
         ),
         pytest.param(
-            "sample\tvcf\ttumor_type",
-            "S#1\ta.vcf\tLUAD",
-            "sample name 'S#1' is not allowed: no slash, '#' or space",
+            "sample\tvcf\ttumor_type\nS#1\ta.vcf\tLUAD\n",
+            "samples.tsv, line 2: sample name 'S#1' is not allowed: no slash, '#' or space",
             id="hash-in-sample-name",
+        ),
+        pytest.param(  # regression: counted without the comment and blank lines ("row 4")
+            "# comment 1\n# comment 2\n\nsample\tvcf\ttumor_type\n# a note\n"
+            "A\ta.vcf\tCOAD\n\nB\tb.vcf\tCOAD\nbad name\tc.vcf\tCOAD\n",
+            "samples.tsv, line 9: sample name 'bad name' is not allowed",
+            id="physical-line-number",
+        ),
+        pytest.param(  # regression: the extra cell was dropped without a word
+            "sample\tvcf\ttumor_type\nA\ta.vcf\tCOAD\textra\n",
+            "samples.tsv, line 2: 4 cells, the header has 3 columns (extra cell 'extra'",
+            id="more-cells-than-columns",
+        ),
+        pytest.param(
+            "sample\tvcf\ttumor_type\tvcf\nA\ta.vcf\tCOAD\tb.vcf\n",
+            "samples.tsv: column(s) vcf given twice",
+            id="column-twice",
         ),
     ],
 )
-def test_sample_sheet_errors(tmp_path: Path, header: str, row: str, message: str) -> None:
+def test_sample_sheet_errors(tmp_path: Path, text: str, message: str) -> None:
     sheet = tmp_path / "samples.tsv"
-    sheet.write_text(f"{header}\n{row}\n")
+    sheet.write_text(text)
     process = run_snakemake(*workflow_args(tmp_path / "work", sheet), cwd=tmp_path, check=False)
     assert process.returncode != 0
-    output = process.stdout + process.stderr
-    assert f"{sheet}, " in output or f"{sheet}: " in output
-    assert message in output
+    assert f"{tmp_path}/{message}" in process.stdout + process.stderr
+
+
+def test_sheet_with_byte_order_mark_and_crlf(tmp_path: Path) -> None:
+    """Regression: a spreadsheet's UTF-8 BOM made the first column '\\ufeffsample' (missing
+    column sample); trailing empty cells and CRLF line ends are fine."""
+    sheet = write_sheet(tmp_path / "inputs", {"crc_bcsq": SAMPLES["crc_bcsq"]})
+    text = "sample\tvcf\ttumor_type\r\ncrc_bcsq\tcrc.grch38.bcsq.vcf\tCOAD\t\t\r\n"
+    sheet.write_bytes(b"\xef\xbb\xbf" + text.encode())
+    process = run_snakemake(*workflow_args(tmp_path / "work", sheet, "--dry-run"), cwd=tmp_path)
+    assert planned(process.stdout + process.stderr) == {"annotate": 1, "cohort": 1}
 
 
 def test_bad_sample_sheet_is_one_clear_error(tmp_path: Path) -> None:
