@@ -280,13 +280,19 @@ def annotate_inputs(wildcards):
     for name in FILE_OPTIONS:
         if row.get(name):
             inputs[name] = row[name]
-    bam = row.get("bam")
-    if bam:
-        for index in (bam + suffix for suffix in INDEX_SUFFIXES):
-            if os.path.exists(index):
-                inputs["bam_index"] = index
-                break
+    indexes = alignment_indexes(row["bam"]) if row.get("bam") else []
+    if indexes:
+        inputs["bam_index"] = indexes
     return inputs
+
+
+def alignment_indexes(path):
+    """The index files next to a BAM or CRAM that exist: `x.bam.bai` or Picard's `x.bai`,
+    `x.cram.crai` or `x.crai`, `x.bam.csi`."""
+    stem = os.path.splitext(path)[0]
+    candidates = [path + suffix for suffix in INDEX_SUFFIXES]
+    candidates += [stem + suffix for suffix in INDEX_SUFFIXES[:2]] if stem != path else []
+    return [index for index in candidates if os.path.exists(index)]
 
 
 def annotate_options(wildcards):

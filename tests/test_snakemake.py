@@ -572,6 +572,26 @@ def test_slurm_profile_dry_run(tmp_path: Path) -> None:
     assert not (tmp_path / "work" / "results").exists()
 
 
+@pytest.mark.parametrize(
+    ("alignment", "index"),
+    [
+        ("tumor.bam", "tumor.bam.bai"),
+        ("tumor.bam", "tumor.bai"),  # regression: Picard's name was not declared
+        ("tumor.cram", "tumor.crai"),
+    ],
+)
+def test_alignment_index_is_an_input(tmp_path: Path, alignment: str, index: str) -> None:
+    sheet = write_sheet(tmp_path / "inputs", {"crc_bcsq": SAMPLES["crc_bcsq"]})
+    text = sheet.read_text().replace("sample\tvcf\ttumor_type", "sample\tvcf\ttumor_type\tbam")
+    sheet.write_text(text.replace("\tCOAD", f"\tCOAD\t{alignment}"))
+    for name in (alignment, index):
+        (sheet.parent / name).write_bytes(b"")  # a dry run reads neither
+    process = run_snakemake(*workflow_args(tmp_path / "work", sheet, "--dry-run"), cwd=tmp_path)
+    inputs = next(line for line in process.stdout.splitlines() if line.strip().startswith("input:"))
+    assert f"{sheet.parent / alignment}," in inputs
+    assert str(sheet.parent / index) in inputs
+
+
 def test_vcf_sample_column_chooses_the_vcfs_sample(tmp_path: Path) -> None:
     """One row per tumor of a multi-sample VCF: each annotates its column (--sample)."""
     inputs = tmp_path / "inputs"
