@@ -134,17 +134,23 @@ def read_sample(path: Path) -> SampleResult:
                 f"{', '.join(CALLS)}",
                 path=path,
             )
+    tool_version = _text(data, "tool_version", path)
     rules = _object(data, "rules")
+    rules_version = _text(rules, "version", path, where="rules")
+    rules_sha256 = _text(rules, "sha256", path, where="rules")
+    tumor_type = _text(data, "tumor_type", path)
+    for index, finding in enumerate(findings, start=1):
+        _check_finding(finding, index, path)
     name = sample_name(path)
     report = path.with_name(f"{name}{REPORT_SUFFIX}")
     return SampleResult(
         name=name,
         path=path,
-        tumor_type=str(data.get("tumor_type") or ""),
+        tumor_type=tumor_type,
         genome=str(data.get("genome") or ""),
-        tool_version=str(data.get("tool_version") or ""),
-        rules_version=str(rules.get("version") or ""),
-        rules_sha256=str(rules.get("sha256") or ""),
+        tool_version=tool_version,
+        rules_version=rules_version,
+        rules_sha256=rules_sha256,
         findings=findings,
         therapy_calls=calls,
         report=report if report.is_file() else None,
@@ -161,6 +167,39 @@ def _list_of_objects(data: dict[str, Any], key: str, path: Path) -> tuple[dict[s
 def _object(data: dict[str, Any], key: str) -> dict[str, Any]:
     value = data.get(key)
     return value if isinstance(value, dict) else {}
+
+
+def _text(data: dict[str, Any], key: str, path: Path, where: str = "") -> str:
+    """A required, non-empty string: a result without it cannot be placed in the cohort."""
+    value = data.get(key)
+    if not isinstance(value, str) or not value.strip():
+        name = f"{where}.{key}" if where else key
+        raise InputError(
+            f"no '{name}'" if value is None else f"'{name}' is {value!r}, not a non-empty string",
+            path=path,
+            hint="give the .findings.json of annotate, unedited",
+        )
+    return value
+
+
+#: Fields every finding has, and the type the cohort tables need them to be.
+FINDING_TEXT_FIELDS = ("rule_id", "gene", "alteration", "effect", "evidence_level")
+FINDING_LIST_FIELDS = ("therapies", "citations")
+
+
+def _check_finding(finding: dict[str, Any], index: int, path: Path) -> None:
+    """The finding's fields the cohort reads are of the type annotate writes."""
+    for key in FINDING_TEXT_FIELDS:
+        value = finding.get(key)
+        if not isinstance(value, str) or not value:
+            problem = "missing" if value is None else f"{value!r}, not a non-empty string"
+            raise InputError(f"finding {index}: '{key}' is {problem}", path=path)
+    for key in FINDING_LIST_FIELDS:
+        value = finding.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise InputError(
+                f"finding {index}: '{key}' is {value!r}, not a list of strings", path=path
+            )
 
 
 def build_cohort(paths: Sequence[Path]) -> Cohort:
