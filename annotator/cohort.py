@@ -35,8 +35,16 @@ REPORT_FILE = "cohort.report.html"
 COHORT_FILES = (FINDINGS_FILE, THERAPY_CALLS_FILE, REPORT_FILE)
 SUPPORTED_SCHEMA = "1"  # major version of the per-sample JSON this module reads
 
-#: One row per finding; ``sample`` is the cohort sample name (from the file name).
-FINDING_COLUMNS = (*TSV_COLUMNS[:2], "genome", *TSV_COLUMNS[2:])
+#: What each row says of its sample; ``sample`` is the cohort name (from the file name).
+SAMPLE_COLUMNS = (
+    *TSV_COLUMNS[:2],
+    "genome",
+    "tool_version",
+    "rules_version",
+    "rules_sha256",
+)
+#: One row per finding: its sample's columns, then the per-sample TSV's from ``rule_id``.
+FINDING_COLUMNS = (*SAMPLE_COLUMNS, *TSV_COLUMNS[2:])
 VARIANT_COLUMNS = ("chrom", "pos", "ref", "alt")
 LIST_SEPARATOR = ";"
 #: Verdicts of a therapy call, strongest concern first (the legend's order).
@@ -237,8 +245,11 @@ def finding_row(sample: SampleResult, finding: dict[str, Any]) -> dict[str, Any]
         "sample": sample.name,
         "tumor_type": sample.tumor_type,
         "genome": sample.genome,
+        "tool_version": sample.tool_version,
+        "rules_version": sample.rules_version,
+        "rules_sha256": sample.rules_sha256,
     }
-    for column in FINDING_COLUMNS[3:]:
+    for column in FINDING_COLUMNS[len(SAMPLE_COLUMNS) :]:
         value = variant.get(column) if column in VARIANT_COLUMNS else finding.get(column)
         if isinstance(value, list):
             value = LIST_SEPARATOR.join(str(item) for item in value)
@@ -358,6 +369,9 @@ def render_report(cohort: Cohort, out_dir: Path) -> str:
                 "genome": sample.genome,
                 "findings": len(sample.findings),
                 "on_label": on_label,
+                "tool_version": sample.tool_version,
+                "rules_version": sample.rules_version,
+                "rules_sha256": sample.rules_sha256,
                 "cells": [verdicts.get(therapy) for therapy in therapies],
             }
         )
@@ -367,6 +381,7 @@ def render_report(cohort: Cohort, out_dir: Path) -> str:
         for record in cohort.markers.to_dict("records")
     ]
     rules = sorted({(s.rules_version, s.rules_sha256) for s in cohort.samples})
+    tool_versions = list(dict.fromkeys(s.tool_version for s in cohort.samples))
     environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     template = environment.from_string(REPORT_TEMPLATE)
     return template.render(
@@ -376,6 +391,7 @@ def render_report(cohort: Cohort, out_dir: Path) -> str:
         markers=markers,
         calls=CALLS,
         rules=rules,
+        tool_versions=tool_versions,
         findings=len(cohort.findings),
     )
 
@@ -412,7 +428,9 @@ td.bar { white-space: nowrap; }
 <p class="ruo"><strong>Research use only.</strong> resistance-annotator output is not a diagnosis
 and must not be used on its own for clinical decisions.</p>
 <p>{{ samples|length }} samples, {{ findings }} findings, {{ therapies|length }} therapies with
-a call. resistance-annotator {{ tool_version }};
+a call. Cohort by resistance-annotator {{ tool_version }}; samples annotated with
+{{ tool_versions|join(", ") }}{% if tool_versions|length > 1 %}
+<strong>(the samples were annotated with different tool versions)</strong>{% endif %} and
 rules {% for version, sha256 in rules %}{{ version }} (sha256 {{ sha256[:12] }}){% if not loop.last
 %}, {% endif %}{% endfor %}{% if rules|length > 1 %}
 <strong>(the samples were annotated with different rules)</strong>{% endif %}.</p>
@@ -457,10 +475,12 @@ cell.call[0]|upper }}<small>{{ cell.evidence_level }}</small></td>{% else
 <h2>Samples</h2>
 <table class="samples">
 <thead><tr><th>sample</th><th>tumor type</th><th>genome</th><th>findings</th>
-<th>on-label</th><th>report</th></tr></thead>
+<th>on-label</th><th>tool version</th><th>rules</th><th>report</th></tr></thead>
 <tbody>
 {% for sample in samples %}<tr><td>{{ sample.name }}</td><td>{{ sample.tumor_type }}</td>
 <td>{{ sample.genome }}</td><td>{{ sample.findings }}</td><td>{{ sample.on_label }}</td>
+<td>{{ sample.tool_version }}</td><td title="sha256 {{ sample.rules_sha256 }}">{{
+sample.rules_version }} (sha256 {{ sample.rules_sha256[:12] }})</td>
 <td>{% if sample.link %}<a href="{{ sample.link }}">{{ sample.name }} report</a>{% else
 %}<span class="muted">no report next to the JSON</span>{% endif %}</td></tr>
 {% endfor %}</tbody>

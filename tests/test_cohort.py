@@ -197,6 +197,34 @@ def test_bad_input_is_one_line_and_writes_nothing(
     assert not out_dir.exists() or not any(out_dir.iterdir())
 
 
+def test_each_samples_tool_and_rules_versions(annotated: dict[str, Path], tmp_path: Path) -> None:
+    """Each sample's tool version and rules version and sha256: columns of the findings table
+    and of the report's samples table; the report flags differing tool versions as it flags
+    differing rules."""
+    data = json.loads(annotated["S2"].read_text())
+    data["tool_version"] = "0.0.9"
+    data["rules"] = {"version": "0.4.0", "sha256": "ab" * 32}
+    older = tmp_path / "older.findings.json"
+    older.write_text(json.dumps(data))
+    out_dir = tmp_path / "cohort"
+    assert main(["cohort", str(annotated["S1"]), str(older), "--out-dir", str(out_dir)]) == 0
+    findings = pd.read_csv(out_dir / "cohort.findings.tsv", sep="\t", comment="#", dtype=str)
+    current = json.loads(annotated["S1"].read_text())
+    versions = findings.groupby("sample")[["tool_version", "rules_version", "rules_sha256"]]
+    assert versions.nunique().max().max() == 1
+    assert tuple(versions.first().loc["S1"]) == (
+        current["tool_version"],
+        current["rules"]["version"],
+        current["rules"]["sha256"],
+    )
+    assert tuple(versions.first().loc["older"]) == ("0.0.9", "0.4.0", "ab" * 32)
+    html = (out_dir / "cohort.report.html").read_text()
+    assert "(the samples were annotated with different tool versions)" in html
+    assert "(the samples were annotated with different rules)" in html
+    assert "<td>0.0.9</td>" in html
+    assert f"0.4.0 (sha256 {'ab' * 6})" in html
+
+
 def _without(key: str) -> Callable[[dict[str, Any]], None]:
     return lambda data: data.pop(key)
 
