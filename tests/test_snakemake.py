@@ -391,6 +391,21 @@ def test_tool_upgrade_reruns_every_sample(cohort_run: Path, tmp_path: Path) -> N
     assert log.read_text().splitlines() == ["--version", "rules validate"]
 
 
+def test_rules_given_in_extra_are_the_ones_validated(cohort_run: Path, tmp_path: Path) -> None:
+    """The recorded rules are those `annotate` reads: `rules` and any --rules in `extra`."""
+    work = copy_finished_run(cohort_run, tmp_path / "work")
+    sheet = absolute_sheet(cohort_run, tmp_path / "samples.tsv", SAMPLES)
+    site = tmp_path / "site.yaml"
+    site.write_text(SITE_RULES)
+    log = logging_annotator(tmp_path / "bin", "0.1.0")
+    extra = f"extra=--min-vaf 0.01 --rules={site}"
+    process = run_snakemake(
+        *workflow_args(work, sheet, extra, "--dry-run"), cwd=tmp_path, bin_dir=log.parent
+    )
+    assert planned(process.stdout + process.stderr)["annotate"] == len(SAMPLES)
+    assert log.read_text().splitlines() == ["--version", f"rules validate {site}"]
+
+
 def test_edited_file_in_a_rules_directory_reruns(tmp_path: Path) -> None:
     """Regression: rules changed without a new path (an edited file of a `rules` directory:
     the directory's mtime stays) reran nothing, and the cohort mixed two rules sha256."""
