@@ -35,8 +35,16 @@ REPORT_FILE = "cohort.report.html"
 COHORT_FILES = (FINDINGS_FILE, THERAPY_CALLS_FILE, REPORT_FILE)
 SUPPORTED_SCHEMA = "1"  # major version of the per-sample JSON this module reads
 
-#: One row per finding; ``sample`` is the cohort sample name (from the file name).
-FINDING_COLUMNS = (*TSV_COLUMNS[:2], "genome", *TSV_COLUMNS[2:])
+#: What each row says of its sample; ``sample`` is the cohort name (from the file name).
+SAMPLE_COLUMNS = (
+    *TSV_COLUMNS[:2],
+    "genome",
+    "tool_version",
+    "rules_version",
+    "rules_sha256",
+)
+#: One row per finding: its sample's columns, then the per-sample TSV's from ``rule_id``.
+FINDING_COLUMNS = (*SAMPLE_COLUMNS, *TSV_COLUMNS[2:])
 VARIANT_COLUMNS = ("chrom", "pos", "ref", "alt")
 LIST_SEPARATOR = ";"
 #: Verdicts of a therapy call, strongest concern first (the legend's order).
@@ -134,17 +142,23 @@ def read_sample(path: Path) -> SampleResult:
                 f"{', '.join(CALLS)}",
                 path=path,
             )
+    tool_version = _text(data, "tool_version", path)
     rules = _object(data, "rules")
+    rules_version = _text(rules, "version", path, where="rules")
+    rules_sha256 = _text(rules, "sha256", path, where="rules")
+    tumor_type = _text(data, "tumor_type", path)
+    for index, finding in enumerate(findings, start=1):
+        _check_finding(finding, index, path)
     name = sample_name(path)
     report = path.with_name(f"{name}{REPORT_SUFFIX}")
     return SampleResult(
         name=name,
         path=path,
-        tumor_type=str(data.get("tumor_type") or ""),
+        tumor_type=tumor_type,
         genome=str(data.get("genome") or ""),
-        tool_version=str(data.get("tool_version") or ""),
-        rules_version=str(rules.get("version") or ""),
-        rules_sha256=str(rules.get("sha256") or ""),
+        tool_version=tool_version,
+        rules_version=rules_version,
+        rules_sha256=rules_sha256,
         findings=findings,
         therapy_calls=calls,
         report=report if report.is_file() else None,
@@ -161,6 +175,39 @@ def _list_of_objects(data: dict[str, Any], key: str, path: Path) -> tuple[dict[s
 def _object(data: dict[str, Any], key: str) -> dict[str, Any]:
     value = data.get(key)
     return value if isinstance(value, dict) else {}
+
+
+def _text(data: dict[str, Any], key: str, path: Path, where: str = "") -> str:
+    """A required, non-empty string: a result without it cannot be placed in the cohort."""
+    value = data.get(key)
+    if not isinstance(value, str) or not value.strip():
+        name = f"{where}.{key}" if where else key
+        raise InputError(
+            f"no '{name}'" if value is None else f"'{name}' is {value!r}, not a non-empty string",
+            path=path,
+            hint="give the .findings.json of annotate, unedited",
+        )
+    return value
+
+
+#: Fields every finding has, and the type the cohort tables need them to be.
+FINDING_TEXT_FIELDS = ("rule_id", "gene", "alteration", "effect", "evidence_level")
+FINDING_LIST_FIELDS = ("therapies", "citations")
+
+
+def _check_finding(finding: dict[str, Any], index: int, path: Path) -> None:
+    """The finding's fields the cohort reads are of the type annotate writes."""
+    for key in FINDING_TEXT_FIELDS:
+        value = finding.get(key)
+        if not isinstance(value, str) or not value:
+            problem = "missing" if value is None else f"{value!r}, not a non-empty string"
+            raise InputError(f"finding {index}: '{key}' is {problem}", path=path)
+    for key in FINDING_LIST_FIELDS:
+        value = finding.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise InputError(
+                f"finding {index}: '{key}' is {value!r}, not a list of strings", path=path
+            )
 
 
 def build_cohort(paths: Sequence[Path]) -> Cohort:
@@ -198,8 +245,11 @@ def finding_row(sample: SampleResult, finding: dict[str, Any]) -> dict[str, Any]
         "sample": sample.name,
         "tumor_type": sample.tumor_type,
         "genome": sample.genome,
+        "tool_version": sample.tool_version,
+        "rules_version": sample.rules_version,
+        "rules_sha256": sample.rules_sha256,
     }
-    for column in FINDING_COLUMNS[3:]:
+    for column in FINDING_COLUMNS[len(SAMPLE_COLUMNS) :]:
         value = variant.get(column) if column in VARIANT_COLUMNS else finding.get(column)
         if isinstance(value, list):
             value = LIST_SEPARATOR.join(str(item) for item in value)
@@ -319,6 +369,9 @@ def render_report(cohort: Cohort, out_dir: Path) -> str:
                 "genome": sample.genome,
                 "findings": len(sample.findings),
                 "on_label": on_label,
+                "tool_version": sample.tool_version,
+                "rules_version": sample.rules_version,
+                "rules_sha256": sample.rules_sha256,
                 "cells": [verdicts.get(therapy) for therapy in therapies],
             }
         )
@@ -328,6 +381,7 @@ def render_report(cohort: Cohort, out_dir: Path) -> str:
         for record in cohort.markers.to_dict("records")
     ]
     rules = sorted({(s.rules_version, s.rules_sha256) for s in cohort.samples})
+    tool_versions = list(dict.fromkeys(s.tool_version for s in cohort.samples))
     environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     template = environment.from_string(REPORT_TEMPLATE)
     return template.render(
@@ -337,6 +391,7 @@ def render_report(cohort: Cohort, out_dir: Path) -> str:
         markers=markers,
         calls=CALLS,
         rules=rules,
+        tool_versions=tool_versions,
         findings=len(cohort.findings),
     )
 
@@ -373,7 +428,9 @@ td.bar { white-space: nowrap; }
 <p class="ruo"><strong>Research use only.</strong> resistance-annotator output is not a diagnosis
 and must not be used on its own for clinical decisions.</p>
 <p>{{ samples|length }} samples, {{ findings }} findings, {{ therapies|length }} therapies with
-a call. resistance-annotator {{ tool_version }};
+a call. Cohort by resistance-annotator {{ tool_version }}; samples annotated with
+{{ tool_versions|join(", ") }}{% if tool_versions|length > 1 %}
+<strong>(the samples were annotated with different tool versions)</strong>{% endif %} and
 rules {% for version, sha256 in rules %}{{ version }} (sha256 {{ sha256[:12] }}){% if not loop.last
 %}, {% endif %}{% endfor %}{% if rules|length > 1 %}
 <strong>(the samples were annotated with different rules)</strong>{% endif %}.</p>
@@ -418,10 +475,12 @@ cell.call[0]|upper }}<small>{{ cell.evidence_level }}</small></td>{% else
 <h2>Samples</h2>
 <table class="samples">
 <thead><tr><th>sample</th><th>tumor type</th><th>genome</th><th>findings</th>
-<th>on-label</th><th>report</th></tr></thead>
+<th>on-label</th><th>tool version</th><th>rules</th><th>report</th></tr></thead>
 <tbody>
 {% for sample in samples %}<tr><td>{{ sample.name }}</td><td>{{ sample.tumor_type }}</td>
 <td>{{ sample.genome }}</td><td>{{ sample.findings }}</td><td>{{ sample.on_label }}</td>
+<td>{{ sample.tool_version }}</td><td title="sha256 {{ sample.rules_sha256 }}">{{
+sample.rules_version }} (sha256 {{ sample.rules_sha256[:12] }})</td>
 <td>{% if sample.link %}<a href="{{ sample.link }}">{{ sample.name }} report</a>{% else
 %}<span class="muted">no report next to the JSON</span>{% endif %}</td></tr>
 {% endfor %}</tbody>

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -193,6 +195,86 @@ def test_bad_input_is_one_line_and_writes_nothing(
     assert error.startswith(f"resistance-annotator: error: {bad}: ")
     assert message in error
     assert not out_dir.exists() or not any(out_dir.iterdir())
+
+
+def test_each_samples_tool_and_rules_versions(annotated: dict[str, Path], tmp_path: Path) -> None:
+    """Each sample's tool version and rules version and sha256: columns of the findings table
+    and of the report's samples table; the report flags differing tool versions as it flags
+    differing rules."""
+    data = json.loads(annotated["S2"].read_text())
+    data["tool_version"] = "0.0.9"
+    data["rules"] = {"version": "0.4.0", "sha256": "ab" * 32}
+    older = tmp_path / "older.findings.json"
+    older.write_text(json.dumps(data))
+    out_dir = tmp_path / "cohort"
+    assert main(["cohort", str(annotated["S1"]), str(older), "--out-dir", str(out_dir)]) == 0
+    findings = pd.read_csv(out_dir / "cohort.findings.tsv", sep="\t", comment="#", dtype=str)
+    current = json.loads(annotated["S1"].read_text())
+    versions = findings.groupby("sample")[["tool_version", "rules_version", "rules_sha256"]]
+    assert versions.nunique().max().max() == 1
+    assert tuple(versions.first().loc["S1"]) == (
+        current["tool_version"],
+        current["rules"]["version"],
+        current["rules"]["sha256"],
+    )
+    assert tuple(versions.first().loc["older"]) == ("0.0.9", "0.4.0", "ab" * 32)
+    html = (out_dir / "cohort.report.html").read_text()
+    assert "(the samples were annotated with different tool versions)" in html
+    assert "(the samples were annotated with different rules)" in html
+    assert "<td>0.0.9</td>" in html
+    assert f"0.4.0 (sha256 {'ab' * 6})" in html
+
+
+def _without(key: str) -> Callable[[dict[str, Any]], None]:
+    return lambda data: data.pop(key)
+
+
+def _set_rules_sha256(data: dict[str, Any]) -> None:
+    data["rules"]["sha256"] = ""
+
+
+def _numeric_gene(data: dict[str, Any]) -> None:
+    data["findings"][0]["gene"] = 7
+
+
+def _therapies_as_text(data: dict[str, Any]) -> None:
+    data["findings"][1]["therapies"] = "gefitinib"
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        pytest.param(_without("tool_version"), "no 'tool_version'", id="no-tool-version"),
+        pytest.param(_without("rules"), "no 'rules.version'", id="no-rules"),
+        pytest.param(_set_rules_sha256, "'rules.sha256' is '', not a", id="empty-rules-sha256"),
+        pytest.param(_without("tumor_type"), "no 'tumor_type'", id="no-tumor-type"),
+        pytest.param(_numeric_gene, "finding 1: 'gene' is 7, not a non-empty string", id="gene"),
+        pytest.param(
+            _therapies_as_text,
+            "finding 2: 'therapies' is 'gefitinib', not a list of strings",
+            id="therapies",
+        ),
+    ],
+)
+def test_incomplete_result_is_refused(
+    annotated: dict[str, Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    change: Callable[[dict[str, Any]], None],
+    message: str,
+) -> None:
+    """Regression: a JSON without versions or tumor type gave a header "annotated with , 0.1.0",
+    and a numeric gene went into the tables."""
+    data = json.loads(annotated["S1"].read_text())
+    change(data)
+    bad = tmp_path / "bad.findings.json"
+    bad.write_text(json.dumps(data))
+    out_dir = tmp_path / "cohort"
+    assert main(["cohort", str(annotated["S2"]), str(bad), "--out-dir", str(out_dir)]) == 1
+    error = capsys.readouterr().err.strip()
+    assert len(error.splitlines()) == 1
+    assert error.startswith(f"resistance-annotator: error: {bad}: {message}")
+    assert not out_dir.exists()
 
 
 def test_two_files_with_the_same_sample_name(

@@ -44,10 +44,15 @@ PER_SAMPLE_SUFFIXES = (
 COHORT_FILES = ("cohort.findings.tsv", "cohort.therapy_calls.tsv", "cohort.report.html")
 
 
-def run_snakemake(*args: str, cwd: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
-    """``snakemake ARGS`` with this environment's bin first on PATH (its resistance-annotator)."""
+def run_snakemake(
+    *args: str, cwd: Path, check: bool = True, bin_dir: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``snakemake ARGS`` with this environment's bin first on PATH (its resistance-annotator,
+    running this checkout's code), after ``bin_dir`` if given."""
     env = dict(os.environ)
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    path = [*([str(bin_dir)] if bin_dir else []), str(Path(sys.executable).parent)]
+    env["PATH"] = os.pathsep.join([*path, env.get("PATH", "")])
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [env.get("PYTHONPATH")])])
     process = subprocess.run(
         [sys.executable, "-m", "snakemake", *args],
         cwd=cwd,
@@ -188,52 +193,63 @@ def test_cohort_report_links_each_sample_report(cohort_run: Path) -> None:
     assert "<script" not in html.lower()
 
 
-def test_used_as_a_module(tmp_path: Path) -> None:
-    """`module` + `use rule * from ... as resistance_*` in another workflow, with its own rule."""
-    one = {"crc_bcsq": SAMPLES["crc_bcsq"]}
-    sheet = write_sheet(tmp_path / "inputs", one)
+def readme_module_section() -> str:
+    text = (ROOT / "README.md").read_text()
+    return text.split("\n### As a module of another workflow\n", 1)[1].split("\n### ", 1)[0]
+
+
+def fenced(section: str, language: str) -> str:
+    """The text of the section's first ```LANGUAGE block."""
+    return section.split(f"```{language}\n", 1)[1].split("```", 1)[0]
+
+
+def test_used_as_a_module_as_the_readme_writes_it(tmp_path: Path) -> None:
+    """The README's host Snakefile and config.yaml, copied as written (the module's path put
+    in), run with the README's command. Regression: without a `rule all` of its own the host ran
+    only the module's default target; `grep -c` failed on a count of 0; and every run warned
+    that `localrules` named a rule `all` that the module's prefix had renamed."""
+    section = readme_module_section()
     host = tmp_path / "host"
     host.mkdir()
-    (host / "config.yaml").write_text(
-        f"resistance:\n  samples: {json.dumps(str(sheet))}\n  outdir: annotation\n"
-    )
+    snakefile = fenced(section, "python")
+    assert "path/to/resistance-annotator/Snakefile" in snakefile
     (host / "Snakefile").write_text(
-        f"""\
-configfile: "config.yaml"
-
-
-module resistance:
-    snakefile:
-        {json.dumps(str(SNAKEFILE))}
-    config:
-        config["resistance"]
-
-
-use rule * from resistance as resistance_*
-
-
-rule all:
-    input:
-        "resistant_samples.txt",
-    default_target: True
-
-
-rule resistant_samples:
-    input:
-        rules.resistance_cohort.output.therapy_calls,
-    output:
-        "resistant_samples.txt",
-    shell:
-        "grep -v '^#' {{input}} | grep -c resistance > {{output}}"
-"""
+        snakefile.replace("path/to/resistance-annotator/Snakefile", str(SNAKEFILE))
     )
-    process = run_snakemake("--cores", "2", cwd=host)
-    assert "resistance_annotate" in process.stdout + process.stderr
+    (host / "config.yaml").write_text(fenced(section, "yaml"))
+    shutil.copy(TEST_DATA / "crc.grch38.bcsq.vcf", host)
+    shutil.copy(ROOT / "tests" / "data" / "vcf2maf.test_output.vep_isoforms.grch37.maf", host)
+    (host / "samples.tsv").write_text(
+        "sample\tvcf\tmaf\ttumor_type\n"
+        "crc_bcsq\tcrc.grch38.bcsq.vcf\t\tCOAD\n"
+        "no_resistance\t\tvcf2maf.test_output.vep_isoforms.grch37.maf\tLUAD\n"
+    )
+    command = "snakemake --cores 2"
+    assert f"`{command}`" in section
+    process = run_snakemake(*command.split()[1:], cwd=host)
+    output = process.stdout + process.stderr
+    assert "resistance_annotate" in output
+    assert "localrules directive" not in output
     results = host / "annotation"
     check_sample_outputs(results, "crc_bcsq")
     for file_name in COHORT_FILES:
         assert (results / "cohort" / file_name).is_file()
-    assert (host / "resistant_samples.txt").read_text().strip() == "1"
+    assert (host / "resistant_samples.txt").read_text() == "crc_bcsq\n"
+
+
+def test_module_without_a_rule_all_of_the_host_does_not_warn(tmp_path: Path) -> None:
+    """Regression: the module's `localrules: all` named a rule the host may not have (the
+    prefix renames it `resistance_all`): Snakemake warned on every run."""
+    snakefile = fenced(readme_module_section(), "python").split("\nrule all:", 1)[0]
+    (tmp_path / "Snakefile").write_text(
+        snakefile.replace("path/to/resistance-annotator/Snakefile", str(SNAKEFILE))
+    )
+    sheet = write_sheet(tmp_path / "inputs", {"crc_bcsq": SAMPLES["crc_bcsq"]})
+    (tmp_path / "config.yaml").write_text(f"resistance:\n  samples: {json.dumps(str(sheet))}\n")
+    process = run_snakemake("--cores", "1", "--dry-run", cwd=tmp_path)
+    output = process.stdout + process.stderr
+    assert planned(output) == {"resistance_annotate": 1, "resistance_cohort": 1}
+    assert "localrules directive" not in output
 
 
 def test_failed_sample_has_a_clear_log_and_leaves_others_intact(
@@ -271,6 +287,260 @@ def test_failed_sample_has_a_clear_log_and_leaves_others_intact(
     assert digests(results, [*SAMPLES, "cohort"]) == before
     for name in SAMPLES:
         check_sample_outputs(results, name)
+
+
+def copy_finished_run(cohort_run: Path, target: Path) -> Path:
+    """A copy of the finished run's working directory (mtimes and .snakemake metadata kept)."""
+    shutil.copytree(cohort_run.parent, target, symlinks=True)
+    return target
+
+
+def absolute_sheet(cohort_run: Path, path: Path, samples: dict[str, tuple[str, str]]) -> Path:
+    """A sheet naming the finished run's inputs by absolute path, from anywhere."""
+    inputs = cohort_run.parent.parent / "inputs"
+    path.write_text(
+        "sample\tvcf\ttumor_type\n"
+        + "".join(f"{name}\t{inputs / file}\t{code}\n" for name, (file, code) in samples.items())
+    )
+    return path
+
+
+def planned(output: str) -> dict[str, int]:
+    """The work rules' job counts of a (dry) run's statistics table (not `all`, any prefix)."""
+    lines = output.splitlines()
+    start = lines.index("Job stats:") if "Job stats:" in lines else len(lines)
+    counts = {}
+    for line in lines[start + 3 :]:
+        parts = line.split()
+        if len(parts) != 2 or parts[0] == "total":
+            break
+        counts[parts[0]] = int(parts[1])
+    return {rule: count for rule, count in counts.items() if rule.split("_")[-1] != "all"}
+
+
+def test_changed_sheet_row_reruns_that_sample(cohort_run: Path, tmp_path: Path) -> None:
+    """Regression: the options were derived from `input`, so never recorded; a new tumor type
+    said "Nothing to be done" and left the old result."""
+    work = copy_finished_run(cohort_run, tmp_path / "work")
+    same = absolute_sheet(cohort_run, tmp_path / "same.tsv", SAMPLES)
+    process = run_snakemake(*workflow_args(work, same, "--dry-run"), cwd=tmp_path)
+    assert "Nothing to be done" in process.stdout + process.stderr
+
+    changed = dict(SAMPLES, crc_bcsq=(SAMPLES["crc_bcsq"][0], "LUAD"))
+    sheet = absolute_sheet(cohort_run, tmp_path / "changed.tsv", changed)
+    process = run_snakemake(*workflow_args(work, sheet, "--dry-run"), cwd=tmp_path)
+    output = process.stdout + process.stderr
+    assert planned(output) == {"annotate": 1, "cohort": 1}
+    assert "Params have changed since last execution" in output
+    assert "crc_bcsq.findings.json" in output
+
+
+def test_changed_extra_options_rerun_every_sample(cohort_run: Path, tmp_path: Path) -> None:
+    work = copy_finished_run(cohort_run, tmp_path / "work")
+    sheet = absolute_sheet(cohort_run, tmp_path / "samples.tsv", SAMPLES)
+    process = run_snakemake(
+        *workflow_args(work, sheet, "extra=--min-vaf 0.05", "--dry-run"), cwd=tmp_path
+    )
+    output = process.stdout + process.stderr
+    assert planned(output) == {"annotate": len(SAMPLES), "cohort": 1}
+    assert "Params have changed since last execution" in output
+
+
+def test_same_sheet_by_relative_path_reruns_nothing(cohort_run: Path, tmp_path: Path) -> None:
+    """Regression: the sheet named by a relative path (paths joined as strings, never made
+    absolute) made every sample's input look new, and everything ran again."""
+    work = copy_finished_run(cohort_run, tmp_path / "work")
+    sheet = cohort_run.parent.parent / "inputs" / "samples.tsv"  # the run's sheet, by absolute path
+    relative = os.path.relpath(sheet, work)
+    assert not os.path.isabs(relative)
+    args = workflow_args(work, sheet, "--dry-run")
+    args[args.index(f"samples={sheet}")] = f"samples={relative}"
+    process = run_snakemake(*args, cwd=tmp_path)
+    assert planned(process.stdout + process.stderr) == {}
+
+
+def logging_annotator(bin_dir: Path, version: str) -> Path:
+    """A `resistance-annotator` that logs its arguments and says it is VERSION; the log's path."""
+    bin_dir.mkdir()
+    log = bin_dir / "calls.log"
+    script = bin_dir / "resistance-annotator"
+    script.write_text(
+        "#!/bin/sh\n"
+        f'echo "$*" >> "{log}"\n'
+        'if [ "$1" = --version ]; then\n'
+        f'  echo "resistance-annotator, version {version}"; exit 0\n'
+        "fi\n"
+        f'exec "{sys.executable}" -m annotator "$@"\n'
+    )
+    script.chmod(0o755)
+    return log
+
+
+def test_tool_upgrade_reruns_every_sample(cohort_run: Path, tmp_path: Path) -> None:
+    """Regression: a new tool version reran nothing. The version is asked once per run."""
+    work = copy_finished_run(cohort_run, tmp_path / "work")
+    sheet = absolute_sheet(cohort_run, tmp_path / "samples.tsv", SAMPLES)
+    log = logging_annotator(tmp_path / "bin", "9.9.9")
+    process = run_snakemake(
+        *workflow_args(work, sheet, "--dry-run"), cwd=tmp_path, bin_dir=log.parent
+    )
+    output = process.stdout + process.stderr
+    assert planned(output) == {"annotate": len(SAMPLES), "cohort": 1}
+    assert "Params have changed since last execution" in output
+    assert "9.9.9" in output
+    assert log.read_text().splitlines() == ["--version", "rules validate"]
+
+
+def test_rules_given_in_extra_are_the_ones_validated(cohort_run: Path, tmp_path: Path) -> None:
+    """The recorded rules are those `annotate` reads: `rules` and any --rules in `extra`."""
+    work = copy_finished_run(cohort_run, tmp_path / "work")
+    sheet = absolute_sheet(cohort_run, tmp_path / "samples.tsv", SAMPLES)
+    site = tmp_path / "site.yaml"
+    site.write_text(SITE_RULES)
+    log = logging_annotator(tmp_path / "bin", "0.1.0")
+    extra = f"extra=--min-vaf 0.01 --rules={site}"
+    process = run_snakemake(
+        *workflow_args(work, sheet, extra, "--dry-run"), cwd=tmp_path, bin_dir=log.parent
+    )
+    assert planned(process.stdout + process.stderr)["annotate"] == len(SAMPLES)
+    assert log.read_text().splitlines() == ["--version", f"rules validate {site}"]
+
+
+def test_edited_file_in_a_rules_directory_reruns(tmp_path: Path) -> None:
+    """Regression: rules changed without a new path (an edited file of a `rules` directory:
+    the directory's mtime stays) reran nothing, and the cohort mixed two rules sha256."""
+    sheet = write_sheet(tmp_path / "inputs", {"crc_bcsq": SAMPLES["crc_bcsq"]})
+    site = tmp_path / "site_rules"
+    site.mkdir()
+    local = site / "local.yaml"
+    local.write_text(SITE_RULES)
+    args = workflow_args(tmp_path / "work", sheet, f"rules={site}")
+    run_snakemake(*args, "--cores", "1", "--until", "annotate", cwd=tmp_path)
+    unchanged = run_snakemake(*args, "--dry-run", "--until", "annotate", cwd=tmp_path)
+    assert planned(unchanged.stdout) == {}
+    mtime = site.stat().st_mtime_ns
+    local.write_text(SITE_RULES.replace("evidence_level: B", "evidence_level: C"))
+    os.utime(site, ns=(mtime, mtime))
+    process = run_snakemake(*args, "--dry-run", "--until", "annotate", cwd=tmp_path)
+    output = process.stdout + process.stderr
+    assert planned(output) == {"annotate": 1}
+    assert "Params have changed since last execution" in output
+
+
+#: A valid extra rules file (a fixture, not curated knowledge).
+SITE_RULES = """\
+rules:
+  - id: LOCAL-EGFR-G719S-S
+    gene: EGFR
+    alteration: {protein_changes: [G719S]}
+    tumor_types: {include: [NSCLC]}
+    effect: sensitivity
+    therapies: [gefitinib]
+    evidence_level: B
+    citations: ['PMID:26051236']
+    examples: [{alteration: EGFR p.G719S, tumor_type: LUAD}]
+"""
+
+
+def test_maf_row_and_msi_columns(tmp_path: Path) -> None:
+    """Regression: a MAF went through the VCF rule, whose --out-vcf the tool refuses for a MAF.
+    A maf row has no annotated VCF; msi is a status (--msi-status) or a score file (--msi-file)."""
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    shutil.copy(ROOT / "tests" / "data" / "vcf2maf.test_output.vep_isoforms.grch37.maf", inputs)
+    shutil.copy(TEST_DATA / "crc.grch38.bcsq.vcf", inputs)
+    (inputs / "tumor.msisensor").write_text(
+        "Total_Number_of_Sites\tNumber_of_Somatic_Sites\t%\n1000\t150\t15.00\n"
+    )
+    sheet = inputs / "samples.tsv"
+    sheet.write_text(
+        "sample\tmaf\tvcf\ttumor_type\tmsi\n"
+        "from_maf\tvcf2maf.test_output.vep_isoforms.grch37.maf\t\tLUAD\ttumor.msisensor\n"
+        "from_vcf\t\tcrc.grch38.bcsq.vcf\tCOAD\tmss\n"
+    )
+    args = workflow_args(tmp_path / "work", sheet)
+    dry = run_snakemake(*args, "--dry-run", "--printshellcmds", cwd=tmp_path).stdout
+    commands = [line for line in dry.splitlines() if "resistance-annotator annotate" in line]
+    vcf_command = next(line for line in commands if "from_vcf.findings.json" in line)
+    assert "--msi-status MSS" in vcf_command
+    assert "--out-vcf" in vcf_command
+
+    run_snakemake(*args, "--until", "annotate_maf", cwd=tmp_path)
+    results = tmp_path / "work" / "results"
+    assert sorted(path.name for path in (results / "from_maf").iterdir()) == [
+        "from_maf.findings.json",
+        "from_maf.findings.tsv",
+        "from_maf.report.html",
+    ]
+    data = json.loads((results / "from_maf" / "from_maf.findings.json").read_text())
+    assert data["biomarkers"]["msi"]["score_percent"] == 15.0
+    log = (results / "logs" / "annotate" / "from_maf.log").read_text()
+    assert "resistance-annotator: sample TUMOR (LUAD, GRCh37)" in log
+    assert not (results / "from_vcf").exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        pytest.param(
+            "sample\ttumor_type\tfusions\nS1\tLUAD\tf.tsv\n",
+            "samples.tsv: missing column(s) vcf or maf",
+            id="no-vcf-or-maf-column",
+        ),
+        pytest.param(
+            "sample\tvcf\tmaf\ttumor_type\nS1\ta.vcf\ta.maf\tLUAD\n",
+            "samples.tsv, line 2: sample 'S1' has both a vcf and a maf",
+            id="vcf-and-maf",
+        ),
+        pytest.param(
+            "sample\tvcf\tmaf\ttumor_type\nS1\t\t\tLUAD\n",
+            "samples.tsv, line 2: sample 'S1' has no vcf or maf",
+            id="neither",
+        ),
+        pytest.param(
+            "sample\tvcf\ttumor_type\nS1\tx.maf.gz\tLUAD\n",
+            "samples.tsv, line 2: sample 'S1': x.maf.gz is a MAF: give it as maf",
+            id="maf-in-vcf-column",
+        ),
+        pytest.param(
+            "sample\tvcf\ttumor_type\nS#1\ta.vcf\tLUAD\n",
+            "samples.tsv, line 2: sample name 'S#1' is not allowed: no slash, '#' or space",
+            id="hash-in-sample-name",
+        ),
+        pytest.param(  # regression: counted without the comment and blank lines ("row 4")
+            "# comment 1\n# comment 2\n\nsample\tvcf\ttumor_type\n# a note\n"
+            "A\ta.vcf\tCOAD\n\nB\tb.vcf\tCOAD\nbad name\tc.vcf\tCOAD\n",
+            "samples.tsv, line 9: sample name 'bad name' is not allowed",
+            id="physical-line-number",
+        ),
+        pytest.param(  # regression: the extra cell was dropped without a word
+            "sample\tvcf\ttumor_type\nA\ta.vcf\tCOAD\textra\n",
+            "samples.tsv, line 2: 4 cells, the header has 3 columns (extra cell 'extra'",
+            id="more-cells-than-columns",
+        ),
+        pytest.param(
+            "sample\tvcf\ttumor_type\tvcf\nA\ta.vcf\tCOAD\tb.vcf\n",
+            "samples.tsv: column(s) vcf given twice",
+            id="column-twice",
+        ),
+    ],
+)
+def test_sample_sheet_errors(tmp_path: Path, text: str, message: str) -> None:
+    sheet = tmp_path / "samples.tsv"
+    sheet.write_text(text)
+    process = run_snakemake(*workflow_args(tmp_path / "work", sheet), cwd=tmp_path, check=False)
+    assert process.returncode != 0
+    assert f"{tmp_path}/{message}" in process.stdout + process.stderr
+
+
+def test_sheet_with_byte_order_mark_and_crlf(tmp_path: Path) -> None:
+    """Regression: a spreadsheet's UTF-8 BOM made the first column '\\ufeffsample' (missing
+    column sample); trailing empty cells and CRLF line ends are fine."""
+    sheet = write_sheet(tmp_path / "inputs", {"crc_bcsq": SAMPLES["crc_bcsq"]})
+    text = "sample\tvcf\ttumor_type\r\ncrc_bcsq\tcrc.grch38.bcsq.vcf\tCOAD\t\t\r\n"
+    sheet.write_bytes(b"\xef\xbb\xbf" + text.encode())
+    process = run_snakemake(*workflow_args(tmp_path / "work", sheet, "--dry-run"), cwd=tmp_path)
+    assert planned(process.stdout + process.stderr) == {"annotate": 1, "cohort": 1}
 
 
 def test_bad_sample_sheet_is_one_clear_error(tmp_path: Path) -> None:
@@ -315,6 +585,26 @@ def test_slurm_profile_dry_run(tmp_path: Path) -> None:
     assert counts["cohort"] == 1
     assert "mem_mb=4096" in output  # the profile's per-rule resources
     assert not (tmp_path / "work" / "results").exists()
+
+
+@pytest.mark.parametrize(
+    ("alignment", "index"),
+    [
+        ("tumor.bam", "tumor.bam.bai"),
+        ("tumor.bam", "tumor.bai"),  # regression: Picard's name was not declared
+        ("tumor.cram", "tumor.crai"),
+    ],
+)
+def test_alignment_index_is_an_input(tmp_path: Path, alignment: str, index: str) -> None:
+    sheet = write_sheet(tmp_path / "inputs", {"crc_bcsq": SAMPLES["crc_bcsq"]})
+    text = sheet.read_text().replace("sample\tvcf\ttumor_type", "sample\tvcf\ttumor_type\tbam")
+    sheet.write_text(text.replace("\tCOAD", f"\tCOAD\t{alignment}"))
+    for name in (alignment, index):
+        (sheet.parent / name).write_bytes(b"")  # a dry run reads neither
+    process = run_snakemake(*workflow_args(tmp_path / "work", sheet, "--dry-run"), cwd=tmp_path)
+    inputs = next(line for line in process.stdout.splitlines() if line.strip().startswith("input:"))
+    assert f"{sheet.parent / alignment}," in inputs
+    assert str(sheet.parent / index) in inputs
 
 
 def test_vcf_sample_column_chooses_the_vcfs_sample(tmp_path: Path) -> None:
