@@ -412,6 +412,7 @@ class _Layout:
     canonical: int = -1
     mane_select: int = -1
     mane: int = -1
+    protein_position: int = -1
     #: The fields resolve() reads, from an entry's values with one "" appended (a field the
     #: Format lacks reads that ""): Feature, Consequence, HGVSp, HGVSc, EXON, CANONICAL,
     #: MANE_SELECT, MANE.
@@ -455,6 +456,7 @@ class _Layout:
                     "CANONICAL",
                     "MANE_SELECT",
                     "MANE",
+                    "Protein_position",
                 )
             ),
         )
@@ -542,7 +544,11 @@ class ConsequenceResolver:
                     values
                 )
                 terms = consequence_terms(consequence)
-                protein = _decoded(hgvsp) or _vep_protein_fields(values, layout, terms)
+                protein = _decoded(hgvsp) or (
+                    _vep_protein_fields(values, layout, terms)
+                    if layout.protein_position >= 0 and values[layout.protein_position]
+                    else None
+                )
                 try:
                     exon_rank, exon_count = exons[exon]
                 except KeyError:
@@ -820,7 +826,8 @@ def _vep_protein_fields(values: Sequence[str], layout: _Layout, terms: Sequence[
     bcftools csq writes, which the protein parser reads (``790T>790M``), or as a frameshift
     (``p.K123fs``). None when they are missing or name no residue before the change (an
     insertion ``-/G`` between two residues)."""
-    position = layout.value(values, "Protein_position").partition("-")[0]
+    at = layout.protein_position
+    position = (values[at] if at >= 0 else "").partition("-")[0]
     amino_acids = layout.value(values, "Amino_acids")
     if not (position.isdigit() and amino_acids):
         return None
