@@ -101,6 +101,12 @@ def read_sample_sheet(sheet):
         row = {column: row.get(column, "") for column in columns}  # a short row: empty cells
         if row["sample"] in samples:
             raise WorkflowError(f"{where}: sample {row['sample']!r} is listed twice")
+        same = [name for name in samples if name.casefold() == row["sample"].casefold()]
+        if same:
+            raise WorkflowError(
+                f"{where}: sample {row['sample']!r} differs from {same[0]!r} only in case: "
+                "their directories would be one on a case-insensitive file system (macOS, Windows)"
+            )
         samples[row["sample"]] = sample_row(sheet, where, row)
     if not samples:
         raise WorkflowError(f"{sheet}: no samples listed")

@@ -523,6 +523,11 @@ def test_maf_row_and_msi_columns(tmp_path: Path) -> None:
             "samples.tsv: column(s) vcf given twice",
             id="column-twice",
         ),
+        pytest.param(  # their directories would be one on macOS or Windows
+            "sample\tvcf\ttumor_type\nPT1\ta.vcf\tCOAD\npt1\tb.vcf\tCOAD\n",
+            "samples.tsv, line 3: sample 'pt1' differs from 'PT1' only in case",
+            id="names-differing-in-case",
+        ),
     ],
 )
 def test_sample_sheet_errors(tmp_path: Path, text: str, message: str) -> None:
