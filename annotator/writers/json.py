@@ -30,7 +30,8 @@ from annotator.noted import UnclassifiedList, listed_row
 #: 1.1: finding ``subclonal``, ``phase``, ``phase_source``, ``therapies_via_class``; therapy
 #: call ``sensitivity_level`` and ``resistance_level``; ``near_misses``. 1.2: summary
 #: ``skipped_filtered_in_rule_genes``, ``alleles_not_in_sample``. 1.3: summary
-#: ``skipped_filtered_in_rule_genes_by_filter``. 1.4: ``biomarkers.msi``.
+#: ``skipped_filtered_in_rule_genes_by_filter``. 1.4: ``biomarkers.msi``, finding
+#: ``rule_tumor_types_excluded``.
 SCHEMA_VERSION = "1.4"
 
 
