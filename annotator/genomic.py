@@ -93,6 +93,10 @@ _INDEL_CLASSES: Final = frozenset(
         VariantClass.INFRAME_INSERTION,
     )
 )
+#: The classes of a change of a splice site (its note's kind when it changes coding bases too).
+_SPLICE_CLASSES: Final = frozenset(
+    c.value for c in (VariantClass.SPLICE_DONOR, VariantClass.SPLICE_ACCEPTOR)
+)
 #: SO term of an SNV in a coding exon whose protein effect the tables cannot tell.
 CODING_SEQUENCE_VARIANT: Final = "coding_sequence_variant"
 _COMPLEMENT: Final = str.maketrans("ACGTN", "TGCAN")
@@ -340,6 +344,12 @@ class GenomicAnnotator:
         if kind in _INDEL_CLASSES:
             codons = (first,) if first == last else (first, last)
             return f"{kind} in {symbol} {_codon_text(codons)}; {PROTEIN_CHANGE_HINT}"
+        if kind in _SPLICE_CLASSES:
+            codons = (first,) if first == last else (first, last)
+            return (
+                f"{_TERMS[VariantClass(kind)]} that also changes {symbol} {_codon_text(codons)}; "
+                f"{PROTEIN_CHANGE_HINT}"
+            )
         return f"{kind} the coding part of {symbol} exon {first}; {UNKNOWN_WITHOUT_ANNOTATION}"
 
     def _classify(
@@ -362,6 +372,14 @@ class GenomicAnnotator:
             result.alterations.append(
                 self._alteration(gene, variant, splice.variant_class, hgvsc=hgvsc)
             )
+            coding = _coding_codons(gene, change)
+            if coding:
+                # It changes coding bases too (a deletion across an exon's end, or of a whole
+                # exon): what that does to the protein the tables cannot tell. Unclassified
+                # unless a rule takes the splice site (a loss-of-function rule does).
+                result.codons[symbol] = coding
+                kind = splice.variant_class.value
+                result.notes.append(self._note((kind, symbol, coding[0], coding[-1])))
             return
         first, last = change.first, change.last
         exon = next((e for e in gene.exons if e.start <= first and last <= e.end), None)
@@ -468,6 +486,23 @@ def _splice_hit(gene: _Gene, change: _Change) -> SpliceSite | None:
             if change.first <= site.pos <= change.last:
                 return site
     return None
+
+
+def _coding_codons(gene: _Gene, change: _Change) -> tuple[int, ...]:
+    """The codons of the coding bases a change alters (none for a pure insertion, which
+    alters no base), over every listed exon it reaches, in order."""
+    if change.insertion:
+        return ()
+    strand = gene.spec.strand
+    positions = [
+        exon.cds_at(pos, strand)
+        for exon in gene.exons
+        if exon.overlaps(change.first, change.last)
+        for pos in (max(exon.start, change.first), min(exon.end, change.last))
+    ]
+    if not positions:
+        return ()
+    return tuple(range(codon_of(min(positions)), codon_of(max(positions)) + 1))
 
 
 def _place(spec: GeneSpec, build: str) -> _Gene | None:

@@ -93,6 +93,12 @@ def indel_note(gene: str, variant_class: VariantClass, codons: str) -> tuple[str
     return gene, re.escape(f"{variant_class.value} in {gene} {codons}; {PROTEIN_CHANGE_HINT}")
 
 
+def splice_note(gene: str, term: str, codons: str) -> tuple[str, str]:
+    """A change of a splice site that changes coding bases too (unclassified unless a rule
+    takes the splice site)."""
+    return gene, re.escape(f"{term} that also changes {gene} {codons}; {PROTEIN_CHANGE_HINT}")
+
+
 def outside_note(gene: str) -> tuple[str, str]:
     return gene, (
         rf"^outside the coding exons the gene table lists \({gene} [0-9, -]+\); "
@@ -692,16 +698,38 @@ SYNTHETIC_CASES = [
         "plus-del-c11-1-and-c11",
         ("1", 1999, "GAC", "G"),
         alterations=(("PLUS", ACCEPTOR, None, None),),
+        notes=(splice_note("PLUS", "splice_acceptor_variant", "codon 4"),),
+        codons={"PLUS": (4,)},
     ),
     Case(
         "plus-del-c30-and-c30+1",
         ("1", 2019, "GAC", "G"),
         alterations=(("PLUS", DONOR, None, None),),
+        notes=(splice_note("PLUS", "splice_donor_variant", "codon 10"),),
+        codons={"PLUS": (10,)},
     ),
     Case(
         "plus-del-c9-to-c10+5",
         ("1", 1008, "GACGTACG", "G"),
         alterations=(("PLUS", DONOR, None, None),),
+        notes=(splice_note("PLUS", "splice_donor_variant", "codons 3-4"),),
+        codons={"PLUS": (3, 4)},
+    ),
+    # a whole exon deleted (c.11-3 to c.30+3): the acceptor comes first in transcript order
+    Case(
+        "plus-del-whole-exon-2",
+        ("1", 1996, "G" + "A" * 27, "G"),
+        alterations=(("PLUS", ACCEPTOR, None, None),),
+        notes=(splice_note("PLUS", "splice_acceptor_variant", "codons 4-10"),),
+        codons={"PLUS": (4, 5, 6, 7, 8, 9, 10)},
+    ),
+    # from inside exon 1 to inside exon 2: the codons of both exons' coding bases touched
+    Case(
+        "plus-del-exon-1-to-2",
+        ("1", 1005, "G" + "A" * 1000, "G"),
+        alterations=(("PLUS", DONOR, None, None),),
+        notes=(splice_note("PLUS", "splice_donor_variant", "codons 2-5"),),
+        codons={"PLUS": (2, 3, 4, 5)},
     ),
     Case("plus-del-across-c1", ("1", 998, "GACGT", "G"), notes=(edge_note("PLUS", 1),)),
     Case(
@@ -817,6 +845,16 @@ SYNTHETIC_CASES = [
         "minus-mnv-c11-and-c11-1",
         ("2", 5000, "AC", "GT"),
         alterations=(("MINUS", ACCEPTOR, None, None),),
+        notes=(splice_note("MINUS", "splice_acceptor_variant", "codon 4"),),
+        codons={"MINUS": (4,)},
+    ),
+    # the whole of exon 2 (c.11-30 at 4981-5000) with both splice sites, on the minus strand
+    Case(
+        "minus-del-whole-exon-2",
+        ("2", 4975, "G" + "A" * 30, "G"),
+        alterations=(("MINUS", ACCEPTOR, None, None),),
+        notes=(splice_note("MINUS", "splice_acceptor_variant", "codons 4-10"),),
+        codons={"MINUS": (4, 5, 6, 7, 8, 9, 10)},
     ),
     # genes without exons, places without genes
     Case(
