@@ -79,6 +79,18 @@ PROTEIN_CHANGING = frozenset(
     }
 )
 
+#: SO terms that say the coding sequence changed without saying how (a whole exon or
+#: transcript lost, a feature shortened or lengthened, a coding change VEP cannot name), most
+#: severe first: the class of such an entry is ``other``, and without a protein change its
+#: effect on the protein is not decided.
+UNDECIDED_CODING_TERMS = (
+    "transcript_ablation",
+    "exon_loss_variant",
+    "feature_elongation",
+    "feature_truncation",
+    "coding_sequence_variant",
+)
+
 AlleleKey = tuple[str, int, str, str]
 T = TypeVar("T")
 K = TypeVar("K")
@@ -1451,6 +1463,14 @@ def _unclassified_reason(
         if alteration.hgvsp:
             return f"protein change {alteration.hgvsp!r} could not be read"
         return f"{alteration.variant_class.value} consequence without a protein change (HGVSp)"
+    if alteration.variant_class is VariantClass.OTHER and alteration.protein is None:
+        terms = alteration.consequence_terms
+        term = next((term for term in UNDECIDED_CODING_TERMS if term in terms), None)
+        if term is not None:
+            return (
+                f"{term} without a protein change (HGVSp): what it does to the protein is not "
+                "decided, so no rule can take it"
+            )
     if lof_gene and alteration.escapes_nmd:
         return _nmd_escape_reason(alteration)
     return None

@@ -81,3 +81,45 @@ def test_unannotated_hotspot_fires_through_the_hotspot_table(tmp_path: Path) -> 
     assert {f["rule_id"] for f in findings} == {"EGFR-L858R-EGFRTKI-S"}
     assert findings[0]["hgvsp"] == "p.Leu858Arg"
     assert findings[0]["transcript"] == "ENST00000275493"
+
+
+# A deletion of the whole of KRAS exon 2 (chr12:25245254-25245404, GRCh38) as VEP can annotate
+# it on the MANE transcript: terms that say the coding sequence changed without a protein change.
+def kras_exon_loss(consequence: str) -> str:
+    return (
+        f"-|{consequence}|HIGH|KRAS|ENSG00000133703|Transcript|ENST00000311936|protein_coding|"
+        "2/6||||||||||-1|YES|NM_004985.5|ENSP00000308495"
+    )
+
+
+@pytest.mark.parametrize(
+    "consequence",
+    ["exon_loss_variant", "feature_truncation&coding_sequence_variant", "coding_sequence_variant"],
+)
+def test_a_coding_change_without_a_protein_change_is_unclassified(
+    consequence: str, tmp_path: Path
+) -> None:
+    ref = "G" + "A" * 150
+    info = f"CSQ={kras_exon_loss(consequence)}"
+    data = annotate(tmp_path, [f"chr12\t25245253\t.\t{ref}\tG\t.\tPASS\t{info}\tGT:AD\t0/1:50,50"])
+    assert data["findings"] == []
+    (item,) = data["unclassified"]  # type: ignore[misc]
+    top = consequence.partition("&")[0]
+    assert item["gene"] == "KRAS"
+    assert item["reason"] == (
+        f"{top} without a protein change (HGVSp): what it does to the protein is not decided, "
+        "so no rule can take it"
+    )
+
+
+def test_a_splice_site_deletion_without_a_protein_change_stays_classified(
+    tmp_path: Path,
+) -> None:
+    """The most severe term decides: a splice donor variant is classified (no KRAS rule takes
+    one), though the deletion changes coding bases too."""
+    ref = "G" + "A" * 150
+    info = f"CSQ={kras_exon_loss('splice_donor_variant&coding_sequence_variant&intron_variant')}"
+    data = annotate(tmp_path, [f"chr12\t25245253\t.\t{ref}\tG\t.\tPASS\t{info}\tGT:AD\t0/1:50,50"])
+    assert data["findings"] == []
+    assert data["unclassified"] == []
+    assert data["summary"]["alleles_in_rule_genes"] == 1  # type: ignore[index]
