@@ -170,6 +170,12 @@ def sample_row(sheet, where, row):
     msi = row.pop("msi", "")
     if msi.upper() in MSI_STATUSES:
         row["msi_status"] = msi.upper()
+    elif re.fullmatch(r"(?i)ms[is][\w -]*", msi) and not os.path.exists(sheet_path(sheet, msi)):
+        # A status spelt another way (MSI-High, MSI_H, MSS stable), not a missing file's name.
+        raise WorkflowError(
+            f"{where}: sample {name!r}: msi {msi!r} is none of {', '.join(MSI_STATUSES)}"
+            " (a status) and no file (an MSIsensor score file)"
+        )
     elif msi:
         row["msi_file"] = msi
     for column in (*INPUT_COLUMNS, *FILE_OPTIONS):

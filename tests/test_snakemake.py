@@ -523,6 +523,11 @@ def test_maf_row_and_msi_columns(tmp_path: Path) -> None:
             "samples.tsv: column(s) vcf given twice",
             id="column-twice",
         ),
+        pytest.param(  # regression: read as the name of a score file, missing at run time
+            "sample\tvcf\ttumor_type\tmsi\nA\ta.vcf\tCOAD\tMSI-High\n",
+            "samples.tsv, line 2: sample 'A': msi 'MSI-High' is none of MSI-H, MSI-L, MSS",
+            id="msi-status-spelt-otherwise",
+        ),
         pytest.param(  # their directories would be one on macOS or Windows
             "sample\tvcf\ttumor_type\nPT1\ta.vcf\tCOAD\npt1\tb.vcf\tCOAD\n",
             "samples.tsv, line 3: sample 'pt1' differs from 'PT1' only in case",
