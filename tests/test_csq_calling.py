@@ -10,6 +10,7 @@ import gzip
 import importlib.util
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pysam
@@ -19,7 +20,7 @@ from annotator.consequence import ConsequenceResolver, read_annotation_format
 from annotator.csq_calling import CSQ_SUFFIX, GFF_HINT, call_consequences
 from annotator.errors import InputError
 from annotator.models import Alteration, Variant, VariantClass
-from annotator.readers.vcf import VcfReader
+from annotator.readers.vcf import VcfReader, set_htslib_messages
 from annotator.rules.schema import GeneSpec
 
 DATA = Path(__file__).parent / "data" / "csq"
@@ -381,6 +382,19 @@ def test_regression_a_successful_run_does_not_hide_a_later_name_mismatch(tmp_pat
         call_consequences(VCF, FASTA, gff, tmp_path / "second")
 
 
+@pytest.fixture
+def htslib_hidden() -> Iterator[None]:
+    """htslib's own messages hidden, as the command line hides them without --debug (and
+    shown again after: this is global state, which other tests' CLI runs leave hidden, so the
+    test passed in the whole suite and failed alone)."""
+    set_htslib_messages(shown=False)
+    try:
+        yield
+    finally:
+        set_htslib_messages(shown=True)
+
+
+@pytest.mark.usefixtures("htslib_hidden")
 def test_bcftools_chatter_stays_off_stderr(
     tmp_path: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
