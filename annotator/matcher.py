@@ -88,6 +88,7 @@ UNDECIDED_CODING_TERMS = (
     "exon_loss_variant",
     "feature_elongation",
     "feature_truncation",
+    "protein_altering_variant",
     "coding_sequence_variant",
 )
 

@@ -94,7 +94,12 @@ def kras_exon_loss(consequence: str) -> str:
 
 @pytest.mark.parametrize(
     "consequence",
-    ["exon_loss_variant", "feature_truncation&coding_sequence_variant", "coding_sequence_variant"],
+    [
+        "exon_loss_variant",
+        "feature_truncation&coding_sequence_variant",
+        "protein_altering_variant",
+        "coding_sequence_variant",
+    ],
 )
 def test_a_coding_change_without_a_protein_change_is_unclassified(
     consequence: str, tmp_path: Path
