@@ -177,6 +177,16 @@ def test_html_has_every_section_and_the_header_fields(luad: Result) -> None:
     assert "mutect2" in html
 
 
+def test_both_reports_say_what_a_finding_cannot_tell(luad: Result) -> None:
+    """A tumor board reads the report, not the README: its limits are in the Methods."""
+    html, markdown = html_of(luad), markdown_of(luad)
+    assert "<strong>Limits.</strong> A finding says that a curated rule names the" in html
+    assert "- **Limits.** A finding says that a curated rule names the" in markdown
+    for text in (html, markdown):
+        assert "Germline and somatic variants are not told apart" in text
+        assert "not a treatment recommendation" in text
+
+
 def test_html_shows_the_tumor_type_name_when_known(luad: Result) -> None:
     html = html_of(replace(luad, tumor_type_name="Lung Adenocarcinoma"))
     assert "LUAD (Lung Adenocarcinoma)" in html

@@ -86,6 +86,15 @@ THERAPY_CALL_POLICY = (
     "(A > B > C > D), otherwise conflicting. Regimens are compared as written: "
     "dabrafenib + trametinib is its own regimen."
 )
+#: What the findings cannot tell (the README's "What it does not do", in brief).
+LIMITS_POLICY = (
+    "A finding says that a curated rule names the alteration, with the rule's evidence; it is "
+    "not a treatment recommendation. Only the genes of the rules' gene table are interpreted. "
+    "Germline and somatic variants are not told apart: a germline BRCA2 variant fires the "
+    "PARP-inhibitor rules as a somatic one does. Consequence annotations (VEP, SnpEff, "
+    "bcftools csq) are taken as given. The subclonal flag compares raw VAFs, without purity "
+    "or copy-number correction. Copy number, fusions and MSI come only from their own inputs."
+)
 #: Off-label findings carry the level the rule has in its own tumor types.
 OFF_LABEL_LEVEL_HEADER = "Level (in rule's tumor types)"
 OFF_LABEL_LEVELS = (
@@ -472,6 +481,7 @@ def render_html(result: Result, stream: IO[str], *, generated: str) -> None:
             transcript_policy=TRANSCRIPT_POLICY,
             label_policy=LABEL_POLICY,
             therapy_call_policy=THERAPY_CALL_POLICY,
+            limits_policy=LIMITS_POLICY,
             msi_not_given=MSI_NOT_GIVEN,
             subclonality=subclonality_text(report),
             no_near_miss=no_near_miss_text(result),

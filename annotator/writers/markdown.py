@@ -17,6 +17,7 @@ from typing import IO
 from annotator.models import Finding, Result
 from annotator.writers.html import (
     LABEL_POLICY,
+    LIMITS_POLICY,
     MSI_NOT_GIVEN,
     OFF_LABEL_LEVEL_HEADER,
     OFF_LABEL_LEVELS,
@@ -298,6 +299,7 @@ def _methods(report: Report) -> list[str]:
         f"- **Transcripts.** {escape_markdown(TRANSCRIPT_POLICY)}",
         f"- **On- and off-label.** {escape_markdown(LABEL_POLICY)}",
         f"- **Therapy calls.** {escape_markdown(THERAPY_CALL_POLICY)}",
+        f"- **Limits.** {escape_markdown(LIMITS_POLICY)}",
         "",
         "### Evidence levels (AMP/ASCO/CAP 2017)",
         "",
