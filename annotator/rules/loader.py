@@ -316,7 +316,13 @@ def load_rules(
     digest = hashlib.sha256()
     parsed: list[_ParsedFile] = []
     for source in sources:
-        result = _read_file(source)
+        try:
+            result = _read_file(source)
+        except RecursionError:  # lists or mappings nested about a thousand deep
+            result = _ParsedFile(source, content=source.path.read_bytes())
+            result.problems.append(
+                (0, f"{source.shown}: lists or mappings nested too deeply to read")
+            )
         digest.update(result.content)
         problems.extend(text for _line, text in sorted(result.problems, key=lambda p: p[0]))
         parsed.append(result)
