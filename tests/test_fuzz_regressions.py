@@ -7,13 +7,25 @@ no traceback and no partial output, or a correct result.
 
 from __future__ import annotations
 
+import gzip
 from pathlib import Path
 
+import pysam
 import pytest
+from pysam import libcutils
 
 from annotator.cli import main
 
 PROG = "resistance-annotator"
+TEST_DATA = Path(__file__).parent.parent / "test_data"
+BCF = TEST_DATA / "luad.grch37.vep.bcf"
+
+
+def bgzf(path: Path, data: bytes) -> Path:
+    handle = pysam.BGZFile(str(path), "wb")
+    handle.write(data)
+    handle.close()
+    return path
 
 
 def test_bug_rules_nested_a_thousand_deep_were_an_internal_error(
@@ -29,3 +41,38 @@ def test_bug_rules_nested_a_thousand_deep_were_an_internal_error(
         f"{PROG}: error: found 1 problem in the rules",
         f"  {path}: lists or mappings nested too deeply to read",
     ]
+
+
+def test_bug_bcf_compressed_with_plain_gzip_was_an_internal_error_with_out_vcf(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    # cyvcf2 reads it, but pysam, which gives the annotated VCF its text, cannot seek in it:
+    # 'internal error: NotImplementedError: seek not implemented in files compressed by
+    # method 1'.
+    path = tmp_path / "plain_gzip.bcf"
+    path.write_bytes(gzip.compress(gzip.decompress(BCF.read_bytes())))
+    out = tmp_path / "out.vcf"
+    code = main(["annotate", str(path), "--tumor-type", "LUAD", "--out-vcf", str(out)])
+    (line,) = capfd.readouterr().err.splitlines()
+    assert code == 1, line
+    assert line == (
+        f"{PROG}: error: {path}: cannot read the BCF: it is compressed with gzip, not BGZF "
+        "(recompress it with 'bcftools view -Ob')"
+    )
+    assert list(tmp_path.iterdir()) == [path]
+
+
+def test_bug_bcf_with_a_latin1_byte_was_an_internal_error_with_out_vcf(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    # pysam decodes the header strictly: 'internal error: UnicodeDecodeError: 'utf-8' codec
+    # can't decode byte 0xee'. The annotated VCF keeps the byte, as from a VCF input.
+    text = gzip.decompress(BCF.read_bytes())
+    assert text.count(b"references/GRCh37/") == 1
+    path = bgzf(tmp_path / "latin1.bcf", text.replace(b"/GRCh37/", b"/GR\xeeh37/"))
+    out = tmp_path / "out.vcf"
+    code = main(["annotate", str(path), "--tumor-type", "LUAD", "--out-vcf", str(out)])
+    err = capfd.readouterr().err
+    assert code == 0, err
+    assert b"references/GR\xeeh37/" in out.read_bytes()
+    assert libcutils.get_encoding_error_handler() == "strict"  # pysam's default, restored
