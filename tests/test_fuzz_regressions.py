@@ -15,6 +15,8 @@ import pytest
 from pysam import libcutils
 
 from annotator.cli import main
+from annotator.errors import InputError
+from tests.runs import run_json
 
 PROG = "resistance-annotator"
 TEST_DATA = Path(__file__).parent.parent / "test_data"
@@ -76,3 +78,24 @@ def test_bug_bcf_with_a_latin1_byte_was_an_internal_error_with_out_vcf(
     assert code == 0, err
     assert b"references/GR\xeeh37/" in out.read_bytes()
     assert libcutils.get_encoding_error_handler() == "strict"  # pysam's default, restored
+
+
+@pytest.mark.parametrize("dropped", [2, 3, 4, 5, 6], ids=["ID", "REF", "ALT", "QUAL", "FILTER"])
+def test_bug_prefilter_dropped_a_rule_gene_record_missing_a_column(
+    dropped: int, tmp_path: Path
+) -> None:
+    # On an input of 1 MB or more (the text prefilter), BRAF V600E with one of its first seven
+    # columns missing read INFO as its FILTER, failed it and was only counted: exit 0 and no
+    # BRAF finding, where a full pass reports the record.
+    lines = (TEST_DATA / "crc.grch38.bcsq.vcf").read_text(encoding="utf-8").splitlines(True)
+    (index,) = (i for i, line in enumerate(lines) if line.startswith("chr7\t140753336\t"))
+    columns = lines[index].split("\t")
+    del columns[dropped]
+    lines[index] = "\t".join(columns)
+    path = tmp_path / "dropped.vcf"
+    path.write_text("".join(lines), encoding="utf-8")
+    expected = f"{path}, line {index + 1}, record 2: cannot read the record: 9 columns, but"
+    for prefilter in (False, True):
+        with pytest.raises(InputError) as caught:
+            run_json(path, "COAD", prefilter=prefilter)
+        assert str(caught.value).startswith(expected), (prefilter, str(caught.value))
