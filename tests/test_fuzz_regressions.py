@@ -99,3 +99,42 @@ def test_bug_prefilter_dropped_a_rule_gene_record_missing_a_column(
         with pytest.raises(InputError) as caught:
             run_json(path, "COAD", prefilter=prefilter)
         assert str(caught.value).startswith(expected), (prefilter, str(caught.value))
+
+
+@pytest.mark.parametrize(
+    ("option", "text", "what"),
+    [
+        ("--cnv", "gene\tcopy_number\nBR\0\0CA2\t0\nERBB2\t12\n", "copy-number"),
+        ("--expression", "gene\tzscore\nERC\0C1\t2.5\n", "expression"),
+        (
+            "--msi-file",
+            "Total_Number_of_Sites\tNumber_of_Somatic_Sites\t%\n640\t75\t1\0\n",
+            "MSIsensor",
+        ),
+        (
+            "--fusions",
+            "FusionGene\tLeftBreakpoint\tRightBreakpoint\tSplitReads\n"
+            "BCR--ABL1\t22:23240712\t9:130713881\t5\0\n",
+            "fusion",
+        ),
+    ],
+    ids=["cnv", "expression", "msi", "fusions"],
+)
+def test_bug_nul_bytes_in_a_table_were_read_as_text(
+    option: str, text: str, what: str, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    # A deep deletion of 'BR\0\0CA2' (a damaged copy) was no rule gene: exit 0, no event.
+    path = tmp_path / "table.tsv"
+    path.write_text(text, encoding="utf-8")
+    out = tmp_path / "out.json"
+    vcf = TEST_DATA / "luad.grch38.snpeff.vcf"
+    code = main(
+        ["annotate", str(vcf), "--tumor-type", "LUAD", option, str(path), "--out-json", str(out)]
+    )
+    (line,) = capfd.readouterr().err.splitlines()
+    assert code == 1, line
+    assert line == (
+        f"{PROG}: error: {path}, line 2: {what} file holds a NUL "
+        "byte, which no text table does (is it a binary file, or a damaged copy?)"
+    )
+    assert not out.exists()
