@@ -138,3 +138,26 @@ def test_bug_nul_bytes_in_a_table_were_read_as_text(
         "byte, which no text table does (is it a binary file, or a damaged copy?)"
     )
     assert not out.exists()
+
+
+def test_bug_vcf_cut_short_inside_its_last_record_was_read_to_exit_0(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    # htslib reads a last line 'chr... PASS . GT:' (no newline, sample columns cut off) as a
+    # record without samples: the run gave a full result for a file cut short.
+    data = (TEST_DATA / "luad.grch37.vep.vcf").read_bytes()
+    path = tmp_path / "cut.vcf"
+    path.write_bytes(data[: data.rindex(b"\tGT:") + 4])
+    out = tmp_path / "out.json"
+    code = main(["annotate", str(path), "--tumor-type", "LUAD", "--out-json", str(out)])
+    (line,) = capfd.readouterr().err.splitlines()
+    assert code == 1, line
+    assert line == (
+        f"{PROG}: error: {path}: the file ends inside a record: its last line has no newline "
+        "and 9 of the 11 columns the #CHROM line names (is the file cut short? copy or write "
+        "it again)"
+    )
+    assert not out.exists()
+    # A last line without a newline is no error by itself.
+    path.write_bytes(data.rstrip(b"\n"))
+    assert main(["annotate", str(path), "--tumor-type", "LUAD", "--out-json", str(out)]) == 0
