@@ -161,3 +161,20 @@ def test_bug_vcf_cut_short_inside_its_last_record_was_read_to_exit_0(
     # A last line without a newline is no error by itself.
     path.write_bytes(data.rstrip(b"\n"))
     assert main(["annotate", str(path), "--tumor-type", "LUAD", "--out-json", str(out)]) == 0
+
+
+def test_bug_a_rules_file_linked_to_a_moved_file_was_left_out_silently(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    # Only regular files were listed: a link whose target moved (or a directory named
+    # x.yaml) was skipped, and the run went on without those rules, exit 0.
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    valid = Path(__file__).parent / "data" / "bad" / "rules_valid.yaml"
+    (rules / "valid.yaml").write_bytes(valid.read_bytes())
+    (rules / "moved.yaml").symlink_to(tmp_path / "elsewhere.yaml")
+    assert main(["rules", "validate", str(rules)]) == 1
+    assert capfd.readouterr().err.splitlines() == [
+        f"{PROG}: error: found 1 problem in the rules",
+        f"  {rules / 'moved.yaml'}: cannot read: No such file or directory",
+    ]

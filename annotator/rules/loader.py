@@ -586,11 +586,14 @@ def _shown(path: Path) -> str:
 
 
 def _yaml_files(directory: Path) -> list[Path]:
+    """The rules files of ``directory``: every ``*.yaml``/``*.yml`` entry but hidden ones,
+    whatever it is, so that one that cannot be read (a link to a moved file, a directory)
+    is a problem reported rather than rules silently left out."""
     return sorted(
         (
             p
             for p in directory.iterdir()
-            if p.suffix in RULES_SUFFIXES and p.is_file() and not p.name.startswith(".")
+            if p.suffix in RULES_SUFFIXES and not p.name.startswith(".")
         ),
         key=lambda p: p.name,
     )
