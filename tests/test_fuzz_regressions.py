@@ -178,3 +178,17 @@ def test_bug_a_rules_file_linked_to_a_moved_file_was_left_out_silently(
         f"{PROG}: error: found 1 problem in the rules",
         f"  {rules / 'moved.yaml'}: cannot read: No such file or directory",
     ]
+
+
+def test_bug_a_cell_of_a_mebibyte_was_quoted_whole_in_the_error(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    # 'copy_number 'AAAA...' is not a number' was one line of a MiB on the terminal.
+    path = tmp_path / "cn.tsv"
+    path.write_text("gene\tcopy_number\nERBB2\t" + "A" * (1 << 20) + "\n", encoding="utf-8")
+    vcf = TEST_DATA / "luad.grch38.snpeff.vcf"
+    assert main(["annotate", str(vcf), "--tumor-type", "LUAD", "--cnv", str(path)]) == 1
+    (line,) = capfd.readouterr().err.splitlines()
+    assert len(line) < 1200, len(line)
+    assert line.startswith(f"{PROG}: error: {path}, line 2: copy_number 'AAAA"), line
+    assert line.endswith("...[1047690 characters]..." + "A" * 233 + "' is not a number"), line
