@@ -15,6 +15,7 @@ import pytest
 from pysam import libcutils
 
 from annotator.cli import main
+from annotator.csq_calling import call_consequences
 from annotator.errors import InputError
 from tests.runs import run_json
 
@@ -192,3 +193,21 @@ def test_bug_a_cell_of_a_mebibyte_was_quoted_whole_in_the_error(
     assert len(line) < 1200, len(line)
     assert line.startswith(f"{PROG}: error: {path}, line 2: copy_number 'AAAA"), line
     assert line.endswith("...[1047690 characters]..." + "A" * 233 + "' is not a number"), line
+
+
+@pytest.mark.parametrize("dropped", ["##contig", "##FORMAT"])
+def test_bug_csq_calling_a_vcf_without_contig_or_format_lines_was_an_internal_error(
+    dropped: str, tmp_path: Path
+) -> None:
+    # bcftools norm writes records naming an undeclared contig or FORMAT field into a BCF
+    # that bcftools csq cannot read; reading it back to name its chromosomes raised
+    # 'internal error: OSError: unable to parse next record'.
+    csq = Path(__file__).parent / "data" / "csq"
+    lines = (csq / "variants.vcf").read_text(encoding="utf-8").splitlines(keepends=True)
+    vcf = tmp_path / "variants.vcf"
+    vcf.write_text("".join(line for line in lines if not line.startswith(dropped)))
+    with pytest.raises(InputError) as caught:
+        call_consequences(vcf, csq / "synthetic.fa", csq / "synthetic.gff3", tmp_path / "work")
+    message = str(caught.value)
+    assert message.startswith(f"{vcf}: bcftools csq cannot read the records bcftools norm wrote: ")
+    assert "does the header declare every contig (##contig) and FORMAT field" in message
