@@ -159,8 +159,13 @@ def test_bug_vcf_cut_short_inside_its_last_record_was_read_to_exit_0(
         "it again)"
     )
     assert not out.exists()
-    # A last line without a newline is no error by itself.
+    # A last line without a newline is no error by itself, however long it is.
     path.write_bytes(data.rstrip(b"\n"))
+    assert main(["annotate", str(path), "--tumor-type", "LUAD", "--out-json", str(out)]) == 0
+    records = data.rstrip(b"\n").split(b"\n")
+    last = records[-1].split(b"\t")
+    last[7] = b"LONG=" + b"x" * 200_000
+    path.write_bytes(b"\n".join([*records[:-1], b"\t".join(last)]))
     assert main(["annotate", str(path), "--tumor-type", "LUAD", "--out-json", str(out)]) == 0
 
 

@@ -978,9 +978,17 @@ def _check_last_line(handle: BinaryIO, path: str) -> None:
     """InputError when a plain VCF ends inside a record: its last line has no newline and
     fewer columns than the #CHROM line names (htslib reads such a line as a record whose
     sample columns are missing: a file cut short would give its last record without them)."""
-    size = handle.seek(0, 2)
-    handle.seek(max(size - _PREFIX_SIZE, 0))
-    last = handle.read().rsplit(b"\n", 1)[-1]
+    end = handle.seek(0, 2)
+    handle.seek(max(end - 1, 0))
+    if handle.read(1) == b"\n":
+        return
+    last = b""
+    while end > 0 and b"\n" not in last:  # back to the start of the last line, however long
+        start = max(end - _PREFIX_SIZE, 0)
+        handle.seek(start)
+        last = handle.read(end - start) + last
+        end = start
+    last = last.rsplit(b"\n", 1)[-1]
     if not last.strip() or last.startswith(b"#"):
         return
     handle.seek(0)
