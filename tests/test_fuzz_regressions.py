@@ -216,3 +216,23 @@ def test_bug_csq_calling_a_vcf_without_contig_or_format_lines_was_an_internal_er
     message = str(caught.value)
     assert message.startswith(f"{vcf}: bcftools csq cannot read the records bcftools norm wrote: ")
     assert "does the header declare every contig (##contig) and FORMAT field" in message
+
+
+def test_bug_nul_bytes_in_a_maf_were_read_as_text(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    # 'KR\0AS' named no rule gene: its row was an allele outside the rule genes, exit 0.
+    maf = Path(__file__).parent / "data" / "vcf2maf.test_output.vep_isoforms.grch37.maf"
+    lines = maf.read_text(encoding="utf-8").splitlines(keepends=True)
+    index = next(i for i, line in enumerate(lines) if line.startswith("PIK3CA\t"))
+    lines[index] = "PIK\0" + lines[index][3:]
+    path = tmp_path / "nul.maf"
+    path.write_text("".join(lines), encoding="utf-8")
+    code = main(["annotate", str(path), "--tumor-type", "LUAD", "--out-dir", str(tmp_path / "out")])
+    (line,) = capfd.readouterr().err.splitlines()
+    assert code == 1, line
+    assert line == (
+        f"{PROG}: error: {path}, line {index + 1}: MAF file holds a NUL byte, which no text "
+        "table does (is it a binary file, or a damaged copy?)"
+    )
+    assert not (tmp_path / "out").exists()

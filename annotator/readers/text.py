@@ -62,15 +62,16 @@ def read_text_lines(path: Path, what: str) -> list[str]:
     return text.splitlines()
 
 
-def refuse_nul(text: str, path: Path, what: str) -> None:
-    """InputError when ``text`` holds a NUL character: valid UTF-8, but never in a text table
-    (a damaged copy holds runs of them); a cell holding one would silently match nothing."""
+def refuse_nul(text: str, path: Path, what: str, first_line: int = 1) -> None:
+    """InputError when ``text`` (whose first line is ``first_line`` of the file) holds a NUL
+    character: valid UTF-8, but never in a text table (a damaged copy holds runs of them); a
+    cell holding one would silently match nothing."""
     at = text.find("\0")
     if at >= 0:
         raise InputError(
             f"{what} file holds a NUL byte, which no text table does",
             path=path,
-            line=text.count("\n", 0, at) + 1,
+            line=first_line + text.count("\n", 0, at),
             hint="is it a binary file, or a damaged copy?",
         )
 
