@@ -236,3 +236,20 @@ def test_bug_nul_bytes_in_a_maf_were_read_as_text(
         "table does (is it a binary file, or a damaged copy?)"
     )
     assert not (tmp_path / "out").exists()
+
+
+def test_bug_a_sample_name_not_utf8_was_an_internal_error(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    # cyvcf2 decodes the sample names strictly: 'internal error: UnicodeDecodeError'.
+    data = (TEST_DATA / "tumor_normal_no_tag.vcf").read_bytes()
+    path = tmp_path / "latin1.vcf"
+    path.write_bytes(data.replace(b"\tNORMAL\t", b"\tN\xffORMAL\t"))
+    args = ["annotate", str(path), "--tumor-type", "LUAD", "--sample", "TUMOR"]
+    assert main([*args, "--out-json", str(tmp_path / "out.json")]) == 1
+    (line,) = capfd.readouterr().err.splitlines()
+    assert line == (
+        f"{PROG}: error: {path}: a sample name of the #CHROM line is not UTF-8 text (invalid "
+        "start byte b'\\xff') (rename the samples with 'bcftools reheader --samples')"
+    )
+    assert not (tmp_path / "out.json").exists()

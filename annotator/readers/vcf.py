@@ -356,7 +356,15 @@ class VcfReader:
 
     def _read_header(self, requested: str | None) -> VcfHeader:
         lines = tuple(line for line in self._vcf.raw_header.splitlines() if line)
-        samples = tuple(self._vcf.samples)
+        try:
+            samples = tuple(self._vcf.samples)
+        except UnicodeDecodeError as error:  # cyvcf2 decodes the names strictly
+            raise InputError(
+                f"a sample name of the #CHROM line is not UTF-8 text ({error.reason} "
+                f"{error.object[error.start : error.end]!r})",
+                path=self.path,
+                hint="rename the samples with 'bcftools reheader --samples'",
+            ) from None
         chosen = _choose_sample(samples, requested, lines, self.path)
         if chosen is not None and len(samples) > 1:
             self._vcf.set_samples([chosen])  # column 0 from now on; parses one sample only
