@@ -134,7 +134,7 @@ def call_consequences(vcf_in: Path, reference: Path, gff: Path, workdir: Path) -
     try:
         fasta = _indexed_reference(reference, workdir)
         _normalize(vcf_in, fasta, reference, normalized)
-        _annotate(normalized, fasta, gff, partial, workdir / f"{stem}.header.vcf")
+        _annotate(normalized, fasta, gff, partial, workdir / f"{stem}.header.vcf", vcf_in)
         os.replace(partial, output)
     finally:
         normalized.unlink(missing_ok=True)
@@ -246,12 +246,22 @@ def _normalize(vcf_in: Path, fasta: Path, reference: Path, normalized: Path) -> 
         ) from failure
 
 
-def _annotate(normalized: Path, fasta: Path, gff: Path, output: Path, header_only: Path) -> None:
+def _annotate(
+    normalized: Path, fasta: Path, gff: Path, output: Path, header_only: Path, vcf_in: Path
+) -> None:
     base = ["-f", str(fasta), "-g", str(gff), *_CSQ_OPTIONS, "-O", "z"]
     try:
         _run("csq", [*base, "-o", str(output), str(normalized)])
     except _BcftoolsFailure as failure:
         chromosomes = _record_chromosomes(normalized)
+        if chromosomes is None:
+            raise InputError(
+                f"bcftools csq cannot read the records bcftools norm wrote: {failure.message}",
+                path=vcf_in,
+                hint="does the header declare every contig (##contig) and FORMAT field the "
+                "records use? bcftools writes a record naming an undeclared one into a BCF "
+                "that cannot be read back",
+            ) from failure
         described = _gff_chromosomes(gff)
         absent = sorted(chromosomes - described)
         if not absent or not described:  # not about chromosomes, or the GFF did not parse
@@ -286,11 +296,15 @@ def _csq_error(gff: Path, failure: _BcftoolsFailure) -> InputError:
     )
 
 
-def _record_chromosomes(path: Path) -> set[str]:
+def _record_chromosomes(path: Path) -> set[str] | None:
+    """The chromosomes of the records of ``path``; None when they cannot be read."""
     import pysam  # noqa: PLC0415 (pysam only where it is used: 18 ms of every start)
 
-    with pysam_htslib_quiet(), pysam.VariantFile(str(path)) as variants:
-        return {record.chrom for record in variants}
+    try:
+        with pysam_htslib_quiet(), pysam.VariantFile(str(path)) as variants:
+            return {record.chrom for record in variants}
+    except (OSError, ValueError):
+        return None
 
 
 def _gff_chromosomes(gff: Path) -> set[str]:

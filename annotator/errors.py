@@ -44,7 +44,7 @@ class AnnotatorError(Exception):
             where.append(f"line {self.line}")
         if self.record is not None:
             where.append(f"record {self.record}")
-        text = self.message
+        text = shortened(one_line(self.message))
         if where:
             text = ": ".join([", ".join(where), text])
         if self.hint:
@@ -59,6 +59,20 @@ def one_line(text: str) -> str:
     return "".join(
         char if char.isprintable() else ascii(char)[1:-1] for char in " ".join(text.split())
     )
+
+
+#: The longest message shown whole; a longer one (a cell of megabytes quoted in it) keeps
+#: its start and end, which say what is wrong.
+MAX_MESSAGE_CHARS = 1000
+
+
+def shortened(text: str) -> str:
+    """``text``, or its start and end around a count of the characters left out when it is
+    longer than ``MAX_MESSAGE_CHARS``."""
+    if len(text) <= MAX_MESSAGE_CHARS:
+        return text
+    head, tail = MAX_MESSAGE_CHARS * 2 // 3, MAX_MESSAGE_CHARS // 4
+    return f"{text[:head]}...[{len(text) - head - tail} characters]...{text[-tail:]}"
 
 
 class InputError(AnnotatorError):

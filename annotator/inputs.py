@@ -52,6 +52,7 @@ from annotator.prefilter import (
     RegionList,
     RegionLookup,
     TextRules,
+    header_columns,
     header_text,
     rule_regions,
     scan_vcf_text,
@@ -498,6 +499,7 @@ def _read_prefiltered(
         # A record failing FILTER is only counted, unless it is kept or explained: not parsed.
         keep_failed=config.include_filtered or config.explain,
         failed_counted_in=matching.rule_genes.regions,
+        columns=header_columns(header_text(vcf)),
     )
     job = PartJob(config, vcf, regions, text_rules, caller, matching, result)
     halves = split_for_workers(vcf, config.threads)

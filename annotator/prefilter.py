@@ -154,6 +154,11 @@ class TextRules:
     #: Where a record failing FILTER that is not a candidate is also counted
     #: (``TextScan.skipped_filtered_in_genes``), by its REF span as :class:`RegionLookup`.
     failed_counted_in: RegionList | None = None
+    #: How many columns the header's #CHROM line names (:func:`header_columns`). A record in
+    #: the regions with another number is a candidate whatever its FILTER column holds: with
+    #: a column missing or added, that column holds another one's text (INFO), and the
+    #: parser reports the record.
+    columns: int | None = None
 
 
 def scan_vcf_text(
@@ -217,6 +222,15 @@ def header_text(path: Path, piece: int = 1 << 16) -> bytes:
     return bytes(header)
 
 
+def header_columns(header: bytes) -> int | None:
+    """How many tab-separated columns the #CHROM line of ``header`` (as :func:`header_text`
+    gives it) names; None without one."""
+    for line in header.splitlines():
+        if line.startswith(b"#CHROM"):
+            return line.count(b"\t") + 1
+    return None
+
+
 class _ChunkScanner:
     """Scans whole lines (a text ending in a newline), keeping the record count across calls."""
 
@@ -269,7 +283,7 @@ class _ChunkScanner:
             failed = _failed(text, data, parsed & ~candidate, col[5] + 1, col[6])
             dropped = np.zeros_like(failed)
         else:
-            failed = _failed(text, data, parsed, col[5] + 1, col[6])
+            failed = self.failed(text, data, parsed, candidate, columns, col)
             dropped = candidate & failed  # only these can lie in ``counted_in``
             candidate &= ~failed
         self.write(text, starts, ends, candidate | hashed, record)
@@ -302,6 +316,22 @@ class _ChunkScanner:
             scan.skipped_annotated_alleles += int(alleles[skipped & annotated].sum())
             scan.skipped_annotated_passed_alleles += int(alleles[passed & annotated].sum())
         self.number += int(np.count_nonzero(record))
+
+    def failed(
+        self,
+        text: bytes,
+        data: np.ndarray,
+        parsed: np.ndarray,
+        candidate: np.ndarray,
+        tabs: np.ndarray,
+        col: list[np.ndarray],
+    ) -> np.ndarray:
+        """Which lines of ``parsed`` fail FILTER, except the ``candidate`` lines whose number
+        of columns (``tabs`` + 1) is not the #CHROM line's: see ``TextRules.columns``."""
+        failed = _failed(text, data, parsed, col[5] + 1, col[6])
+        if self.rules.columns is not None:
+            failed &= ~(candidate & (tabs + 1 != self.rules.columns))
+        return failed
 
     def overlaps(
         self,

@@ -653,7 +653,7 @@ def test_vcf_with_one_sample_is_read_whatever_the_sample_is_called(tmp_path: Pat
         ("1\t10\t.\tN\t<CNV>\t.\t.\tSVTYPE=CNV;END=20;CN=-1", "CN '-1' is negative"),
         ("1\t10\t.\tN\t<CNV>\t.\t.\tSVTYPE=CNV;END=5;CN=0", "END 5 is before POS 10"),
         ("1\tten\t.\tN\t<CNV>\t.\t.\tSVTYPE=CNV;END=20;CN=0", "POS 'ten' is not a whole number"),
-        ("1\t10\t.\tN\t<CNV>", "at least 8 are needed"),
+        ("1\t10\t.\tN\t<CNV>", "5 tab-separated columns, but the #CHROM line names 8"),
     ],
 )
 def test_vcf_record_errors(tmp_path: Path, record: str, message: str) -> None:
@@ -665,6 +665,38 @@ def test_vcf_record_errors(tmp_path: Path, record: str, message: str) -> None:
     with pytest.raises(InputError, match=message) as caught:
         read_copy_number(path, genes=VCF_GENES, build="GRCh37", thresholds=DEFAULT)
     assert caught.value.line == 3
+
+
+@pytest.mark.parametrize(
+    ("header", "record", "message", "line"),
+    [
+        # FILTER missing from one record: its INFO was read as a FILTER and the record skipped
+        (
+            HEADER + "\tTUMOR",
+            "chr1\t11\t.\tN\t<DEL>\t.\tEND=14\tGT:CN\t1/1:0",
+            "VCF record has 9 tab-separated columns, but the #CHROM line names 10",
+            4,
+        ),
+        # ... and from the #CHROM line too
+        (
+            HEADER.replace("FILTER\t", "") + "\tTUMOR",
+            "chr1\t11\t.\tN\t<DEL>\t.\tEND=14\tGT:CN\t1/1:0",
+            "the #CHROM line does not begin with the tab-separated columns #CHROM POS ID REF ALT "
+            "QUAL FILTER INFO FORMAT: it has #CHROM, POS, ID, REF, ALT, QUAL, INFO, FORMAT, TUMOR",
+            3,
+        ),
+    ],
+    ids=["record", "header"],
+)
+def test_bug_vcf_with_a_column_missing_gave_no_event_and_no_error(
+    tmp_path: Path, header: str, record: str, message: str, line: int
+) -> None:
+    # Found by fuzzing: a deep deletion whose FILTER column was missing gave exit 0 and no
+    # event (INFO 'END=14' read as a FILTER failing): nothing said the file was broken.
+    path = write(tmp_path, f"{header}\n{record}\n", "calls.vcf")
+    with pytest.raises(InputError) as caught:
+        read_copy_number(path, genes=VCF_GENES, build="GRCh37", thresholds=DEFAULT)
+    assert str(caught.value) == f"{path}, line {line}: {message}"
 
 
 # -- errors ------------------------------------------------------------------------------

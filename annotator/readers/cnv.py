@@ -25,7 +25,8 @@ Three input forms, told apart by their first lines (plain or gzip-compressed):
   every rule gene whose span for the build overlaps it by at least one base. ``detail`` names
   a record with several ALTs (GATK gCNV's ``<DEL>,<DUP>``) by the allele the sample's GT
   calls. The file is read as text (no cyvcf2); a header whose contig lengths name the other
-  build is an error.
+  build is an error, and so are a ``#CHROM`` line without the VCF's columns and a record
+  with more or fewer columns than it names (a column missing would put INFO in FILTER).
 * **Gene table**: tab-separated, a ``gene`` column plus ``copy_number`` and/or ``call``. When
   both are given, a non-empty ``call`` wins and ``copy_number`` is only reported. ``call``
   values (case-insensitive; ``-``, space and ``_`` alike):
@@ -557,6 +558,7 @@ def _parse_position(text: str, column: str, path: Path, line: int) -> int:
 
 # -- VCF ---------------------------------------------------------------------------------
 
+_VCF_COLUMNS = ("#CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO")
 _CONTIG_ID = re.compile(r"[<,]ID=([^,>]+)")
 _CONTIG_LENGTH = re.compile(r"[<,]length=([0-9]+)")
 
@@ -583,16 +585,27 @@ def _read_vcf(
             if name and length:
                 contigs[name.group(1)] = int(length.group(1))
     resolve_build(build, contigs, header_lines, str(path))
-    samples = lines[header_end].rstrip("\r").split("\t")[9:]
+    columns = lines[header_end].rstrip("\r").split("\t")
+    if tuple(columns[:8]) != _VCF_COLUMNS or columns[8:9] not in ([], ["FORMAT"]):
+        raise InputError(
+            f"the #CHROM line does not begin with the tab-separated columns "
+            f"{' '.join(_VCF_COLUMNS)}{' FORMAT' if len(columns) > 8 else ''}: "
+            f"it has {describe_columns(columns)}",
+            path=path,
+            line=header_end + 1,
+        )
+    samples = columns[9:]
     sample_index = _sample_index(samples, sample, path)
     calls = _Calls()
     for number, row in enumerate(lines[header_end + 1 :], start=header_end + 2):
         if not row.strip():
             continue
         cells = row.rstrip("\r").split("\t")
-        if len(cells) < 8:
+        # A column missing or added moves the others: INFO would be read as FILTER.
+        if len(cells) != len(columns):
             raise InputError(
-                f"VCF record has {len(cells)} tab-separated columns, at least 8 are needed",
+                f"VCF record has {len(cells)} tab-separated columns, but the #CHROM line "
+                f"names {len(columns)}",
                 path=path,
                 line=number,
             )

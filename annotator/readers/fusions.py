@@ -31,6 +31,7 @@ intergenic breakpoint between several genes) is skipped with a note in
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ from pathlib import Path
 
 from annotator.errors import InputError
 from annotator.models import Alteration, VariantClass
+from annotator.readers.text import refuse_nul
 
 ARRIBA = "arriba"
 STAR_FUSION = "star-fusion"
@@ -161,7 +163,7 @@ class _Where:
 def _read_lines(path: Path) -> list[str]:
     try:
         with path.open(encoding="utf-8", newline="") as handle:
-            return [line.rstrip("\r\n") for line in handle]
+            text = handle.read()
     except FileNotFoundError:
         raise InputError("fusion file not found", path=path) from None
     except IsADirectoryError:
@@ -174,6 +176,8 @@ def _read_lines(path: Path) -> list[str]:
         ) from None
     except OSError as error:
         raise InputError(f"cannot read fusion file: {error.strerror}", path=path) from None
+    refuse_nul(text, path, "fusion")
+    return [line.rstrip("\r\n") for line in io.StringIO(text, newline="")]
 
 
 def _header(lines: Sequence[str], path: Path) -> tuple[int, list[str]]:

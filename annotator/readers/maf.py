@@ -94,7 +94,7 @@ from annotator.matcher import SampleAllele
 from annotator.models import Alteration, Variant, VariantClass
 from annotator.protein import ProteinChange, try_parse_protein_change
 from annotator.readers.maf_format import REQUIRED_COLUMNS, TUMOR_ALLELE_COLUMNS
-from annotator.readers.text import refuse_stream_input
+from annotator.readers.text import refuse_nul, refuse_stream_input
 from annotator.rules.schema import GeneSpec
 
 __all__ = ["BUILD_NAMES", "CLASSIFICATIONS", "MafCounts", "MafData", "read_maf", "splice_class"]
@@ -559,7 +559,9 @@ def _numbered_lines(path: Path) -> Iterator[tuple[int, str]]:
             if compressed
             else path.open(encoding="utf-8-sig", newline="")
         ) as text:
-            yield from enumerate((content.rstrip("\r\n") for content in text), start=1)
+            for number, content in enumerate(text, start=1):
+                refuse_nul(content, path, "MAF", first_line=number)
+                yield number, content.rstrip("\r\n")
     except UnicodeDecodeError:
         # Text is decoded in chunks: the failing line is not known exactly.
         raise InputError(

@@ -58,7 +58,22 @@ def read_text_lines(path: Path, what: str) -> list[str]:
         raise InputError(
             f"{what} file is not UTF-8 text", path=path, line=line, hint="is it a binary file?"
         ) from None
+    refuse_nul(text, path, what)
     return text.splitlines()
+
+
+def refuse_nul(text: str, path: Path, what: str, first_line: int = 1) -> None:
+    """InputError when ``text`` (whose first line is ``first_line`` of the file) holds a NUL
+    character: valid UTF-8, but never in a text table (a damaged copy holds runs of them); a
+    cell holding one would silently match nothing."""
+    at = text.find("\0")
+    if at >= 0:
+        raise InputError(
+            f"{what} file holds a NUL byte, which no text table does",
+            path=path,
+            line=first_line + text.count("\n", 0, at),
+            hint="is it a binary file, or a damaged copy?",
+        )
 
 
 def parse_number(text: str, *, column: str, path: Path, line: int) -> float:

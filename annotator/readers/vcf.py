@@ -99,7 +99,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType, TracebackType
-from typing import Any
+from typing import Any, BinaryIO
 
 import cyvcf2
 
@@ -356,7 +356,15 @@ class VcfReader:
 
     def _read_header(self, requested: str | None) -> VcfHeader:
         lines = tuple(line for line in self._vcf.raw_header.splitlines() if line)
-        samples = tuple(self._vcf.samples)
+        try:
+            samples = tuple(self._vcf.samples)
+        except UnicodeDecodeError as error:  # cyvcf2 decodes the names strictly
+            raise InputError(
+                f"a sample name of the #CHROM line is not UTF-8 text ({error.reason} "
+                f"{error.object[error.start : error.end]!r})",
+                path=self.path,
+                hint="rename the samples with 'bcftools reheader --samples'",
+            ) from None
         chosen = _choose_sample(samples, requested, lines, self.path)
         if chosen is not None and len(samples) > 1:
             self._vcf.set_samples([chosen])  # column 0 from now on; parses one sample only
@@ -932,6 +940,8 @@ def _check_file(path: str) -> None:
                 size = handle.seek(0, 2)
                 handle.seek(max(size - len(_BGZF_EOF), 0))
                 tail = handle.read()
+            elif head.startswith(_VCF_MAGIC):
+                _check_last_line(handle, path)
     except FileNotFoundError:
         raise InputError(
             "file not found", path=path, hint="check the path and the file name"
@@ -970,6 +980,39 @@ def _check_file(path: str) -> None:
         path=path,
         hint="expected a VCF, VCF.gz (bgzip) or BCF file",
     )
+
+
+def _check_last_line(handle: BinaryIO, path: str) -> None:
+    """InputError when a plain VCF ends inside a record: its last line has no newline and
+    fewer columns than the #CHROM line names (htslib reads such a line as a record whose
+    sample columns are missing: a file cut short would give its last record without them)."""
+    end = handle.seek(0, 2)
+    handle.seek(max(end - 1, 0))
+    if handle.read(1) == b"\n":
+        return
+    last = b""
+    while end > 0 and b"\n" not in last:  # back to the start of the last line, however long
+        start = max(end - _PREFIX_SIZE, 0)
+        handle.seek(start)
+        last = handle.read(end - start) + last
+        end = start
+    last = last.rsplit(b"\n", 1)[-1]
+    if not last.strip() or last.startswith(b"#"):
+        return
+    handle.seek(0)
+    columns = 0
+    for line in handle:  # the header only
+        if line.startswith(b"#CHROM") or not line.startswith(b"#"):
+            columns = line.count(b"\t") + 1 if line.startswith(b"#CHROM") else 0
+            break
+    found = last.count(b"\t") + 1
+    if found < columns:
+        raise InputError(
+            f"the file ends inside a record: its last line has no newline and {found} of the "
+            f"{columns} columns the #CHROM line names",
+            path=path,
+            hint="is the file cut short? copy or write it again",
+        )
 
 
 def _is_bgzf(head: bytes) -> bool:

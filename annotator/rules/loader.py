@@ -316,7 +316,13 @@ def load_rules(
     digest = hashlib.sha256()
     parsed: list[_ParsedFile] = []
     for source in sources:
-        result = _read_file(source)
+        try:
+            result = _read_file(source)
+        except RecursionError:  # lists or mappings nested about a thousand deep
+            result = _ParsedFile(source, content=source.path.read_bytes())
+            result.problems.append(
+                (0, f"{source.shown}: lists or mappings nested too deeply to read")
+            )
         digest.update(result.content)
         problems.extend(text for _line, text in sorted(result.problems, key=lambda p: p[0]))
         parsed.append(result)
@@ -580,11 +586,14 @@ def _shown(path: Path) -> str:
 
 
 def _yaml_files(directory: Path) -> list[Path]:
+    """The rules files of ``directory``: every ``*.yaml``/``*.yml`` entry but hidden ones,
+    whatever it is, so that one that cannot be read (a link to a moved file, a directory)
+    is a problem reported rather than rules silently left out."""
     return sorted(
         (
             p
             for p in directory.iterdir()
-            if p.suffix in RULES_SUFFIXES and p.is_file() and not p.name.startswith(".")
+            if p.suffix in RULES_SUFFIXES and not p.name.startswith(".")
         ),
         key=lambda p: p.name,
     )

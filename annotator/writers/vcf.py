@@ -401,22 +401,35 @@ def _checked(lines: Iterator[bytes], path: Path) -> Iterator[bytes]:
 @contextlib.contextmanager
 def _bcf_lines(path: Path) -> Iterator[Iterator[bytes]]:
     import pysam  # noqa: PLC0415 (pysam only where it is used: 18 ms of every start)
+    from pysam.libcutils import set_encoding_error_handler  # noqa: PLC0415 (as above)
 
     try:
         with pysam_htslib_quiet():
             variants: Any = pysam.VariantFile(str(path))
+    except NotImplementedError:  # htslib seeks in a BCF, which a plain gzip stream cannot do
+        raise InputError(
+            "cannot read the BCF: it is compressed with gzip, not BGZF",
+            path=path,
+            hint="recompress it with 'bcftools view -Ob'",
+        ) from None
     except (OSError, ValueError) as error:
         raise InputError(f"cannot read the BCF: {error}", path=path) from None
-    with variants:
-        yield _bcf_text(variants, path)
+    # pysam decodes the header and records as UTF-8, strictly: a Latin-1 byte (which htslib
+    # and a VCF input's copy keep as it is) goes through as the same byte.
+    errors = set_encoding_error_handler("surrogateescape")
+    try:
+        with variants:
+            yield _bcf_text(variants, path)
+    finally:
+        set_encoding_error_handler(errors)
 
 
 def _bcf_text(variants: Any, path: Path) -> Iterator[bytes]:
-    yield from str(variants.header).encode().splitlines(keepends=True)
+    yield from str(variants.header).encode(errors="surrogateescape").splitlines(keepends=True)
     number = 0
     try:
         for number, record in enumerate(variants, start=1):  # noqa: B007 - used on error
-            yield str(record).encode()
+            yield str(record).encode(errors="surrogateescape")
     except (OSError, ValueError) as error:
         raise InputError(f"cannot read the record: {error}", path=path, record=number + 1) from None
 
