@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
+# pytest worker processes for `make test` (pytest-xdist); 0 runs the suite in the make process
+TEST_JOBS ?= 2
 
 .DEFAULT_GOAL := help
 .PHONY: help demo test lint typecheck schema golden bench bench-quick clean
@@ -23,7 +25,7 @@ test: $(BIN)/python  ## install with [dev] into .venv, lint, type-check and run 
 	$(PIP) install -e '.[dev]'
 	$(BIN)/ruff check annotator tests test_data
 	$(BIN)/mypy
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --numprocesses=$(TEST_JOBS)
 
 lint: $(BIN)/python  ## ruff and mypy
 	$(BIN)/ruff check annotator tests
