@@ -15,6 +15,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from operator import attrgetter
 from pathlib import Path
@@ -657,6 +658,8 @@ def _read_variants(
     last_filtered = None
     noted, evidence = _triaged(result, reader, triage)
     noted_evidence = _noted_evidence(config, reader, evidence)
+    # Only these genes' notes are unclassified variants (see find_unclassified).
+    noted_genes = triage.rules.small_variant_genes if triage is not None else frozenset()
     # A reader may be read again for other regions (annotator.parts): its counts go on.
     skipped_before = _skipped(reader)
     for batch in reader.batches():
@@ -700,7 +703,9 @@ def _read_variants(
                 noted is not None
                 and not annotated
                 and pos not in genomic_positions
-                and _noted(noted, variant, alterations, notes, in_genes, noted_evidence)
+                and _noted(
+                    noted, variant, alterations, notes, in_genes, noted_genes, noted_evidence
+                )
             ):
                 continue
             if (
@@ -854,14 +859,16 @@ def _noted(
     alterations: tuple[Alteration, ...],
     notes: tuple[tuple[str, str], ...],
     in_genes: tuple[str, ...],
+    genes: AbstractSet[str],
     evidence: Callable[[Variant], None] | None = None,
 ) -> bool:
     """Add an unannotated allele (``notes`` are the genomic annotator's) to ``noted`` if no
     rule can match it (no alteration) and it is reported with its one note, on the one rule
-    gene it lies in; the caller leaves out alleles at a genomic rule's position. Its VAF,
+    gene it lies in, one of ``genes`` (:attr:`RuleSet.small_variant_genes`: in the others
+    it is not reported); the caller leaves out alleles at a genomic rule's position. Its VAF,
     depth and phase are read first by ``evidence`` when the reader deferred them; one the
     sample does not hold is left to the caller (:func:`_keep` sets it aside)."""
-    if len(notes) == 1 and not alterations and in_genes == (notes[0][0],):
+    if len(notes) == 1 and not alterations and in_genes == (notes[0][0],) and notes[0][0] in genes:
         if evidence is not None:
             evidence(variant)
             if variant.carried is False:

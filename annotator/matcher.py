@@ -757,6 +757,7 @@ class RuleMatcher:
                     _NOTHING_FIRED,
                     self.rules.genes,
                     self.rules.loss_of_function_genes,
+                    self.rules.small_variant_genes,
                 ),
                 None,
             )
@@ -1329,6 +1330,7 @@ def find_unclassified(
     genes_at: Mapping[AlleleKey, tuple[str, ...]] | None = None,
     *,
     lof_genes: Container[str] = frozenset(),
+    small_variant_genes: frozenset[str] | None = None,
 ) -> list[Unclassified]:
     """Rule-gene variants that could not be classified, each with the reason.
 
@@ -1337,7 +1339,9 @@ def find_unclassified(
     classified there. In ``lof_genes`` (those with a ``loss_of_function`` rule or condition),
     a nonsense or frameshift change in the transcript's last exon is reported: it may escape
     nonsense-mediated decay, so no loss-of-function rule took it
-    (:attr:`~annotator.models.Alteration.escapes_nmd`).
+    (:attr:`~annotator.models.Alteration.escapes_nmd`). Only the genes of
+    ``small_variant_genes`` (:attr:`RuleSet.small_variant_genes`; None: every gene) are
+    reported: in the others no rule can take a small variant, whatever its effect.
     """
     fired = {(f.gene, allele_key(f.variant)) for f in findings if f.variant is not None}
     fired_positions = {key[1] for _gene, key in fired}
@@ -1351,7 +1355,9 @@ def find_unclassified(
         else:  # the key only where a finding may have it
             key = allele_key(variant) if variant.pos in fired_positions else None
             in_genes = allele.genes
-        unclassified.extend(unclassified_of(allele, in_genes, key, fired, genes, lof_genes))
+        unclassified.extend(
+            unclassified_of(allele, in_genes, key, fired, genes, lof_genes, small_variant_genes)
+        )
     return unclassified
 
 
@@ -1362,16 +1368,22 @@ def unclassified_of(
     fired: Container[tuple[str, AlleleKey | None]],
     genes: Mapping[str, GeneSpec],
     lof_genes: Container[str],
+    small_variant_genes: frozenset[str] | None = None,
 ) -> Iterator[Unclassified]:
     """The unclassified variants of one allele (see :func:`find_unclassified`), in the rule
-    genes ``in_genes`` it lies in: those where no (gene, ``key``) is in ``fired``; ``key`` is
-    the allele's key, or None when no finding has its position. Made as they are asked for: a
-    caller that only asks whether there is one (:meth:`RuleMatcher.matters`) stops at it."""
+    genes ``in_genes`` it lies in (of ``small_variant_genes``, when given): those where no
+    (gene, ``key``) is in ``fired``; ``key`` is the allele's key, or None when no finding has
+    its position. Made as they are asked for: a caller that only asks whether there is one
+    (:meth:`RuleMatcher.matters`) stops at it."""
     variant = allele.variant
+    if small_variant_genes is not None and not small_variant_genes.issuperset(in_genes):
+        in_genes = tuple(gene for gene in in_genes if gene in small_variant_genes)
     if not allele.annotated:
         note = _only_note(allele, in_genes)
         if note is None:
-            yield from _unannotated_unclassified(allele, in_genes, key, fired, lof_genes)
+            yield from _unannotated_unclassified(
+                allele, in_genes, key, fired, lof_genes, small_variant_genes
+            )
         elif key is None or (note[0], key) not in fired:
             yield Unclassified(note[0], variant, note[1])
         return
@@ -1386,7 +1398,9 @@ def unclassified_of(
                 f"the record lies in {gene} but its annotation names no {gene} transcript",
             )
     for gene, alterations in by_gene.items():
-        if (gene, key) in fired:
+        if (gene, key) in fired or (
+            small_variant_genes is not None and gene not in small_variant_genes
+        ):
             continue
         reason = _unclassified_reason(gene, alterations, genes.get(gene), gene in lof_genes)
         if reason is not None:
@@ -1423,15 +1437,21 @@ def _unannotated_unclassified(
     key: AlleleKey | None,
     fired: Container[tuple[str, AlleleKey | None]],
     lof_genes: Container[str] = frozenset(),
+    small_variant_genes: frozenset[str] | None = None,
 ) -> list[Unclassified]:
     """Rule genes of an unannotated record that no rule classified: the annotator's note for
     the gene when it left one, else the general reason (unless the tables resolved it; in
     ``lof_genes``, a truncation the tables place in the transcript's last exon is reported
     as with an annotation: :func:`_nmd_escape_reason`). ``key`` is the allele's key, None
-    when no finding has its position."""
+    when no finding has its position. Notes on genes outside ``small_variant_genes`` (when
+    given) are not reported."""
     variant = allele.variant
     notes = allele.notes
-    reasons = dict(notes)
+    reasons = {
+        gene: reason
+        for gene, reason in notes
+        if small_variant_genes is None or gene in small_variant_genes
+    }
     resolved = {a.gene for a in allele.alterations if a.codon_change is None}
     escaping = {a.gene: a for a in allele.alterations if a.escapes_nmd and a.gene in lof_genes}
     found = []

@@ -150,7 +150,11 @@ def annotate(
     findings = flag_neighbouring_snvs(findings, _snvs_near(findings, small))
     fired = findings + [finding for finding, _reason in filtered]
     unclassified = find_unclassified(
-        alleles, rules.genes, fired, lof_genes=rules.loss_of_function_genes
+        alleles,
+        rules.genes,
+        fired,
+        lof_genes=rules.loss_of_function_genes,
+        small_variant_genes=rules.small_variant_genes,
     )
     therapy_calls = call_therapies(findings)
     near_misses = (

@@ -299,9 +299,12 @@ def test_what_is_noted_is_what_find_unclassified_reports_of_the_allele(
         else ()
     )
     rows = NotedAlleles()
-    taken = _noted(rows, variant, alterations, tuple(notes), tuple(in_genes))
+    small_variant_genes = frozenset({"ABL1", "EGFR"})  # as the bundled rules: BCR's are fusions
+    taken = _noted(rows, variant, alterations, tuple(notes), tuple(in_genes), small_variant_genes)
     assert len(rows) == int(taken)
+    allele = SampleAllele(variant, alterations, False, tuple(notes), tuple(in_genes))
+    reported = find_unclassified([allele], GENES, [], small_variant_genes=small_variant_genes)
     if taken:
-        allele = SampleAllele(variant, alterations, False, tuple(notes), tuple(in_genes))
-        assert find_unclassified([allele], GENES, []) == list(rows.unclassified())
+        assert reported == list(rows.unclassified())
         assert not alterations
+    assert all(item.gene != "BCR" for item in reported)

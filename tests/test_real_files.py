@@ -126,6 +126,10 @@ def test_pcgr_pair_gives_the_same_findings_on_both_builds(tmp_path: Path) -> Non
         u["gene"] for u in results["37"]["unclassified"]
     }
     assert only38 <= no_grch37
+    # Its TYMS, ERCC1 and BCR indels are counted, not listed: those genes' rules are about
+    # expression or a fusion, so no effect of theirs could fire one.
+    assert {u["gene"] for u in results["38"]["unclassified"]} == {"PTEN", "MAP2K1"}
+    assert results["38"]["summary"]["alleles_in_rule_genes"] == 6
 
 
 def test_maf_with_transcripts(tmp_path: Path) -> None:

@@ -54,8 +54,9 @@ def test_the_alleles_that_do_not_matter_change_no_finding_nor_unclassified_item(
     kept = [a for a in alleles if MATCHER.matters(a)]
     every, some = MATCHER.match(alleles), MATCHER.match(kept)
     assert some == every
-    assert find_unclassified(kept, RULES.genes, some) == find_unclassified(
-        alleles, RULES.genes, every
+    genes = RULES.small_variant_genes
+    assert find_unclassified(kept, RULES.genes, some, small_variant_genes=genes) == (
+        find_unclassified(alleles, RULES.genes, every, small_variant_genes=genes)
     )
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from annotator.cli import main
+from annotator.rules import load_rules
 from tests.vcfgen import FORMAT_LINES, vcf_text, write_vcf
 
 CSQ_HEADER = (
@@ -128,3 +129,88 @@ def test_a_splice_site_deletion_without_a_protein_change_stays_classified(
     assert data["findings"] == []
     assert data["unclassified"] == []
     assert data["summary"]["alleles_in_rule_genes"] == 1  # type: ignore[index]
+
+
+def _middle(gene: str) -> tuple[str, int]:
+    span = load_rules().genes[gene].spans["GRCh38"]
+    return f"chr{span.chrom}", (span.start + span.end) // 2
+
+
+@pytest.mark.parametrize("explain", [False, True], ids=["triaged", "explain"])
+def test_no_small_variant_of_a_gene_without_small_variant_rules_is_unclassified(
+    explain: bool, tmp_path: Path
+) -> None:
+    """TYMS and ERBB2 are rule genes for their expression and copy number only: no rule takes
+    a small variant of theirs, whatever its effect, so none is unclassified (annotating it
+    would change nothing). It is counted among the rule-gene alleles all the same. EGFR's
+    rules take small variants: one outside its exon table is unclassified."""
+    rules = load_rules()
+    assert {"TYMS", "ERBB2", "BCR", "ERCC1"}.isdisjoint(rules.small_variant_genes)
+    assert {"EGFR", "MAP2K1", "PTEN", "MET"} <= rules.small_variant_genes
+    erbb2 = rules.genes["ERBB2"]
+    # ERBB2 on its MANE transcript without HGVSp: a rule gene's entry like this is
+    # unclassified (test_rule_gene_variant_reported_unclassified's no-hgvsp case).
+    erbb2_csq = (
+        f"A|missense_variant|MODERATE|ERBB2|ENSG00000141736|Transcript|{erbb2.ensembl_transcript}|"
+        f"protein_coding|20/27|||||2264|||cTg/cAg||1|YES|{erbb2.refseq_transcript}|ENSP00000269571"
+    )
+    tyms, erbb2_middle = _middle("TYMS"), _middle("ERBB2")
+    records = [
+        f"{tyms[0]}\t{tyms[1]}\t.\tC\tT\t.\tPASS\t.\tGT:AD\t0/1:50,50",
+        f"{erbb2_middle[0]}\t{erbb2_middle[1]}\t.\tGT\tG\t.\tPASS\t.\tGT:AD\t0/1:50,50",
+        f"{erbb2_middle[0]}\t{erbb2_middle[1] + 10}\t.\tG\tA\t.\tPASS\tCSQ={erbb2_csq}\t"
+        "GT:AD\t0/1:50,50",
+        "chr7\t55100000\t.\tT\tG\t.\tPASS\t.\tGT:AD\t0/1:50,50",
+    ]
+    text = vcf_text(records, info_lines=(CSQ_HEADER,), format_lines=FORMAT_LINES)
+    out = tmp_path / "out.json"
+    args = ["annotate", str(write_vcf(tmp_path, text)), "--tumor-type", "LUAD"]
+    assert main([*args, "--out-json", str(out), *(["--explain"] if explain else [])]) == 0
+    data = json.loads(out.read_text())
+    assert data["findings"] == []
+    assert [(u["gene"], u["variant"]["pos"]) for u in data["unclassified"]] == [("EGFR", 55100000)]
+    assert data["summary"]["alleles_in_rule_genes"] == 4
+
+
+def test_a_condition_gives_its_gene_small_variant_rules(tmp_path: Path) -> None:
+    """A gene named only in a requires/excludes condition that takes small variants is one of
+    ``small_variant_genes``; one whose only rule is about its expression is not."""
+    rules_file = tmp_path / "rules.yaml"
+    rules_file.write_text(CONDITION_ONLY_RULES, encoding="utf-8")
+    rules = load_rules([rules_file], bundled=False)
+    assert rules.small_variant_genes == {"KRAS"}
+    assert rules.gene_symbols == {"EGFR", "KRAS"}
+
+
+CONDITION_ONLY_RULES = """\
+genes:
+  - symbol: EGFR
+    hgnc_id: "HGNC:3236"
+    ensembl_transcript: ENST00000275493
+    refseq_transcript: NM_005228.5
+    strand: "+"
+    spans:
+      GRCh38: {chrom: "7", start: 55019017, end: 55211628}
+    sources: [test]
+  - symbol: KRAS
+    hgnc_id: "HGNC:6407"
+    ensembl_transcript: ENST00000311936
+    refseq_transcript: NM_004985.5
+    strand: "-"
+    spans:
+      GRCh38: {chrom: "12", start: 25205246, end: 25250936}
+    sources: [test]
+drugs:
+  - {name: gefitinib, classes: [test class], sources: [test]}
+rules:
+  - id: EGFR-HIGH-WITHOUT-KRAS-G12
+    gene: EGFR
+    alteration: {expression: overexpression}
+    excludes: [{gene: KRAS, codons: [G12]}]
+    tumor_types: {include: [NSCLC]}
+    effect: sensitivity
+    therapies: [gefitinib]
+    evidence_level: D
+    citations: ["PMID:15737014"]
+    examples: [{alteration: EGFR overexpression, tumor_type: LUAD}]
+"""

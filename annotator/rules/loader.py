@@ -63,6 +63,7 @@ from annotator.genome import normalize_chrom
 from annotator.protein import parse_codon, parse_protein_change
 from annotator.rules.schema import (
     BIOMARKER_GENES,
+    SMALL_VARIANT_KINDS,
     THERAPY_PATTERN,
     Condition,
     Drug,
@@ -181,6 +182,7 @@ class RuleSet:
     _gene_symbols: frozenset[str] = dataclasses.field(init=False, repr=False, compare=False)
     _lof_genes: frozenset[str] = dataclasses.field(init=False, repr=False, compare=False)
     _copy_number_genes: frozenset[str] = dataclasses.field(init=False, repr=False, compare=False)
+    _small_variant_genes: frozenset[str] = dataclasses.field(init=False, repr=False, compare=False)
     _hotspot_indexes: Mapping[str, Mapping[AlleleKey, tuple[Hotspot, ...]]] = dataclasses.field(
         init=False, repr=False, compare=False
     )
@@ -214,6 +216,11 @@ class RuleSet:
             self,
             "_copy_number_genes",
             lof_genes.union(gene for gene, selector in selectors if selector.copy_number),
+        )
+        object.__setattr__(
+            self,
+            "_small_variant_genes",
+            frozenset(gene for gene, selector in selectors if selector.kind in SMALL_VARIANT_KINDS),
         )
         by_build: dict[str, dict[AlleleKey, list[Hotspot]]] = {}
         for hotspot in self.hotspots:
@@ -261,6 +268,13 @@ class RuleSet:
         """Genes a copy-number event can match a rule or condition of: a ``copy_number``
         selector, or ``gene_class: loss_of_function`` (a deep deletion is a loss of function)."""
         return self._copy_number_genes
+
+    @property
+    def small_variant_genes(self) -> frozenset[str]:
+        """Genes a small variant (SNV, MNV, indel) can match a rule or condition of
+        (:data:`~annotator.rules.schema.SMALL_VARIANT_KINDS`). The others' rules take only
+        expression, copy number or fusions: no small variant of theirs is unclassified."""
+        return self._small_variant_genes
 
     def hotspot_index(self, build: str) -> Mapping[AlleleKey, tuple[Hotspot, ...]]:
         """The hotspots of ``build`` by allele: (chromosome without ``chr``, pos, REF, ALT).

@@ -155,6 +155,13 @@ SELECTOR_KINDS: tuple[str, ...] = (
     "biomarker",
 )
 
+#: The selector kinds a small variant (an SNV, MNV or indel) can match. A gene with none of
+#: them (only expression, copy-number or fusion rules: TYMS, ERBB2, BCR) classifies no small
+#: variant, so none of its small variants is reported as unclassified.
+SMALL_VARIANT_KINDS: frozenset[str] = frozenset(
+    ("protein_changes", "codons", "protein_range", "exon", "exon_skipping", "gene_class", "genomic")
+)
+
 
 #: The pseudo-gene of each genome-wide biomarker.
 BIOMARKER_GENES: dict[str, str] = {"MSI-H": "MSI", "TMB-high": "TMB"}
