@@ -338,16 +338,14 @@ class GenomicAnnotator:
                 f"outside the coding exons the gene table lists ({symbol} {listed}); "
                 f"{UNKNOWN_WITHOUT_ANNOTATION}"
             )
+        codons = _codon_text((first,) if first == last else (first, last))
         if kind == "codons":
-            codons = (first,) if first == last else (first, last)
-            return f"{symbol} {_codon_text(codons)} changed; {PROTEIN_CHANGE_HINT}"
+            return f"{symbol} {codons} changed; {PROTEIN_CHANGE_HINT}"
         if kind in _INDEL_CLASSES:
-            codons = (first,) if first == last else (first, last)
-            return f"{kind} in {symbol} {_codon_text(codons)}; {PROTEIN_CHANGE_HINT}"
+            return f"{kind} in {symbol} {codons}; {PROTEIN_CHANGE_HINT}"
         if kind in _SPLICE_CLASSES:
-            codons = (first,) if first == last else (first, last)
             return (
-                f"{_TERMS[VariantClass(kind)]} that also changes {symbol} {_codon_text(codons)}; "
+                f"{_TERMS[VariantClass(kind)]} that also changes {symbol} {codons}; "
                 f"{PROTEIN_CHANGE_HINT}"
             )
         return f"{kind} the coding part of {symbol} exon {first}; {UNKNOWN_WITHOUT_ANNOTATION}"
