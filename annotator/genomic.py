@@ -33,8 +33,14 @@ What the exon table decides, per gene whose span holds the allele:
   genetic code (:mod:`annotator.genetic_code`); and, as for an MNV inside the coding part, a
   note naming the codons touched, since the protein change needs the reference codon. The
   pipeline reports the note as unclassified unless a rule fires for the allele in that gene;
-- anything else in the gene's span (introns beyond ± 2, exons the table does not list, an
-  indel that straddles the end of a coding part without touching a splice site): a note.
+- a change inside an intron of a gene whose table lists every coding exon (c.1 on, exon
+  after exon with no gap in the c. numbering, through the transcript's last exon: BRCA1,
+  BRCA2, PTEN), touching neither a coding part nor a splice site: an ``Alteration`` of class
+  ``other`` with the term ``intron_variant``, as VEP gives it, and no note (no rule takes it;
+  it is classified, not unclassified);
+- anything else in the gene's span (introns of a gene whose table is not complete, beyond
+  ± 2, the UTRs, exons the table does not list, an indel that straddles the end of a coding
+  part without touching a splice site): a note.
 
 c. positions: on the ``+`` strand ``c = cds_start + (pos - span.start)``, on the ``-`` strand
 ``c = cds_start + (span.end - pos)``; the codon of c. position ``c`` is ``(c + 2) // 3`` and
@@ -45,6 +51,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Final
@@ -99,6 +106,8 @@ _SPLICE_CLASSES: Final = frozenset(
 )
 #: SO term of an SNV in a coding exon whose protein effect the tables cannot tell.
 CODING_SEQUENCE_VARIANT: Final = "coding_sequence_variant"
+#: SO term of a change inside an intron of a gene whose table lists every coding exon.
+INTRON_VARIANT: Final = "intron_variant"
 _COMPLEMENT: Final = str.maketrans("ACGTN", "TGCAN")
 _BASES: Final = frozenset("ACGT")
 #: Alleles and chromosome names recur across records: each is checked or normalized once,
@@ -106,10 +115,11 @@ _BASES: Final = frozenset("ACGT")
 _KNOWN_VALUES: Final = 4096
 _is_sequence = functools.lru_cache(maxsize=_KNOWN_VALUES)(is_sequence_allele)
 _chrom = functools.lru_cache(maxsize=_KNOWN_VALUES)(normalize_chrom)
-#: The notes of an allele in a piece of a chromosome where every rule gene leaves one (its
-#: span holds the piece but none of its listed exons' coding bases or splice sites do), or
-#: None where the exon table decides.
-_PieceNotes = tuple[tuple[str, str], ...] | None
+#: What every allele in a piece of a chromosome gets when no exon-table decision is needed
+#: (the genes whose span holds the piece list none of its bases among their exons' coding
+#: bases or splice sites): the notes of some genes, and the genes it is intronic in (their
+#: tables list every coding exon); None where the exon table decides.
+_PieceNotes = tuple[tuple[tuple[str, str], ...], tuple[str, ...]] | None
 #: What a note says: (kind, gene, first, last) with kind ``no exons``, ``outside``,
 #: ``codons`` (first to last codon), an indel's class inside a coding part (first to last
 #: codon) or where an indel meets an exon (first = last = exon).
@@ -169,6 +179,16 @@ class _Gene:
     exons: tuple[_Exon, ...]  # in transcript order
     #: The positions of all splice-site bases, sorted: most changes are nowhere near one.
     splice_positions: tuple[int, ...] = ()
+    #: When the table lists every coding exon (:func:`_every_coding_exon`): the first and
+    #: last coding bases on the genome; a change strictly between them that touches no coding
+    #: part nor splice site lies in an intron.
+    coding_extent: tuple[int, int] | None = None
+
+    def intronic(self, first: int, last: int) -> bool:
+        """Whether bases ``first``..``last``, which touch no coding part nor splice site of
+        the gene, lie in one of its introns (only known for a complete exon table)."""
+        extent = self.coding_extent
+        return extent is not None and extent[0] < first and last < extent[1]
 
     @property
     def listed(self) -> str:
@@ -253,7 +273,7 @@ class GenomicAnnotator:
                 cuts.update(bound for e in gene.exons for bound in (e.start, e.end + 1))
                 cuts.update(bound for p in gene.splice_positions for bound in (p, p + 1))
         segments = Segments(items, cuts)
-        notes: list[_PieceNotes] = [()]  # before the first piece: no gene
+        notes: list[_PieceNotes] = [((), ())]  # before the first piece: no gene
         notes.extend(
             self._piece_notes(genes, first)
             for genes, first in zip(segments.labels[1:], segments.bounds, strict=True)
@@ -264,15 +284,18 @@ class GenomicAnnotator:
         """The notes of every allele within the piece that starts at ``first`` (the genes'
         exons and splice sites start and end pieces, so one of its positions tells)."""
         notes = []
+        introns = []
         for symbol in genes:
             gene = self._placed[symbol]
             if gene is None or not gene.exons:
                 notes.append(self._note(("no exons", symbol, 0, 0)))
             elif first in gene.splice_positions or any(e.holds(first, first) for e in gene.exons):
                 return None
+            elif gene.intronic(first, first):
+                introns.append(symbol)
             else:
                 notes.append(self._note(("outside", symbol, 0, 0)))
-        return tuple(notes)
+        return tuple(notes), tuple(introns)
 
     def annotate(self, variant: Variant) -> GenomicResult:
         chrom, pos, ref, alt = variant.chrom, variant.pos, variant.ref, variant.alt
@@ -304,7 +327,10 @@ class GenomicAnnotator:
         if last == first or piece == bisect.bisect_right(segments.bounds, last):
             known = notes[piece]
             if known is not None:  # the same notes for every allele in the piece
-                return GenomicResult([], list(known))
+                found, introns = known
+                return GenomicResult(
+                    [self._intron_variant(symbol, variant) for symbol in introns], list(found)
+                )
         if change is None:
             change = _Change.of(pos, ref, alt)
         result = GenomicResult()
@@ -387,6 +413,8 @@ class GenomicAnnotator:
                 where = "inserted at the edge of" if change.insertion else "extends beyond"
                 number = touched.number
                 result.notes.append(self._note((where, symbol, number, number)))
+            elif gene.intronic(first, last):
+                result.alterations.append(self._intron_variant(symbol, variant))
             else:
                 result.notes.append(self._note(("outside", symbol, 0, 0)))
             return
@@ -436,6 +464,13 @@ class GenomicAnnotator:
             codon_change=codon_change,
         )
 
+    def _intron_variant(self, symbol: str, variant: Variant) -> Alteration:
+        """The alteration of a change inside an intron of ``symbol`` (see
+        :meth:`_Gene.intronic`)."""
+        gene = self._placed[symbol]
+        assert gene is not None
+        return self._alteration(gene, variant, VariantClass.OTHER, term=INTRON_VARIANT)
+
     def _alteration(
         self,
         gene: _Gene,
@@ -446,8 +481,10 @@ class GenomicAnnotator:
         hgvsc: str | None = None,
         codon_change: CodonChange | None = None,
         codons: tuple[int, int] | None = None,
+        term: str | None = None,
     ) -> Alteration:
-        term = CODING_SEQUENCE_VARIANT if codon_change is not None else _TERMS[variant_class]
+        if term is None:
+            term = CODING_SEQUENCE_VARIANT if codon_change is not None else _TERMS[variant_class]
         return Alteration(
             gene=gene.spec.symbol,
             variant_class=variant_class,
@@ -465,7 +502,7 @@ class GenomicAnnotator:
         )
 
 
-_NO_PIECES: Final[tuple[Segments, list[_PieceNotes]]] = (Segments(()), [()])
+_NO_PIECES: Final[tuple[Segments, list[_PieceNotes]]] = (Segments(()), [((), ())])
 
 
 def _splice_hit(gene: _Gene, change: _Change) -> SpliceSite | None:
@@ -532,7 +569,28 @@ def _place(spec: GeneSpec, build: str) -> _Gene | None:
             )
         )
     positions = sorted({site.pos for exon in exons for site in exon.splice_sites})
-    return _Gene(spec, tuple(exons), tuple(positions))
+    extent = (
+        (min(e.start for e in exons), max(e.end for e in exons))
+        if _every_coding_exon(exons, spec.exon_count)
+        else None
+    )
+    return _Gene(spec, tuple(exons), tuple(positions), extent)
+
+
+def _every_coding_exon(exons: Sequence[_Exon], exon_count: int | None) -> bool:
+    """Whether ``exons`` (in transcript order) are every coding exon of the transcript: the
+    first starts at c.1, each next one is the next exon and starts where the one before ends
+    in the c. numbering, and the last is the transcript's last exon (``exon_count``), so that
+    no coding base lies outside them."""
+    return (
+        bool(exons)
+        and exons[0].cds_start == 1
+        and all(
+            b.number == a.number + 1 and b.cds_start == a.cds_end + 1
+            for a, b in itertools.pairwise(exons)
+        )
+        and exons[-1].number == exon_count
+    )
 
 
 def _codon_text(codons: Sequence[int]) -> str:

@@ -169,13 +169,47 @@ def test_a_splice_donor_snv_fires_the_rule_end_to_end(tmp_path: Path, build: str
 
 
 @pytest.mark.parametrize("build", BUILDS)
-def test_an_intronic_variant_stays_unclassified(tmp_path: Path, build: str) -> None:
-    """c.492+10: no rule fires; listed with the reason that names the table's exons."""
+def test_an_intronic_variant_is_classified_as_vep_would(tmp_path: Path, build: str) -> None:
+    """c.492+10: the table lists every PTEN coding exon (c.1 in exon 1 through exon 9, the
+    last), so a change between exons 5 and 6 that touches neither nor their splice sites is
+    an intron variant, as VEP says: classified, no rule takes it, not unclassified; counted."""
     data = run(tmp_path, build, [(EXON5_END + 10, "c492p10", "G", "A")])
-    assert "PTEN-LOF-TRASTUZUMAB-R" not in {f["rule_id"] for f in data["findings"]}
+    assert [f["gene"] for f in data["findings"]] == ["ERBB2"]  # the --cnv amplification's
+    assert data["unclassified"] == []
+    assert data["summary"]["alleles_in_rule_genes"] == 1
+
+
+@pytest.mark.parametrize("build", BUILDS)
+def test_intron_variants_of_the_table(rules: RuleSet, build: str) -> None:
+    """Each intron base from +3 (the splice sites are +1, +2) to -3, and deletions inside
+    the intron, are intron variants on the MANE transcript; a deletion reaching a splice
+    site is not."""
+    for pos, ref, alt in [
+        (EXON5_END + 3, "G", "A"),
+        ((EXON5_END + EXON6_START) // 2, "G", "T"),
+        (EXON6_START - 3, "A", "G"),
+        (EXON5_END + 3, "GACGT", "G"),
+        (EXON6_START - 8, "GACGT", "G"),  # deletes -7 to -4
+    ]:
+        (alteration,) = annotate(rules, build, pos, ref, alt).alterations
+        assert alteration.variant_class is VariantClass.OTHER
+        assert alteration.consequence_terms == ("intron_variant",)
+        assert alteration.preferred
+        assert alteration.transcript == rules.genes["PTEN"].ensembl_transcript
+    reaching = annotate(rules, build, EXON6_START - 5, "GACGT", "G").alterations  # -4 to -1
+    assert [a.variant_class for a in reaching] == [VariantClass.SPLICE_ACCEPTOR]
+
+
+@pytest.mark.parametrize("build", BUILDS)
+def test_a_variant_before_the_coding_sequence_stays_unclassified(
+    tmp_path: Path, build: str
+) -> None:
+    """c.-10 (exon 1's 5' UTR, before c.1 at GRCh37 89624227): not between coding exons, so
+    the table does not say what it is; listed with the reason that names the table's exons."""
+    data = run(tmp_path, build, [(89624227 - 10, "cminus10", "G", "A")])
     (entry,) = data["unclassified"]
     assert entry["gene"] == "PTEN"
-    assert entry["variant"]["pos"] == EXON5_END + 10 + OFFSET[build]
+    assert entry["variant"]["pos"] == 89624227 - 10 + OFFSET[build]
     assert entry["reason"].startswith("outside the coding exons the gene table lists (PTEN 1-9)")
 
 
@@ -196,3 +230,32 @@ def test_a_frameshift_in_the_last_exon_escapes_nmd(rules: RuleSet, build: str) -
     assert alteration.variant_class is VariantClass.FRAMESHIFT
     assert (alteration.exon, alteration.exon_count) == (9, 9)
     assert alteration.escapes_nmd
+
+
+@pytest.mark.parametrize(
+    "update",
+    [
+        pytest.param(lambda spec: {"exon_count": None}, id="no-exon-count"),
+        pytest.param(lambda spec: {"exon_count": 10}, id="a-later-exon"),
+        pytest.param(
+            lambda spec: {"exons": [e for e in spec.exons if e.number != 5]}, id="exon-5-missing"
+        ),
+    ],
+)
+@pytest.mark.parametrize("build", BUILDS)
+def test_an_incomplete_table_says_nothing_about_introns(
+    rules: RuleSet, update: Any, build: str
+) -> None:
+    """Between exons 6 and 7 (c.634+10): only a table that lists every coding exon through the
+    transcript's last one makes it an intron variant; otherwise a coding exon could be there."""
+    spec = rules.genes["PTEN"]
+    changed = spec.model_copy(update=update(spec))
+    annotator = GenomicAnnotator({"PTEN": changed}, build, {})
+    exon6_end = EXON6_START + (634 - 493)
+    result = annotator.annotate(
+        Variant(CHROM[build], exon6_end + 10 + OFFSET[build], "G", "A", record_index=1)
+    )
+    assert result.alterations == []
+    ((gene, reason),) = result.notes
+    assert gene == "PTEN"
+    assert reason.startswith("outside the coding exons the gene table lists")
