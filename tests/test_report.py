@@ -403,6 +403,16 @@ def test_filtered_unclassified_near_misses_with_reasons(hostile: Result) -> None
     assert "<code>excluded</code>" in near
 
 
+def test_the_unclassified_list_says_what_it_leaves_out(hostile: Result) -> None:
+    """The small variants of genes whose rules take none (TYMS, ERBB2 ...) are not listed:
+    a reader must not take their absence for a clean result."""
+    html, markdown = html_of(hostile), markdown_of(hostile)
+    listed = html.split('id="unclassified"')[1].split('id="near-misses"')[0]
+    assert "concern only its expression, copy number or fusions are not listed" in listed
+    listed = markdown.split("## Unclassified variants")[1].split("## Near misses")[0]
+    assert "concern only its expression, copy number or fusions are not listed" in listed
+
+
 def test_empty_near_misses_say_whether_explain_was_given(luad: Result) -> None:
     """Regression: "None (listed with --explain)" was shown with --explain too."""
     assert luad.explained is False

@@ -95,6 +95,12 @@ LIMITS_POLICY = (
     "bcftools csq) are taken as given. The subclonal flag compares raw VAFs, without purity "
     "or copy-number correction. Copy number, fusions and MSI come only from their own inputs."
 )
+#: What the unclassified list holds, and what it leaves out (both reports).
+UNCLASSIFIED_SCOPE = (
+    "Variants in rule genes whose effect could not be classified, and why. Small variants of "
+    "a gene whose rules concern only its expression, copy number or fusions are not listed: "
+    "no effect of theirs could fire a rule."
+)
 #: Off-label findings carry the level the rule has in its own tumor types.
 OFF_LABEL_LEVEL_HEADER = "Level (in rule's tumor types)"
 OFF_LABEL_LEVELS = (
@@ -482,6 +488,7 @@ def render_html(result: Result, stream: IO[str], *, generated: str) -> None:
             label_policy=LABEL_POLICY,
             therapy_call_policy=THERAPY_CALL_POLICY,
             limits_policy=LIMITS_POLICY,
+            unclassified_scope=UNCLASSIFIED_SCOPE,
             msi_not_given=MSI_NOT_GIVEN,
             subclonality=subclonality_text(report),
             no_near_miss=no_near_miss_text(result),

@@ -24,6 +24,7 @@ from annotator.writers.html import (
     RESEARCH_USE_ONLY,
     THERAPY_CALL_POLICY,
     TRANSCRIPT_POLICY,
+    UNCLASSIFIED_SCOPE,
     Report,
     build_report,
     cite,
@@ -240,6 +241,7 @@ def _findings(report: Report) -> list[str]:
 
     lines += ["## Unclassified variants", ""]
     if report.unclassified:
+        lines += [escape_markdown(UNCLASSIFIED_SCOPE), ""]
         lines += _table(
             ["Gene", "Variant", "VAF", "Depth", "Reason"],
             [
