@@ -9,6 +9,7 @@ import pytest
 
 from annotator.cli import main
 from annotator.rules import load_rules
+from tests.test_matcher import RULES_YAML
 from tests.vcfgen import FORMAT_LINES, vcf_text, write_vcf
 
 CSQ_HEADER = (
@@ -182,24 +183,10 @@ def test_a_condition_gives_its_gene_small_variant_rules(tmp_path: Path) -> None:
     assert rules.gene_symbols == {"EGFR", "KRAS"}
 
 
-CONDITION_ONLY_RULES = """\
-genes:
-  - symbol: EGFR
-    hgnc_id: "HGNC:3236"
-    ensembl_transcript: ENST00000275493
-    refseq_transcript: NM_005228.5
-    strand: "+"
-    spans:
-      GRCh38: {chrom: "7", start: 55019017, end: 55211628}
-    sources: [test]
-  - symbol: KRAS
-    hgnc_id: "HGNC:6407"
-    ensembl_transcript: ENST00000311936
-    refseq_transcript: NM_004985.5
-    strand: "-"
-    spans:
-      GRCh38: {chrom: "12", start: 25205246, end: 25250936}
-    sources: [test]
+# The gene table of tests/test_matcher.py (EGFR, KRAS), with rules of its own.
+CONDITION_ONLY_RULES = (
+    RULES_YAML.partition("drugs:")[0]
+    + """\
 drugs:
   - {name: gefitinib, classes: [test class], sources: [test]}
 rules:
@@ -214,3 +201,4 @@ rules:
     citations: ["PMID:15737014"]
     examples: [{alteration: EGFR overexpression, tumor_type: LUAD}]
 """
+)
