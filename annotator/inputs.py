@@ -15,7 +15,6 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from operator import attrgetter
 from pathlib import Path
@@ -859,7 +858,7 @@ def _noted(
     alterations: tuple[Alteration, ...],
     notes: tuple[tuple[str, str], ...],
     in_genes: tuple[str, ...],
-    genes: AbstractSet[str],
+    genes: frozenset[str],
     evidence: Callable[[Variant], None] | None = None,
 ) -> bool:
     """Add an unannotated allele (``notes`` are the genomic annotator's) to ``noted`` if no
