@@ -417,6 +417,9 @@ class _Layout:
     #: Format lacks reads that ""): Feature, Consequence, HGVSp, HGVSc, EXON, CANONICAL,
     #: MANE_SELECT, MANE.
     read: Callable[[Sequence[str]], tuple[str, ...]] = field(init=False, repr=False, compare=False)
+    #: Every field resolve() reads but HGVSc and Allele (the same appended ""): what
+    #: :meth:`ConsequenceResolver.csq_key` keeps of an entry.
+    keyed: Callable[[Sequence[str]], tuple[str, ...]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         positions = (
@@ -431,6 +434,23 @@ class _Layout:
         )
         getter = itemgetter(*(self.count if at < 0 else at for at in positions))
         object.__setattr__(self, "read", getter)
+        keyed = (
+            self.allele_num,
+            self.feature_type,
+            self.symbol,
+            self.feature,
+            self.consequence,
+            self.hgvsp,
+            self.exon,
+            self.canonical,
+            self.mane_select,
+            self.mane,
+            self.protein_position,
+            self.index.get("Amino_acids", -1),
+        )
+        object.__setattr__(
+            self, "keyed", itemgetter(*(self.count if at < 0 else at for at in keyed))
+        )
 
     @classmethod
     def of(cls, key: str, fields: Sequence[str]) -> _Layout:
@@ -674,6 +694,43 @@ class ConsequenceResolver:
             if len(self._proteins) < _KNOWN_VALUES:
                 self._proteins[hgvsp] = protein
             return protein
+
+    def csq_key(
+        self, raw: str, ref: str, alt: str
+    ) -> tuple[tuple[bool, tuple[str, ...]], ...] | None:
+        """What :meth:`resolve` reads of the VEP ``CSQ`` text of a record with one ALT, but the
+        HGVSc: per entry, whether it names this ALT (by ALLELE_NUM, else by Allele: REF and ALT
+        are read for that alone) and every other field it reads (:attr:`_Layout.keyed`). Two
+        such alleles with equal keys resolve to alterations that differ in their HGVSc and
+        variant alone; :mod:`annotator.candidate_triage` decides once for all of them. None
+        without a CSQ Format in the header, when an entry has the wrong number of fields
+        (resolve raises for it) or an ALLELE_NUM other than 1 (the record VEP saw had more
+        ALTs: :func:`_entries_of_split` reads REF and ALT again)."""
+        layout = self._csq
+        if layout is None:
+            return None
+        count, keyed, allele_at, number_at = (
+            layout.count,
+            layout.keyed,
+            layout.allele,
+            layout.allele_num,
+        )
+        allele = vep_alleles(ref, (alt,))[0].upper()
+        key = []
+        for text in _split_entries(raw):
+            values = text.split("|")
+            if len(values) != count:
+                return None
+            number = values[number_at] if number_at >= 0 else ""
+            if number:
+                if number != "1":
+                    return None
+                ours = True
+            else:
+                ours = (values[allele_at] if allele_at >= 0 else "").upper() == allele
+            values.append("")
+            key.append((ours, keyed(values)))
+        return tuple(key)
 
     def changes_protein(self, variant: Variant) -> bool:
         """Whether any annotated transcript, of any gene, has a non-synonymous coding change

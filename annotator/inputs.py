@@ -32,6 +32,7 @@ from annotator.biomarkers import (
     msi_result,
     tmb_event,
 )
+from annotator.candidate_triage import CandidateTriage, declares_csq
 from annotator.collector import collector_paused
 from annotator.config import INDEX_MIN_BYTES, AnnotateConfig
 from annotator.consequence import (
@@ -491,6 +492,7 @@ def _read_prefiltered(
     block by block as each is free, and the worker's alleles go among this process's in the
     order of their records, so that the result is that of one pass."""
     tmb = config.panel_size_mb is not None
+    header = header_text(vcf)
     text_rules = TextRules(
         # TMB in the same pass: a record naming a consequence TMB counts, in any annotation's
         # spelling, is parsed wherever it lies.
@@ -499,7 +501,8 @@ def _read_prefiltered(
         # A record failing FILTER is only counted, unless it is kept or explained: not parsed.
         keep_failed=config.include_filtered or config.explain,
         failed_counted_in=matching.rule_genes.regions,
-        columns=header_columns(header_text(vcf)),
+        columns=header_columns(header),
+        triage=_candidate_triage(matching, header) if not tmb else None,
     )
     job = PartJob(config, vcf, regions, text_rules, caller, matching, result)
     halves = split_for_workers(vcf, config.threads)
@@ -529,6 +532,15 @@ def _read_prefiltered(
             return second.add_to(result)
 
 
+def _candidate_triage(matching: _Matching, header: bytes) -> CandidateTriage | None:
+    """What decides from their text that candidates annotated by VEP change nothing (see
+    :mod:`annotator.candidate_triage`): with the matcher's triage (not for ``--explain`` or
+    ``--bam``), when the header declares CSQ as the String the reader reads."""
+    if matching.triage is None or not declares_csq(header):
+        return None
+    return CandidateTriage(matching.resolver, matching.locator, matching.triage)
+
+
 class _Matching(NamedTuple):
     """What reading needs to resolve and place alleles, the matcher that decides which can
     change a result (None: keep every rule-gene allele; see :func:`_read_variants`), and
@@ -556,10 +568,12 @@ class ScanCounts:
     skipped_filtered: int
     skipped_filtered_in_genes: int
     skipped_filtered_in_genes_filters: Counter[str]
+    uneventful: int  # skipped candidates' rule-gene alleles (TextRules.triage)
 
     def add_to(self, result: SmallVariants, config: AnnotateConfig) -> None:
         """Add the skipped records' counts to what parsing the candidates counted."""
         result.records += self.records
+        result.uneventful += self.uneventful
         result.alleles_seen += self.skipped_alleles
         if config.include_filtered:
             result.alleles_annotated += self.skipped_alleles
@@ -603,6 +617,7 @@ class PartJob:
             scan.skipped_filtered,
             scan.skipped_filtered_in_genes,
             scan.skipped_filtered_in_genes_filters,
+            scan.triaged_uneventful,
         )
 
     def new_result(self) -> SmallVariants:

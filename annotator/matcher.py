@@ -764,6 +764,29 @@ class RuleMatcher:
             is not None
         )
 
+    def placed_positions(self) -> frozenset[int]:
+        """The positions of the alleles that the genomic rules and conditions name: where
+        :meth:`matters` of an allele may turn on its place (and REF and ALT) alone."""
+        if self._condition_keys is None:
+            self._index_conditions()
+        return self._genomic_positions | self._condition_positions
+
+    @staticmethod
+    def place_may_decide(allele: SampleAllele) -> bool:
+        """Whether :meth:`matters` of this allele may turn on where it lies beyond the rule
+        genes it lies in, away from :meth:`placed_positions`: a splice donor or acceptor
+        alteration (an exon_skipping rule looks for its exon's splice sites by position), or
+        a codon change of an unannotated allele (rules take it by the codon its position
+        gives). For the other alleles the answer is that of any allele with the same
+        alterations, but for their HGVSc (which no rule reads), and the same rule genes:
+        what :mod:`annotator.candidate_triage` relies on."""
+        return any(
+            alteration.variant_class in _SPLICE_SITE_CLASSES
+            or alteration.codon_change is not None
+            or alteration.codons is not None
+            for alteration in allele.alterations
+        )
+
     def _a_condition_finds(self, allele: SampleAllele) -> bool:
         """Whether a requires or excludes condition of the rules finds this allele (what
         :meth:`_find_alleles` would find among the sample's alleles)."""

@@ -136,6 +136,9 @@ class TextScan:
     #: of records that pass FILTER.
     skipped_annotated_alleles: int = 0
     skipped_annotated_passed_alleles: int = 0
+    #: Of the skipped records, the candidates ``TextRules.triage`` took whose allele lies in
+    #: a rule gene and changes nothing (``SmallVariants.uneventful``).
+    triaged_uneventful: int = 0
 
 
 @dataclass(frozen=True)
@@ -159,6 +162,10 @@ class TextRules:
     #: a column missing or added, that column holds another one's text (INFO), and the
     #: parser reports the record.
     columns: int | None = None
+    #: Called with a candidate's CHROM, POS, REF, ALT, FILTER and INFO (with the header's
+    #: number of columns): None to parse it, else it is skipped, and 1 counts its allele as
+    #: a rule-gene allele that changes nothing (see :mod:`annotator.candidate_triage`).
+    triage: Callable[[bytes, int, bytes, bytes, bytes, bytes], int | None] | None = None
 
 
 def scan_vcf_text(
@@ -286,6 +293,8 @@ class _ChunkScanner:
             failed = self.failed(text, data, parsed, candidate, columns, col)
             dropped = candidate & failed  # only these can lie in ``counted_in``
             candidate &= ~failed
+        # The candidates ``TextRules.triage`` takes pass FILTER: none is ``failed``.
+        candidate &= ~self.triaged(text, candidate & parsed, starts, columns, col, pos, info_end)
         self.write(text, starts, ends, candidate | hashed, record)
         skipped = parsed & ~candidate
         alleles = _alleles(text, data, skipped, alt_start, alt_end)
@@ -316,6 +325,47 @@ class _ChunkScanner:
             scan.skipped_annotated_alleles += int(alleles[skipped & annotated].sum())
             scan.skipped_annotated_passed_alleles += int(alleles[passed & annotated].sum())
         self.number += int(np.count_nonzero(record))
+
+    def triaged(
+        self,
+        text: bytes,
+        candidate: np.ndarray,
+        starts: np.ndarray,
+        tabs: np.ndarray,
+        col: list[np.ndarray],
+        pos: np.ndarray,
+        info_end: np.ndarray,
+    ) -> np.ndarray:
+        """Which of the ``candidate`` lines ``TextRules.triage`` takes (those with the
+        header's number of columns are offered; none without a triage); its rule-gene alleles
+        are counted."""
+        taken = np.zeros(len(candidate), dtype=bool)
+        triage = self.rules.triage
+        if triage is None:
+            return taken
+        expected = self.rules.columns
+        rows = np.flatnonzero(candidate & (tabs + 1 == expected if expected else tabs >= 7))
+        if not len(rows):
+            return taken
+        chrom_end, id_end, ref_end, alt_end = (col[at][rows].tolist() for at in (0, 2, 3, 4))
+        qual_end, filter_end = col[5][rows].tolist(), col[6][rows].tolist()
+        line_starts = starts[rows].tolist()
+        positions, info_ends = pos[rows].tolist(), info_end[rows].tolist()
+        uneventful = 0
+        for at, row in enumerate(rows.tolist()):
+            outcome = triage(
+                text[line_starts[at] : chrom_end[at]],
+                positions[at],
+                text[id_end[at] + 1 : ref_end[at]],
+                text[ref_end[at] + 1 : alt_end[at]],
+                text[qual_end[at] + 1 : filter_end[at]],
+                text[filter_end[at] + 1 : info_ends[at]],
+            )
+            if outcome is not None:
+                taken[row] = True
+                uneventful += outcome
+        self.scan.triaged_uneventful += uneventful
+        return taken
 
     def failed(
         self,

@@ -1,0 +1,153 @@
+"""Deciding from its text that a candidate record of the prefilter can change no result.
+
+The text prefilter (:mod:`annotator.prefilter`) picks the records in the rule regions; each is
+then parsed (cyvcf2), its alleles resolved and triaged (:meth:`RuleMatcher.matters`), and most
+of a large input's are only counted (``SmallVariants.uneventful``). In a VEP-annotated input
+that parse costs about 90 µs a candidate (bench/README.md, "Where the time goes on
+VEP-annotated input"), nearly all of it on alleles that change nothing: the introns, UTRs and
+unremarkable coding changes of the rule genes.
+
+:class:`CandidateTriage` takes a candidate with one ALT, passing FILTER and annotated by VEP
+alone (``CSQ``) straight from its columns: the same resolver and matcher decide, on a
+:class:`Variant` made from the text (what they read of one: CHROM, POS, REF, ALT and the CSQ
+text). An allele that can change no result is only counted, as the parse would count it; the
+others are parsed as before, with their sample's evidence. Alleles alike in all the matcher
+reads are decided once: by what the resolver reads of their CSQ but the HGVSc
+(:meth:`ConsequenceResolver.csq_key`) and the rule genes they lie in, unless their
+place may decide (:meth:`RuleMatcher.place_may_decide`, and the positions of the genomic rules
+and conditions, which are always parsed). Most intronic candidates are decided by one lookup.
+
+Not taken (parsed as before): a CSQ with an HGVSp (a protein change: deciding it costs what the
+parse does, and its key seldom recurs), multi-allelic records, records failing FILTER, records
+with ANN or BCSQ, or with a CHROM or INFO value that is not plain ASCII; and no triage at all
+with TMB (every coding allele counts), ``--explain`` or ``--bam``. On the benchmark's VEP input
+(make_vcf, 64% of the gene records coding) a third of the candidates are taken: 13% less wall
+time on v1m.csq in two processes; on a real genome, whose gene spans are mostly introns,
+nearly all.
+"""
+
+from __future__ import annotations
+
+from annotator.consequence import ConsequenceResolver
+from annotator.errors import InputError
+from annotator.gene_regions import GeneLocator
+from annotator.matcher import RuleMatcher, SampleAllele
+from annotator.models import Variant
+
+#: The most transcript entries the decisions kept hold, all keys together (a key holds ~13
+#: short strings an entry): memory stays flat in the input's size. An input has a few thousand
+#: keys that recur: the rule genes' transcripts, consequences and bases.
+_KEPT_ENTRIES = 1 << 14
+
+#: The INFO keys of the other consequence annotations (a record with either is parsed).
+_OTHER_ANNOTATIONS = (b"ANN", b"BCSQ")
+
+#: Bases of REF and ALT taken (the reader's, in capitals; the others are parsed).
+_BASES = b"ACGTN"
+
+#: What an HGVSp holds (``ENSP00000275493.2:p.Thr790Met``): a protein change is read by the
+#: parse, as before. Keys with one recur too rarely to keep, and deciding them here costs what
+#: the parse does (the protein change and the rules of its positions).
+_PROTEIN = ":p."
+
+#: A FILTER that passes (as the reader reads it).
+_PASSED = (b"PASS", b".")
+
+#: Outcomes: parse the record; count it (its allele lies in no rule gene); count it as an allele
+#: of the rule genes that changes nothing.
+PARSE = None
+COUNTED = 0
+UNEVENTFUL = 1
+
+
+class CandidateTriage:
+    """Called with a candidate's CHROM, POS, REF, ALT, FILTER and INFO (bytes; POS an int):
+    :data:`PARSE`, :data:`COUNTED` or :data:`UNEVENTFUL` (see the module)."""
+
+    def __init__(
+        self, resolver: ConsequenceResolver, locator: GeneLocator, matcher: RuleMatcher
+    ) -> None:
+        self.resolver = resolver
+        self.locator = locator
+        self.matcher = matcher
+        self.placed = matcher.placed_positions()
+        self._known: dict[object, int | None] = {}
+        self._room = _KEPT_ENTRIES
+        self._chroms: dict[bytes, str] = {}
+
+    def __call__(
+        self, chrom: bytes, pos: int, ref: bytes, alt: bytes, filters: bytes, info: bytes
+    ) -> int | None:
+        if (
+            filters not in _PASSED
+            or pos in self.placed
+            or not ref
+            or not alt
+            or ref.strip(_BASES)
+            or alt.strip(_BASES)
+        ):
+            return PARSE
+        csq = _csq_text(info)
+        if csq is None or _PROTEIN in csq:
+            return PARSE
+        name = self._chroms.get(chrom)
+        if name is None:
+            if not chrom.isascii():
+                return PARSE
+            name = self._chroms.setdefault(chrom, chrom.decode())
+        ref_text, alt_text = ref.decode(), alt.decode()
+        in_genes = self.locator.genes_at(name, pos, pos + len(ref) - 1)
+        entries = self.resolver.csq_key(csq, ref_text, alt_text)
+        if entries is None:
+            return PARSE
+        key = (entries, in_genes)
+        try:
+            return self._known[key]
+        except KeyError:
+            pass
+        # As the reader makes it (its record number aside: nothing it decides reads that).
+        variant = Variant(
+            name, pos, ref_text, alt_text, 0, 0, (alt_text,), (), None, None, None, {"CSQ": csq}
+        )
+        try:
+            alterations = tuple(self.resolver.resolve(variant))
+        except InputError:
+            return PARSE  # the parse reports it
+        outcome: int | None
+        if not alterations and not in_genes:
+            outcome = COUNTED
+        else:
+            allele = SampleAllele(variant, alterations, True, (), in_genes)
+            outcome = PARSE if self.matcher.matters(allele) else UNEVENTFUL
+            if self.matcher.place_may_decide(allele):
+                return outcome
+        # Nor is a protein change from VEP's Protein_position and Amino_acids kept.
+        if len(entries) <= self._room and all(a.hgvsp is None for a in alterations):
+            self._room -= len(entries) or 1
+            self._known[key] = outcome
+        return outcome
+
+
+def _csq_text(info: bytes) -> str | None:
+    """The CSQ value of an INFO column when it is the record's only consequence annotation,
+    given once, and plain ASCII; else None."""
+    found = None
+    for item in info.split(b";"):
+        name, equals, value = item.partition(b"=")
+        if name == b"CSQ":
+            if found is not None or not equals:
+                return None
+            found = value
+        elif name in _OTHER_ANNOTATIONS:
+            return None
+    if found is None or found in (b"", b".") or not found.isascii():
+        return None
+    return found.decode()
+
+
+def declares_csq(header: bytes) -> bool:
+    """Whether the header (its text) declares INFO/CSQ a String: the text the reader reads."""
+    for line in header.splitlines():
+        if line.startswith(b"##INFO=<ID=CSQ,"):
+            return b",Type=String," in line or line.endswith(b",Type=String>")
+    return False
