@@ -31,12 +31,14 @@ CONTIGS = {name: GRCH38_RULE_CONTIGS[name] for name in ("chr7", "chr13")}
 @pytest.mark.parametrize(
     ("gene", "change", "expected"),
     [
-        ("EGFR", "E746_A750del", (19, None)),  # EGFR's table gives no exon count
+        ("EGFR", "E746_A750del", (19, 28)),
         ("BRCA2", "K3326*", (27, 27)),
         ("BRCA2", "S1982*", (11, 27)),
-        ("EGFR", "T790M", (20, None)),
-        ("EGFR", "G719S", (18, None)),
-        ("EGFR", "E1000K", (None, None)),  # beyond the exons the table lists
+        ("EGFR", "T790M", (20, 28)),
+        ("EGFR", "G719S", (18, 28)),
+        ("EGFR", "E1000K", (25, 28)),
+        ("MET", "R988C", (14, None)),  # MET's table lists exon 14 alone, without the count
+        ("MET", "Y1230H", (None, None)),  # beyond the exons the table lists
         ("KRAS", None, (None, None)),  # no protein change: an intronic splice variant
     ],
 )
@@ -102,7 +104,7 @@ def test_maf_without_exon_number(tmp_path: Path) -> None:
     data = read_maf(write_maf(tmp_path, row, columns=columns), load_rules().genes)
     ((allele,),) = data.alleles.values()
     (alteration,) = allele.alterations
-    assert (alteration.exon, alteration.exon_count) == (19, None)
+    assert (alteration.exon, alteration.exon_count) == (19, 28)  # the table's count
     with_number = read_maf(write_maf(tmp_path, row | {"Exon_Number": "19/28"}), load_rules().genes)
     ((allele,),) = with_number.alleles.values()
     assert (allele.alterations[0].exon, allele.alterations[0].exon_count) == (19, 28)

@@ -43,12 +43,16 @@ def annotate(tmp_path: Path, records: list[str]) -> dict[str, object]:
     return data
 
 
+#: GRCh38 EGFR exon 1 before c.1 (55019278): its 5' UTR.
+EGFR_UTR = 55019100
+
+
 @pytest.mark.parametrize(
     ("csq", "reason_part"),
     [
         (ALTERNATIVE_ONLY, "not on the rules' transcript ENST00000275493"),
         (NO_HGVSP, "without a protein change"),
-        (None, "outside the coding exons the gene table lists (EGFR 18-21)"),
+        (None, "outside the coding exons the gene table lists (EGFR 1-28)"),
     ],
     ids=["other-transcript-only", "no-hgvsp", "unannotated"],
 )
@@ -56,8 +60,9 @@ def test_rule_gene_variant_reported_unclassified(
     csq: str | None, reason_part: str, tmp_path: Path
 ) -> None:
     info = f"CSQ={csq}" if csq else "."
-    # Without annotation, L858R itself is a hotspot; take an EGFR position that is none.
-    pos = 55191822 if csq else 55100000
+    # Without annotation, L858R itself is a hotspot; take an EGFR position that is none, in
+    # its 5' UTR (an intron base is an intron variant: EGFR's table lists every coding exon).
+    pos = 55191822 if csq else EGFR_UTR
     data = annotate(tmp_path, [f"chr7\t{pos}\t.\tT\tG\t.\tPASS\t{info}\tGT:AD\t0/1:243,169"])
     assert data["findings"] == []
     unclassified = data["unclassified"]
@@ -161,7 +166,7 @@ def test_no_small_variant_of_a_gene_without_small_variant_rules_is_unclassified(
         f"{erbb2_middle[0]}\t{erbb2_middle[1]}\t.\tGT\tG\t.\tPASS\t.\tGT:AD\t0/1:50,50",
         f"{erbb2_middle[0]}\t{erbb2_middle[1] + 10}\t.\tG\tA\t.\tPASS\tCSQ={erbb2_csq}\t"
         "GT:AD\t0/1:50,50",
-        "chr7\t55100000\t.\tT\tG\t.\tPASS\t.\tGT:AD\t0/1:50,50",
+        f"chr7\t{EGFR_UTR}\t.\tT\tG\t.\tPASS\t.\tGT:AD\t0/1:50,50",
     ]
     text = vcf_text(records, info_lines=(CSQ_HEADER,), format_lines=FORMAT_LINES)
     out = tmp_path / "out.json"
@@ -169,7 +174,7 @@ def test_no_small_variant_of_a_gene_without_small_variant_rules_is_unclassified(
     assert main([*args, "--out-json", str(out), *(["--explain"] if explain else [])]) == 0
     data = json.loads(out.read_text())
     assert data["findings"] == []
-    assert [(u["gene"], u["variant"]["pos"]) for u in data["unclassified"]] == [("EGFR", 55100000)]
+    assert [(u["gene"], u["variant"]["pos"]) for u in data["unclassified"]] == [("EGFR", EGFR_UTR)]
     assert data["summary"]["alleles_in_rule_genes"] == 4
 
 

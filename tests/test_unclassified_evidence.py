@@ -22,16 +22,17 @@ from annotator.writers.tsv import write_tsv
 from tests.test_deferred_evidence import PATHS  # the four ways to read a VCF
 from tests.vcfgen import FORMAT_LINES, PHASE_FORMAT_LINES, vcf_text, write_vcf
 
-#: T790M (a finding), an EGFR missense in an exon no rule names, EGFR intronic alleles (one
-#: phased with T790M, one failing FILTER, one of two ALTs) and one outside the rule genes.
+#: T790M (a finding), an EGFR missense in an exon no rule names, one allele outside the rule
+#: genes and MET intronic alleles (MET's table lists exon 14 alone, so they are outside its
+#: coding exons: one phased with T790M, one failing FILTER, one of two ALTs).
 RECORDS = [
     "chr7\t55181378\t.\tC\tT\t.\tPASS\t.\tGT:AD:DP:PS\t0|1:60,40:100:55181378",
     "chr7\t55181390\t.\tG\tA\t.\tPASS\t.\tGT:AD:DP\t0/1:75,25:100",
-    "chr7\t55200000\t.\tG\tA\t.\tPASS\t.\tGT:AD:DP\t0/1:90,10:100",
-    "chr7\t55200100\t.\tG\tA\t.\tPASS\t.\tGT:AD:DP:PS\t1|0:80,20:100:55181378",
-    "chr7\t55200200\t.\tG\tA\t.\tweak_evidence\t.\tGT:AD:DP\t0/1:95,5:100",
-    "chr7\t55200300\t.\tG\tA,C\t.\tPASS\t.\tGT:AD:DP\t1/2:50,30,20:100",
     "chr7\t100000000\t.\tG\tA\t.\tPASS\t.\tGT:AD:DP\t0/1:50,50:100",
+    "chr7\t116773000\t.\tG\tA\t.\tPASS\t.\tGT:AD:DP\t0/1:90,10:100",
+    "chr7\t116773100\t.\tG\tA\t.\tPASS\t.\tGT:AD:DP:PS\t1|0:80,20:100:55181378",
+    "chr7\t116773200\t.\tG\tA\t.\tweak_evidence\t.\tGT:AD:DP\t0/1:95,5:100",
+    "chr7\t116773300\t.\tG\tA,C\t.\tPASS\t.\tGT:AD:DP\t1/2:50,30,20:100",
 ]
 
 
@@ -76,8 +77,8 @@ def test_the_json_and_tsv_do_not_depend_on_it(
     assert skipped_json == read_json
     assert skipped_tsv == read_tsv
     # What differs: the intronic alleles' VAF and depth, read only when asked for.
-    assert evidence(read)[55200000] == (0.1, 100)
-    assert evidence(skipped)[55200000] == (None, None)
+    assert evidence(read)[116773000] == (0.1, 100)
+    assert evidence(skipped)[116773000] == (None, None)
     assert evidence(read)[55181390] == evidence(skipped)[55181390] == (0.25, 100)
     assert {f.variant.vaf for f in skipped.findings} == {0.4}
 
@@ -115,7 +116,7 @@ def test_the_command_line_reads_them_for_a_report(
 def test_the_report_shows_an_intronic_alleles_vaf(vcf: Path, tmp_path: Path) -> None:
     report = tmp_path / "r.html"
     assert main(["annotate", str(vcf), "--tumor-type", "LUAD", "--out-html", str(report)]) == 0
-    rows = re.findall(r"<tr><td><strong>EGFR</strong></td>(.*?)</tr>", report.read_text())
-    intronic = [row for row in rows if "55200000" in row]
+    rows = re.findall(r"<tr><td><strong>MET</strong></td>(.*?)</tr>", report.read_text())
+    intronic = [row for row in rows if "116773000" in row]
     assert len(intronic) == 1
     assert '<td class="num">0.1</td><td class="num">100</td>' in intronic[0]
