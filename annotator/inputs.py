@@ -718,7 +718,11 @@ def _read_variants(
                 and not annotated
                 and pos not in genomic_positions
                 and _noted(
-                    noted, variant, alterations, notes, in_genes, noted_genes, noted_evidence
+                    noted,
+                    SampleAllele(variant, alterations, False, notes, in_genes),
+                    noted_genes,
+                    triage,
+                    noted_evidence,
                 )
             ):
                 continue
@@ -869,27 +873,37 @@ def _from_tables(
 
 def _noted(
     noted: NotedAlleles,
-    variant: Variant,
-    alterations: tuple[Alteration, ...],
-    notes: tuple[tuple[str, str], ...],
-    in_genes: tuple[str, ...],
+    allele: SampleAllele,
     genes: frozenset[str],
+    triage: RuleMatcher | None,
     evidence: Callable[[Variant], None] | None = None,
 ) -> bool:
-    """Add an unannotated allele (``notes`` are the genomic annotator's) to ``noted`` if no
-    rule can match it (no alteration) and it is reported with its one note, on the one rule
-    gene it lies in, one of ``genes`` (:attr:`RuleSet.small_variant_genes`: in the others
-    it is not reported); the caller leaves out alleles at a genomic rule's position. Its VAF,
-    depth and phase are read first by ``evidence`` when the reader deferred them; one the
-    sample does not hold is left to the caller (:func:`_keep` sets it aside)."""
-    if len(notes) == 1 and not alterations and in_genes == (notes[0][0],) and notes[0][0] in genes:
-        if evidence is not None:
-            evidence(variant)
-            if variant.carried is False:
-                return False
-        if noted.takes(variant):
-            noted.add(variant, notes[0])
-            return True
+    """Add an unannotated allele (its notes are the genomic annotator's) to ``noted`` if it is
+    reported with its one note, on the one rule gene it lies in, one of ``genes``
+    (:attr:`RuleSet.small_variant_genes`: in the others it is not reported), and no rule can
+    fire on it nor a condition find it: it has no alteration, or only changes of known codons
+    (an SNV in a coding exon of the gene table, whose note names the codon) that ``triage``
+    (:meth:`RuleMatcher.takes`) finds no rule or condition for. The caller leaves out
+    alleles at a genomic rule's position. Its VAF, depth and phase are read first by
+    ``evidence`` when the reader deferred them; one the sample does not hold is left to the
+    caller (:func:`_keep` sets it aside)."""
+    notes = allele.notes
+    if len(notes) != 1 or allele.genes != (notes[0][0],) or notes[0][0] not in genes:
+        return False
+    if allele.alterations and (
+        triage is None
+        or not all(a.codon_change is not None for a in allele.alterations)
+        or triage.takes(allele)
+    ):
+        return False
+    variant = allele.variant
+    if evidence is not None:
+        evidence(variant)
+        if variant.carried is False:
+            return False
+    if noted.takes(variant):
+        noted.add(variant, notes[0])
+        return True
     return False
 
 

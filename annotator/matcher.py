@@ -747,8 +747,7 @@ class RuleMatcher:
         ``--explain``, whose near misses look at every allele).
         """
         return (
-            bool(self._candidates(allele))
-            or self._a_condition_finds(allele)
+            self.takes(allele)
             or next(
                 unclassified_of(
                     allele,
@@ -763,6 +762,11 @@ class RuleMatcher:
             )
             is not None
         )
+
+    def takes(self, allele: SampleAllele) -> bool:
+        """Whether a rule could fire on the allele (:meth:`_candidates`) or a requires or
+        excludes condition find it: :meth:`matters` less its unclassified variants."""
+        return bool(self._candidates(allele)) or self._a_condition_finds(allele)
 
     def placed_positions(self) -> frozenset[int]:
         """The positions of the alleles that the genomic rules and conditions name: where

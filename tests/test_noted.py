@@ -19,10 +19,19 @@ from hypothesis import strategies as st
 import annotator.parts
 from annotator import noted as noted_module
 from annotator.inputs import _noted
-from annotator.matcher import SampleAllele, find_unclassified
-from annotator.models import Alteration, Result, Summary, Unclassified, Variant, VariantClass
+from annotator.matcher import RuleMatcher, SampleAllele, find_unclassified
+from annotator.models import (
+    Alteration,
+    CodonChange,
+    Result,
+    Summary,
+    Unclassified,
+    Variant,
+    VariantClass,
+)
 from annotator.noted import NotedAlleles, UnclassifiedList
 from annotator.rules import load_rules
+from annotator.tumor_types import load_oncotree
 from annotator.writers.json import write_json
 from tests.runs import run_json
 from tests.test_matcher import RULES_YAML
@@ -30,6 +39,7 @@ from tests.vcfgen import vcf_text, write_vcf
 
 ROOT = Path(__file__).resolve().parents[1]
 GENES = load_rules((), bundled=True).genes
+TRIAGE = RuleMatcher(load_rules(), build="GRCh38", tumor_type="CML", oncotree=load_oncotree())
 
 VARIANTS = st.builds(
     lambda chrom, pos, ref, alt, alt_index, others, filters, vaf, depth, variant_id: Variant(
@@ -282,31 +292,46 @@ def test_an_allele_at_a_genomic_rules_position_is_matched_not_noted(tmp_path: Pa
     assert result["summary"]["alleles_in_rule_genes"] == 3
 
 
+#: ABL1 codon 315's first base A>G, which makes Thr (ACN) Ala (GCN) whatever the codon's last
+#: base: T315A, a rule's; and a change of codon 400, no rule's.
+CODON_CHANGES = {
+    "none": (),
+    "missense": (VariantClass.MISSENSE, None),
+    "codon 315": (VariantClass.OTHER, CodonChange(315, 1, "A", "G")),
+    "codon 400": (VariantClass.OTHER, CodonChange(400, 2, "C", "T")),
+}
+
+
 @settings(max_examples=300, deadline=None)
 @given(
     notes=st.lists(st.tuples(st.sampled_from(["ABL1", "EGFR", "BCR"]), st.just("why")), max_size=2),
     in_genes=st.lists(st.sampled_from(["ABL1", "EGFR", "BCR"]), max_size=2, unique=True),
-    with_alteration=st.booleans(),
+    alteration=st.sampled_from(sorted(CODON_CHANGES)),
 )
 def test_what_is_noted_is_what_find_unclassified_reports_of_the_allele(
-    notes: list[tuple[str, str]], in_genes: list[str], with_alteration: bool
+    notes: list[tuple[str, str]], in_genes: list[str], alteration: str
 ) -> None:
     """A noted allele is reported as the one unclassified item find_unclassified gives the
-    same allele (and could fire no rule: it has no alteration)."""
+    same allele, and could fire no rule: it has no alteration, or only a codon change no rule
+    or condition takes (ABL1 codon 400, not T315A)."""
 
     variant = Variant("chr9", 130800000, "A", "G", 1, alts=("G",))
+    kind = CODON_CHANGES[alteration]
     alterations = (
-        (Alteration("ABL1", VariantClass.MISSENSE, variant, preferred=True),)
-        if with_alteration
+        (Alteration("ABL1", kind[0], variant, preferred=True, codon_change=kind[1]),)
+        if kind
         else ()
     )
     rows = NotedAlleles()
     small_variant_genes = frozenset({"ABL1", "EGFR"})  # as the bundled rules: BCR's are fusions
-    taken = _noted(rows, variant, alterations, tuple(notes), tuple(in_genes), small_variant_genes)
-    assert len(rows) == int(taken)
     allele = SampleAllele(variant, alterations, False, tuple(notes), tuple(in_genes))
+    taken = _noted(rows, allele, small_variant_genes, TRIAGE)
+    assert len(rows) == int(taken)
     reported = find_unclassified([allele], GENES, [], small_variant_genes=small_variant_genes)
     if taken:
         assert reported == list(rows.unclassified())
-        assert not alterations
+        assert alteration in ("none", "codon 400")
+        assert not TRIAGE.match([allele])
+    elif alteration == "codon 400" and notes == [("ABL1", "why")] and in_genes == ["ABL1"]:
+        raise AssertionError("a codon change no rule takes, with its one note, is noted")
     assert all(item.gene != "BCR" for item in reported)
