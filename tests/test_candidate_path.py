@@ -21,7 +21,7 @@ RECORDS = [
     "chr7\t55181380\t.\tC\tG,A\t.\tgermline\t.\tGT:AD\t1/2:10,5,5",  # fails, two ALTs
     "chr7\t55181390\t.\tC\t.\t.\tgermline\t.\tGT\t0/0",  # fails, no ALT: not counted
     "chr7\t55181400\t.\tA\tG\t.\tweak_evidence;germline\t.\tGT:AD\t0/1:10,10",  # fails
-    "chr7\t55181410\t.\tA\tG\t.\t.\t.\tGT:AD\t0/1:10,10",
+    "chr7\t55191822\t.\tT\tG\t.\t.\t.\tGT:AD\t0/1:10,10",  # L858R, FILTER '.'
     "chr12\t1000\t.\tA\tG,T\t.\tgermline\t.\tGT:AD\t1/2:4,3,3",  # fails, outside: two ALTs
     "chr12\t2000\t.\tA\tG\t.\tPASS\t.\tGT:AD\t0/1:4,3",
     "chr12\t3000\t.\tA\t.\t.\tgermline\t.\tGT\t0/0",  # fails, outside, no ALT: not counted
@@ -69,7 +69,7 @@ def test_unannotated_alleles_carry_their_rule_genes(vcf: Path) -> None:
     assert small.filtered_records == FAILING_RECORDS
     assert [(a.variant.pos, a.genes) for a in small.alleles] == [
         (55181378, ("EGFR",)),
-        (55181410, ("EGFR",)),
+        (55191822, ("EGFR",)),
     ]
     # The same gene tuple object for both: shared, not one per allele.
     assert small.alleles[0].genes is small.alleles[1].genes

@@ -23,9 +23,9 @@ from annotator.matcher import RuleMatcher
 from annotator.models import Variant
 from annotator.rules import load_rules
 from annotator.tumor_types import load_oncotree
+from tests.generated import make_vcf
 from tests.runs import run_json
 from tests.test_matcher import RULES_YAML
-from tests.test_triage import MAKE_VCF
 from tests.vcfgen import vcf_text, write_vcf
 
 #: A VEP Format with every field the resolver reads and some it does not.
@@ -294,38 +294,31 @@ def test_an_allele_of_a_genomic_rule_is_parsed(
 
 
 @pytest.fixture(scope="module")
-def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def annotated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A VEP-annotated file as the benchmarks make them (20,000 records)."""
-    import subprocess
-    import sys
-
-    if not MAKE_VCF.is_file():
-        pytest.skip(f"{MAKE_VCF} not found")
-    out = tmp_path_factory.mktemp("generated") / "g20k.csq.vcf.gz"
-    command = [sys.executable, str(MAKE_VCF), "--records", "20000", "--seed", "11"]
-    subprocess.run([*command, "--out", str(out)], check=True, capture_output=True)
-    return out
+    out = tmp_path_factory.mktemp("annotated") / "g20k.csq.vcf.gz"
+    return make_vcf(out, "--records", "20000", "--seed", "11")
 
 
 @pytest.mark.parametrize("threads", [1, 2])
 def test_a_generated_vcf_gives_the_result_of_parsing_every_candidate(
-    generated: Path, threads: int, monkeypatch: pytest.MonkeyPatch
+    annotated: Path, threads: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(annotator.parts, "SPLIT_MIN_BYTES", 0)
     counted = decisions(monkeypatch)
-    triaged = run_json(generated, "LUAD", prefilter=True, threads=threads)
+    triaged = run_json(annotated, "LUAD", prefilter=True, threads=threads)
     if threads == 1:  # the worker's decisions are its own
         assert counted[UNEVENTFUL] > 100
         assert counted[PARSE] > 100
     assert triaged["findings"]
     without_triage(monkeypatch)
-    assert run_json(generated, "LUAD", prefilter=True, threads=threads) == triaged
-    assert run_json(generated, "LUAD", use_index=False) == triaged
+    assert run_json(annotated, "LUAD", prefilter=True, threads=threads) == triaged
+    assert run_json(annotated, "LUAD", use_index=False) == triaged
 
 
-def test_no_triage_with_tmb(generated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_triage_with_tmb(annotated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     counted = decisions(monkeypatch)
-    run_json(generated, "LUAD", prefilter=True, threads=1, panel_size_mb=30.0)
+    run_json(annotated, "LUAD", prefilter=True, threads=1, panel_size_mb=30.0)
     assert not counted
 
 

@@ -10,8 +10,6 @@ import gzip
 import io
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -29,11 +27,11 @@ from annotator.progress import Progress, file_offset
 from annotator.readers.vcf import VcfReader
 from annotator.rules import load_rules
 from annotator.writers.vcf import INFO_TAGS
+from tests.generated import make_vcf
 from tests.runs import run_json
 from tests.vcfgen import vcf_text, write_vcf
 
 ROOT = Path(__file__).resolve().parents[1]
-MAKE_VCF = ROOT.parent / "shared" / "bench" / "make_vcf.py"
 #: Summary fields that count records read: they differ between the paths by design.
 _READ_COUNTS = (
     "records",
@@ -80,25 +78,8 @@ def indexed_copy(source: Path, directory: Path) -> Path:
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """50,000 synthetic records with VEP CSQ, 10% in cancer-gene spans, with a tabix index."""
-    if not MAKE_VCF.is_file():
-        pytest.skip(f"{MAKE_VCF} not found")
     out = tmp_path_factory.mktemp("generated") / "g50k.csq.vcf.gz"
-    subprocess.run(
-        [
-            sys.executable,
-            str(MAKE_VCF),
-            "--records",
-            "50000",
-            "--seed",
-            "3",
-            "--out",
-            str(out),
-            "--index",
-        ],
-        check=True,
-        capture_output=True,
-    )
-    return out
+    return make_vcf(out, "--records", "50000", "--seed", "3", "--index")
 
 
 CASES = [

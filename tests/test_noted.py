@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import io
 import pickle
-import subprocess
-import sys
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -33,6 +31,7 @@ from annotator.noted import NotedAlleles, UnclassifiedList
 from annotator.rules import load_rules
 from annotator.tumor_types import load_oncotree
 from annotator.writers.json import write_json
+from tests.generated import make_vcf
 from tests.runs import run_json
 from tests.test_matcher import RULES_YAML
 from tests.vcfgen import vcf_text, write_vcf
@@ -236,19 +235,12 @@ def test_an_unannotated_vcf_gives_the_result_of_its_alleles_listed(
     assert with_rows == listed_only
 
 
-MAKE_VCF = ROOT.parent / "shared" / "bench" / "make_vcf.py"
-
-
 @pytest.fixture(scope="module")
 def unannotated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """20,000 synthetic records without CSQ, 10% in cancer-gene spans: noted alleles
     (outside the exon tables) among listed ones (codon changes in the exons, hotspots)."""
-    if not MAKE_VCF.is_file():
-        pytest.skip(f"{MAKE_VCF} not found")
     out = tmp_path_factory.mktemp("unannotated") / "g20k.vcf.gz"
-    command = [sys.executable, str(MAKE_VCF), "--records", "20000", "--seed", "5", "--no-csq"]
-    subprocess.run([*command, "--out", str(out)], check=True, capture_output=True)
-    return out
+    return make_vcf(out, "--records", "20000", "--seed", "5", "--no-csq")
 
 
 @pytest.mark.parametrize(

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 
 from annotator.cli import main
+from tests.generated import MAKE_VCF
 from tests.golden_cases import ROOT, TEST_DATA
 
 DEMO = TEST_DATA / "demo.grch38.vep.vcf.gz"
-MAKE_VCF = ROOT.parent / "shared" / "bench" / "make_vcf.py"
 
 
 def run_all_outputs(out: Path) -> dict[str, bytes]:

@@ -4,8 +4,6 @@ keeping every allele."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -20,11 +18,11 @@ from annotator.inputs import read_vcf_sample
 from annotator.matcher import RuleMatcher, SampleAllele, find_unclassified
 from annotator.models import Alteration, Variant, VariantClass
 from annotator.protein import parse_protein_change
+from tests.generated import make_vcf
 from tests.runs import run_json
 from tests.test_matcher_split_rules import ALTERATIONS, MATCHER, RULES
 
 ROOT = Path(__file__).resolve().parents[1]
-MAKE_VCF = ROOT.parent / "shared" / "bench" / "make_vcf.py"
 # Positions of the rules' genomic selectors and conditions, and others.
 POSITIONS = sorted({pos for _chrom, pos, _ref, _alt in MATCHER._genomic_rules} | {1000, 2000, 3000})
 
@@ -93,12 +91,8 @@ def test_a_conditions_alteration_matters_without_a_rule_of_its_own() -> None:
 @pytest.fixture(scope="module")
 def annotated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """20,000 synthetic records with VEP CSQ, 10% in cancer-gene spans."""
-    if not MAKE_VCF.is_file():
-        pytest.skip(f"{MAKE_VCF} not found")
     out = tmp_path_factory.mktemp("annotated") / "g20k.csq.vcf.gz"
-    command = [sys.executable, str(MAKE_VCF), "--records", "20000", "--seed", "7"]
-    subprocess.run([*command, "--out", str(out)], check=True, capture_output=True)
-    return out
+    return make_vcf(out, "--records", "20000", "--seed", "7")
 
 
 def every_allele_kept(monkeypatch: pytest.MonkeyPatch) -> None:
