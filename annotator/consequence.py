@@ -732,6 +732,24 @@ class ConsequenceResolver:
             key.append((ours, keyed(values)))
         return tuple(key)
 
+    def changes_protein_outside(self, variant: Variant) -> bool | None:
+        """For an allele annotated by VEP's CSQ alone: whether it changes a protein
+        (:meth:`changes_protein`), when no entry of it names a gene of the table; None when one
+        does (:meth:`resolve` would give an alteration). One pass over the entries, where the
+        two methods take one each."""
+        layout = self._csq
+        raw = variant.annotations.get("CSQ")
+        if layout is None or raw is None or len(variant.annotations) != 1:
+            raise ValueError("changes_protein_outside takes a variant annotated by CSQ alone")
+        at, genes, changes = layout.consequence, self.genes, False
+        for values, gene in _vep_rows(raw, layout, variant):
+            if gene in genes:
+                return None
+            if not changes:
+                terms = self._consequence_terms(values[at] if at >= 0 else "")
+                changes = not NONSYNONYMOUS_TERMS.isdisjoint(terms)
+        return changes
+
     def changes_protein(self, variant: Variant) -> bool:
         """Whether any annotated transcript, of any gene, has a non-synonymous coding change
         (``NONSYNONYMOUS_TERMS``); what TMB counts."""

@@ -502,7 +502,7 @@ def _read_prefiltered(
         keep_failed=config.include_filtered or config.explain,
         failed_counted_in=matching.rule_genes.regions,
         columns=header_columns(header),
-        triage=_candidate_triage(matching, header) if not tmb else None,
+        triage=_candidate_triage(matching, header, count_tmb=tmb),
     )
     job = PartJob(config, vcf, regions, text_rules, caller, matching, result)
     halves = split_for_workers(vcf, config.threads)
@@ -532,13 +532,18 @@ def _read_prefiltered(
             return second.add_to(result)
 
 
-def _candidate_triage(matching: _Matching, header: bytes) -> CandidateTriage | None:
-    """What decides from their text that candidates annotated by VEP change nothing (see
-    :mod:`annotator.candidate_triage`): with the matcher's triage (not for ``--explain`` or
-    ``--bam``), when the header declares CSQ as the String the reader reads."""
+def _candidate_triage(
+    matching: _Matching, header: bytes, *, count_tmb: bool
+) -> CandidateTriage | None:
+    """What decides from their text that candidates annotated by VEP change nothing, and
+    counts their non-synonymous alleles for TMB (see :mod:`annotator.candidate_triage`):
+    with the matcher's triage (not for ``--explain`` or ``--bam``), when the header declares
+    CSQ as the String the reader reads."""
     if matching.triage is None or not declares_csq(header):
         return None
-    return CandidateTriage(matching.resolver, matching.locator, matching.triage)
+    return CandidateTriage(
+        matching.resolver, matching.locator, matching.triage, count_tmb=count_tmb
+    )
 
 
 class _Matching(NamedTuple):
@@ -569,11 +574,13 @@ class ScanCounts:
     skipped_filtered_in_genes: int
     skipped_filtered_in_genes_filters: Counter[str]
     uneventful: int  # skipped candidates' rule-gene alleles (TextRules.triage)
+    nonsynonymous: int  # and their non-synonymous ones, for TMB
 
     def add_to(self, result: SmallVariants, config: AnnotateConfig) -> None:
         """Add the skipped records' counts to what parsing the candidates counted."""
         result.records += self.records
         result.uneventful += self.uneventful
+        result.nonsynonymous += self.nonsynonymous
         result.alleles_seen += self.skipped_alleles
         if config.include_filtered:
             result.alleles_annotated += self.skipped_alleles
@@ -618,6 +625,7 @@ class PartJob:
             scan.skipped_filtered_in_genes,
             scan.skipped_filtered_in_genes_filters,
             scan.triaged_uneventful,
+            scan.triaged_nonsynonymous,
         )
 
     def new_result(self) -> SmallVariants:

@@ -22,6 +22,7 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from annotator.bgzf import Part, decompressed_chunks, decompressed_part, leading_chunks
+from annotator.candidate_triage import NONSYNONYMOUS, UNEVENTFUL
 from annotator.gene_padding import DEFAULT_DISTANCE
 from annotator.genome import ByChromosomeName, normalize_chrom
 from annotator.matcher import AlleleKey
@@ -137,8 +138,10 @@ class TextScan:
     skipped_annotated_alleles: int = 0
     skipped_annotated_passed_alleles: int = 0
     #: Of the skipped records, the candidates ``TextRules.triage`` took whose allele lies in
-    #: a rule gene and changes nothing (``SmallVariants.uneventful``).
+    #: a rule gene and changes nothing (``SmallVariants.uneventful``), and those it counted as
+    #: non-synonymous for TMB (``SmallVariants.nonsynonymous``).
     triaged_uneventful: int = 0
+    triaged_nonsynonymous: int = 0
 
 
 @dataclass(frozen=True)
@@ -163,9 +166,10 @@ class TextRules:
     #: parser reports the record.
     columns: int | None = None
     #: Called with a candidate's CHROM, POS, REF, ALT, FILTER and INFO (with the header's
-    #: number of columns): None to parse it, else it is skipped, and 1 counts its allele as
-    #: a rule-gene allele that changes nothing (see :mod:`annotator.candidate_triage`).
-    triage: Callable[[bytes, int, bytes, bytes, bytes, bytes], int | None] | None = None
+    #: number of columns) and whether it lies in the regions (else ``promote`` made it one):
+    #: None to parse it, else it is skipped and its allele counted by the flags
+    #: ``UNEVENTFUL`` and ``NONSYNONYMOUS`` of :mod:`annotator.candidate_triage`.
+    triage: Callable[[bytes, int, bytes, bytes, bytes, bytes, bool], int | None] | None = None
 
 
 def scan_vcf_text(
@@ -271,9 +275,9 @@ class _ChunkScanner:
         # POS: 1 to 18 digits, leading zeros included (the reader's int() reads them).
         pos, pos_ok = read_numbers(data, col[0] + 1, col[1], digits=18, leading_zero=True)
         parsed &= pos_ok
-        candidate = record & ~parsed  # unreadable CHROM/POS: the parser reports them
         ref_length = col[3] - col[2] - 1
-        candidate |= self.overlaps(text, data, parsed, starts, col[0], pos, ref_length, self.spans)
+        in_regions = self.overlaps(text, data, parsed, starts, col[0], pos, ref_length, self.spans)
+        candidate = (record & ~parsed) | in_regions  # unreadable CHROM/POS: the parser says so
         alt_start, alt_end = col[3] + 1, col[4]
         # A gVCF's reference blocks ('<NON_REF>' or '<*>' alone: no variant of their own) are
         # counted as the reader counts them, outside the regions like any other record.
@@ -294,7 +298,9 @@ class _ChunkScanner:
             dropped = candidate & failed  # only these can lie in ``counted_in``
             candidate &= ~failed
         # The candidates ``TextRules.triage`` takes pass FILTER: none is ``failed``.
-        candidate &= ~self.triaged(text, candidate & parsed, starts, columns, col, pos, info_end)
+        candidate &= ~self.triaged(
+            text, candidate & parsed, in_regions, starts, columns, col, pos, info_end
+        )
         self.write(text, starts, ends, candidate | hashed, record)
         skipped = parsed & ~candidate
         alleles = _alleles(text, data, skipped, alt_start, alt_end)
@@ -330,6 +336,7 @@ class _ChunkScanner:
         self,
         text: bytes,
         candidate: np.ndarray,
+        in_regions: np.ndarray,
         starts: np.ndarray,
         tabs: np.ndarray,
         col: list[np.ndarray],
@@ -337,8 +344,8 @@ class _ChunkScanner:
         info_end: np.ndarray,
     ) -> np.ndarray:
         """Which of the ``candidate`` lines ``TextRules.triage`` takes (those with the
-        header's number of columns are offered; none without a triage); its rule-gene alleles
-        are counted."""
+        header's number of columns are offered; none without a triage); its rule-gene and
+        non-synonymous alleles are counted."""
         taken = np.zeros(len(candidate), dtype=bool)
         triage = self.rules.triage
         if triage is None:
@@ -351,7 +358,8 @@ class _ChunkScanner:
         qual_end, filter_end = col[5][rows].tolist(), col[6][rows].tolist()
         line_starts = starts[rows].tolist()
         positions, info_ends = pos[rows].tolist(), info_end[rows].tolist()
-        uneventful = 0
+        placed = in_regions[rows].tolist()
+        uneventful = nonsynonymous = 0
         for at, row in enumerate(rows.tolist()):
             outcome = triage(
                 text[line_starts[at] : chrom_end[at]],
@@ -360,11 +368,14 @@ class _ChunkScanner:
                 text[ref_end[at] + 1 : alt_end[at]],
                 text[qual_end[at] + 1 : filter_end[at]],
                 text[filter_end[at] + 1 : info_ends[at]],
+                placed[at],
             )
             if outcome is not None:
                 taken[row] = True
-                uneventful += outcome
+                uneventful += outcome & UNEVENTFUL
+                nonsynonymous += (outcome & NONSYNONYMOUS) >> 1
         self.scan.triaged_uneventful += uneventful
+        self.scan.triaged_nonsynonymous += nonsynonymous
         return taken
 
     def failed(

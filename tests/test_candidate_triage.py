@@ -16,7 +16,14 @@ import pytest
 import annotator.candidate_triage
 import annotator.inputs
 import annotator.parts
-from annotator.candidate_triage import COUNTED, PARSE, UNEVENTFUL, CandidateTriage, declares_csq
+from annotator.candidate_triage import (
+    COUNTED,
+    NONSYNONYMOUS,
+    PARSE,
+    UNEVENTFUL,
+    CandidateTriage,
+    declares_csq,
+)
 from annotator.consequence import ConsequenceResolver, read_annotation_format
 from annotator.gene_regions import GeneLocator
 from annotator.matcher import RuleMatcher
@@ -169,6 +176,34 @@ def test_the_csq_key_holds_every_field_resolve_reads_but_the_hgvsc() -> None:
     assert consequences.csq_key(base, "C", "G") != base_key
 
 
+def test_changes_protein_outside_is_resolve_and_changes_protein_in_one_pass() -> None:
+    """What the triage asks of a TMB candidate outside the regions, against the two methods
+    the parse calls, with every field of the entries changed in turn (other genes too)."""
+    consequences = resolver()
+    texts = [text for _name, text in one_field_changed()]
+    texts += [text.replace("EGFR", "SOMEGENE") for text in texts]
+    outcomes: Counter[object] = Counter()
+    for csq in texts:
+        variant = Variant("chr7", 1000, "C", "T", 1, 0, ("T",), annotations={"CSQ": csq})
+        expected = outcome_of(
+            lambda v=variant: None if consequences.resolve(v) else consequences.changes_protein(v)
+        )
+        found = outcome_of(lambda v=variant: consequences.changes_protein_outside(v))
+        assert found == expected, csq
+        outcomes[found] += 1
+    assert outcomes[None]
+    assert outcomes[True]
+    assert outcomes[False]
+
+
+def outcome_of(call: Any) -> object:
+    """What ``call()`` gives, or the type of what it raises (compared, not swallowed)."""
+    try:
+        return call()
+    except Exception as error:
+        return type(error)
+
+
 def test_the_csq_key_of_an_entry_with_the_wrong_number_of_fields_or_another_allele_number() -> None:
     consequences = resolver()
     assert consequences.csq_key(csq_entry(**T790M) + "|extra", "C", "T") is None
@@ -235,7 +270,7 @@ def record(pos: int, ref: str, alt: str, entry: str) -> str:
 
 
 def without_triage(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(annotator.inputs, "_candidate_triage", lambda _matching, _header: None)
+    monkeypatch.setattr(annotator.inputs, "_candidate_triage", lambda *_args, **_kwargs: None)
 
 
 def decisions(monkeypatch: pytest.MonkeyPatch) -> Counter[int | None]:
@@ -316,10 +351,36 @@ def test_a_generated_vcf_gives_the_result_of_parsing_every_candidate(
     assert run_json(annotated, "LUAD", use_index=False) == triaged
 
 
-def test_no_triage_with_tmb(annotated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("threads", [1, 2])
+def test_tmb_counts_what_parsing_every_candidate_counts(
+    annotated: Path, threads: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With TMB, the records outside the rule regions that name a coding term are candidates
+    too: the triage counts their non-synonymous alleles from the text (and those of the
+    rule-gene candidates it takes)."""
+    monkeypatch.setattr(annotator.parts, "SPLIT_MIN_BYTES", 0)
     counted = decisions(monkeypatch)
-    run_json(annotated, "LUAD", prefilter=True, threads=1, panel_size_mb=30.0)
-    assert not counted
+    options: dict[str, Any] = {"prefilter": True, "threads": threads, "panel_size_mb": 30.0}
+    triaged = run_json(annotated, "LUAD", **options)
+    if threads == 1:
+        assert counted[COUNTED | NONSYNONYMOUS] > 1000  # outside the regions
+        assert counted[UNEVENTFUL] > 100
+    assert triaged["biomarkers"]["tmb"]["mutations"] > 1000
+    without_triage(monkeypatch)
+    assert run_json(annotated, "LUAD", **options) == triaged
+    assert run_json(annotated, "LUAD", use_index=False, panel_size_mb=30.0) == triaged
+
+
+def test_a_record_outside_the_regions_naming_a_table_gene_is_parsed(
+    triage: CandidateTriage,
+) -> None:
+    """For TMB (the regions say it lies in no rule gene, the annotation may not: another
+    build or gene model): the parse resolves it, as it always did."""
+    other = csq_entry(**{**OTHER, "SYMBOL": "SOMEGENE", "Feature": "ENST00000000001.1"})
+    kept = triage(b"chr7", 1000, b"C", b"T", b"PASS", f"CSQ={other}".encode(), False)
+    assert kept == COUNTED
+    named = triage(b"chr7", 1000, b"C", b"T", b"PASS", intron()[5], False)
+    assert named is PARSE
 
 
 def test_the_decisions_kept_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
