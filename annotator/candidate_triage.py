@@ -146,7 +146,8 @@ class CandidateTriage:
                 outcome |= self._nonsynonymous(variant)
             if self.matcher.place_may_decide(allele):
                 return outcome
-        # Nor is a protein change from VEP's Protein_position and Amino_acids kept.
+        # Not kept with a protein change (from VEP's Protein_position and Amino_acids, there
+        # being no HGVSp): such keys seldom recur.
         if len(entries) <= self._room and all(a.hgvsp is None for a in alterations):
             self._room -= len(entries) or 1
             self._known[key] = outcome
