@@ -703,16 +703,15 @@ def _read_variants(
             notes: tuple[tuple[str, str], ...] = ()
             annotations = variant.annotations
             annotated = bool(annotations)
+            found = ahead.pop(id(variant), None)
             try:
                 if annotated:
                     result.annotated_records += 1
-                    found = ahead.pop(id(variant), None)
                     alterations = tuple(resolver.resolve(variant)) if found is None else found[0]
                     if count_tmb and variant.passed and resolver.changes_protein(variant):
                         result.nonsynonymous += 1
                     _release(annotations)
                 else:
-                    found = ahead.pop(id(variant), None)
                     alterations, notes = (
                         _from_tables(genomic, variant, shared_notes) if found is None else found
                     )
@@ -721,13 +720,20 @@ def _read_variants(
                 raise
             pos = variant.pos
             in_genes = locator.genes_at(variant.chrom, pos, pos + max(len(variant.ref), 1) - 1)
+            allele = None  # made once, for the noted rows or the rule-gene alleles
             if (
                 noted is not None
                 and not annotated
                 and pos not in genomic_positions
                 and _noted(
                     noted,
-                    SampleAllele(variant, alterations, False, notes, in_genes),
+                    allele := SampleAllele(
+                        variant,
+                        alterations,
+                        False,
+                        notes,
+                        shared_genes.setdefault(in_genes, in_genes),
+                    ),
                     noted_genes,
                     triage,
                     noted_evidence,
@@ -741,7 +747,8 @@ def _read_variants(
                 or (pos in genomic_positions and allele_key(variant) in genomic_rules)
             ):
                 rule_gene_alleles.append(
-                    SampleAllele(
+                    allele
+                    or SampleAllele(
                         variant,
                         alterations,
                         annotated,
