@@ -72,7 +72,7 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
 
     from annotator.cohort import CohortOutputs
-    from annotator.rules import RuleOrigin, RuleSet
+    from annotator.rules.ruleset import RuleOrigin, RuleSet
     from annotator.rules.schema import Rule
 
 PROG = "resistance-annotator"
@@ -568,7 +568,7 @@ def rules_show(
 
 def format_rule(rule: Rule, ruleset: RuleSet) -> list[str]:
     """The readable view of ``rules show``: ``label: value`` lines, lists one item a line."""
-    from annotator.rules.loader import split_regimen  # noqa: PLC0415 - lazy: see the imports
+    from annotator.rules.ruleset import split_regimen  # noqa: PLC0415 - lazy: see the imports
 
     origin = ruleset.origin(rule.id)
     drugs = dict.fromkeys(d for t in rule.therapies for d in split_regimen(t))

@@ -64,7 +64,7 @@ from annotator.readers.expression import read_expression
 from annotator.readers.maf_format import is_maf
 from annotator.readers.vcf import ANNOTATION_KEYS, VcfReader, header_values, is_bcf
 from annotator.reference import ReferenceFile, open_reference
-from annotator.rules import RuleSet
+from annotator.rules.ruleset import RuleSet
 from annotator.tumor_types import load_oncotree
 
 # The readers of optional inputs (MAF, fusion calls), bcftools csq's driver and the breakends'

@@ -62,8 +62,7 @@ from annotator.models import (
     phase_between,
 )
 from annotator.protein import ChangeKind, ProteinChange, parse_codon, parse_protein_change
-from annotator.rules import RuleSet
-from annotator.rules.loader import fold_name
+from annotator.rules.ruleset import RuleSet, fold_name
 from annotator.rules.schema import Condition, GeneSpec, Rule, Selector, TumorTypes
 from annotator.splice_sites import exon_splice_positions
 from annotator.tumor_types import OncoTree, describe_tumor_types

@@ -34,7 +34,8 @@ from annotator.models import EVENT_KINDS, Finding, Result, Summary, Variant
 from annotator.noted import UnclassifiedList
 from annotator.phasing import apply_read_backed_phase, open_alignments
 from annotator.readers.maf_format import is_maf
-from annotator.rules import RuleSet, load_rules
+from annotator.rules.cache import load_rules_cached
+from annotator.rules.ruleset import RuleSet
 from annotator.tumor_types import OncoTree, load_oncotree
 from annotator.writers.atomic import is_stream, staged_outputs
 from annotator.writers.json import write_json
@@ -50,7 +51,7 @@ def run(config: AnnotateConfig) -> list[Result]:
         open_alignments(config.bam, config.reference).close()
     oncotree = load_oncotree()
     tumor_type = oncotree.require(config.tumor_type).code
-    rules = load_rules(config.rule_paths, bundled=config.bundled_rules, oncotree=oncotree)
+    rules = load_rules_cached(config.rule_paths, bundled=config.bundled_rules, oncotree=oncotree)
     # The cyclic collector stays paused from the reading (which pauses it itself) to the last
     # output: the alleles read (millions of objects on a large input) are young to it, and
     # matching and writing make enough objects (and no cycles) to set off collections that go

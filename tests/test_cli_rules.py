@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from annotator.cli import main
+from annotator.rules import files as files_module
 from annotator.rules import load_rules
-from annotator.rules import loader as loader_module
 from tests.test_rules_query import ALL_IDS, RULES_YAML
 
 
@@ -208,7 +208,7 @@ def test_rules_list_with_extra_file(
     bundled.mkdir()
     (bundled / "manifest.yaml").write_text('version: "2026.1.0"\n')
     (bundled / "rules.yaml").write_text(RULES_YAML)
-    monkeypatch.setattr(loader_module, "bundled_rules_dir", lambda: bundled)
+    monkeypatch.setattr(files_module, "bundled_rules_dir", lambda: bundled)
     extra = tmp_path / "local.yaml"
     extra.write_text(
         "rules:\n"

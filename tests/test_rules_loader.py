@@ -12,7 +12,7 @@ import yaml
 
 from annotator.errors import RulesError, UsageError
 from annotator.rules import RuleOrigin, RuleSet, bundled_rules_dir, load_rules
-from annotator.rules import loader as loader_module
+from annotator.rules import files as files_module
 
 GENES = """\
 genes:
@@ -479,7 +479,7 @@ def bundled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     write(directory, "manifest.yaml", 'version: "2026.1.0"\n')
     write(directory, "genes.yaml", GENES + DRUGS)
     write(directory, "egfr.yaml", "rules:\n" + rule())
-    monkeypatch.setattr(loader_module, "bundled_rules_dir", lambda: directory)
+    monkeypatch.setattr(files_module, "bundled_rules_dir", lambda: directory)
     return directory
 
 

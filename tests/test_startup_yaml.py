@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from annotator.rules import bundled_rules_dir, load_rules
 from annotator.rules import loader as loader_module
+from annotator.rules.files import RulesSource
 
 pytestmark = pytest.mark.skipif(
     not getattr(yaml, "__with_libyaml__", False), reason="PyYAML built without libyaml"
@@ -215,7 +216,7 @@ def test_mutated_rules_files_give_the_same_problems_and_rules(
     original = (bundled_rules_dir() / name).read_text(encoding="utf-8")
     rng = random.Random(name)  # the same mutations on every run
     path = tmp_path / name
-    source = loader_module._Source(path, name, bundled=False)
+    source = RulesSource(path, name, bundled=False)
     libyaml = loader_module._CSafeLoader
     for _ in range(150):
         text = mutations(original, rng)
@@ -237,7 +238,7 @@ def test_syntax_problems_are_the_python_loaders(
 ) -> None:
     path = tmp_path / "bad.yaml"
     path.write_text(text, encoding="utf-8")
-    source = loader_module._Source(path, str(path), bundled=False)
+    source = RulesSource(path, str(path), bundled=False)
     with_libyaml = loader_module._read_file(source).problems
     monkeypatch.setattr(loader_module, "_CSafeLoader", None)
     assert with_libyaml == loader_module._read_file(source).problems

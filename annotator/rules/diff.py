@@ -36,7 +36,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from annotator.rules.loader import RuleSet
+from annotator.rules.ruleset import RuleSet
 from annotator.rules.schema import Drug, GeneSpec, Hotspot, Rule
 
 SECTIONS = ("rules", "genes", "drugs", "hotspots")

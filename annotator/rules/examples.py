@@ -32,7 +32,7 @@ from annotator.genomic import GenomicAnnotator
 from annotator.matcher import RuleMatcher, SampleAllele
 from annotator.models import Alteration, Effect, Finding, TumorTypeMatch, Variant, VariantClass
 from annotator.protein import parse_protein_change
-from annotator.rules.loader import RuleSet
+from annotator.rules.ruleset import RuleSet
 from annotator.rules.schema import Example, Rule
 from annotator.tumor_types import OncoTree
 

@@ -44,7 +44,6 @@ import re
 import typing
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
 
@@ -61,9 +60,17 @@ from annotator.errors import (
 )
 from annotator.genome import normalize_chrom
 from annotator.protein import parse_codon, parse_protein_change
+from annotator.rules.files import MANIFEST, RulesSource, collect_sources
+from annotator.rules.ruleset import (
+    FUSION_SEPARATOR,
+    RuleOrigin,
+    RuleSet,
+    fold_name,
+    fusion_partners,
+    split_regimen,
+)
 from annotator.rules.schema import (
     BIOMARKER_GENES,
-    SMALL_VARIANT_KINDS,
     THERAPY_PATTERN,
     Condition,
     Drug,
@@ -113,13 +120,10 @@ _SCALAR_TAGS = frozenset(
 #: Deeper documents are built by PyYAML's constructor (rules files nest five levels or so).
 _PLAIN_MAX_DEPTH = 100
 
-MANIFEST = "manifest.yaml"
-RULES_SUFFIXES = (".yaml", ".yml")
 #: The tumor-agnostic keyword of ``tumor_types.include``.
 ANY_TUMOR_TYPE = "ALL"
 #: Added to the bundled version when extra files are loaded; the version of extra files alone.
 LOCAL_VERSION = "local"
-FUSION_SEPARATOR = "::"
 BUILDS = ("GRCh37", "GRCh38")
 #: Joins the drugs of a combination regimen: ``dabrafenib + trametinib``.
 COMBINATION_SEPARATOR = " + "
@@ -140,180 +144,8 @@ _SECTIONS: Mapping[str, tuple[str, tuple[str, ...]]] = MappingProxyType(
 )
 
 Location = tuple[int | str, ...]
-#: A hotspot index key: chromosome without ``chr``, position, REF, ALT.
-AlleleKey = tuple[str, int, str, str]
 _Model = typing.TypeVar("_Model", bound=BaseModel)
 _Parts = typing.TypeVar("_Parts")
-
-
-@dataclass(frozen=True)
-class RuleOrigin:
-    """Where a rule was read from: its file and the line of its entry."""
-
-    path: Path
-    line: int
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}"
-
-
-@dataclass(frozen=True)
-class RuleSet:
-    """The rules, gene table, hotspots and drug table of one run, with indexes.
-
-    ``sha256`` is the SHA-256 of the bytes of every loaded file, concatenated in load order
-    (for the bundled set alone: ``cat rules/*.yaml | sha256sum`` in the C locale). ``drugs``
-    is keyed by generic name; ``origins`` gives each rule id's file and line.
-    """
-
-    version: str
-    sha256: str
-    files: tuple[Path, ...]
-    genes: Mapping[str, GeneSpec]
-    rules: tuple[Rule, ...]
-    hotspots: tuple[Hotspot, ...] = ()
-    drugs: Mapping[str, Drug] = dataclasses.field(default_factory=dict)
-    origins: Mapping[str, RuleOrigin] = dataclasses.field(
-        default_factory=dict, repr=False, compare=False
-    )
-    _index: Mapping[str, tuple[Rule, ...]] = dataclasses.field(
-        init=False, repr=False, compare=False
-    )
-    _gene_symbols: frozenset[str] = dataclasses.field(init=False, repr=False, compare=False)
-    _lof_genes: frozenset[str] = dataclasses.field(init=False, repr=False, compare=False)
-    _copy_number_genes: frozenset[str] = dataclasses.field(init=False, repr=False, compare=False)
-    _small_variant_genes: frozenset[str] = dataclasses.field(init=False, repr=False, compare=False)
-    _hotspot_indexes: Mapping[str, Mapping[AlleleKey, tuple[Hotspot, ...]]] = dataclasses.field(
-        init=False, repr=False, compare=False
-    )
-    _drug_names: Mapping[str, Drug] = dataclasses.field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "genes", MappingProxyType(dict(self.genes)))
-        object.__setattr__(self, "rules", tuple(self.rules))
-        object.__setattr__(self, "hotspots", tuple(self.hotspots))
-        object.__setattr__(self, "drugs", MappingProxyType(dict(self.drugs)))
-        object.__setattr__(self, "origins", MappingProxyType(dict(self.origins)))
-        index: dict[str, list[Rule]] = {}
-        symbols: set[str] = set()
-        for rule in self.rules:
-            partners = _fusion_partners(rule.alteration)
-            for key in dict.fromkeys([rule.gene, *partners]):
-                index.setdefault(key, []).append(rule)
-            symbols.update(_genes_matched(rule.gene, rule.alteration))
-            for condition in (*rule.requires, *rule.excludes):
-                symbols.update(_genes_matched(condition.gene, condition))
-        object.__setattr__(
-            self, "_index", MappingProxyType({k: tuple(v) for k, v in index.items()})
-        )
-        object.__setattr__(self, "_gene_symbols", frozenset(symbols))
-        selectors = list(_gene_selectors(self.rules))
-        lof_genes = frozenset(
-            gene for gene, selector in selectors if selector.gene_class == "loss_of_function"
-        )
-        object.__setattr__(self, "_lof_genes", lof_genes)
-        object.__setattr__(
-            self,
-            "_copy_number_genes",
-            lof_genes.union(gene for gene, selector in selectors if selector.copy_number),
-        )
-        object.__setattr__(
-            self,
-            "_small_variant_genes",
-            frozenset(gene for gene, selector in selectors if selector.kind in SMALL_VARIANT_KINDS),
-        )
-        by_build: dict[str, dict[AlleleKey, list[Hotspot]]] = {}
-        for hotspot in self.hotspots:
-            for build, allele in hotspot.alleles.items():
-                found = (normalize_chrom(allele.chrom), allele.pos, allele.ref, allele.alt)
-                by_build.setdefault(build, {}).setdefault(found, []).append(hotspot)
-        object.__setattr__(
-            self,
-            "_hotspot_indexes",
-            MappingProxyType(
-                {
-                    build: MappingProxyType({key: tuple(found) for key, found in keys.items()})
-                    for build, keys in by_build.items()
-                }
-            ),
-        )
-        names: dict[str, Drug] = {}
-        for drug in self.drugs.values():
-            for name in drug_names(drug):
-                names.setdefault(fold_name(name), drug)
-        object.__setattr__(self, "_drug_names", MappingProxyType(names))
-
-    def for_gene(self, gene: str) -> tuple[Rule, ...]:
-        """Rules of ``gene``: a symbol, a fusion name (``BCR::ABL1``), ``MSI`` or ``TMB``.
-
-        A fusion rule is listed under its fusion name and under each partner gene.
-        """
-        return self._index.get(gene, ())
-
-    @property
-    def gene_symbols(self) -> frozenset[str]:
-        """Every gene a rule or condition can match, fusion partners included.
-
-        Fusion names and the biomarker pseudo-genes MSI and TMB are not genes and not listed.
-        """
-        return self._gene_symbols
-
-    @property
-    def loss_of_function_genes(self) -> frozenset[str]:
-        """Genes with a ``gene_class: loss_of_function`` rule or condition."""
-        return self._lof_genes
-
-    @property
-    def copy_number_genes(self) -> frozenset[str]:
-        """Genes a copy-number event can match a rule or condition of: a ``copy_number``
-        selector, or ``gene_class: loss_of_function`` (a deep deletion is a loss of function)."""
-        return self._copy_number_genes
-
-    @property
-    def small_variant_genes(self) -> frozenset[str]:
-        """Genes a small variant (SNV, MNV, indel) can match a rule or condition of
-        (:data:`~annotator.rules.schema.SMALL_VARIANT_KINDS`). The others' rules take only
-        expression, copy number or fusions: no small variant of theirs is unclassified."""
-        return self._small_variant_genes
-
-    def hotspot_index(self, build: str) -> Mapping[AlleleKey, tuple[Hotspot, ...]]:
-        """The hotspots of ``build`` by allele: (chromosome without ``chr``, pos, REF, ALT).
-
-        Chromosome names are normalized as :func:`annotator.genome.normalize_chrom` does
-        (``chrM`` and ``M`` are ``MT``). Empty for a build no hotspot gives.
-        """
-        return self._hotspot_indexes.get(build, MappingProxyType({}))
-
-    def drug_lookup(self, name: str) -> Drug | None:
-        """The drug with this generic name, brand name or synonym (any case), or None."""
-        return self._drug_names.get(fold_name(name))
-
-    def origin(self, rule_id: str) -> RuleOrigin | None:
-        """The file and line a rule was read from (None for a set built in code)."""
-        return self.origins.get(rule_id)
-
-
-def drug_names(drug: Drug) -> tuple[str, ...]:
-    """Every name of a drug: the generic name, then brand names, then synonyms."""
-    return (drug.name, *drug.brand_names, *drug.synonyms)
-
-
-def fold_name(name: str) -> str:
-    """A drug or class name as compared: case-folded, inner whitespace collapsed."""
-    return " ".join(name.split()).casefold()
-
-
-def split_regimen(therapy: str) -> tuple[str, ...]:
-    """The drugs of a regimen: ``'dabrafenib + trametinib'`` → ``('dabrafenib', 'trametinib')``."""
-    return tuple(part.strip() for part in therapy.split("+"))
-
-
-def bundled_rules_dir() -> Path:
-    """The bundled rules: ``annotator/bundled_rules`` in a wheel, else ``<repo>/rules``."""
-    packaged = resources.files("annotator") / "bundled_rules"
-    if isinstance(packaged, Path) and packaged.is_dir():
-        return packaged
-    return Path(__file__).resolve().parents[2] / "rules"
 
 
 def load_rules(
@@ -326,7 +158,7 @@ def load_rules(
     if not bundled and not paths:
         raise UsageError("no rules to load: the bundled rules are off and no rules files given")
     tree = oncotree if oncotree is not None else load_oncotree()
-    sources, problems = _collect_sources(paths, bundled=bundled)
+    sources, problems = collect_sources(paths, bundled=bundled)
     digest = hashlib.sha256()
     parsed: list[_ParsedFile] = []
     for source in sources:
@@ -367,17 +199,10 @@ def load_rules(
 
 
 @dataclass(frozen=True)
-class _Source:
-    path: Path
-    shown: str  # as printed in problems
-    bundled: bool
-
-
-@dataclass(frozen=True)
 class _Placed:
     """Where an entry sits: its file, the document's root node, section and index."""
 
-    source: _Source
+    source: RulesSource
     root: yaml.Node
     section: str
     index: int
@@ -399,7 +224,7 @@ class _ParsedFile:
     ``*_ids``/``*_symbols``/``*_names`` lists the name of every entry that has one.
     """
 
-    source: _Source
+    source: RulesSource
     content: bytes = b""
     problems: list[tuple[int, str]] = dataclasses.field(default_factory=list)  # (line, text)
     genes_readable: bool = False  # parsed to a mapping whose genes section could be read
@@ -592,68 +417,7 @@ def _valid_items(model: type[_Model], items: object) -> tuple[tuple[int, _Model]
     return tuple(found)
 
 
-def _shown(path: Path) -> str:
-    try:
-        return str(path.absolute().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
-
-
-def _yaml_files(directory: Path) -> list[Path]:
-    """The rules files of ``directory``: every ``*.yaml``/``*.yml`` entry but hidden ones,
-    whatever it is, so that one that cannot be read (a link to a moved file, a directory)
-    is a problem reported rather than rules silently left out."""
-    return sorted(
-        (
-            p
-            for p in directory.iterdir()
-            if p.suffix in RULES_SUFFIXES and not p.name.startswith(".")
-        ),
-        key=lambda p: p.name,
-    )
-
-
-def _collect_sources(paths: Sequence[Path], *, bundled: bool) -> tuple[list[_Source], list[str]]:
-    sources: list[_Source] = []
-    problems: list[str] = []
-    if bundled:
-        directory = bundled_rules_dir()
-        if not directory.is_dir():
-            problems.append(f"{_shown(directory)}: bundled rules directory not found")
-        else:
-            files = _yaml_files(directory)
-            if not any(p.name == MANIFEST for p in files):
-                problems.append(
-                    f"{_shown(directory / MANIFEST)}: file not found; "
-                    "the bundled rules need a manifest with their version"
-                )
-            sources.extend(_Source(p, _shown(p), bundled=True) for p in files)
-    for given in paths:
-        path = Path(given)
-        if path.is_dir():
-            files = _yaml_files(path)
-            if not files:
-                problems.append(f"{path}: no *.yaml or *.yml files in this directory")
-            sources.extend(_Source(p, str(p), bundled=False) for p in files)
-        elif path.is_file():
-            sources.append(_Source(path, str(path), bundled=False))
-        elif path.exists():
-            problems.append(f"{path}: not a file or directory")
-        else:
-            problems.append(f"{path}: file not found")
-    unique: list[_Source] = []
-    seen: dict[Path, _Source] = {}
-    for source in sources:
-        key = source.path.resolve()
-        if key in seen:
-            problems.append(f"{source.shown}: loaded twice (also as {seen[key].shown})")
-        else:
-            seen[key] = source
-            unique.append(source)
-    return unique, problems
-
-
-def _read_file(source: _Source) -> _ParsedFile:
+def _read_file(source: RulesSource) -> _ParsedFile:
     parsed = _ParsedFile(source)
     shown = source.shown
     try:
@@ -1167,27 +931,6 @@ def _model_in(annotation: object) -> type[BaseModel] | None:
 _Found = tuple[Location, str, object, str | None]
 
 
-def _fusion_partners(selector: Selector) -> tuple[str, ...]:
-    return tuple(selector.fusion.split(FUSION_SEPARATOR)) if selector.fusion else ()
-
-
-def _gene_selectors(rules: Sequence[Rule]) -> Iterator[tuple[str, Selector]]:
-    """(gene, selector) of every rule and of every requires/excludes condition."""
-    for rule in rules:
-        yield rule.gene, rule.alteration
-        for condition in (*rule.requires, *rule.excludes):
-            yield condition.gene, condition
-
-
-def _genes_matched(gene: str, selector: Selector) -> tuple[str, ...]:
-    """The real genes a rule or condition on ``gene`` with ``selector`` can match."""
-    if selector.fusion:
-        return _fusion_partners(selector)
-    if selector.biomarker:
-        return ()
-    return (gene,)
-
-
 @dataclass(frozen=True)
 class _Tables:
     """What the cross-checks look entries up in: the union over all files."""
@@ -1364,7 +1107,7 @@ def _check_genes(parts: _RuleParts, known: frozenset[str]) -> Iterator[_Found]:
     for section, index, condition in parts.conditions:
         if condition.gene not in known:
             yield (section, index, "gene"), "not in the gene table", condition.gene, _GENE_HINT
-        for partner in _fusion_partners(condition):
+        for partner in fusion_partners(condition):
             if partner not in known and partner != condition.gene:
                 what = "fusion partner not in the gene table"
                 yield (section, index, "fusion"), what, partner, _GENE_HINT

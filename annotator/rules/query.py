@@ -19,8 +19,8 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
-from annotator.rules.loader import (
-    ANY_TUMOR_TYPE,
+from annotator.rules.loader import ANY_TUMOR_TYPE
+from annotator.rules.ruleset import (
     FUSION_SEPARATOR,
     RuleSet,
     drug_names,

@@ -35,9 +35,11 @@ ALLELE_PATTERN = r"^[ACGTN]+$"
 
 
 class StrictModel(BaseModel):
-    """Unknown keys are errors; values are never coerced across types."""
+    """Unknown keys are errors; values are never coerced across types. The validators are
+    built when first used: a run whose rule set comes from the cache (:mod:`.cache`) validates
+    nothing, and skips building them."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
 
 class GenomicAllele(StrictModel):
