@@ -22,8 +22,9 @@ What the exon table decides, per gene whose span holds the allele:
   genomic span ± 2): ``splice_donor`` or ``splice_acceptor`` by the gene's strand (the 5' end
   of an intron is the donor). ``exon`` is None, as VEP and SnpEff give intronic consequences
   no exon. The side of an exon whose coding part starts at c.1 is not taken for an intron
-  boundary (it borders the 5' UTR), nor the side after the coding part of the transcript's
-  last exon (``exon_count`` of the gene table: it borders the 3' UTR); an insertion counts
+  boundary (it borders the 5' UTR), nor the side after the coding part of the exon holding
+  the stop codon (the transcript's last, ``exon_count`` of the gene table, unless its
+  ``coding_length`` places the stop in another: it borders the 3' UTR); an insertion counts
   only when both bases around it are splice-site bases, so one between +2 and +3 is not a
   splice variant;
 - an SNV inside the coding part: an ``Alteration`` of class ``other`` on the MANE transcript
@@ -34,8 +35,9 @@ What the exon table decides, per gene whose span holds the allele:
   note naming the codons touched, since the protein change needs the reference codon. The
   pipeline reports the note as unclassified unless a rule fires for the allele in that gene;
 - a change inside an intron of a gene whose table lists every coding exon (c.1 on, exon
-  after exon with no gap in the c. numbering, through the transcript's last exon: BRCA1,
-  BRCA2, PTEN), touching neither a coding part nor a splice site: an ``Alteration`` of class
+  after exon with no gap in the c. numbering, through the one holding the stop codon: ABL1,
+  BRAF, BRCA1, BRCA2, EGFR, FLT3, KRAS, NRAS, PIK3CA, PTEN), between its first and last
+  coding bases, touching neither a coding part nor a splice site: an ``Alteration`` of class
   ``other`` with the term ``intron_variant``, as VEP gives it, and no note (no rule takes it;
   it is classified, not unclassified);
 - anything else in the gene's span (introns of a gene whose table is not complete, beyond
@@ -546,10 +548,12 @@ def _place(spec: GeneSpec, build: str) -> _Gene | None:
     if gene_span is None:
         return None
     exons: list[_Exon] = []
+    reaches_stop = False  # the last exon placed holds the stop codon
     for exon in sorted(spec.exons, key=lambda e: e.cds_start):
         span = exon.spans.get(build)  # type: ignore[call-overload]
         if span is None:
             continue
+        reaches_stop = spec.holds_stop(exon)
         length, cds_length = span.end - span.start + 1, exon.cds_end - exon.cds_start + 1
         if length != cds_length:
             raise RulesError(
@@ -571,17 +575,17 @@ def _place(spec: GeneSpec, build: str) -> _Gene | None:
     positions = sorted({site.pos for exon in exons for site in exon.splice_sites})
     extent = (
         (min(e.start for e in exons), max(e.end for e in exons))
-        if _every_coding_exon(exons, spec.exon_count)
+        if _every_coding_exon(exons, reaches_stop=reaches_stop)
         else None
     )
     return _Gene(spec, tuple(exons), tuple(positions), extent)
 
 
-def _every_coding_exon(exons: Sequence[_Exon], exon_count: int | None) -> bool:
+def _every_coding_exon(exons: Sequence[_Exon], *, reaches_stop: bool) -> bool:
     """Whether ``exons`` (in transcript order) are every coding exon of the transcript: the
     first starts at c.1, each next one is the next exon and starts where the one before ends
-    in the c. numbering, and the last is the transcript's last exon (``exon_count``), so that
-    no coding base lies outside them."""
+    in the c. numbering, and the last holds the stop codon (``reaches_stop``:
+    :meth:`GeneSpec.holds_stop`), so that no coding base lies outside them."""
     return (
         bool(exons)
         and exons[0].cds_start == 1
@@ -589,7 +593,7 @@ def _every_coding_exon(exons: Sequence[_Exon], exon_count: int | None) -> bool:
             b.number == a.number + 1 and b.cds_start == a.cds_end + 1
             for a, b in itertools.pairwise(exons)
         )
-        and exons[-1].number == exon_count
+        and reaches_stop
     )
 
 

@@ -2,8 +2,9 @@
 
 An exon's coding part (``ExonSpec``: its c. range and genomic span per build) is bordered by an
 intron on each side, except where the coding sequence starts (c.1 follows the 5' UTR inside
-its exon) and after the stop codon (the 3' UTR follows inside the transcript's last exon,
-``GeneSpec.exon_count``). The 5' end of an intron is the donor: on the ``+`` strand the bases
+its exon) and after the stop codon (the 3' UTR follows inside its exon: the transcript's last,
+``GeneSpec.exon_count``, unless ``GeneSpec.coding_length`` places the stop in another;
+:meth:`GeneSpec.holds_stop`). The 5' end of an intron is the donor: on the ``+`` strand the bases
 after an exon's end, on the ``-`` strand those before its start. Used by the genomic annotator
 (:mod:`annotator.genomic`) to classify unannotated alleles, and by the ``exon_skipping``
 selector to tell whose splice site a splice variant hits.
@@ -56,7 +57,7 @@ def exon_sites(spec: GeneSpec, exon: ExonSpec, span: Span) -> tuple[SpliceSite, 
         span.end,
         exon.cds_start,
         exon.cds_end,
-        last=exon.number == spec.exon_count,
+        last=spec.holds_stop(exon),
     )
 
 

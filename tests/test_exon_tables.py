@@ -4,7 +4,8 @@ Each exon lists the coding part of one exon of the MANE Select transcript (rules
 the loader already refuses an exon whose genomic span and c. range differ in length. Here:
 the exons of a gene follow each other on the genome in the strand's direction on both builds,
 the same exon has the same length on both, a table that starts at c.1 runs without a gap, one
-that reaches the transcript's last exon ends with a whole codon (the stop), and every hotspot
+that reaches the exon holding the stop codon (the transcript's last, or the one ending at
+``coding_length``) ends with a whole codon, and every hotspot
 allele inside a listed exon sits at its c. position (hotspots.yaml's HGVSc, verified on its
 own sources). These are the checks that caught nothing when the tables were filled in, and
 would catch a bound copied from another transcript version or a transposed digit.
@@ -62,8 +63,11 @@ def test_a_table_from_c1_has_no_gap_and_one_to_the_last_exon_ends_with_a_codon(
         for first, second in itertools.pairwise(exons):
             if second.number == first.number + 1:
                 assert second.cds_start == first.cds_end + 1, (symbol, second.number)
-    if spec.exon_count is not None and exons[-1].number == spec.exon_count:
+    if spec.holds_stop(exons[-1]):
         assert exons[-1].cds_end % 3 == 0, symbol
+    if spec.coding_length is not None:  # no exon past the stop codon's
+        assert [spec.holds_stop(exon) for exon in exons].count(True) <= 1, symbol
+        assert exons[-1].cds_end <= spec.coding_length, symbol
 
 
 def c_position(spec: GeneSpec, build: Build, pos: int) -> int | None:

@@ -351,8 +351,16 @@ class GeneSpec(StrictModel):
     exon_count: Annotated[int, Field(ge=1)] | None = Field(
         default=None,
         description="The number of exons of the MANE Select transcript: its last exon, when "
-        "listed, holds the stop codon (no splice donor after its coding part), and a "
-        "truncating change there may escape nonsense-mediated decay",
+        "listed, holds the stop codon (no splice donor after its coding part) unless "
+        "coding_length says another does, and a truncating change there may escape "
+        "nonsense-mediated decay",
+    )
+    coding_length: Annotated[int, Field(ge=6)] | None = Field(
+        default=None,
+        description="The length in nucleotides of the MANE Select transcript's coding "
+        "sequence, stop codon included (3 x (protein length + 1)): the exon whose coding part "
+        "ends there holds the stop codon, for a transcript whose last exons are untranslated "
+        "(NRAS: the stop in exon 5 of 7)",
     )
     exons: list[ExonSpec] = Field(default_factory=list)
     domains: list[DomainSpec] = Field(default_factory=list)
@@ -375,7 +383,26 @@ class GeneSpec(StrictModel):
                     f"exon {beyond[0]} is listed but the transcript has {self.exon_count} "
                     "exons (exon_count)"
                 )
+        if self.coding_length is not None:
+            if self.coding_length % 3:
+                raise ValueError(
+                    f"coding_length {self.coding_length} is not a whole number of codons"
+                )
+            past = sorted(e.number for e in self.exons if e.cds_end > self.coding_length)
+            if past:
+                raise ValueError(
+                    f"exon {past[0]} has coding bases past the stop codon "
+                    f"(coding_length {self.coding_length})"
+                )
         return self
+
+    def holds_stop(self, exon: ExonSpec) -> bool:
+        """Whether the exon's coding part ends with the stop codon, a 3' UTR after it: it
+        ends at ``coding_length`` when the table gives it, else the exon is the transcript's
+        last (``exon_count``)."""
+        if self.coding_length is not None:
+            return exon.cds_end == self.coding_length
+        return exon.number == self.exon_count
 
     def exon_of_codon(self, codon: int) -> int | None:
         """The exon holding (the first base of) this codon, when the exon table has it."""
