@@ -245,6 +245,17 @@ def test_at_most_kept_sets_stay(tmp_path: Path) -> None:
     assert not any(name.startswith(".") for name in names), "no temporary file is left"
 
 
+def test_a_file_left_by_a_killed_run_is_removed_an_hour_later(tmp_path: Path) -> None:
+    old = tmp_path / ".rules-0.pickle.killed"
+    recent = tmp_path / ".rules-1.pickle.writing"
+    for path in (old, recent):
+        path.write_bytes(b"part")
+    os.utime(old, (0, 0))
+    load_rules_cached(directory=tmp_path)
+    assert not old.exists()
+    assert recent.exists()
+
+
 def test_where_sets_are_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(CACHE_ENV, str(tmp_path / "mine"))
     assert cache_directory() == tmp_path / "mine"

@@ -39,6 +39,7 @@ import os
 import pickle
 import sys
 import tempfile
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -196,11 +197,20 @@ def _keep(directory: Path, path: Path, ruleset: RuleSet) -> None:
 
 
 def _prune(directory: Path) -> None:
+    """Remove the sets made longest ago beyond :data:`KEPT_SETS`, and the partly written
+    files of runs killed while writing one (an hour old: a run writes its file in
+    milliseconds)."""
     made = []
     for entry in directory.glob(f"{_PREFIX}*{_SUFFIX}"):
         with contextlib.suppress(OSError):
             made.append((entry.stat().st_mtime_ns, entry))
     made.sort(reverse=True)
-    for _made, entry in made[KEPT_SETS:]:
+    stale = [entry for _made, entry in made[KEPT_SETS:]]
+    hour_ago = time.time() - 3600
+    for entry in directory.glob(f".{_PREFIX}*"):
+        with contextlib.suppress(OSError):
+            if entry.stat().st_mtime < hour_ago:
+                stale.append(entry)
+    for entry in stale:
         with contextlib.suppress(OSError):
             entry.unlink()
