@@ -19,7 +19,7 @@ from annotator.rules.cache import CACHE_ENV, KEPT_SETS, cache_directory, load_ru
 from annotator.rules.ruleset import RuleSet
 from annotator.tumor_types import OncoTree, load_oncotree
 from tests import conftest
-from tests.test_startup_imports import DEMO_VCF, imported_modules, packages
+from tests.test_startup_imports import annotate_demo, packages
 
 
 @pytest.fixture
@@ -279,18 +279,7 @@ def test_a_run_from_the_cache_writes_what_a_run_without_it_writes(
     for number, setting in enumerate(("", str(cache), str(cache))):
         monkeypatch.setenv(CACHE_ENV, setting)
         out = tmp_path / f"run{number}.json"
-        modules = imported_modules(
-            "-m",
-            "annotator",
-            "annotate",
-            str(DEMO_VCF),
-            "--tumor-type",
-            "LUAD",
-            "--out-json",
-            str(out),
-            "--quiet",
-            cwd=tmp_path,
-        )
+        modules = annotate_demo(out, tmp_path)
         data = json.loads(out.read_text())
         data.pop("command_line", None)
         outputs.append(data)

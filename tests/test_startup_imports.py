@@ -33,9 +33,9 @@ def packages(modules: set[str]) -> set[str]:
     return {name.split(".")[0] for name in modules}
 
 
-def test_annotate_a_vcf_imports_neither_pandas_nor_jinja2(tmp_path: Path) -> None:
-    out = tmp_path / "demo.json"
-    modules = imported_modules(
+def annotate_demo(out: Path, cwd: Path) -> set[str]:
+    """The modules a fresh ``annotate`` of the demo VCF to the JSON ``out`` imports."""
+    return imported_modules(
         "-m",
         "annotator",
         "annotate",
@@ -45,8 +45,13 @@ def test_annotate_a_vcf_imports_neither_pandas_nor_jinja2(tmp_path: Path) -> Non
         "--out-json",
         str(out),
         "--quiet",
-        cwd=tmp_path,
+        cwd=cwd,
     )
+
+
+def test_annotate_a_vcf_imports_neither_pandas_nor_jinja2(tmp_path: Path) -> None:
+    out = tmp_path / "demo.json"
+    modules = annotate_demo(out, tmp_path)
     assert out.stat().st_size > 0
     assert "annotator.pipeline" in modules, "the run itself must be seen"
     assert not packages(modules) & {"pandas", "jinja2"}
