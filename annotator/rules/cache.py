@@ -63,7 +63,10 @@ _PACKAGE = Path(annotator.__file__).resolve().parent
 
 
 def cache_directory() -> Path | None:
-    """Where rule sets are kept: see the module; None when the cache is off (or no home)."""
+    """Where rule sets are kept: see the module; None when the cache is off, or without a
+    home directory, or where files have no owning user to check (not POSIX)."""
+    if not hasattr(os, "getuid"):
+        return None
     value = os.environ.get(CACHE_ENV)
     if value is not None:
         return Path(value) if value else None
