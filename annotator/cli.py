@@ -73,7 +73,7 @@ if TYPE_CHECKING:
 
     from annotator.cohort import CohortOutputs
     from annotator.rules.ruleset import RuleOrigin, RuleSet
-    from annotator.rules.schema import Rule
+    from annotator.rules.schema import Condition, Rule
 
 PROG = "resistance-annotator"
 F = TypeVar("F", bound=Callable[..., Any])
@@ -590,8 +590,8 @@ def format_rule(rule: Rule, ruleset: RuleSet) -> list[str]:
     fields: list[tuple[str, str | list[str]]] = [
         ("gene", rule.gene),
         ("alteration", f"{rule.alteration.describe()} [{rule.alteration.kind}]"),
-        ("requires", [f"{c.gene} {c.describe()}" for c in rule.requires] or "(none)"),
-        ("excludes", [f"{c.gene} {c.describe()}" for c in rule.excludes] or "(none)"),
+        ("requires", [_describe_condition(c) for c in rule.requires] or "(none)"),
+        ("excludes", [_describe_condition(c) for c in rule.excludes] or "(none)"),
         ("tumor types", _describe_on_label(rule)),
         ("effect", rule.effect.value),
         ("therapies", list(rule.therapies)),
@@ -610,6 +610,17 @@ def format_rule(rule: Rule, ruleset: RuleSet) -> list[str]:
             head = f"{label}:" if index == 0 else ""
             lines.append(f"  {head.ljust(width)}{text}")
     return lines
+
+
+def _describe_condition(condition: Condition) -> str:
+    """``BRCA2 loss_of_function, at a residue of the rule's allele``: what the rule's
+    condition asks for, with its phase and place."""
+    text = f"{condition.gene} {condition.describe()}"
+    if condition.phase is not None:
+        text += f", in {condition.phase} with the rule's allele"
+    if condition.within_rule_allele:
+        text += ", at a residue of the rule's allele (or next to one)"
+    return text
 
 
 def _describe_on_label(rule: Rule) -> str:

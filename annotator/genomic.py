@@ -435,9 +435,16 @@ class GenomicAnnotator:
             variant_class = VariantClass.INFRAME_DELETION
         else:
             variant_class = VariantClass.INFRAME_INSERTION
-        placed = (codons[0], codons[-1]) if variant_class is not VariantClass.FRAMESHIFT else None
+        frameshift = variant_class is VariantClass.FRAMESHIFT
         result.alterations.append(
-            self._alteration(gene, variant, variant_class, exon=exon.number, codons=placed)
+            self._alteration(
+                gene,
+                variant,
+                variant_class,
+                exon=exon.number,
+                codons=None if frameshift else (codons[0], codons[-1]),
+                frameshift_codon=codons[0] if frameshift else None,
+            )
         )
         # Reported as unclassified unless a rule fires for it in this gene (an exon, a
         # protein_range or a loss-of-function rule can; a codon or protein rule needs the
@@ -483,6 +490,7 @@ class GenomicAnnotator:
         hgvsc: str | None = None,
         codon_change: CodonChange | None = None,
         codons: tuple[int, int] | None = None,
+        frameshift_codon: int | None = None,
         term: str | None = None,
     ) -> Alteration:
         if term is None:
@@ -501,6 +509,7 @@ class GenomicAnnotator:
             codon_change=codon_change,
             exon_count=gene.spec.exon_count if exon is not None else None,
             codons=codons,
+            frameshift_codon=frameshift_codon,
         )
 
 

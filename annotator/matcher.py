@@ -653,7 +653,9 @@ class RuleMatcher:
                 continue
             for rule, alteration, match_type in self._candidates(allele):
                 key = (rule.id, allele_key(allele.variant))
-                if key in seen or not self._conditions_met(rule, sample, allele.variant):
+                if key in seen or not self._conditions_met(
+                    rule, sample, allele.variant, alteration
+                ):
                     continue
                 seen.add(key)
                 finding = self._finding(rule, allele.variant, alteration, match_type)
@@ -923,11 +925,20 @@ class RuleMatcher:
         return tuple(found)
 
     def condition_present(
-        self, condition: Condition, sample: Sample, anchor: Variant | None = None
+        self,
+        condition: Condition,
+        sample: Sample,
+        anchor: Variant | None = None,
+        anchored: Alteration | None = None,
     ) -> bool:
         """Whether the sample has the condition's alteration (in the required phase to
-        ``anchor``, the allele that fired the rule, when the condition names a phase)."""
+        ``anchor``, the allele that fired the rule, when the condition names a phase; at a
+        residue ``anchored``, the alteration it fired on, spans, for ``within_rule_allele``)."""
         alleles = self.condition_alleles(condition, sample)
+        if condition.within_rule_allele:
+            alleles = self._within(condition, sample, anchor, anchored)
+            if condition.phase is None:
+                return bool(alleles)
         if condition.phase is not None:
             if anchor is None or anchor.phase_set is None or anchor.haplotype is None:
                 return False  # the anchor's phase is unknown: no allele is in cis or trans
@@ -940,9 +951,44 @@ class RuleMatcher:
             for event in sample.events
         )
 
-    def _conditions_met(self, rule: Rule, sample: Sample, anchor: Variant | None = None) -> bool:
-        required = all(self.condition_present(c, sample, anchor) for c in rule.requires)
-        excluded = any(self.condition_present(c, sample, anchor) for c in rule.excludes)
+    def _within(
+        self,
+        condition: Condition,
+        sample: Sample,
+        anchor: Variant | None,
+        anchored: Alteration | None,
+    ) -> tuple[Variant, ...]:
+        """The alleles other than ``anchor`` with the condition's alteration beginning at a
+        residue ``anchored`` spans, or next to either end (``within_rule_allele``)."""
+        span = residue_span(anchored) if anchored is not None else None
+        if span is None:
+            return ()
+        first, last = span
+        alleles = sample.alleles
+        match_alteration = self.selectors.match_alteration
+        found: list[Variant] = []
+        for position in sample.found.genes(alleles).get(condition.gene, ()):
+            allele = alleles[position]
+            if allele.variant == anchor:
+                continue
+            for alteration in allele.alterations:
+                if alteration.gene != condition.gene or not match_alteration(condition, alteration):
+                    continue
+                begins = residue_span(alteration)
+                if begins is not None and first - 1 <= begins[0] <= last + 1:
+                    found.append(allele.variant)
+                    break
+        return tuple(found)
+
+    def _conditions_met(
+        self,
+        rule: Rule,
+        sample: Sample,
+        anchor: Variant | None = None,
+        anchored: Alteration | None = None,
+    ) -> bool:
+        required = all(self.condition_present(c, sample, anchor, anchored) for c in rule.requires)
+        excluded = any(self.condition_present(c, sample, anchor, anchored) for c in rule.excludes)
         return required and not excluded
 
     def phased_pairs(self, alleles: Sequence[SampleAllele]) -> list[tuple[Variant, Variant]]:
@@ -1120,7 +1166,7 @@ class RuleMatcher:
                 if (rule.id, allele_key(variant)) in fired:
                     continue
                 label = self._label(rule, variant, alteration)
-                unmet = self._unmet(rule, sample, variant, f"{rule.gene} {label}")
+                unmet = self._unmet(rule, sample, variant, f"{rule.gene} {label}", alteration)
                 if unmet is not None:
                     add_variant(variant, NearMiss(rule.id, rule.gene, label, variant, *unmet))
             for rule, alteration in self._other_transcript_hits(allele):
@@ -1158,7 +1204,7 @@ class RuleMatcher:
                     if variant.filters
                     else f"not in the tumor sample's GT or reads (record {variant.record_index})"
                 ]
-                unmet = self._unmet(rule, sample, variant, f"{rule.gene} {label}")
+                unmet = self._unmet(rule, sample, variant, f"{rule.gene} {label}", alteration)
                 if unmet is not None:
                     details.append(f"also {unmet[1]}")
                 if tumor_type_match(rule.tumor_types, self.tumor_type, self.oncotree) is (
@@ -1220,11 +1266,16 @@ class RuleMatcher:
         return f"rule needs {types} (sample {self.tumor_type})"
 
     def _unmet(
-        self, rule: Rule, sample: Sample, anchor: Variant | None, anchor_label: str
+        self,
+        rule: Rule,
+        sample: Sample,
+        anchor: Variant | None,
+        anchor_label: str,
+        anchored: Alteration | None = None,
     ) -> tuple[NearMissReason, str] | None:
         """Why the rule's conditions stop it (the first condition that does), or None."""
         for condition in rule.requires:
-            if self.condition_present(condition, sample, anchor):
+            if self.condition_present(condition, sample, anchor, anchored):
                 continue
             wanted = f"{condition.gene} {condition.describe()}"
             partners = [
@@ -1232,6 +1283,14 @@ class RuleMatcher:
                 for variant in self.condition_alleles(condition, sample)
                 if variant != anchor
             ]
+            if condition.within_rule_allele and partners:
+                span = residue_span(anchored) if anchored is not None else None
+                where = f"residues {span[0]}-{span[1]}" if span else "no known residues"
+                return (
+                    NearMissReason.REQUIRES_UNMET,
+                    f"requires {wanted} at a residue {anchor_label} spans ({where}); "
+                    "found elsewhere",
+                )
             if condition.phase is not None and anchor is not None and partners:
                 phases = {phase_between(anchor, variant) for variant in partners}
                 if Phase.UNKNOWN in phases:
@@ -1247,7 +1306,7 @@ class RuleMatcher:
                 )
             return NearMissReason.REQUIRES_UNMET, f"requires {wanted} not present"
         for condition in rule.excludes:
-            if self.condition_present(condition, sample, anchor):
+            if self.condition_present(condition, sample, anchor, anchored):
                 phase = f" in {condition.phase}" if condition.phase else ""
                 return (
                     NearMissReason.EXCLUDED,
@@ -1307,6 +1366,23 @@ def drugs_by_class(rules: RuleSet) -> dict[str, tuple[str, ...]]:
         for name in drug.classes:
             found.setdefault(fold_name(name), []).append(drug.name)
     return {name: tuple(drugs) for name, drugs in found.items()}
+
+
+def residue_span(alteration: Alteration) -> tuple[int, int] | None:
+    """The first and last residue an alteration touches: its protein change's, the codons an
+    unannotated in-frame indel touches, or the codon an unannotated SNV changes or an
+    unannotated frameshift begins at; None without any."""
+    protein = alteration.protein
+    if protein is not None:
+        return protein.start, protein.end if protein.end is not None else protein.start
+    if alteration.codons is not None:
+        return alteration.codons
+    codon = (
+        alteration.codon_change.codon
+        if alteration.codon_change is not None
+        else alteration.frameshift_codon
+    )
+    return None if codon is None else (codon, codon)
 
 
 def phase_source(first: Variant, second: Variant) -> str:

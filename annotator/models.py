@@ -273,6 +273,11 @@ class Alteration:
     #: such an alteration (class ``other``) fires nothing and is reported as unclassified with
     #: this reason.
     unusable: str | None = None
+    #: An unannotated frameshift inside the coding part of an exon of the gene table: the first
+    #: codon it touches (transcript order), where its protein change begins; not a placement
+    #: on its codons as ``codons`` is (its effect runs to a new stop), so no ``protein_range``
+    #: rule takes it by this. A ``within_rule_allele`` condition reads it.
+    frameshift_codon: int | None = None
 
     @property
     def escapes_nmd(self) -> bool:

@@ -144,26 +144,33 @@ def test_an_in_frame_indel_is_placed_on_its_codons_for_protein_range_rules(
     tmp_path: Path,
 ) -> None:
     """A protein_range rule needs only where an in-frame indel lies and its class: the table
-    gives both. BRCA2 (+ strand) exon 11 c.1910-6841 = chr13:32336265-32341196: a frameshift
-    (loss of function) and a 3-base deletion of c.2646-2648 (codons 882-883) next to it fire
-    the reversion proxy rule (BRCA2-REVERSION-PARPI-PLATINUM-R, any in-frame indel next to a
-    loss-of-function allele); an in-frame deletion nowhere near a rule's range stays
-    unclassified (KRAS codons 14-15, test above)."""
-    data = run(
-        tmp_path,
-        [("chr13", 32337000, "ACGT", "A"), ("chr13", 32338000, "GA", "G")],
-        "HGSOC",
-    )
-    fired = {
-        (f["variant"]["pos"], f["rule_id"]): f["alteration"]
-        for f in data["findings"]
-        if f.get("variant")
-    }
-    assert fired[(32337000, "BRCA2-REVERSION-PARPI-PLATINUM-R")] == (
-        "inframe_deletion (codons 882-883)"
-    )
-    assert (32338000, "BRCA2-REVERSION-PARPI-PLATINUM-R") not in fired  # a frameshift
-    assert data["unclassified"] == []
+    gives both. BRCA2 (+ strand) exon 11 c.1910-6841 = chr13:32336265-32341196: a 3-base
+    deletion of c.2646-2648 (codons 882-883) fires the reversion rule
+    (BRCA2-REVERSION-PARPI-PLATINUM-R) with a frameshift (loss of function) beginning next to
+    it (c.2650, codon 884), not with one beginning a thousand bases away (codon 1215: its
+    condition wants the loss-of-function site within the deletion's codons, give or take
+    one), which leaves it unclassified; so is an in-frame deletion nowhere near a rule's range
+    (KRAS codons 14-15, test above)."""
+    deletion = ("chr13", 32337000, "ACGT", "A")
+    for frameshift, fires in (
+        (("chr13", 32337004, "GA", "G"), True),
+        (("chr13", 32338000, "GA", "G"), False),
+    ):
+        (tmp_path / str(fires)).mkdir()
+        data = run(tmp_path / str(fires), [deletion, frameshift], "HGSOC")
+        fired = {
+            (f["variant"]["pos"], f["rule_id"]): f["alteration"]
+            for f in data["findings"]
+            if f.get("variant")
+        }
+        reversion = fired.get((32337000, "BRCA2-REVERSION-PARPI-PLATINUM-R"))
+        assert reversion == ("inframe_deletion (codons 882-883)" if fires else None)
+        assert (frameshift[1], "BRCA2-REVERSION-PARPI-PLATINUM-R") not in fired
+        assert (frameshift[1], "BRCA2-LOF-PARPI-OV-S") in fired
+        # Where no rule takes it, the deletion is listed with its codons, as any unannotated
+        # in-frame indel of a rule gene.
+        unclassified = [(u["variant"]["pos"], u["reason"][:32]) for u in data["unclassified"]]
+        assert unclassified == ([] if fires else [(32337000, "inframe_deletion in BRCA2 codons")])
     annotator = GenomicAnnotator(load_rules().genes, "GRCh38", {})
     (alteration,) = annotator.annotate(
         Variant("chr13", 32337000, "ACGT", "A", record_index=1)

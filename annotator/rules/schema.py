@@ -179,6 +179,14 @@ class Condition(Selector):
         "lie on the same (cis) or the other (trans) haplotype as the rule's allele. An unknown "
         "phase never meets it.",
     )
+    within_rule_allele: bool | None = Field(
+        default=None,
+        description="Only with a condition on the rule's own gene: the condition's alteration "
+        "(another allele) must begin at a residue the rule's alteration spans, or the one next "
+        "to either end (its protein change's first to last residue, or the codons an "
+        "unannotated indel touches). A reversion: an in-frame deletion that removes the site "
+        "of a frameshift or stop (Edwards 2008). An alteration with neither never meets it.",
+    )
 
 
 #: An example alteration, in one of the forms ``annotator.rules.examples`` reads:
@@ -276,6 +284,11 @@ class Rule(StrictModel):
             if condition.phase is not None and condition.gene != self.gene:
                 raise ValueError(
                     f"a phased condition must be on the rule's gene {self.gene}, "
+                    f"not {condition.gene}"
+                )
+            if condition.within_rule_allele and condition.gene != self.gene:
+                raise ValueError(
+                    f"a within_rule_allele condition must be on the rule's gene {self.gene}, "
                     f"not {condition.gene}"
                 )
         return self

@@ -1,0 +1,108 @@
+"""``within_rule_allele``: a condition met only by an allele whose alteration begins at a residue
+the rule's own alteration spans (or next to either end). The BRCA reversion rules use it: an
+in-frame deletion fires them only when it takes in the site of the loss-of-function variant it
+would revert (rules/brca.yaml)."""
+
+from __future__ import annotations
+
+import pytest
+
+from annotator.matcher import RuleMatcher, SampleAllele, residue_span
+from annotator.models import Alteration, CodonChange, Variant, VariantClass
+from annotator.rules import load_rules
+from annotator.rules.schema import Rule
+from annotator.tumor_types import load_oncotree
+from tests.factories import alteration, rule, variant
+
+REVERSION = "BRCA2-REVERSION-PARPI-PLATINUM-R"
+DELETION = VariantClass.INFRAME_DELETION
+FRAMESHIFT = VariantClass.FRAMESHIFT
+
+
+@pytest.fixture(scope="module")
+def matcher() -> RuleMatcher:
+    oncotree = load_oncotree()
+    rules = load_rules((), bundled=True, oncotree=oncotree)
+    return RuleMatcher(rules, build="GRCh38", tumor_type="HGSOC", oncotree=oncotree)
+
+
+def allele(pos: int, protein: str, variant_class: VariantClass) -> SampleAllele:
+    on = variant("13", pos, "ACGT", "A")
+    return SampleAllele(on, (alteration("BRCA2", protein, variant_class, on=on),), True)
+
+
+def fired(matcher: RuleMatcher, *alleles: SampleAllele) -> set[tuple[str, int]]:
+    return {(f.rule_id, f.variant.pos) for f in matcher.match(alleles) if f.variant is not None}
+
+
+@pytest.mark.parametrize(
+    ("frameshift", "fires"),
+    [
+        ("S1979Rfs*22", False),
+        ("S1980Rfs*22", True),  # next to the deletion's first residue
+        ("S1982Rfs*22", True),  # inside it
+        ("S1986Rfs*22", True),  # next to its last
+        ("S1987Rfs*22", False),
+        ("E23Vfs*17", False),
+    ],
+)
+def test_the_loss_of_function_site_must_lie_in_the_deletion(
+    matcher: RuleMatcher, frameshift: str, fires: bool
+) -> None:
+    deletion = allele(100, "S1981_L1985del", DELETION)
+    primary = allele(200, frameshift, FRAMESHIFT)
+    found = fired(matcher, deletion, primary)
+    assert ((REVERSION, 100) in found) is fires
+    assert ("BRCA2-LOF-PARPI-OV-S", 200) in found  # the primary variant's own rule fires
+    assert (REVERSION, 200) not in found  # a frameshift is no in-frame reversion
+
+
+def test_an_allele_is_not_its_own_partner(matcher: RuleMatcher) -> None:
+    """An in-frame deletion is no loss-of-function variant: alone it reverts nothing."""
+    assert (REVERSION, 100) not in fired(matcher, allele(100, "S1982del", DELETION))
+
+
+def test_the_near_miss_says_where_the_partner_lies(matcher: RuleMatcher) -> None:
+    deletion = allele(100, "S1982del", DELETION)
+    primary = allele(200, "E23Vfs*17", FRAMESHIFT)
+    findings = matcher.match((deletion, primary))
+    misses = matcher.find_near_misses((deletion, primary), (), findings)
+    (miss,) = [m for m in misses if m.rule_id == REVERSION]
+    assert "at a residue" in miss.detail
+    assert "residues 1982-1982" in miss.detail
+    assert "found elsewhere" in miss.detail
+
+
+def test_residue_spans_of_every_kind_of_alteration() -> None:
+    on = variant("13", 100, "A", "G")
+    assert residue_span(alteration("BRCA2", "S1981_L1985del", DELETION, on=on)) == (1981, 1985)
+    assert residue_span(alteration("BRCA2", "S1982Rfs*22", FRAMESHIFT, on=on)) == (1982, 1982)
+    unannotated = Alteration("BRCA2", DELETION, on, codons=(882, 883))
+    assert residue_span(unannotated) == (882, 883)
+    snv = Alteration("BRCA2", VariantClass.OTHER, on, codon_change=CodonChange(884, 1, "A", "G"))
+    assert residue_span(snv) == (884, 884)
+    shifted = Alteration("BRCA2", FRAMESHIFT, on, frameshift_codon=884)
+    assert residue_span(shifted) == (884, 884)
+    assert residue_span(Alteration("BRCA2", VariantClass.SPLICE_DONOR, on)) is None
+
+
+def test_the_condition_must_be_on_the_rules_gene() -> None:
+    base = {
+        "gene": "BRCA2",
+        "alteration": {"protein_range": {"start": 1, "end": 3418}},
+        "requires": [{"gene": "BRCA2", "gene_class": "loss_of_function"}],
+    }
+    assert isinstance(rule(**base), Rule)
+    within = {"gene": "BRCA2", "gene_class": "loss_of_function", "within_rule_allele": True}
+    assert rule(**base | {"requires": [within]}).requires[0].within_rule_allele
+    with pytest.raises(ValueError, match="within_rule_allele condition must be on the rule's"):
+        rule(**base | {"requires": [within | {"gene": "BRCA1"}]})
+
+
+def test_a_variant_without_residues_never_meets_it(matcher: RuleMatcher) -> None:
+    """The rule's allele must have residues: a splice-site loss of function has none, so it
+    can be no partner of a deletion either (nothing says where its effect begins)."""
+    deletion = allele(100, "S1982del", DELETION)
+    on = Variant("13", 200, "G", "A", record_index=2)
+    splice = SampleAllele(on, (Alteration("BRCA2", VariantClass.SPLICE_DONOR, on),), True)
+    assert (REVERSION, 100) not in fired(matcher, deletion, splice)
