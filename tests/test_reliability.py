@@ -107,23 +107,30 @@ def test_interrupted_run_exits_and_leaves_nothing(
 ) -> None:
     vcf = big_vcf(tmp_path)
     out = tmp_path / "out"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "annotator",
-            "annotate",
-            str(vcf),
-            "--tumor-type",
-            "LUAD",
-            "--genome",
-            "GRCh38",
-            "--out-dir",
-            str(out),
-        ],
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    # A suite run as a background job of a non-interactive shell (`make test &`) has SIGINT
+    # ignored, and an ignored signal stays ignored across exec: the run would rightly ignore
+    # Ctrl-C too. It starts with the default action here, as from a terminal.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "annotator",
+                "annotate",
+                str(vcf),
+                "--tumor-type",
+                "LUAD",
+                "--genome",
+                "GRCh38",
+                "--out-dir",
+                str(out),
+            ],
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+    finally:
+        signal.signal(signal.SIGINT, previous)
     wait_until_read(process, vcf.stat().st_size // 4)  # inside the pass over the records
     process.send_signal(sent)
     _stdout, stderr = process.communicate(timeout=60)
