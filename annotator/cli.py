@@ -117,7 +117,11 @@ def cli() -> None:
 PATH = click.Path(path_type=Path)
 
 
-@cli.command()
+@cli.command(
+    epilog="Environment: RESISTANCE_ANNOTATOR_CACHE_DIR is where the validated rules are kept "
+    "between runs (default $XDG_CACHE_HOME/resistance-annotator or "
+    "~/.cache/resistance-annotator); set it empty to read and validate them on every run."
+)
 @click.argument("input_path", metavar="INPUT", type=PATH)
 @click.option(
     "--tumor-type", required=True, metavar="ONCOTREE_CODE", help="Tumor type (e.g. LUAD)."
