@@ -934,11 +934,12 @@ class RuleMatcher:
         """Whether the sample has the condition's alteration (in the required phase to
         ``anchor``, the allele that fired the rule, when the condition names a phase; at a
         residue ``anchored``, the alteration it fired on, spans, for ``within_rule_allele``)."""
-        alleles = self.condition_alleles(condition, sample)
         if condition.within_rule_allele:
             alleles = self._within(condition, sample, anchor, anchored)
             if condition.phase is None:
                 return bool(alleles)
+        else:
+            alleles = self.condition_alleles(condition, sample)
         if condition.phase is not None:
             if anchor is None or anchor.phase_set is None or anchor.haplotype is None:
                 return False  # the anchor's phase is unknown: no allele is in cis or trans
