@@ -183,9 +183,10 @@ class Condition(Selector):
         default=None,
         description="Only with a condition on the rule's own gene: the condition's alteration "
         "(another allele) must begin at a residue the rule's alteration spans, or the one next "
-        "to either end (its protein change's first to last residue, or the codons an "
-        "unannotated indel touches). A reversion: an in-frame deletion that removes the site "
-        "of a frameshift or stop (Edwards 2008). An alteration with neither never meets it.",
+        "to either end (its protein change's first to last residue; unannotated, the codons "
+        "an in-frame indel touches or the codon a frameshift or SNV begins at). A reversion: "
+        "an in-frame deletion that removes the site of a frameshift or stop (Edwards 2008). "
+        "An alteration with no residue never meets it.",
     )
 
 
