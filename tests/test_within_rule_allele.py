@@ -5,6 +5,8 @@ would revert (rules/brca.yaml)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from annotator.matcher import RuleMatcher, SampleAllele, residue_span
@@ -13,6 +15,8 @@ from annotator.rules import load_rules
 from annotator.rules.schema import Rule
 from annotator.tumor_types import load_oncotree
 from tests.factories import alteration, rule, variant
+from tests.runs import run_json
+from tests.test_maf import write_maf
 
 REVERSION = "BRCA2-REVERSION-PARPI-PLATINUM-R"
 DELETION = VariantClass.INFRAME_DELETION
@@ -106,3 +110,47 @@ def test_a_variant_without_residues_never_meets_it(matcher: RuleMatcher) -> None
     on = Variant("13", 200, "G", "A", record_index=2)
     splice = SampleAllele(on, (Alteration("BRCA2", VariantClass.SPLICE_DONOR, on),), True)
     assert (REVERSION, 100) not in fired(matcher, deletion, splice)
+
+
+def brca2_row(
+    start: int, end: int, ref: str, kind: str, protein: str, hgvsc: str
+) -> dict[str, str]:
+    """A MAF row of BRCA2 exon 11 (GRCh38, + strand: c.1910 = chr13:32336265)."""
+    return {
+        "Hugo_Symbol": "BRCA2",
+        "NCBI_Build": "GRCh38",
+        "Chromosome": "chr13",
+        "Start_Position": str(start),
+        "End_Position": str(end),
+        "Variant_Classification": kind,
+        "Reference_Allele": ref,
+        "Tumor_Seq_Allele1": ref,
+        "Tumor_Seq_Allele2": "-",
+        "Tumor_Sample_Barcode": "S1",
+        "HGVSp_Short": protein,
+        "HGVSc": hgvsc,
+        "Transcript_ID": "ENST00000380152.8",
+        "Exon_Number": "11/27",
+        "t_depth": "100",
+        "t_ref_count": "70",
+        "t_alt_count": "30",
+    }
+
+
+@pytest.mark.parametrize(
+    ("primary", "fires"),
+    [
+        (brca2_row(32340301, 32340301, "T", "Frame_Shift_Del", "p.S1982Rfs*22", "c.5946del"), True),
+        (brca2_row(32338355, 32338355, "A", "Frame_Shift_Del", "p.K1330Nfs*6", "c.4000del"), False),
+    ],
+    ids=["site-removed", "elsewhere"],
+)
+def test_end_to_end_from_a_maf(tmp_path: Path, primary: dict[str, str], fires: bool) -> None:
+    """A MAF of an ovarian carcinoma: the in-frame deletion p.S1982del fires the reversion
+    rule with the frameshift p.S1982Rfs*22 (c.5946del, BRCA2 6174delT), not with one at
+    residue 1330; the frameshift's own PARP-inhibitor sensitivity fires either way."""
+    deletion = brca2_row(32340299, 32340301, "AGT", "In_Frame_Del", "p.S1982del", "c.5944_5946del")
+    data = run_json(write_maf(tmp_path, deletion, primary), "HGSOC")
+    fired = {(f["rule_id"], f["alteration"]) for f in data["findings"]}
+    assert ((REVERSION, "S1982del") in fired) is fires
+    assert ("BRCA2-LOF-PARPI-OV-S", primary["HGVSp_Short"][2:]) in fired
