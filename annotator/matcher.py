@@ -38,10 +38,11 @@ and event, the rules of its gene that did not fire on-label, with a :class:`Near
 
 from __future__ import annotations
 
+import bisect
 import functools
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from annotator.genetic_code import STOP, codon_outcomes
 from annotator.genome import normalize_chrom
@@ -113,13 +114,16 @@ class SampleAllele:
 
 class _ConditionMemo:
     """Per sample: the positions of its alleles with an alteration of each gene (built on the
-    first condition looked up) and the alleles found for each condition."""
+    first condition looked up), the alleles found for each condition, and for each
+    ``within_rule_allele`` condition the residues its alterations begin at
+    (:class:`_ResidueIndex`)."""
 
-    __slots__ = ("by_gene", "conditions")
+    __slots__ = ("by_gene", "conditions", "residues")
 
     def __init__(self) -> None:
         self.by_gene: dict[str, list[int]] | None = None
         self.conditions: IdentityCache[Condition, tuple[Variant, ...]] | None = None
+        self.residues: IdentityCache[Condition, _ResidueIndex] | None = None
 
     def genes(self, alleles: Sequence[SampleAllele]) -> dict[str, list[int]]:
         if self.by_gene is None:
@@ -131,6 +135,13 @@ class _ConditionMemo:
                         listed.append(position)
             self.by_gene = by_gene
         return self.by_gene
+
+
+class _ResidueIndex(NamedTuple):
+    """The residues alterations begin at (sorted) and the position of each one's allele."""
+
+    starts: list[int]
+    positions: list[int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -960,26 +971,43 @@ class RuleMatcher:
         anchored: Alteration | None,
     ) -> tuple[Variant, ...]:
         """The alleles other than ``anchor`` with the condition's alteration beginning at a
-        residue ``anchored`` spans, or next to either end (``within_rule_allele``)."""
+        residue ``anchored`` spans, or next to either end (``within_rule_allele``), in the
+        sample's order."""
         span = residue_span(anchored) if anchored is not None else None
         if span is None:
             return ()
+        memo = sample.found
+        if memo.residues is None:
+            memo.residues = IdentityCache(lambda wanted: self._residue_index(wanted, sample))
+        index = memo.residues(condition)
         first, last = span
+        low = bisect.bisect_left(index.starts, first - 1)
+        high = bisect.bisect_right(index.starts, last + 1)
         alleles = sample.alleles
+        found = sorted(set(index.positions[low:high]))
+        return tuple(
+            variant for variant in (alleles[at].variant for at in found) if variant != anchor
+        )
+
+    def _residue_index(self, condition: Condition, sample: Sample) -> _ResidueIndex:
+        """The residue each alteration with the condition's alteration begins at, of every
+        allele of the sample, sorted: a gene of a large input has thousands of alleles, and
+        each allele a rule fires on looks up those near its own residues."""
+        alleles = sample.alleles
+        gene = condition.gene
         match_alteration = self.selectors.match_alteration
-        found: list[Variant] = []
-        for position in sample.found.genes(alleles).get(condition.gene, ()):
-            allele = alleles[position]
-            if allele.variant == anchor:
-                continue
-            for alteration in allele.alterations:
-                if alteration.gene != condition.gene or not match_alteration(condition, alteration):
+        entries: list[tuple[int, int]] = []
+        for position in sample.found.genes(alleles).get(gene, ()):
+            for alteration in alleles[position].alterations:
+                if alteration.gene != gene or not match_alteration(condition, alteration):
                     continue
                 begins = residue_span(alteration)
-                if begins is not None and first - 1 <= begins[0] <= last + 1:
-                    found.append(allele.variant)
-                    break
-        return tuple(found)
+                if begins is not None:
+                    entries.append((begins[0], position))
+        entries.sort()
+        return _ResidueIndex(
+            [start for start, _position in entries], [position for _start, position in entries]
+        )
 
     def _conditions_met(
         self,

@@ -66,6 +66,27 @@ def test_an_allele_is_not_its_own_partner(matcher: RuleMatcher) -> None:
     assert (REVERSION, 100) not in fired(matcher, allele(100, "S1982del", DELETION))
 
 
+def test_many_deletions_and_frameshifts_in_one_sample(matcher: RuleMatcher) -> None:
+    """Every deletion of a sample looks up its partners in the same per-sample index of the
+    residues the frameshifts begin at: each fires exactly when one begins inside it or next
+    to either end, as the definition says, however many alleles the gene has."""
+    deletions = [(100 + at, 1000 + 37 * at, 1000 + 37 * at + 3) for at in range(12)]
+    shifts = [2000 + at for at in range(0, 40)]
+    starts = [995 + 11 * at for at in range(40)]
+    sample = [allele(pos, f"S{first}_L{last}del", DELETION) for pos, first, last in deletions] + [
+        allele(pos, f"S{start}Rfs*22", FRAMESHIFT)
+        for pos, start in zip(shifts, starts, strict=True)
+    ]
+    found = fired(matcher, *sample)
+    expected = {
+        pos
+        for pos, first, last in deletions
+        if any(first - 1 <= start <= last + 1 for start in starts)
+    }
+    assert 0 < len(expected) < len(deletions)  # both outcomes occur
+    assert {pos for rule_id, pos in found if rule_id == REVERSION} == expected
+
+
 def test_the_near_miss_says_where_the_partner_lies(matcher: RuleMatcher) -> None:
     deletion = allele(100, "S1982del", DELETION)
     primary = allele(200, "E23Vfs*17", FRAMESHIFT)
