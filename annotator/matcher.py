@@ -1307,12 +1307,10 @@ class RuleMatcher:
             if self.condition_present(condition, sample, anchor, anchored):
                 continue
             wanted = f"{condition.gene} {condition.describe()}"
-            partners = [
-                variant
-                for variant in self.condition_alleles(condition, sample)
-                if variant != anchor
-            ]
-            if condition.within_rule_allele and partners:
+            # Whether an allele other than the anchor has it (the first one found tells: a
+            # gene of a large input has thousands); the phase of every one only for a phase.
+            having = self.condition_alleles(condition, sample)
+            if condition.within_rule_allele and any(variant != anchor for variant in having):
                 span = residue_span(anchored) if anchored is not None else None
                 where = f"residues {span[0]}-{span[1]}" if span else "no known residues"
                 return (
@@ -1320,19 +1318,21 @@ class RuleMatcher:
                     f"requires {wanted} at a residue {anchor_label} spans ({where}); "
                     "found elsewhere",
                 )
-            if condition.phase is not None and anchor is not None and partners:
-                phases = {phase_between(anchor, variant) for variant in partners}
+            if condition.phase is not None and anchor is not None:
+                phases = {phase_between(anchor, variant) for variant in having if variant != anchor}
                 if Phase.UNKNOWN in phases:
                     return (
                         NearMissReason.PHASE_UNKNOWN,
                         f"phase of {wanted} to {anchor_label} unknown (rule needs "
                         f"{condition.phase}; give a phased VCF or --bam)",
                     )
-                found = "/".join(sorted(phase.value for phase in phases))
-                return (
-                    NearMissReason.REQUIRES_UNMET,
-                    f"requires {wanted} in {condition.phase} with {anchor_label}; found in {found}",
-                )
+                if phases:
+                    found = "/".join(sorted(phase.value for phase in phases))
+                    return (
+                        NearMissReason.REQUIRES_UNMET,
+                        f"requires {wanted} in {condition.phase} with {anchor_label}; "
+                        f"found in {found}",
+                    )
             return NearMissReason.REQUIRES_UNMET, f"requires {wanted} not present"
         for condition in rule.excludes:
             if self.condition_present(condition, sample, anchor, anchored):

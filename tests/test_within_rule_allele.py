@@ -129,6 +129,36 @@ def test_the_near_miss_says_where_the_partner_lies(matcher: RuleMatcher) -> None
     assert "found elsewhere" in miss.detail
 
 
+def test_near_misses_do_not_list_every_partner(
+    matcher: RuleMatcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--explain`` says "found elsewhere" for each deletion without a partner at its
+    residues: that the gene has another loss-of-function allele is told by the first one, so
+    four times the alleles cost about four times the comparisons of alleles, not sixteen."""
+    compared = 0
+    equal = Variant.__eq__
+
+    def counted(self: Variant, other: object) -> bool:
+        nonlocal compared
+        compared += 1
+        return equal(self, other)
+
+    monkeypatch.setattr(Variant, "__eq__", counted)
+
+    def comparisons_for(size: int) -> int:
+        nonlocal compared
+        sample = [allele(100 + at, f"S{1000 + 9 * at}del", DELETION) for at in range(size)]
+        sample += [allele(9000 + at, f"S{1004 + 9 * at}Rfs*22", FRAMESHIFT) for at in range(size)]
+        findings = matcher.match(sample)
+        compared = 0
+        misses = matcher.find_near_misses(sample, (), findings)
+        assert sum("found elsewhere" in miss.detail for miss in misses) == size
+        return compared
+
+    small, large = comparisons_for(50), comparisons_for(200)
+    assert large < 6 * small, (small, large)
+
+
 def test_residue_spans_of_every_kind_of_alteration() -> None:
     on = variant("13", 100, "A", "G")
     assert residue_span(alteration("BRCA2", "S1981_L1985del", DELETION, on=on)) == (1981, 1985)
