@@ -62,8 +62,7 @@ from annotator.errors import RulesError
 from annotator.gene_regions import GeneLocator, Segments
 from annotator.genome import ByChromosomeName, normalize_chrom
 from annotator.hotspots import hotspot_alteration
-from annotator.matcher import AlleleKey, allele_key
-from annotator.models import Alteration, CodonChange, Variant, VariantClass
+from annotator.models import AlleleKey, Alteration, CodonChange, Variant, VariantClass, allele_key
 from annotator.normalize import ReferenceSequence, is_sequence_allele, normalize_allele
 from annotator.rules.schema import GeneSpec, Hotspot
 from annotator.splice_sites import SpliceSite, exon_sites

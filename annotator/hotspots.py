@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from annotator.consequence import class_from_protein
-from annotator.matcher import AlleleKey, allele_key
-from annotator.models import Alteration, Variant
+from annotator.models import AlleleKey, Alteration, Variant, allele_key
 from annotator.protein import parse_protein_change
 from annotator.rules.schema import GeneSpec, Hotspot
 

@@ -45,8 +45,8 @@ from annotator.gene_padding import gene_padding
 from annotator.gene_regions import GeneLocator
 from annotator.genome import resolve_build
 from annotator.genomic import GenomicAnnotator
-from annotator.matcher import AlleleKey, RuleMatcher, SampleAllele, SelectorMatcher, allele_key
-from annotator.models import Alteration, Unclassified, Variant
+from annotator.matcher import RuleMatcher, SampleAllele, SelectorMatcher
+from annotator.models import AlleleKey, Alteration, Unclassified, Variant, allele_key
 from annotator.noted import NotedAlleles
 from annotator.parts import Candidates, ForkedPart, ForkedRegions, split_for_workers, two_processes
 from annotator.prefilter import (

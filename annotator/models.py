@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from annotator.genome import normalize_chrom
+
 if TYPE_CHECKING:
     from annotator.protein import ProteinChange
 
@@ -215,6 +217,14 @@ class Variant:
 
     def as_dict(self) -> dict[str, object]:
         return {"chrom": self.chrom, "pos": self.pos, "ref": self.ref, "alt": self.alt}
+
+
+#: An allele as the rules name it: chromosome without ``chr``, POS, REF and ALT in capitals.
+AlleleKey = tuple[str, int, str, str]
+
+
+def allele_key(variant: Variant) -> AlleleKey:
+    return (normalize_chrom(variant.chrom), variant.pos, variant.ref.upper(), variant.alt.upper())
 
 
 @fast_init

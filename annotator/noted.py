@@ -5,7 +5,7 @@ exons the gene table lists, or in a gene without an exon table: the genomic anno
 (:mod:`annotator.genomic`) gives such an allele no alteration and one note, (gene, why its
 effect is unknown). No rule can match it (no alteration, and alleles at a genomic rule's
 position are left out of here), so it is reported as unclassified with that note, as
-:func:`annotator.matcher.find_unclassified` reports it. A large input holds hundreds of
+:func:`annotator.unclassified.find_unclassified` reports it. A large input holds hundreds of
 thousands of them (the 5M-record benchmark: 161k): as objects (a ``Variant`` and a
 ``SampleAllele``, then an ``Unclassified``) they were most of the memory after reading, and
 the pickles the worker process sends. :class:`NotedAlleles` keeps each as one row of plain

@@ -34,8 +34,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from annotator.errors import InputError, UsageError
-from annotator.matcher import READ_BACKED_PHASE_SET, AlleleKey, SampleAllele, allele_key
-from annotator.models import Phase, Variant, phase_between
+from annotator.matcher import READ_BACKED_PHASE_SET, SampleAllele
+from annotator.models import AlleleKey, Phase, Variant, allele_key, phase_between
 
 if TYPE_CHECKING:
     import pysam

@@ -29,7 +29,7 @@ from annotator.interpret import (
     flag_neighbouring_snvs,
     flag_subclonal,
 )
-from annotator.matcher import RuleMatcher, find_unclassified
+from annotator.matcher import RuleMatcher
 from annotator.models import EVENT_KINDS, Finding, Result, Summary, Variant
 from annotator.noted import UnclassifiedList
 from annotator.phasing import apply_read_backed_phase, open_alignments
@@ -37,6 +37,7 @@ from annotator.readers.maf_format import is_maf
 from annotator.rules.cache import load_rules_cached
 from annotator.rules.ruleset import RuleSet
 from annotator.tumor_types import OncoTree, load_oncotree
+from annotator.unclassified import find_unclassified
 from annotator.writers.atomic import is_stream, staged_outputs
 from annotator.writers.json import write_json
 from annotator.writers.tsv import write_tsv

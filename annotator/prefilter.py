@@ -25,7 +25,7 @@ from annotator.bgzf import Part, decompressed_chunks, decompressed_part, leading
 from annotator.candidate_triage import NONSYNONYMOUS, UNEVENTFUL
 from annotator.gene_padding import DEFAULT_DISTANCE
 from annotator.genome import ByChromosomeName, normalize_chrom
-from annotator.matcher import AlleleKey
+from annotator.models import AlleleKey
 from annotator.rules.schema import GeneSpec
 from annotator.vcf_text import (
     count_byte,

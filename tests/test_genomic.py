@@ -26,19 +26,22 @@ from annotator.genomic import (
     codon_of,
     codon_position_of,
 )
-from annotator.matcher import (
+from annotator.matcher import RuleMatcher, SampleAllele, SelectorMatcher
+from annotator.models import (
     AlleleKey,
-    RuleMatcher,
-    SampleAllele,
-    SelectorMatcher,
+    CodonChange,
+    Finding,
+    MatchType,
+    Unclassified,
+    Variant,
+    VariantClass,
     allele_key,
-    find_unclassified,
 )
-from annotator.models import CodonChange, Finding, MatchType, Unclassified, Variant, VariantClass
 from annotator.protein import ChangeKind
 from annotator.rules import RuleSet, load_rules
 from annotator.rules.schema import GeneSpec, Hotspot, Selector
 from annotator.tumor_types import load_oncotree
+from annotator.unclassified import find_unclassified
 
 DONOR, ACCEPTOR = VariantClass.SPLICE_DONOR, VariantClass.SPLICE_ACCEPTOR
 INFRAME_DEL, INFRAME_INS = VariantClass.INFRAME_DELETION, VariantClass.INFRAME_INSERTION

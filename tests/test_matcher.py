@@ -12,14 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from annotator.matcher import (
-    RuleMatcher,
-    Sample,
-    SampleAllele,
-    SelectorMatcher,
-    allele_key,
-    find_unclassified,
-)
+from annotator.matcher import RuleMatcher, Sample, SampleAllele, SelectorMatcher
 from annotator.models import (
     Alteration,
     CodonChange,
@@ -30,12 +23,14 @@ from annotator.models import (
     TumorTypeMatch,
     Variant,
     VariantClass,
+    allele_key,
 )
 from annotator.protein import parse_protein_change
 from annotator.rules import RuleSet
 from annotator.rules.loader import load_rules
 from annotator.rules.schema import SELECTOR_KINDS, Condition, GeneSpec, Selector
 from annotator.tumor_types import load_oncotree
+from annotator.unclassified import find_unclassified
 from tests.factories import EGFR, KRAS, alteration, variant
 
 DATA = Path(__file__).parent / "data"

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from annotator.cli import main
-from annotator.matcher import UNANNOTATED_REASON, RuleMatcher, SampleAllele
+from annotator.matcher import RuleMatcher, SampleAllele
 from annotator.models import (
     Alteration,
     NearMiss,
@@ -23,6 +23,7 @@ from annotator.models import (
 )
 from annotator.rules import RuleSet, load_rules
 from annotator.tumor_types import load_oncotree
+from annotator.unclassified import UNANNOTATED_REASON
 from tests.factories import alteration, variant
 from tests.vcfgen import vcf_text, write_vcf
 

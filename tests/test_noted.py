@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 import annotator.parts
 from annotator import noted as noted_module
 from annotator.inputs import _noted
-from annotator.matcher import RuleMatcher, SampleAllele, find_unclassified
+from annotator.matcher import RuleMatcher, SampleAllele
 from annotator.models import (
     Alteration,
     CodonChange,
@@ -30,6 +30,7 @@ from annotator.models import (
 from annotator.noted import NotedAlleles, UnclassifiedList
 from annotator.rules import load_rules
 from annotator.tumor_types import load_oncotree
+from annotator.unclassified import find_unclassified
 from annotator.writers.json import write_json
 from tests.generated import make_vcf
 from tests.runs import run_json

@@ -15,9 +15,10 @@ from hypothesis import strategies as st
 import annotator.parts
 from annotator.config import AnnotateConfig
 from annotator.inputs import read_vcf_sample
-from annotator.matcher import RuleMatcher, SampleAllele, find_unclassified
+from annotator.matcher import RuleMatcher, SampleAllele
 from annotator.models import Alteration, Variant, VariantClass
 from annotator.protein import parse_protein_change
+from annotator.unclassified import find_unclassified
 from tests.generated import make_vcf
 from tests.runs import run_json
 from tests.test_matcher_split_rules import ALTERATIONS, MATCHER, RULES

@@ -1,5 +1,5 @@
 """``find_unclassified`` takes the usual unannotated allele (one rule gene, the annotator's note
-on it, no alteration) without :func:`annotator.matcher._unannotated_unclassified`; its result
+on it, no alteration) without :func:`annotator.unclassified._unannotated_unclassified`; its result
 is the same as that function's for every unannotated allele, fired or not, usual or not."""
 
 from __future__ import annotations
@@ -9,8 +9,9 @@ from dataclasses import replace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from annotator.matcher import SampleAllele, _unannotated_unclassified, allele_key, find_unclassified
-from annotator.models import Alteration, CodonChange, Effect, Unclassified, VariantClass
+from annotator.matcher import SampleAllele
+from annotator.models import Alteration, CodonChange, Effect, Unclassified, VariantClass, allele_key
+from annotator.unclassified import _unannotated_unclassified, find_unclassified
 from tests.factories import finding, variant
 
 GENES = st.sampled_from(["EGFR", "KRAS", "BRAF"])
