@@ -43,7 +43,7 @@ from annotator.consequence import (
 from annotator.errors import InputError, UnreadableRegion, UsageError
 from annotator.gene_padding import gene_padding
 from annotator.gene_regions import GeneLocator
-from annotator.genome import resolve_build
+from annotator.genome import BUILDS, resolve_build
 from annotator.genomic import GenomicAnnotator
 from annotator.matcher import RuleMatcher, SampleAllele, SelectorMatcher
 from annotator.models import AlleleKey, Alteration, Unclassified, Variant, allele_key
@@ -977,7 +977,13 @@ def read_maf_samples(config: AnnotateConfig, rules: RuleSet) -> list[SmallVarian
     none passing): the other inputs' events still make their findings."""
     from annotator.readers.maf import read_maf  # noqa: PLC0415 - lazy: see the imports
 
-    data = read_maf(config.input, rules.genes)
+    # Of the rows outside the rule genes only those at a genomic rule's allele are kept (in
+    # either build: the build may be known only once the file is read); the others are
+    # counted by the reader, not held.
+    anywhere = frozenset().union(*(genomic_rule_alleles(rules, build) for build in BUILDS))
+    data = read_maf(
+        config.input, rules.genes, keep_outside=lambda variant: allele_key(variant) in anywhere
+    )
     samples = _maf_sample_names(config, data)
     build = _maf_build(config, data)
     if not data.samples:
@@ -1054,11 +1060,11 @@ def _maf_sample(
     # --include-filtered (then annotated, its FILTER shown) or --explain (set aside).
     alleles: list[SampleAllele] = []
     aside: list[SampleAllele] = []
-    failed = failed_in_genes = 0
+    failed = 0 if config.include_filtered else counts.filtered  # the reader counted every row
+    failed_in_genes = 0
     failed_filters: Counter[str] = Counter()
     for allele in data.alleles[sample]:
         passed = config.include_filtered or allele.variant.passed
-        failed += not passed
         # The rows of rule genes (and at a genomic rule's allele), as a VCF's reading
         # keeps them: the others only count as outside the rule genes.
         if allele.alterations or allele_key(allele.variant) in genomic_rules:

@@ -77,7 +77,9 @@ def test_vcf2maf_file_samples_build_counts(vcf2maf: MafData) -> None:
     # Missense_Mutation rows; the third and the In_Frame_Del row fail FILTER (common_variant);
     # neither Splice_Site nor Splice_Region rows count.
     assert vcf2maf.counts == {
-        "TUMOR": MafCounts(records=20, outside_rule_genes=16, unpadded_indels=0, nonsynonymous=10)
+        "TUMOR": MafCounts(
+            records=20, outside_rule_genes=16, unpadded_indels=0, nonsynonymous=10, filtered=2
+        )
     }
     assert vcf2maf.notes == {"TUMOR": ()}
     assert [a.variant.record_index for a in vcf2maf.alleles["TUMOR"]] == list(range(1, 21))
@@ -462,6 +464,74 @@ def test_alt_count_above_depth_gives_no_vaf_and_a_note(tmp_path: Path) -> None:
 def test_tumor_allele1_when_allele2_is_the_reference(tmp_path: Path) -> None:
     row = EGFR_L858R | {"Tumor_Seq_Allele1": "G", "Tumor_Seq_Allele2": "T"}
     assert only_allele(read_maf(write_maf(tmp_path, row), GENES)).variant.alt == "G"
+
+
+def test_rows_outside_the_rule_genes_are_counted_not_kept_unless_asked(tmp_path: Path) -> None:
+    """The annotator keeps no allele of a row outside the rule genes but those its predicate
+    takes (the genomic rules' alleles): each row is still read, checked and counted, the one
+    failing FILTER included, so a project MAF's millions of other rows are not held."""
+    outside = EGFR_L858R | {"Hugo_Symbol": "Unknown", "Variant_Classification": "IGR"}
+    failing = outside | {"FILTER": "common_variant", "Start_Position": "55191823"}
+    failing["End_Position"] = "55191823"
+    path = write_maf(tmp_path, outside, failing, EGFR_L858R, columns=(*HEADER, "FILTER"))
+    every = read_maf(path, GENES)
+    none = read_maf(path, GENES, keep_outside=lambda _variant: False)
+    some = read_maf(path, GENES, keep_outside=lambda variant: variant.filters == ())
+    assert every.counts == none.counts == some.counts
+    assert every.counts["S1"] == MafCounts(
+        records=3, outside_rule_genes=2, nonsynonymous=1, filtered=1
+    )
+    assert [a.variant.record_index for a in every.alleles["S1"]] == [1, 2, 3]
+    assert [a.variant.record_index for a in none.alleles["S1"]] == [3]
+    assert [a.variant.record_index for a in some.alleles["S1"]] == [1, 3]
+    bad = outside | {"Start_Position": "five"}
+    with pytest.raises(InputError, match=r"line 4: Start_Position 'five'"):
+        read_maf(write_maf(tmp_path, EGFR_L858R, bad), GENES, keep_outside=lambda _v: False)
+
+
+GENOMIC_RULE = """
+rules:
+  - id: EGFR-T790M-GENOMIC-TEST
+    gene: EGFR
+    alteration:
+      genomic:
+        GRCh37: [{chrom: "7", pos: 55249071, ref: C, alt: T}]
+        GRCh38: [{chrom: chr7, pos: 55181378, ref: C, alt: T}]
+    tumor_types: {include: [NSCLC]}
+    effect: resistance
+    therapies: [gefitinib]
+    evidence_level: D
+    citations: ["PMID:15737014"]
+    examples: [{alteration: "chr7:55181378:C:T@GRCh38", tumor_type: LUAD}]
+"""
+
+
+@pytest.mark.parametrize(
+    ("build", "chrom", "position"), [("GRCh38", "chr7", "55181378"), ("GRCh37", "7", "55249071")]
+)
+def test_a_row_outside_the_rule_genes_at_a_genomic_rule_allele_is_kept(
+    tmp_path: Path, build: str, chrom: str, position: str
+) -> None:
+    """A row whose Hugo_Symbol is not in the gene table is kept when it lies at a genomic
+    rule's allele (of either build: the MAF's build is known only once it is read), and the
+    rule fires on it."""
+    rules = tmp_path / "genomic.yaml"
+    rules.write_text(GENOMIC_RULE, encoding="utf-8")
+    row = EGFR_L858R | {
+        "Hugo_Symbol": "Unknown",
+        "Variant_Classification": "IGR",
+        "NCBI_Build": build,
+        "Chromosome": chrom,
+        "Start_Position": position,
+        "End_Position": position,
+        "Reference_Allele": "C",
+        "Tumor_Seq_Allele1": "C",
+        "Tumor_Seq_Allele2": "T",
+    }
+    elsewhere = row | {"Start_Position": "1000", "End_Position": "1000"}
+    data = run_json(write_maf(tmp_path, elsewhere, row), rule_paths=(rules,))
+    assert [f["rule_id"] for f in data["findings"]] == ["EGFR-T790M-GENOMIC-TEST"]
+    assert data["summary"]["records"] == 2
 
 
 def test_unknown_symbol_is_outside_rule_genes(tmp_path: Path) -> None:

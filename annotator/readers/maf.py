@@ -181,13 +181,15 @@ class MafCounts:
     not in the gene table (``Unknown`` included); ``unpadded_indels``: indel rows kept in their
     MAF form because the reference base before them is not in the file; ``nonsynonymous``:
     rows passing ``FILTER`` (or without one) whose ``Variant_Classification`` TMB counts
-    (:data:`NONSYNONYMOUS_CLASSIFICATIONS`).
+    (:data:`NONSYNONYMOUS_CLASSIFICATIONS`); ``filtered``: rows failing ``FILTER`` (kept as
+    alleles or not: see :func:`read_maf`'s ``keep_outside``).
     """
 
     records: int = 0
     outside_rule_genes: int = 0
     unpadded_indels: int = 0
     nonsynonymous: int = 0
+    filtered: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,8 +211,17 @@ class MafData:
     build_column: bool = False  # the header has an NCBI_Build column (``build`` None: empty)
 
 
-def read_maf(path: Path, genes: Mapping[str, GeneSpec]) -> MafData:
+def read_maf(
+    path: Path,
+    genes: Mapping[str, GeneSpec],
+    keep_outside: Callable[[Variant], bool] | None = None,
+) -> MafData:
     """Read a MAF file, plain or gzip-compressed, into per-sample ``SampleAllele``s.
+
+    Every row is read and checked, and counted in its sample's :class:`MafCounts`; a row
+    outside the rule genes is kept as an allele only when ``keep_outside`` takes its variant
+    (by default every row is kept). The annotator keeps those at a genomic rule's allele: a
+    project MAF has millions of rows, nearly all outside the rule genes, which it only counts.
 
     Raises InputError naming the path (and the line) for a missing or unreadable file, a
     header without a required column, a row with another number of cells than the header, an
@@ -219,7 +230,7 @@ def read_maf(path: Path, genes: Mapping[str, GeneSpec]) -> MafData:
     ``NCBI_Build`` other than GRCh37/GRCh38 spellings, and a file naming two builds.
     """
     refuse_stream_input(path, hint="write it to a file first")
-    reader = _MafReader(path, genes)
+    reader = _MafReader(path, genes, keep_outside)
     for line, text in _numbered_lines(path):
         if not text.strip() or text.startswith("#"):
             continue
@@ -271,6 +282,7 @@ class _Sample:
     outside_rule_genes: int = 0
     unpadded_indels: int = 0
     nonsynonymous: int = 0
+    filtered: int = 0
     assumed_transcript: int = 0  # rows in rule genes of a file without Transcript_ID
     notes: list[str] = field(default_factory=list)  # of its rows, in file order
 
@@ -298,9 +310,15 @@ class _Columns:
 
 
 class _MafReader:
-    def __init__(self, path: Path, genes: Mapping[str, GeneSpec]) -> None:
+    def __init__(
+        self,
+        path: Path,
+        genes: Mapping[str, GeneSpec],
+        keep_outside: Callable[[Variant], bool] | None = None,
+    ) -> None:
         self.path = path
         self.genes = genes
+        self.keep_outside = keep_outside
         self.columns: _Columns | None = None
         self.samples: dict[str, _Sample] = {}
         self.build: Build | None = None
@@ -361,13 +379,17 @@ class _MafReader:
             depth=depth,
         )
         sample.records += 1
-        if variant.passed and value("Variant_Classification") in NONSYNONYMOUS_CLASSIFICATIONS:
+        if not variant.passed:
+            sample.filtered += 1
+        elif value("Variant_Classification") in NONSYNONYMOUS_CLASSIFICATIONS:
             sample.nonsynonymous += 1
         if not padded:
             sample.unpadded_indels += 1
         spec = self.genes.get(value("Hugo_Symbol"))
         if spec is None:
             sample.outside_rule_genes += 1
+            if self.keep_outside is not None and not self.keep_outside(variant):
+                return
             alterations: tuple[Alteration, ...] = ()
         else:
             alterations = (self._alteration(spec, variant, value, line, sample),)
@@ -511,6 +533,7 @@ class _MafReader:
                     outside_rule_genes=sample.outside_rule_genes,
                     unpadded_indels=sample.unpadded_indels,
                     nonsynonymous=sample.nonsynonymous,
+                    filtered=sample.filtered,
                 )
                 for name, sample in self.samples.items()
             },
