@@ -980,7 +980,10 @@ def read_maf_samples(config: AnnotateConfig, rules: RuleSet) -> list[SmallVarian
     # Of the rows outside the rule genes only those at a genomic rule's allele are kept (in
     # either build: the build may be known only once the file is read); the others are
     # counted by the reader, not held.
-    anywhere = frozenset().union(*(genomic_rule_alleles(rules, build) for build in BUILDS))
+    by_build: dict[str, frozenset[AlleleKey]] = {
+        build: genomic_rule_alleles(rules, build) for build in BUILDS
+    }
+    anywhere = frozenset().union(*by_build.values())
     data = read_maf(
         config.input, rules.genes, keep_outside=lambda variant: allele_key(variant) in anywhere
     )
@@ -988,8 +991,7 @@ def read_maf_samples(config: AnnotateConfig, rules: RuleSet) -> list[SmallVarian
     build = _maf_build(config, data)
     if not data.samples:
         return [_maf_without_rows(config, build, sample) for sample in samples]
-    genomic_rules = genomic_rule_alleles(rules, build)
-    return [_maf_sample(config, data, sample, build, genomic_rules) for sample in samples]
+    return [_maf_sample(config, data, sample, build, by_build[build]) for sample in samples]
 
 
 def _maf_sample_names(config: AnnotateConfig, data: MafData) -> tuple[str, ...]:
