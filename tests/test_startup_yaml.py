@@ -14,7 +14,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from annotator.rules import bundled_rules_dir, load_rules
+from annotator.rules import bundled_rules_dir, load_rules, yaml_reading
 from annotator.rules import loader as loader_module
 from annotator.rules.files import RulesSource
 
@@ -140,7 +140,7 @@ def texts() -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize(("name", "text"), texts(), ids=[name for name, _ in texts()])
 def test_libyaml_gives_the_nodes_lines_and_data_of_the_python_loader(name: str, text: str) -> None:
-    fast = loader_module._parse_fast(text)
+    fast = yaml_reading.parse_fast(text)
     assert fast is not None, f"libyaml refused {name}"
     root, data = fast
     expected_root, expected_data = python_parse(text)
@@ -154,14 +154,14 @@ def test_libyaml_gives_the_nodes_lines_and_data_of_the_python_loader(name: str, 
 
 @pytest.mark.parametrize("text", INVALID.values(), ids=list(INVALID))
 def test_libyaml_refuses_what_the_python_loader_refuses(text: str) -> None:
-    assert loader_module._parse_fast(text) is None
+    assert yaml_reading.parse_fast(text) is None
     with pytest.raises(yaml.YAMLError):
         python_parse(text)
 
 
 @pytest.mark.parametrize("text", SCREENED.values(), ids=list(SCREENED))
 def test_text_libyaml_reads_differently_goes_to_the_python_loader(text: str) -> None:
-    assert loader_module._parse_fast(text) is None
+    assert yaml_reading.parse_fast(text) is None
     yaml.load(text, Loader=yaml.CSafeLoader)  # a safe loader; libyaml reads the text
 
 
@@ -180,7 +180,7 @@ def test_when_libyaml_reads_a_text_the_python_loader_reads_it_the_same(
     pieces: list[str], final_newline: bool
 ) -> None:
     text = "".join(pieces) + ("\n" if final_newline else "")
-    fast = loader_module._parse_fast(text)
+    fast = yaml_reading.parse_fast(text)
     if fast is None:
         return
     try:
@@ -217,13 +217,13 @@ def test_mutated_rules_files_give_the_same_problems_and_rules(
     rng = random.Random(name)  # the same mutations on every run
     path = tmp_path / name
     source = RulesSource(path, name, bundled=False)
-    libyaml = loader_module._CSafeLoader
+    libyaml = yaml_reading._CSafeLoader
     for _ in range(150):
         text = mutations(original, rng)
         path.write_text(text, encoding="utf-8")
-        monkeypatch.setattr(loader_module, "_CSafeLoader", libyaml)
+        monkeypatch.setattr(yaml_reading, "_CSafeLoader", libyaml)
         fast = loader_module._read_file(source)
-        monkeypatch.setattr(loader_module, "_CSafeLoader", None)
+        monkeypatch.setattr(yaml_reading, "_CSafeLoader", None)
         slow = loader_module._read_file(source)
         assert fast.problems == slow.problems, text
         assert [rule for rule, _ in fast.rules] == [rule for rule, _ in slow.rules], text
@@ -240,7 +240,7 @@ def test_syntax_problems_are_the_python_loaders(
     path.write_text(text, encoding="utf-8")
     source = RulesSource(path, str(path), bundled=False)
     with_libyaml = loader_module._read_file(source).problems
-    monkeypatch.setattr(loader_module, "_CSafeLoader", None)
+    monkeypatch.setattr(yaml_reading, "_CSafeLoader", None)
     assert with_libyaml == loader_module._read_file(source).problems
     assert with_libyaml
 
@@ -259,7 +259,7 @@ def test_bundled_rules_are_read_without_the_python_parser(
 
 def test_same_rule_set_and_origins_without_libyaml(monkeypatch: pytest.MonkeyPatch) -> None:
     fast = load_rules()
-    monkeypatch.setattr(loader_module, "_CSafeLoader", None)
+    monkeypatch.setattr(yaml_reading, "_CSafeLoader", None)
     slow = load_rules()
     assert fast == slow
     assert fast.sha256 == slow.sha256

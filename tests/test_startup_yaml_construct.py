@@ -12,8 +12,7 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from annotator.rules import bundled_rules_dir
-from annotator.rules import loader as loader_module
+from annotator.rules import bundled_rules_dir, yaml_reading
 
 pytestmark = pytest.mark.skipif(
     not getattr(yaml, "__with_libyaml__", False), reason="PyYAML built without libyaml"
@@ -48,7 +47,7 @@ def constructed(text: str) -> tuple[object, object]:
     loader, root = compose(text)
     assert root is not None
     try:
-        plain: object = loader_module._construct_plain(loader, root)
+        plain: object = yaml_reading._construct_plain(loader, root)
     except Exception as error:
         plain = error
     finally:
@@ -76,7 +75,7 @@ def test_plain_data_are_pyyamls_and_the_rest_is_left_to_it(pieces: list[str]) ->
     if root is None:
         return
     expected, plain = constructed(text)
-    if isinstance(plain, loader_module._NotPlain):
+    if isinstance(plain, yaml_reading._NotPlain):
         return  # left to PyYAML's constructor
     if isinstance(expected, Exception):  # the same scalar method refuses the same scalar
         assert type(plain) is type(expected), f"{text!r}: {plain!r}, PyYAML {expected!r}"
@@ -98,15 +97,15 @@ def test_plain_data_are_pyyamls_and_the_rest_is_left_to_it(pieces: list[str]) ->
 def test_what_is_not_plain_is_built_or_refused_by_pyyaml(text: str) -> None:
     loader, root = compose(text)
     assert root is not None
-    with pytest.raises(loader_module._NotPlain):
-        loader_module._construct_plain(loader, root)
+    with pytest.raises(yaml_reading._NotPlain):
+        yaml_reading._construct_plain(loader, root)
     try:
         expected: object = yaml.CSafeLoader(text).get_single_data()
     except yaml.YAMLError:
         with pytest.raises(yaml.YAMLError):
-            loader_module._construct(loader, root)
+            yaml_reading._construct(loader, root)
         return
-    data = loader_module._construct(loader, root)
+    data = yaml_reading._construct(loader, root)
     assert repr(data) == repr(expected)
     if isinstance(data, dict) and "b" in data and "a" in data:
         assert data["a"] is data["b"] or not isinstance(data["a"], list)
@@ -116,6 +115,6 @@ def test_what_is_not_plain_is_built_or_refused_by_pyyaml(text: str) -> None:
 @given(st.lists(st.sampled_from(PIECES), max_size=24))
 def test_libyaml_differs_is_the_regex(pieces: list[str]) -> None:
     text = "".join(pieces)
-    assert loader_module._libyaml_differs(text) is (
-        loader_module._LIBYAML_DIFFERS.search(text) is not None
+    assert yaml_reading._libyaml_differs(text) is (
+        yaml_reading._LIBYAML_DIFFERS.search(text) is not None
     )

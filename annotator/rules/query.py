@@ -19,7 +19,6 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
-from annotator.rules.loader import ANY_TUMOR_TYPE
 from annotator.rules.ruleset import (
     FUSION_SEPARATOR,
     RuleSet,
@@ -27,7 +26,7 @@ from annotator.rules.ruleset import (
     fold_name,
     split_regimen,
 )
-from annotator.rules.schema import Rule
+from annotator.rules.schema import ANY_TUMOR_TYPE, Rule
 from annotator.tumor_types import OncoTree
 
 

@@ -216,6 +216,10 @@ class Example(StrictModel):
     )
 
 
+#: The tumor-agnostic keyword of ``tumor_types.include``.
+ANY_TUMOR_TYPE = "ALL"
+
+
 class TumorTypes(StrictModel):
     """OncoTree codes the rule applies to (descendants included); ``ALL`` = tumor-agnostic."""
 
@@ -224,8 +228,8 @@ class TumorTypes(StrictModel):
 
     @model_validator(mode="after")
     def _all_alone(self) -> TumorTypes:
-        if "ALL" in self.include and len(self.include) > 1:
-            raise ValueError("'ALL' stands alone in include")
+        if ANY_TUMOR_TYPE in self.include and len(self.include) > 1:
+            raise ValueError(f"'{ANY_TUMOR_TYPE}' stands alone in include")
         return self
 
 
