@@ -126,13 +126,13 @@ def test_each_variant_read_ahead_gets_its_own_record_and_one_left_behind_is_refu
 # --- End to end: what a run keeps has its VAF ------------------------------------------------
 
 #: T790M (a finding by the hotspot table), an EGFR missense (unclassified: no annotation, not a
-#: hotspot), one far from any rule gene (not kept) and a MET intron variant (outside the coding
-#: exons MET's table lists: a noted row).
+#: hotspot), one far from any rule gene (not kept) and a variant in MET intron 1, before c.1
+#: (outside the coding exons MET's table lists: a noted row).
 UNANNOTATED = [
     "chr7\t55181378\t.\tC\tT\t.\tPASS\t.\tGT:AD:DP\t0/1:60,40:100",
     "chr7\t55181390\t.\tG\tA\t.\tPASS\t.\tGT:AD:DP\t0/1:75,25:100",
     "chr7\t100000000\t.\tG\tA\t.\tPASS\t.\tGT:AD:DP\t0/1:50,50:100",
-    "chr7\t116773000\t.\tG\tA\t.\tPASS\t.\tGT:AD:DP\t0/1:90,10:100",  # MET intron 14
+    "chr7\t116690000\t.\tG\tA\t.\tPASS\t.\tGT:AD:DP\t0/1:90,10:100",  # MET intron 1
 ]
 
 #: The same records annotated by VEP: T790M and an EGFR missense no rule names (kept as
@@ -177,7 +177,7 @@ def test_every_allele_a_run_keeps_has_its_vaf(
     monkeypatch.setattr(annotator.parts, "SPLIT_MIN_BYTES", 0)
     result = _run(tmp_path, vcf_text(UNANNOTATED, info_lines=()), options)
     assert _evidence(result.findings) == [(55181378, 0.4, 100)]
-    assert _evidence(result.unclassified) == [(55181390, 0.25, 100), (116773000, 0.1, 100)]
+    assert _evidence(result.unclassified) == [(55181390, 0.25, 100), (116690000, 0.1, 100)]
 
 
 @pytest.mark.parametrize("options", PATHS)

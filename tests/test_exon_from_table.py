@@ -37,8 +37,9 @@ CONTIGS = {name: GRCH38_RULE_CONTIGS[name] for name in ("chr7", "chr13")}
         ("EGFR", "T790M", (20, 28)),
         ("EGFR", "G719S", (18, 28)),
         ("EGFR", "E1000K", (25, 28)),
-        ("MET", "R988C", (14, None)),  # MET's table lists exon 14 alone, without the count
-        ("MET", "Y1230H", (None, None)),  # beyond the exons the table lists
+        ("MET", "R988C", (14, 21)),
+        ("MET", "Y1230H", (19, 21)),
+        ("MET", "S1400L", (None, None)),  # beyond the table's 1390 codons and the stop
         ("KRAS", None, (None, None)),  # no protein change: an intronic splice variant
     ],
 )

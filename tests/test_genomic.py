@@ -111,9 +111,9 @@ def outside_note(gene: str) -> tuple[str, str]:
 
 #: An EGFR intron variant (the table lists every coding exon: see test_pten_unannotated.py).
 INTRONIC = ("EGFR", VariantClass.OTHER, None, None)
-#: GRCh38 MET intron 14, between exons 14 and 15 (tests/test_met_exon14.py), in a gene whose
-#: table lists exon 14 alone.
-MET_INTRON = 116773000
+#: GRCh38 MET intron 1, before c.1 (in exon 2): outside the coding exons MET's table lists
+#: (2-21), so a note. (Intron 14 was used while the table listed exon 14 alone.)
+MET_INTRON = 116690000
 
 
 def check(result: GenomicResult, case: Case) -> None:
@@ -328,8 +328,8 @@ def test_kras_exon2_is_where_the_cases_assume(rules: RuleSet) -> None:
 
 
 def test_outside_note_lists_the_table_exons(rules: RuleSet) -> None:
-    """The note names the exons the table lists, runs joined (MET: 14 alone when this was
-    written; EGFR's 18-21 before its table was completed)."""
+    """The note names the exons the table lists, runs joined (MET 2-21; 14 alone when this
+    was written, EGFR's 18-21 before its table was completed)."""
     numbers = sorted(exon.number for exon in rules.genes["MET"].exons)
     assert 14 in numbers
     runs: list[list[int]] = []

@@ -37,9 +37,9 @@ def path(tmp_path_factory: pytest.TempPathFactory) -> Path:
         f"chr7\t55181398\tc797s\tT\tA\t.\tPASS\t.\t{FORMAT}\t./.:60,40:100\t0/1:50,50:100",
         # EGFR L858R: both.
         f"chr7\t55191822\tl858r\tT\tG\t.\tPASS\t.\t{FORMAT}\t0/1:60,40:100\t0/1:50,50:100",
-        # In a MET intron (outside the coding exons MET's table lists), unannotated: the other
-        # sample's only (else listed unclassified).
-        f"chr7\t116773000\tintron\tA\tG\t.\tPASS\t.\t{FORMAT}\t0/0:100,0:100\t0/1:50,50:100",
+        # In MET intron 1 (before c.1: outside the coding exons MET's table lists), unannotated:
+        # the other sample's only (else listed unclassified).
+        f"chr7\t116690000\tintron\tA\tG\t.\tPASS\t.\t{FORMAT}\t0/0:100,0:100\t0/1:50,50:100",
         # KRAS G12S/G12C (c.34G>A, c.34G>T): TUMOR holds the second ALT only, OTHER the first.
         f"chr12\t25245351\tg12\tC\tT,A\t.\tPASS\t.\t{FORMAT}\t0/2:60,0,40:100\t0/1:50,50,0:100",
     ]
@@ -63,14 +63,14 @@ def test_alleles_the_sample_does_not_hold_are_no_findings(path: Path) -> None:
     assert any(change.startswith("EGFR C797") for change in found)  # './.': kept
     assert tumor["summary"]["alleles_not_in_sample"] == 3  # the intron's, T790M, G12S
     assert tumor["summary"]["alleles_in_rule_genes"] == 6
-    assert 116773000 not in {u["variant"]["pos"] for u in tumor["unclassified"]}
+    assert 116690000 not in {u["variant"]["pos"] for u in tumor["unclassified"]}
     calls = {call["therapy"]: call["call"] for call in tumor["therapy_calls"]}
     assert calls["gefitinib"] == calls["erlotinib"] == "sensitivity"  # no T790M resistance
     other = run_json(path, "LUAD", sample="OTHER", use_index=False)
     assert {"EGFR T790M", "EGFR L858R"} <= changes(other)
     assert "KRAS G12C" not in changes(other)
     assert other["summary"]["alleles_not_in_sample"] == 1
-    assert 116773000 in {u["variant"]["pos"] for u in other["unclassified"]}
+    assert 116690000 in {u["variant"]["pos"] for u in other["unclassified"]}
     calls = {call["therapy"]: call["call"] for call in other["therapy_calls"]}
     assert calls["gefitinib"] == "resistance"
 
@@ -80,7 +80,7 @@ def test_the_noted_path_reads_the_gt_without_a_report(path: Path) -> None:
     it; in a VCF of several samples it reads their GT all the same."""
     quick = run_json(path, "LUAD", sample="TUMOR", use_index=False, unclassified_evidence=False)
     assert quick["summary"]["alleles_not_in_sample"] == 3
-    assert 116773000 not in {u["variant"]["pos"] for u in quick["unclassified"]}
+    assert 116690000 not in {u["variant"]["pos"] for u in quick["unclassified"]}
 
 
 def test_explain_lists_them(path: Path) -> None:
@@ -144,7 +144,7 @@ def mutect2_tumors(
     sites = (
         "chr7\t55181378\tt790m\tC\tT",  # EGFR T790M: TUMOR2's only
         "chr7\t55191822\tl858r\tT\tG",  # EGFR L858R: both tumors
-        "chr7\t116773000\tintron\tA\tG",  # MET intron, unannotated: TUMOR2's only
+        "chr7\t116690000\tintron\tA\tG",  # MET intron 1, unannotated: TUMOR2's only
         "chr12\t25245351\tg12c\tC\tA",  # KRAS G12C: TUMOR1 has no reads there: kept
     )
     records = [
@@ -167,7 +167,7 @@ def test_with_other_tumors_an_allele_without_reads_is_not_the_samples(
     assert {"EGFR L858R", "KRAS G12C"} <= changes(first)
     assert not {change for change in changes(first) if "T790M" in change}
     assert first["summary"]["alleles_not_in_sample"] == 2  # T790M and the intron's
-    assert 116773000 not in {u["variant"]["pos"] for u in first["unclassified"]}
+    assert 116690000 not in {u["variant"]["pos"] for u in first["unclassified"]}
     calls = {call["therapy"]: call["call"] for call in first["therapy_calls"]}
     assert calls["gefitinib"] == "sensitivity"
     # Without a report the noted intron allele's AD is read all the same.
@@ -177,7 +177,7 @@ def test_with_other_tumors_an_allele_without_reads_is_not_the_samples(
     second = run_json(path, "LUAD", sample="TUMOR2", use_index=False)
     assert {"EGFR T790M", "EGFR L858R", "KRAS G12C"} <= changes(second)
     assert second["summary"]["alleles_not_in_sample"] == 0
-    assert 116773000 in {u["variant"]["pos"] for u in second["unclassified"]}
+    assert 116690000 in {u["variant"]["pos"] for u in second["unclassified"]}
 
 
 @pytest.mark.parametrize("samples", [("TUMOR1",), ("TUMOR1", "NORMAL")])

@@ -24,16 +24,16 @@ from tests.test_deferred_evidence import PATHS  # the four ways to read a VCF
 from tests.vcfgen import FORMAT_LINES, PHASE_FORMAT_LINES, vcf_text, write_vcf
 
 #: T790M (a finding), an EGFR missense in an exon no rule names, one allele outside the rule
-#: genes and MET intronic alleles (MET's table lists exon 14 alone, so they are outside its
-#: coding exons: one phased with T790M, one failing FILTER, one of two ALTs).
+#: genes and alleles in MET intron 1, before c.1 (outside the coding exons MET's table lists:
+#: one phased with T790M, one failing FILTER, one of two ALTs).
 RECORDS = [
     "chr7\t55181378\t.\tC\tT\t.\tPASS\t.\tGT:AD:DP:PS\t0|1:60,40:100:55181378",
     "chr7\t55181390\t.\tG\tA\t.\tPASS\t.\tGT:AD:DP\t0/1:75,25:100",
     "chr7\t100000000\t.\tG\tA\t.\tPASS\t.\tGT:AD:DP\t0/1:50,50:100",
-    "chr7\t116773000\t.\tG\tA\t.\tPASS\t.\tGT:AD:DP\t0/1:90,10:100",
-    "chr7\t116773100\t.\tG\tA\t.\tPASS\t.\tGT:AD:DP:PS\t1|0:80,20:100:55181378",
-    "chr7\t116773200\t.\tG\tA\t.\tweak_evidence\t.\tGT:AD:DP\t0/1:95,5:100",
-    "chr7\t116773300\t.\tG\tA,C\t.\tPASS\t.\tGT:AD:DP\t1/2:50,30,20:100",
+    "chr7\t116690000\t.\tG\tA\t.\tPASS\t.\tGT:AD:DP\t0/1:90,10:100",
+    "chr7\t116690100\t.\tG\tA\t.\tPASS\t.\tGT:AD:DP:PS\t1|0:80,20:100:55181378",
+    "chr7\t116690200\t.\tG\tA\t.\tweak_evidence\t.\tGT:AD:DP\t0/1:95,5:100",
+    "chr7\t116690300\t.\tG\tA,C\t.\tPASS\t.\tGT:AD:DP\t1/2:50,30,20:100",
 ]
 
 
@@ -79,8 +79,8 @@ def test_the_json_and_tsv_do_not_depend_on_it(
     assert skipped_tsv == read_tsv
     # What differs: the noted alleles' VAF and depth, read only when asked for: the intronic
     # ones and the EGFR codon change no rule takes (codon 794).
-    assert evidence(read)[116773000] == (0.1, 100)
-    assert evidence(skipped)[116773000] == (None, None)
+    assert evidence(read)[116690000] == (0.1, 100)
+    assert evidence(skipped)[116690000] == (None, None)
     assert evidence(read)[55181390] == (0.25, 100)
     assert evidence(skipped)[55181390] == (None, None)
     assert {f.variant.vaf for f in skipped.findings} == {0.4}
@@ -120,6 +120,6 @@ def test_the_report_shows_an_intronic_alleles_vaf(vcf: Path, tmp_path: Path) -> 
     report = tmp_path / "r.html"
     assert main(["annotate", str(vcf), "--tumor-type", "LUAD", "--out-html", str(report)]) == 0
     rows = re.findall(r"<tr><td><strong>MET</strong></td>(.*?)</tr>", report.read_text())
-    intronic = [row for row in rows if "116773000" in row]
+    intronic = [row for row in rows if "116690000" in row]
     assert len(intronic) == 1
     assert '<td class="num">0.1</td><td class="num">100</td>' in intronic[0]
