@@ -33,6 +33,7 @@ from annotator.biomarkers import (
     tmb_event,
 )
 from annotator.candidate_triage import CandidateTriage, declares_csq
+from annotator.codon_neighbours import CodonNeighbours, may_share_a_codon
 from annotator.collector import collector_paused
 from annotator.config import INDEX_MIN_BYTES, AnnotateConfig
 from annotator.consequence import (
@@ -170,6 +171,8 @@ class SmallVariants:
     noted: NotedAlleles = field(default_factory=NotedAlleles)
     # Rule-gene alleles that can change no result (RuleMatcher.matters), counted only.
     uneventful: int = 0
+    # Of those, the SNVs that may share a codon with an SNV finding (kept by place only).
+    codon_neighbours: CodonNeighbours = field(default_factory=CodonNeighbours)
     # Rule-gene alleles the tumor sample does not hold (Variant.carried False: its GT, or
     # with other tumor samples its AD, says so): no finding; --explain lists them.
     not_carried: list[SampleAllele] = field(default_factory=list)
@@ -189,6 +192,7 @@ class SmallVariants:
             heapq.merge(self.not_carried, other.not_carried, key=_allele_record)
         )
         self.noted.merge(other.noted)
+        self.codon_neighbours.merge(other.codon_neighbours)
         self.notes.extend(note for note in other.notes if note not in self.notes)
         self.records += other.records
         self.alleles_seen += other.alleles_seen
@@ -862,7 +866,8 @@ def _keep(
 ) -> None:
     """Keep a rule-gene allele that can change a result (all, without ``triage``), with its
     VAF, depth and phase read by ``evidence`` when the reader deferred them, aside when the
-    sample does not hold it (``Variant.carried``); count the others."""
+    sample does not hold it (``Variant.carried``); count the others, and keep the place of
+    those that may share a codon with an SNV finding (:mod:`annotator.codon_neighbours`)."""
     if triage is None or triage.matters(allele):
         if evidence is not None:
             evidence(allele.variant)
@@ -872,6 +877,8 @@ def _keep(
             result.alleles.append(allele)
     else:
         result.uneventful += 1
+        if may_share_a_codon(allele):
+            result.codon_neighbours.add(allele.variant)
 
 
 def _from_tables(

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from annotator import __version__
 from annotator.biomarkers import check_msi_options, check_tmb_options
+from annotator.codon_neighbours import may_share_a_codon
 from annotator.collector import collector_paused
 from annotator.config import AnnotateConfig
 from annotator.errors import UsageError
@@ -248,8 +249,9 @@ def event_inputs_given(
 
 
 def _snvs_near(findings: Sequence[Finding], small: SmallVariants) -> dict[tuple[str, int], Variant]:
-    """The sample's SNVs (kept alleles and noted ones) within a codon's reach of an SNV
-    finding, by chromosome and position (none but the findings' own when no other is)."""
+    """The sample's SNVs that may lie in a codon (:func:`may_share_a_codon`: kept alleles,
+    noted ones and those kept by place only) within a codon's reach of an SNV finding, by
+    chromosome and position (none but the findings' own when no other is)."""
     wanted = {
         (variant.chrom, variant.pos + step)
         for finding in findings
@@ -262,12 +264,13 @@ def _snvs_near(findings: Sequence[Finding], small: SmallVariants) -> dict[tuple[
     near = {
         (allele.variant.chrom, allele.variant.pos): allele.variant
         for allele in small.alleles
-        if (allele.variant.chrom, allele.variant.pos) in wanted
-        and len(allele.variant.ref) == len(allele.variant.alt) == 1
+        if (allele.variant.chrom, allele.variant.pos) in wanted and may_share_a_codon(allele)
     }
     for variant in small.noted.variants_at(wanted):
         if len(variant.ref) == len(variant.alt) == 1:
             near[variant.chrom, variant.pos] = variant
+    for variant in small.codon_neighbours.variants_at(wanted):
+        near.setdefault((variant.chrom, variant.pos), variant)
     return near
 
 
