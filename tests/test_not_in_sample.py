@@ -247,3 +247,31 @@ def test_a_tumor_sample_line_naming_no_sample_is_a_clear_error(
     assert "##tumor_sample=TUMOR9 names no sample of the file (samples: NORMAL, TUMOR1" in err
     assert "Traceback" not in err
     assert not out.exists()
+
+
+def test_the_count_is_the_same_with_and_without_explain(tmp_path: Path) -> None:
+    """A synonymous EGFR change the sample does not hold changes no result: reading does not
+    read its GT (it is counted among the rule-gene alleles alone), and --explain, which keeps
+    every allele, counts the same (it counted it as not in the sample before)."""
+    csq_line = (
+        '##INFO=<ID=CSQ,Number=.,Type=String,Description="Consequence annotations from '
+        'Ensembl VEP. Format: Allele|Consequence|IMPACT|SYMBOL|Feature|HGVSp">'
+    )
+    records = [
+        f"chr7\t55181378\t.\tC\tT\t.\tPASS\tCSQ=T|missense_variant|MODERATE|EGFR|"
+        f"ENST00000275493.7|ENSP00000275493.2:p.Thr790Met\t{FORMAT}\t0/1:60,40:100\t"
+        "0/1:60,40:100",
+        f"chr7\t55181390\t.\tG\tA\t.\tPASS\tCSQ=A|synonymous_variant|LOW|EGFR|"
+        f"ENST00000275493.7|ENSP00000275493.2:p.Val794%3D\t{FORMAT}\t0/1:60,40:100\t"
+        "0/0:100,0:100",
+    ]
+    path = tmp_path / "two.vcf"
+    path.write_text(
+        vcf_text(records, samples=("OTHER", "TUMOR"), info_lines=(csq_line,)), encoding="utf-8"
+    )
+    summaries = [
+        run_json(path, "LUAD", sample="TUMOR", explain=explain)["summary"]
+        for explain in (False, True)
+    ]
+    assert summaries[0] == summaries[1]
+    assert (summaries[0]["alleles_in_rule_genes"], summaries[0]["alleles_not_in_sample"]) == (2, 0)
