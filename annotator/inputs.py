@@ -1,39 +1,32 @@
-"""Read every input of one tumor into what the matcher needs.
+"""Read the small variants of each tumor sample of the input (:func:`read_samples`).
 
-The VCF (or MAF) gives small-variant alleles with their alterations in rule genes: from the
+The VCF gives small-variant alleles with their alterations in rule genes: from the
 consequence annotation (VEP CSQ, SnpEff ANN, bcftools BCSQ), else from the rules' hotspot and
 exon tables; with ``--reference`` and ``--gff`` the VCF is first annotated with bcftools csq.
-The same pass collects structural-variant breakends and what TMB counts. Fusion,
-copy-number and expression files, MSI and TMB give gene-level events.
+The same pass collects structural-variant breakends and what TMB counts. It reads the file
+through its index (the rule regions only), through the text prefilter (only the records that
+may touch a rule are parsed), or record by record, in one process or two. A MAF's samples are
+read by :mod:`annotator.maf_input`; what a sample's reading gives is
+:class:`~annotator.small_variants.SmallVariants`; the gene-level events (fusion, copy-number
+and expression files, MSI, TMB) are read by :mod:`annotator.events_input`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import heapq
 import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from operator import attrgetter
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 import cyvcf2
 
 from annotator.bgzf import Part
-from annotator.biomarkers import (
-    DEFAULT_MSI_THRESHOLD,
-    MAF_TMB_DEFINITION,
-    MsiResult,
-    TmbResult,
-    msi_alteration,
-    msi_result,
-    tmb_event,
-)
 from annotator.candidate_triage import CandidateTriage, declares_csq
-from annotator.codon_neighbours import CodonNeighbours, may_share_a_codon
+from annotator.codon_neighbours import may_share_a_codon
 from annotator.collector import collector_paused
 from annotator.config import INDEX_MIN_BYTES, AnnotateConfig
 from annotator.consequence import (
@@ -44,10 +37,11 @@ from annotator.consequence import (
 from annotator.errors import InputError, UnreadableRegion, UsageError
 from annotator.gene_padding import gene_padding
 from annotator.gene_regions import GeneLocator
-from annotator.genome import BUILDS, resolve_build
+from annotator.genome import resolve_build
 from annotator.genomic import GenomicAnnotator
-from annotator.matcher import RuleMatcher, SampleAllele, SelectorMatcher
-from annotator.models import AlleleKey, Alteration, Unclassified, Variant, allele_key
+from annotator.maf_input import read_maf_samples
+from annotator.matcher import RuleMatcher, SampleAllele
+from annotator.models import AlleleKey, Alteration, Variant, allele_key
 from annotator.noted import NotedAlleles
 from annotator.parts import Candidates, ForkedPart, ForkedRegions, split_for_workers, two_processes
 from annotator.prefilter import (
@@ -60,20 +54,18 @@ from annotator.prefilter import (
     scan_vcf_text,
 )
 from annotator.progress import Progress, file_offset
-from annotator.readers.cnv import read_copy_number_calls
-from annotator.readers.expression import read_expression
 from annotator.readers.maf_format import is_maf
 from annotator.readers.vcf import ANNOTATION_KEYS, VcfReader, header_values, is_bcf
 from annotator.reference import ReferenceFile, open_reference
 from annotator.rules.ruleset import RuleSet
+from annotator.small_variants import SmallVariants, genomic_rule_alleles
 from annotator.tumor_types import load_oncotree
 
-# The readers of optional inputs (MAF, fusion calls), bcftools csq's driver and the breakends'
-# fusions are imported where used (the PLC0415 exemptions): a VCF of small variants, the
-# usual input, is read without them.
+# bcftools csq's driver and the breakends' module are imported where used (the PLC0415
+# exemptions), as the MAF and fusion readers are in their modules: a VCF of small variants,
+# the usual input, is read without them.
 if TYPE_CHECKING:
     from annotator.parts import _Claims
-    from annotator.readers.maf import MafData
     from annotator.structural import Breakend
 
 
@@ -143,90 +135,6 @@ def _refuse_other_inputs(config: AnnotateConfig, samples: int, kind: str) -> Non
             "BAM inputs belong to one tumor",
             hint="choose it with --sample",
         )
-
-
-@dataclass
-class SmallVariants:
-    """One tumor sample's small variants: what the pass over its VCF (or its MAF rows) gives."""
-
-    build: str
-    sample: str | None
-    caller: str | None
-    alleles: list[SampleAllele] = field(default_factory=list)
-    breakends: list[Breakend] = field(default_factory=list)
-    records: int = 0
-    alleles_seen: int = 0
-    alleles_annotated: int = 0
-    filtered_records: int = 0  # records (with an ALT) skipped for FILTER
-    filtered_in_rule_genes: int = 0  # of those, the ones in a rule gene (matching.rule_genes)
-    # ... and how many of those fail each FILTER name.
-    filtered_in_rule_genes_filters: Counter[str] = field(default_factory=Counter)
-    nonsynonymous: int = 0  # counted for TMB (--panel-size-mb) only
-    annotated_records: int = 0
-    regions_only: bool = False  # only the rule regions were read, through the file's index
-    notes: list[str] = field(default_factory=list)  # reader notes: assumptions, skipped rows
-    # With --explain: rule-gene alleles of records that failed FILTER, kept aside to be explained.
-    filtered_alleles: list[SampleAllele] = field(default_factory=list)
-    # Unannotated rule-gene alleles with no alteration and one note, not among ``alleles``.
-    noted: NotedAlleles = field(default_factory=NotedAlleles)
-    # Rule-gene alleles that can change no result (RuleMatcher.matters), counted only.
-    uneventful: int = 0
-    # Of those, the SNVs that may share a codon with an SNV finding (kept by place only).
-    codon_neighbours: CodonNeighbours = field(default_factory=CodonNeighbours)
-    # Rule-gene alleles the tumor sample does not hold (Variant.carried False: its GT, or
-    # with other tumor samples its AD, says so): no finding; --explain lists them.
-    not_carried: list[SampleAllele] = field(default_factory=list)
-
-    def merge(self, other: SmallVariants) -> None:
-        """Add what a pass over other records of the same input found: its alleles and
-        breakends go among ours in the order of their records, as one pass gives them (a
-        record's alleles all come from one of the two)."""
-        self.alleles = list(heapq.merge(self.alleles, other.alleles, key=_allele_record))
-        self.breakends = list(
-            heapq.merge(self.breakends, other.breakends, key=attrgetter("record_index"))
-        )
-        self.filtered_alleles = list(
-            heapq.merge(self.filtered_alleles, other.filtered_alleles, key=_allele_record)
-        )
-        self.not_carried = list(
-            heapq.merge(self.not_carried, other.not_carried, key=_allele_record)
-        )
-        self.noted.merge(other.noted)
-        self.codon_neighbours.merge(other.codon_neighbours)
-        self.notes.extend(note for note in other.notes if note not in self.notes)
-        self.records += other.records
-        self.alleles_seen += other.alleles_seen
-        self.alleles_annotated += other.alleles_annotated
-        self.filtered_records += other.filtered_records
-        self.filtered_in_rule_genes += other.filtered_in_rule_genes
-        self.filtered_in_rule_genes_filters.update(other.filtered_in_rule_genes_filters)
-        self.nonsynonymous += other.nonsynonymous
-        self.uneventful += other.uneventful
-        self.annotated_records += other.annotated_records
-
-    def tmb(self, config: AnnotateConfig) -> TmbResult | None:
-        if config.panel_size_mb is None:
-            return None
-        if self.caller == "maf":
-            return TmbResult(
-                self.nonsynonymous,
-                config.panel_size_mb,
-                config.tmb_threshold,
-                definition=MAF_TMB_DEFINITION,
-                source="maf",
-            )
-        if self.alleles_annotated and not self.annotated_records:
-            raise InputError(
-                "TMB needs consequence annotation (CSQ, ANN or BCSQ) to tell coding "
-                "non-synonymous variants; the VCF has none",
-                path=config.input,
-                hint="annotate with VEP, SnpEff or bcftools csq, or leave out --panel-size-mb",
-            )
-        return TmbResult(self.nonsynonymous, config.panel_size_mb, config.tmb_threshold)
-
-
-def _allele_record(allele: SampleAllele) -> int:
-    return allele.variant.record_index
 
 
 def read_vcf_sample(config: AnnotateConfig, rules: RuleSet) -> SmallVariants:
@@ -966,207 +874,6 @@ def _filtered_allele(
     return None
 
 
-def genomic_rule_alleles(rules: RuleSet, build: str) -> frozenset[AlleleKey]:
-    """The alleles the rules' genomic selectors name on ``build``: an allele there matters
-    whatever gene it lies in."""
-    selectors = SelectorMatcher(build)
-    return frozenset(
-        key
-        for rule in rules.rules
-        if rule.alteration.kind == "genomic"
-        for key in selectors.genomic_alleles(rule.alteration)
-    )
-
-
-def read_maf_samples(config: AnnotateConfig, rules: RuleSet) -> list[SmallVariants]:
-    """Each sample of a MAF (or the one ``--sample`` names) as if read from its own VCF. A
-    MAF with no rows gives the sample ``--sample`` names, with no mutations (a patient with
-    none passing): the other inputs' events still make their findings."""
-    from annotator.readers.maf import read_maf  # noqa: PLC0415 - lazy: see the imports
-
-    # Of the rows outside the rule genes only those at a genomic rule's allele are kept (in
-    # either build: the build may be known only once the file is read); the others are
-    # counted by the reader, not held.
-    by_build: dict[str, frozenset[AlleleKey]] = {
-        build: genomic_rule_alleles(rules, build) for build in BUILDS
-    }
-    anywhere = frozenset().union(*by_build.values())
-    data = read_maf(
-        config.input, rules.genes, keep_outside=lambda variant: allele_key(variant) in anywhere
-    )
-    samples = _maf_sample_names(config, data)
-    build = _maf_build(config, data)
-    if not data.samples:
-        return [_maf_without_rows(config, build, sample) for sample in samples]
-    return [_maf_sample(config, data, sample, build, by_build[build]) for sample in samples]
-
-
-def _maf_sample_names(config: AnnotateConfig, data: MafData) -> tuple[str, ...]:
-    """The samples to annotate: the one ``--sample`` names, else every sample of the MAF."""
-    samples = data.samples
-    if not samples and config.sample is None:
-        build = " and its genome build with --genome" if config.genome == "auto" else ""
-        raise UsageError(
-            "the MAF has no rows (a header only), so no Tumor_Sample_Barcode to annotate",
-            path=config.input,
-            hint=f"name the sample with --sample NAME{build} to annotate it with no mutations",
-        )
-    if config.sample is None:
-        return samples
-    if samples and config.sample not in samples:
-        raise UsageError(
-            f"sample {config.sample!r} is not in the MAF",
-            path=config.input,
-            hint=f"its Tumor_Sample_Barcode values: {', '.join(samples[:10])}",
-        )
-    return (config.sample,)
-
-
-def _maf_build(config: AnnotateConfig, data: MafData) -> str:
-    """The MAF's genome build: its ``NCBI_Build``, which ``--genome`` must agree with, else
-    ``--genome``."""
-    if data.build is not None:
-        if config.genome not in ("auto", data.build):
-            raise InputError(
-                f"the MAF's NCBI_Build is {data.build} but --genome {config.genome} was given",
-                path=config.input,
-            )
-        return data.build
-    if config.genome != "auto":
-        return config.genome
-    if not data.build_column:
-        why = "the MAF has no NCBI_Build column"
-    elif not data.samples:
-        why = "the MAF's NCBI_Build column has no value (the file has no rows)"
-    else:
-        why = "the MAF's NCBI_Build column has no value in any row"
-    raise InputError(
-        f"{why} to tell the genome build",
-        path=config.input,
-        hint="pass --genome GRCh37 or --genome GRCh38",
-    )
-
-
-def _maf_without_rows(config: AnnotateConfig, build: str, sample: str) -> SmallVariants:
-    """The sample ``--sample`` names of a MAF with no rows: no mutations, and a note."""
-    note = (
-        f"{config.input}: the MAF has no rows (a header only): no mutations for sample "
-        f"{sample!r}, named by --sample"
-    )
-    return SmallVariants(build=build, sample=sample, caller="maf", notes=[note])
-
-
-def _maf_sample(
-    config: AnnotateConfig,
-    data: MafData,
-    sample: str,
-    build: str,
-    genomic_rules: frozenset[AlleleKey],
-) -> SmallVariants:
-    """One sample's rows of the MAF, as its VCF's records would be read."""
-    counts = data.counts[sample]
-    # As a VCF's records: a row failing FILTER is skipped and counted, unless
-    # --include-filtered (then annotated, its FILTER shown) or --explain (set aside).
-    alleles: list[SampleAllele] = []
-    aside: list[SampleAllele] = []
-    failed = 0 if config.include_filtered else counts.filtered  # the reader counted every row
-    failed_in_genes = 0
-    failed_filters: Counter[str] = Counter()
-    for allele in data.alleles[sample]:
-        passed = config.include_filtered or allele.variant.passed
-        # The rows of rule genes (and at a genomic rule's allele), as a VCF's reading
-        # keeps them: the others only count as outside the rule genes.
-        if allele.alterations or allele_key(allele.variant) in genomic_rules:
-            if passed:
-                alleles.append(allele)
-            else:
-                failed_in_genes += 1
-                failed_filters.update(allele.variant.filters)
-                if config.explain:
-                    aside.append(allele)
-    return SmallVariants(
-        build=build,
-        sample=sample,
-        caller="maf",
-        alleles=alleles,
-        records=counts.records,
-        alleles_seen=counts.records,
-        alleles_annotated=counts.records - failed,
-        filtered_records=failed,
-        filtered_in_rule_genes=failed_in_genes,
-        filtered_in_rule_genes_filters=failed_filters,
-        annotated_records=counts.records - failed,
-        nonsynonymous=counts.nonsynonymous,
-        notes=list(data.notes[sample]),
-        filtered_alleles=aside,
-    )
-
-
-class InputEvents(NamedTuple):
-    """Gene-level events from every input, notes on what gave none, the structural-variant
-    records in rule genes that gave none (unclassified), and how many SV alleles lie in rule
-    genes (fused or not)."""
-
-    events: list[Alteration]
-    notes: list[str]
-    unclassified: Sequence[Unclassified] = ()
-    structural_in_genes: int = 0
-    msi: MsiResult | None = None  # what --msi-status / --msi-file said, MSI-H or not
-
-
-def read_events(
-    config: AnnotateConfig, rules: RuleSet, small: SmallVariants, tmb: TmbResult | None
-) -> InputEvents:
-    """Gene-level events from every input, and notes on what gave none (:class:`InputEvents`)."""
-    events: list[Alteration] = []
-    notes: list[str] = list(small.notes)
-    known = rules.gene_symbols
-    unclassified: Sequence[Unclassified] = ()
-    structural_in_genes = 0
-    if small.breakends:
-        from annotator.structural import find_breakend_fusions  # noqa: PLC0415 - lazy
-
-        found = find_breakend_fusions(
-            small.breakends, rules.genes, small.build, numbered=not small.regions_only
-        )
-        events.extend(found.alterations)
-        notes.extend(found.notes)
-        unclassified, structural_in_genes = found.unclassified, found.in_genes
-    if config.fusions is not None:
-        from annotator.readers.fusions import read_fusion_calls  # noqa: PLC0415 - lazy
-
-        calls = read_fusion_calls(config.fusions)
-        notes.extend(calls.skipped)
-        events.extend(
-            fusion for fusion in calls.alterations if not known.isdisjoint(fusion.gene.split("::"))
-        )
-    if config.cnv is not None:
-        copy_number = read_copy_number_calls(
-            config.cnv,
-            genes=rules.genes,
-            build=small.build,
-            thresholds=config.cnv_thresholds,
-            sample=small.sample if config.cnv.suffix != ".cns" else None,
-            include_filtered=config.include_filtered,
-            copy_number_genes=rules.copy_number_genes,
-        )
-        events.extend(copy_number.alterations)
-        notes.extend(copy_number.notes)
-    if config.expression is not None:
-        events.extend(
-            event
-            for event in read_expression(config.expression, thresholds=config.expression_thresholds)
-            if event.gene in known
-        )
-    threshold = DEFAULT_MSI_THRESHOLD if config.msi_threshold is None else config.msi_threshold
-    msi = msi_result(config.msi_status, config.msi_file, threshold=threshold)
-    if (msi_high := msi_alteration(msi)) is not None:
-        events.append(msi_high)
-    if tmb is not None and (event := tmb_event(tmb)) is not None:
-        events.append(event)
-    return InputEvents(_deduplicated(events), notes, unclassified, structural_in_genes, msi)
-
-
 #: ALT alleles that are no variant of their own (VCF 4.3, section 1.6.1 ALT): '*', an allele
 #: missing for a deletion another record holds; '<*>' and GATK's '<NON_REF>' (its header:
 #: "Represents any possible alternative allele at this location"), a gVCF's any other allele.
@@ -1204,15 +911,3 @@ def _breakend(variant: Variant) -> Breakend:
         end=variant.end,
         variant=variant,
     )
-
-
-def _deduplicated(events: Sequence[Alteration]) -> list[Alteration]:
-    """One event per (gene, event): the first one seen, as the files list them."""
-    seen: set[tuple[str, str | None]] = set()
-    kept = []
-    for event in events:
-        key = (event.gene, event.event)
-        if key not in seen:
-            seen.add(key)
-            kept.append(event)
-    return kept

@@ -49,7 +49,8 @@ if TYPE_CHECKING:
     from multiprocessing.connection import Connection
     from multiprocessing.process import BaseProcess
 
-    from annotator.inputs import PartJob, SmallVariants
+    from annotator.inputs import PartJob
+    from annotator.small_variants import SmallVariants
 
 #: Compressed size from which a BGZF input is read in two parts (below it, forking a worker
 #: costs about what it saves).

@@ -23,7 +23,8 @@ from annotator.codon_neighbours import may_share_a_codon
 from annotator.collector import collector_paused
 from annotator.config import AnnotateConfig
 from annotator.errors import UsageError
-from annotator.inputs import SmallVariants, read_events, read_samples
+from annotator.events_input import read_events
+from annotator.inputs import read_samples
 from annotator.interpret import (
     CODON_REACH,
     call_therapies,
@@ -37,6 +38,7 @@ from annotator.phasing import apply_read_backed_phase, open_alignments
 from annotator.readers.maf_format import is_maf
 from annotator.rules.cache import load_rules_cached
 from annotator.rules.ruleset import RuleSet
+from annotator.small_variants import SmallVariants
 from annotator.tumor_types import OncoTree, load_oncotree
 from annotator.unclassified import find_unclassified
 from annotator.writers.atomic import is_stream, staged_outputs

@@ -32,7 +32,7 @@ from annotator import bgzf
 from annotator.bgzf import Part, compress_block, decompressed_part, split_in_two
 from annotator.config import AnnotateConfig
 from annotator.errors import InputError
-from annotator.inputs import SmallVariants, _breakend, read_vcf_sample
+from annotator.inputs import _breakend, read_vcf_sample
 from annotator.matcher import SampleAllele
 from annotator.models import Alteration, Variant
 from annotator.parts import Candidates
@@ -42,6 +42,7 @@ from annotator.progress import Progress
 from annotator.protein import ProteinChange
 from annotator.readers.vcf import VcfReader
 from annotator.rules import load_rules
+from annotator.small_variants import SmallVariants
 from tests.runs import run_json
 from tests.vcfgen import vcf_text
 
