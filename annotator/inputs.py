@@ -177,19 +177,21 @@ def _read_vcf_with(
         locator = GeneLocator(rules.genes, build)
         genomic_rules = genomic_rule_alleles(rules, build)
         result = SmallVariants(build=build, sample=header.sample, caller=reader.caller)
-        # Only alleles that can change a result are kept (not with --explain or --bam, which
-        # look at every one); the tumor type does not decide that.
-        triage = (
+        # Only alleles that can change a result are kept; with --explain, also those a near
+        # miss may name (with --bam, which phases from the reads, every one). The tumor type
+        # does not decide that.
+        matcher = (
             RuleMatcher(rules, build=build, tumor_type=config.tumor_type, oncotree=load_oncotree())
-            if not config.explain and config.bam is None
+            if config.bam is None
             else None
         )
+        triage, explainer = (None, matcher) if config.explain else (matcher, None)
         rule_alleles = [*rules.hotspot_index(build), *genomic_rules]
         # Where a record skipped for failing FILTER is counted as in a rule gene: the genes'
         # spans and the rule alleles' REF spans (every path reads them, so counts them alike).
         rule_genes = rule_regions(rules.genes, build, rule_alleles, padding=0)
         matching = _Matching(
-            resolver, genomic, locator, genomic_rules, triage, RegionLookup(rule_genes)
+            resolver, genomic, locator, genomic_rules, triage, RegionLookup(rule_genes), explainer
         )
         regions = rule_regions(rules.genes, build, rule_alleles, padding=gene_padding(header.lines))
         progress = Progress(enabled=config.show_progress, position=file_offset(vcf))
@@ -460,8 +462,10 @@ def _candidate_triage(
 
 class _Matching(NamedTuple):
     """What reading needs to resolve and place alleles, the matcher that decides which can
-    change a result (None: keep every rule-gene allele; see :func:`_read_variants`), and
-    where a record skipped for FILTER counts as in a rule gene."""
+    change a result (``triage``; see :func:`_read_variants`), where a record skipped for
+    FILTER counts as in a rule gene, and with ``--explain`` the matcher that decides which a
+    near miss may name (``explainer``, :meth:`RuleMatcher.explains`). Neither: keep every
+    rule-gene allele (``--bam``)."""
 
     resolver: ConsequenceResolver
     genomic: GenomicAnnotator
@@ -469,6 +473,7 @@ class _Matching(NamedTuple):
     genomic_rules: frozenset[AlleleKey]
     triage: RuleMatcher | None
     rule_genes: RegionLookup
+    explainer: RuleMatcher | None = None
 
 
 @dataclass
@@ -578,10 +583,18 @@ def _read_variants(
     depth only with ``config.unclassified_evidence`` (a report shows them); of the other
     rule-gene alleles, those that can change no result (:meth:`RuleMatcher.matters`: most of
     a large input's) are only counted (``result.uneventful``), so that what is kept, sent by a
-    worker process and matched grows with the results, not with the input. Neither happens
-    with ``--explain`` or ``--bam``, which look at every allele.
+    worker process and matched grows with the results, not with the input. With
+    ``--explain`` no allele is noted (a near miss names the unclassified ones) and those a
+    near miss may name are kept too (:meth:`RuleMatcher.explains`); with ``--bam`` every one.
     """
-    resolver, genomic, locator, genomic_rules, triage, _rule_genes = matching
+    resolver, genomic, locator, genomic_rules, triage, _rule_genes, explainer = matching
+    keeps = (
+        triage.matters
+        if triage is not None
+        else explainer.explains
+        if explainer is not None
+        else None
+    )
     keep_filtered = config.include_filtered
     if not keep_filtered and not config.explain:
         reader.skip_filtered(matching.rule_genes.overlaps)  # counted below, never looked at
@@ -669,7 +682,7 @@ def _read_variants(
                     )
                 )
         for allele in rule_gene_alleles:  # triaged in a run too
-            _keep(result, allele, triage, evidence)
+            _keep(result, allele, keeps, evidence)
     _add_skipped(result, reader, skipped_before)
 
 
@@ -713,7 +726,7 @@ def _count_filtered(
     if explain and not _is_structural(variant) and variant.alt not in NO_VARIANT_ALLELES:
         resolver, genomic, locator, genomic_rules = matching[:4]
         aside = _filtered_allele(variant, resolver, genomic, locator, genomic_rules, shared_genes)
-        if aside is not None:
+        if aside is not None and (matching.explainer is None or matching.explainer.explains(aside)):
             result.filtered_alleles.append(aside)
     return variant.record_index
 
@@ -769,14 +782,16 @@ def _noted_evidence(
 def _keep(
     result: SmallVariants,
     allele: SampleAllele,
-    triage: RuleMatcher | None,
+    keeps: Callable[[SampleAllele], bool] | None,
     evidence: Callable[[Variant], None] | None,
 ) -> None:
-    """Keep a rule-gene allele that can change a result (all, without ``triage``), with its
-    VAF, depth and phase read by ``evidence`` when the reader deferred them, aside when the
-    sample does not hold it (``Variant.carried``); count the others, and keep the place of
-    those that may share a codon with an SNV finding (:mod:`annotator.codon_neighbours`)."""
-    if triage is None or triage.matters(allele):
+    """Keep a rule-gene allele that ``keeps`` (:meth:`RuleMatcher.matters`: it can change a
+    result; with ``--explain`` :meth:`RuleMatcher.explains`: a near miss may name it; every
+    one without it), with its VAF, depth and phase read by ``evidence`` when the reader
+    deferred them, aside when the sample does not hold it (``Variant.carried``); count the
+    others, and keep the place of those that may share a codon with an SNV finding
+    (:mod:`annotator.codon_neighbours`)."""
+    if keeps is None or keeps(allele):
         if evidence is not None:
             evidence(allele.variant)
         if allele.variant.carried is False:

@@ -88,13 +88,14 @@ CODON_REACH = 2
 
 
 def flag_neighbouring_snvs(
-    findings: Sequence[Finding], snvs: Mapping[tuple[str, int], Variant]
+    findings: Sequence[Finding], snvs: Mapping[tuple[str, int], Sequence[Variant]]
 ) -> list[Finding]:
     """The findings, those of an SNV with another of the sample's SNVs (``snvs``, by
-    chromosome and position) within a codon's reach told so in ``detail``: callers that do
-    not merge adjacent changes (Strelka2, VarScan2) write a two-base change in one codon as
-    two SNVs, and the amino acid the two make together is not the one either makes alone
-    (BRAF V600E and c.1798G>A together are V600K). The finding stands; the reads decide."""
+    chromosome and position, in the order of their records) within a codon's reach told so
+    in ``detail``: callers that do not merge adjacent changes (Strelka2, VarScan2) write a
+    two-base change in one codon as two SNVs, and the amino acid the two make together is not
+    the one either makes alone (BRAF V600E and c.1798G>A together are V600K). The finding
+    stands; the reads decide."""
     flagged = []
     for finding in findings:
         variant = finding.variant
@@ -102,7 +103,8 @@ def flag_neighbouring_snvs(
             [
                 other
                 for step in range(-CODON_REACH, CODON_REACH + 1)
-                if step and (other := snvs.get((variant.chrom, variant.pos + step))) is not None
+                if step
+                for other in snvs.get((variant.chrom, variant.pos + step), ())
             ]
             if variant is not None and len(variant.ref) == len(variant.alt) == 1
             else []

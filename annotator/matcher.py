@@ -731,7 +731,7 @@ class RuleMatcher:
         excludes condition (:meth:`_find_alleles` would find it), or an unclassified variant
         (:func:`~annotator.unclassified.find_unclassified` of the allele alone). Neither the
         tumor type nor the other alleles of the sample decide it, so the reading may let the
-        others go (not for ``--explain``, whose near misses look at every allele).
+        others go (with ``--explain``, those :meth:`explains` does not keep).
         """
         return (
             self.takes(allele)
@@ -749,6 +749,13 @@ class RuleMatcher:
             )
             is not None
         )
+
+    def explains(self, allele: SampleAllele) -> bool:
+        """Whether a near miss (:meth:`find_near_misses`) may name the allele, or it can change
+        a result (:meth:`matters`): a rule's candidate, a condition's allele or an unclassified
+        variant, or a change a rule would take on the rules' transcript that the annotation
+        gives on another one. The others name no rule: ``--explain`` need not keep them."""
+        return self.matters(allele) or bool(self._other_transcript_hits(allele))
 
     def takes(self, allele: SampleAllele) -> bool:
         """Whether a rule could fire on the allele (:meth:`_candidates`) or a requires or

@@ -252,10 +252,13 @@ def event_inputs_given(
     return tuple(kind for kind in EVENT_KINDS if given[kind])
 
 
-def _snvs_near(findings: Sequence[Finding], small: SmallVariants) -> dict[tuple[str, int], Variant]:
+def _snvs_near(
+    findings: Sequence[Finding], small: SmallVariants
+) -> dict[tuple[str, int], list[Variant]]:
     """The sample's SNVs that may lie in a codon (:func:`may_share_a_codon`: kept alleles,
     noted ones and those kept by place only) within a codon's reach of an SNV finding, by
-    chromosome and position (none but the findings' own when no other is)."""
+    chromosome and position, each place's in the order of their records (none but the
+    findings' own when no other is)."""
     wanted = {
         (variant.chrom, variant.pos + step)
         for finding in findings
@@ -265,16 +268,20 @@ def _snvs_near(findings: Sequence[Finding], small: SmallVariants) -> dict[tuple[
     }
     if not wanted:
         return {}
-    near = {
-        (allele.variant.chrom, allele.variant.pos): allele.variant
+    found = [
+        allele.variant
         for allele in small.alleles
         if (allele.variant.chrom, allele.variant.pos) in wanted and may_share_a_codon(allele)
-    }
-    for variant in small.noted.variants_at(wanted):
-        if len(variant.ref) == len(variant.alt) == 1:
-            near[variant.chrom, variant.pos] = variant
-    for variant in small.codon_neighbours.variants_at(wanted):
-        near.setdefault((variant.chrom, variant.pos), variant)
+    ]
+    found += (
+        variant
+        for variant in small.noted.variants_at(wanted)
+        if len(variant.ref) == len(variant.alt) == 1
+    )
+    found += small.codon_neighbours.variants_at(wanted)
+    near: dict[tuple[str, int], list[Variant]] = {}
+    for variant in sorted(found, key=lambda v: (v.record_index, v.alt_index)):
+        near.setdefault((variant.chrom, variant.pos), []).append(variant)
     return near
 
 

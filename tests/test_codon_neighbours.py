@@ -139,3 +139,18 @@ def test_unannotated_the_table_places_the_neighbour_in_the_codon(
     assert detail is not None
     assert "(chr7:55181379 G>A)" in detail
     assert [item.variant.pos for item in result.unclassified] == [55181379]
+
+
+@pytest.mark.parametrize("explain", [False, True], ids=["findings", "explain"])
+@pytest.mark.parametrize("options", PATHS)
+def test_two_snvs_at_one_neighbouring_place_are_both_named_in_record_order(
+    tmp_path: Path, options: dict[str, Any], explain: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two records at c.2370 (G>A and G>C, both synonymous): the caveat named one of them,
+    the last kept, which --explain and a run without it chose differently."""
+    monkeypatch.setattr(annotator.parts, "SPLIT_MIN_BYTES", 0)
+    other = csq_record(55181379, "G", "C", "synonymous_variant", "ENSP00000275493.2:p.Thr790%3D")
+    found = details(tmp_path, [T790M, SYNONYMOUS, other], explain=explain, **options)
+    detail = found["EGFR-T790M-1GTKI-R"]
+    assert detail is not None
+    assert "within 2 bases (chr7:55181379 G>A, chr7:55181379 G>C)" in detail

@@ -25,6 +25,7 @@ from annotator.rules import RuleSet, load_rules
 from annotator.tumor_types import load_oncotree
 from annotator.unclassified import UNANNOTATED_REASON
 from tests.factories import alteration, variant
+from tests.runs import run_json
 from tests.vcfgen import vcf_text, write_vcf
 
 T790M = variant("chr7", 55181378, "C", "T", record_index=1)
@@ -297,3 +298,30 @@ def test_cli_subclonal_fraction(tmp_path: Path) -> None:
     assert "EGFR C797S (C, subclonal)" in calls["osimertinib"]["rationale"]
     assert calls["osimertinib"]["sensitivity_level"] == "A"
     assert calls["osimertinib"]["resistance_level"] == "C"
+
+
+@pytest.mark.parametrize(
+    "options", [{"use_index": False}, {"prefilter": True, "threads": 1}], ids=["full", "prefilter"]
+)
+def test_a_change_only_another_transcript_names_is_kept_for_its_near_miss(
+    tmp_path: Path, options: dict[str, Any]
+) -> None:
+    """A record whose rules' transcript gives a missense no rule names (so it changes no
+    result and a run lets it go) and another transcript T790M: --explain keeps it
+    (RuleMatcher.explains) for its transcript_differs near misses."""
+    csq_line = (
+        '##INFO=<ID=CSQ,Number=.,Type=String,Description="Consequence annotations from '
+        'Ensembl VEP. Format: Allele|Consequence|IMPACT|SYMBOL|Feature|HGVSp">'
+    )
+    record = (
+        "chr7\t55181378\t.\tC\tT\t.\tPASS\tCSQ="
+        "T|missense_variant|MODERATE|EGFR|ENST00000275493.7|ENSP00000275493.2:p.Ala767Val,"
+        "T|missense_variant|MODERATE|EGFR|ENST00000455089.5|ENSP00000415559.1:p.Thr790Met"
+        "\tGT:AD:DP\t0/1:60,40:100"
+    )
+    vcf = write_vcf(tmp_path, vcf_text([record], info_lines=(csq_line,)), "vcf.gz")
+    data = run_json(vcf, "LUAD", explain=True, **options)
+    assert data["unclassified"] == []
+    assert {
+        miss["rule_id"] for miss in data["near_misses"] if miss["reason"] == "transcript_differs"
+    } == {"EGFR-T790M-1GTKI-R", "EGFR-T790M-AFATINIB-R", "EGFR-T790M-OSIMERTINIB-S"}
