@@ -43,6 +43,12 @@ NO_PROTEIN = csq_record(55181380, "G", "A", "intron_variant", "")
 FAR = csq_record(55181390, "G", "A", "missense_variant", "ENSP00000275493.2:p.Val794Ile")
 
 
+@pytest.fixture(autouse=True)
+def _small_files_in_two_parts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The two-process path splits even these small files."""
+    monkeypatch.setattr(annotator.parts, "SPLIT_MIN_BYTES", 0)
+
+
 def details(tmp_path: Path, records: list[str], **options: Any) -> dict[str, str | None]:
     path = write_vcf(tmp_path, vcf_text(records, info_lines=(CSQ_LINE,)), "vcf.gz")
     if options.get("use_index"):
@@ -54,9 +60,8 @@ def details(tmp_path: Path, records: list[str], **options: Any) -> dict[str, str
 @pytest.mark.parametrize("explain", [False, True], ids=["findings", "explain"])
 @pytest.mark.parametrize("options", PATHS)
 def test_a_synonymous_snv_in_the_codon_is_named_in_every_mode(
-    tmp_path: Path, options: dict[str, Any], explain: bool, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, options: dict[str, Any], explain: bool
 ) -> None:
-    monkeypatch.setattr(annotator.parts, "SPLIT_MIN_BYTES", 0)
     found = details(tmp_path, [T790M, SYNONYMOUS, FAR], explain=explain, **options)
     detail = found["EGFR-T790M-1GTKI-R"]
     assert detail is not None
@@ -67,9 +72,8 @@ def test_a_synonymous_snv_in_the_codon_is_named_in_every_mode(
 @pytest.mark.parametrize("explain", [False, True], ids=["findings", "explain"])
 @pytest.mark.parametrize("options", PATHS)
 def test_an_snv_without_a_protein_change_is_named_in_no_mode(
-    tmp_path: Path, options: dict[str, Any], explain: bool, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, options: dict[str, Any], explain: bool
 ) -> None:
-    monkeypatch.setattr(annotator.parts, "SPLIT_MIN_BYTES", 0)
     found = details(tmp_path, [T790M, NO_PROTEIN], explain=explain, **options)
     assert found["EGFR-T790M-1GTKI-R"] is None
 
@@ -122,11 +126,10 @@ def test_rows_give_back_their_variants_after_merging_and_pickling() -> None:
 @pytest.mark.parametrize("explain", [False, True], ids=["findings", "explain"])
 @pytest.mark.parametrize("options", PATHS)
 def test_unannotated_the_table_places_the_neighbour_in_the_codon(
-    tmp_path: Path, options: dict[str, Any], explain: bool, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, options: dict[str, Any], explain: bool
 ) -> None:
     """Without annotation T790M is the hotspot table's, and c.2370G>A a change of codon 790
     whose effect needs the reference sequence: listed as unclassified, and named."""
-    monkeypatch.setattr(annotator.parts, "SPLIT_MIN_BYTES", 0)
     records = [
         f"chr7\t55181378\t.\tC\tT\t.\tPASS\t.\t{SAMPLE}",
         f"chr7\t55181379\t.\tG\tA\t.\tPASS\t.\t{SAMPLE}",
@@ -144,11 +147,10 @@ def test_unannotated_the_table_places_the_neighbour_in_the_codon(
 @pytest.mark.parametrize("explain", [False, True], ids=["findings", "explain"])
 @pytest.mark.parametrize("options", PATHS)
 def test_two_snvs_at_one_neighbouring_place_are_both_named_in_record_order(
-    tmp_path: Path, options: dict[str, Any], explain: bool, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, options: dict[str, Any], explain: bool
 ) -> None:
     """Two records at c.2370 (G>A and G>C, both synonymous): the caveat named one of them,
     the last kept, which --explain and a run without it chose differently."""
-    monkeypatch.setattr(annotator.parts, "SPLIT_MIN_BYTES", 0)
     other = csq_record(55181379, "G", "C", "synonymous_variant", "ENSP00000275493.2:p.Thr790%3D")
     found = details(tmp_path, [T790M, SYNONYMOUS, other], explain=explain, **options)
     detail = found["EGFR-T790M-1GTKI-R"]
