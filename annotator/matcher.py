@@ -33,8 +33,8 @@ its allele to the condition's allele and where that phase came from: ``vcf`` (ph
 with ``PS``, or ``PGT``/``PID``) or ``reads`` (read-backed from ``--bam``; the pipeline gives
 such alleles a phase set named ``reads:<pos>-<pos>``, :data:`READ_BACKED_PHASE_SET`).
 
-Near misses (:meth:`RuleMatcher.find_near_misses`, ``--explain``): for each rule-gene allele
-and event, the rules of its gene that did not fire on-label, with a :class:`NearMissReason`.
+Near misses (``--explain``): :mod:`annotator.near_misses`, from the candidates and conditions
+this module finds.
 """
 
 from __future__ import annotations
@@ -55,7 +55,6 @@ from annotator.models import (
     Finding,
     MatchType,
     NearMiss,
-    NearMissReason,
     Phase,
     TumorTypeMatch,
     Unclassified,
@@ -69,7 +68,7 @@ from annotator.protein import ChangeKind, ProteinChange, parse_codon, parse_prot
 from annotator.rules.ruleset import RuleSet, fold_name
 from annotator.rules.schema import Condition, GeneSpec, Rule, Selector, TumorTypes
 from annotator.splice_sites import exon_splice_positions
-from annotator.tumor_types import OncoTree, describe_tumor_types
+from annotator.tumor_types import OncoTree
 from annotator.unclassified import NOTHING_FIRED, unclassified_of
 
 T = TypeVar("T")
@@ -217,7 +216,7 @@ class SelectorMatcher:
         #: The normalized changes (``short``) a protein_changes selector names.
         self.protein_changes = IdentityCache(_normalized_protein_changes)
         self._substitutions = IdentityCache(_single_residue_changes)
-        self._codons = IdentityCache(_parsed_codons)
+        self._codons = IdentityCache(parsed_codons)
         self.genomic_alleles = IdentityCache(self._alleles_for_build)
 
     def match_alteration(self, selector: Selector, alteration: Alteration) -> MatchType | None:
@@ -253,7 +252,7 @@ class SelectorMatcher:
             assert selector.protein_range is not None
             span = range(selector.protein_range.start, selector.protein_range.end + 1)
             touched = _touched(alteration)
-            return MatchType.EXON if touched is not None and _overlaps(touched, span) else None
+            return MatchType.EXON if touched is not None and ranges_overlap(touched, span) else None
         if kind == "exon":
             if (
                 alteration.exon is not None
@@ -430,10 +429,10 @@ def _rule_positions(selector: Selector) -> range | list[int]:
     """The residue positions a codons or protein_range selector names."""
     if selector.protein_range is not None:
         return range(selector.protein_range.start, selector.protein_range.end + 1)
-    return [position for _residue, position in _parsed_codons(selector)]
+    return [position for _residue, position in parsed_codons(selector)]
 
 
-def _parsed_codons(selector: Selector) -> tuple[tuple[str, int], ...]:
+def parsed_codons(selector: Selector) -> tuple[tuple[str, int], ...]:
     return tuple(parse_codon(text) for text in selector.codons or [])
 
 
@@ -544,7 +543,7 @@ def _touched(alteration: Alteration) -> range | None:
     return _placed_at(alteration)
 
 
-def _overlaps(first: range, second: range) -> bool:
+def ranges_overlap(first: range, second: range) -> bool:
     return first.start < second.stop and second.start < first.stop
 
 
@@ -637,7 +636,7 @@ class RuleMatcher:
                 # No rule can match it (:meth:`_candidates`): most rule-gene alleles of an
                 # unannotated input, which only the gene table placed in a gene.
                 continue
-            for rule, alteration, match_type in self._candidates(allele):
+            for rule, alteration, match_type in self.candidates(allele):
                 key = (rule.id, allele_key(allele.variant))
                 if key in seen or not self._conditions_met(
                     rule, sample, allele.variant, alteration
@@ -647,7 +646,7 @@ class RuleMatcher:
                 finding = self._finding(rule, allele.variant, alteration, match_type)
                 findings.append(self._with_phase(finding, rule, sample, allele.variant))
         for event in events:
-            for rule, match_type in self._event_candidates(event):
+            for rule, match_type in self.event_candidates(event):
                 event_key = (rule.id, (event.gene, event.event))
                 if event_key in seen or not self._conditions_met(rule, sample):
                     continue
@@ -655,7 +654,8 @@ class RuleMatcher:
                 findings.append(self._finding(rule, None, event, match_type))
         return findings
 
-    def _event_candidates(self, event: Alteration) -> list[tuple[Rule, MatchType]]:
+    def event_candidates(self, event: Alteration) -> list[tuple[Rule, MatchType]]:
+        """The rules a gene-level event matches (fusion rules by either partner), by id."""
         hits = []
         for rule in self.rules.for_gene(event.gene):
             if rule.gene != event.gene and rule.alteration.kind != "fusion":
@@ -665,9 +665,11 @@ class RuleMatcher:
                 hits.append((rule, match_type))
         return sorted(hits, key=lambda hit: hit[0].id)
 
-    def _candidates(
+    def candidates(
         self, allele: SampleAllele
     ) -> Iterable[tuple[Rule, Alteration | None, MatchType]]:
+        """The rules whose alteration selector matches one of the allele's alterations (or
+        its place, for genomic rules), with the alteration and how it matched, by rule id."""
         hits: list[tuple[Rule, Alteration | None, MatchType]] = []
         variant = allele.variant
         if variant.pos in self._genomic_positions:
@@ -755,12 +757,12 @@ class RuleMatcher:
         a result (:meth:`matters`): a rule's candidate, a condition's allele or an unclassified
         variant, or a change a rule would take on the rules' transcript that the annotation
         gives on another one. The others name no rule: ``--explain`` need not keep them."""
-        return self.matters(allele) or bool(self._other_transcript_hits(allele))
+        return self.matters(allele) or bool(self.other_transcript_hits(allele))
 
     def takes(self, allele: SampleAllele) -> bool:
         """Whether a rule could fire on the allele (:meth:`_candidates`) or a requires or
         excludes condition find it: :meth:`matters` less its unclassified variants."""
-        return bool(self._candidates(allele)) or self._a_condition_finds(allele)
+        return bool(self.candidates(allele)) or self._a_condition_finds(allele)
 
     def placed_positions(self) -> frozenset[int]:
         """The positions of the alleles that the genomic rules and conditions name: where
@@ -1009,7 +1011,7 @@ class RuleMatcher:
         sample = Sample(tuple(alleles))
         pairs: dict[tuple[AlleleKey, AlleleKey], tuple[Variant, Variant]] = {}
         for allele in alleles:
-            for rule, _alteration, _match_type in self._candidates(allele):
+            for rule, _alteration, _match_type in self.candidates(allele):
                 for condition in (*rule.requires, *rule.excludes):
                     if condition.phase is None:
                         continue
@@ -1038,7 +1040,8 @@ class RuleMatcher:
         source = None if phase is Phase.UNKNOWN else phase_source(anchor, other)
         return replace(finding, phase=phase.value, phase_source=source)
 
-    def _label(self, rule: Rule, variant: Variant | None, alteration: Alteration | None) -> str:
+    def label(self, rule: Rule, variant: Variant | None, alteration: Alteration | None) -> str:
+        """How a finding or near miss names the alteration a rule matched."""
         if (
             alteration is not None
             and alteration.codon_change is not None
@@ -1085,7 +1088,7 @@ class RuleMatcher:
         return Finding(
             rule_id=rule.id,
             gene=rule.gene,
-            alteration=self._label(rule, variant, alteration),
+            alteration=self.label(rule, variant, alteration),
             hgvsp=alteration.hgvsp if alteration else None,
             variant=variant,
             effect=rule.effect,
@@ -1115,217 +1118,20 @@ class RuleMatcher:
         filtered_alleles: Sequence[SampleAllele] = (),
         unclassified: Sequence[Unclassified] = (),
     ) -> list[NearMiss]:
-        """For each rule-gene allele and event, the rules of its gene that did not fire
-        on-label, and why; at most one reason per rule and allele (or event), in this order:
+        """The near misses of the sample (:func:`annotator.near_misses.find_near_misses`)."""
+        from annotator.near_misses import find_near_misses  # noqa: PLC0415 - it imports this
 
-        - ``off_label``: the rule fired for another tumor type (the detail names the types);
-        - ``requires_unmet`` / ``phase_unknown`` / ``excluded``: the alteration matched but a
-          ``requires`` condition is absent (or in the other phase, or its phase is unknown) or
-          an ``excludes`` condition is present;
-        - ``transcript_differs``: the change matches the rule only on a transcript other than
-          the rules' one;
-        - ``filtered``: set aside for VAF or depth (``filtered_findings``), or a record that
-          failed FILTER (``filtered_alleles``: the rules its alteration matches; the detail
-          adds what else would stop the rule: its conditions, another tumor type);
-        - ``unclassified``: no effect could be read (``unclassified``); listed against each
-          small-variant rule of the gene whose exons (by the gene table) hold the variant, or
-          every one when the table cannot tell.
+        return find_near_misses(
+            self,
+            alleles,
+            events,
+            findings,
+            filtered_findings=filtered_findings,
+            filtered_alleles=filtered_alleles,
+            unclassified=unclassified,
+        )
 
-        Sorted by input record, then rule id; events after small variants.
-        """
-        sample = Sample(tuple(alleles), tuple(events))
-        on_label = {
-            (f.rule_id, allele_key(f.variant))
-            for f in findings
-            if f.variant is not None and f.tumor_type_match is TumorTypeMatch.ON_LABEL
-        }
-        # A rule set aside for VAF or depth fired all the same: its miss is ``filtered``, not
-        # another transcript's change or an unmet condition.
-        fired = {
-            (f.rule_id, allele_key(f.variant))
-            for f in (*findings, *(finding for finding, _reason in filtered_findings))
-            if f.variant is not None
-        }
-        misses: dict[tuple[str, object], tuple[tuple[int, int, int, str], NearMiss]] = {}
-
-        def add(order: tuple[int, int, int], subject: object, miss: NearMiss) -> None:
-            key = (miss.rule_id, subject)
-            if key not in on_label and key not in misses:
-                misses[key] = ((*order, miss.rule_id), miss)
-
-        def add_variant(variant: Variant, miss: NearMiss) -> None:
-            add((0, variant.record_index, variant.alt_index), allele_key(variant), miss)
-
-        for finding in findings:
-            if finding.variant is not None and (
-                finding.tumor_type_match is TumorTypeMatch.OFF_LABEL
-            ):
-                add_variant(
-                    finding.variant,
-                    NearMiss(
-                        finding.rule_id,
-                        finding.gene,
-                        finding.alteration,
-                        finding.variant,
-                        NearMissReason.OFF_LABEL,
-                        self._off_label_detail(self._rule(finding.rule_id)),
-                    ),
-                )
-        for allele in alleles:
-            variant = allele.variant
-            for rule, alteration, _match_type in self._candidates(allele):
-                if (rule.id, allele_key(variant)) in fired:
-                    continue
-                label = self._label(rule, variant, alteration)
-                unmet = self._unmet(rule, sample, variant, f"{rule.gene} {label}", alteration)
-                if unmet is not None:
-                    add_variant(variant, NearMiss(rule.id, rule.gene, label, variant, *unmet))
-            for rule, alteration in self._other_transcript_hits(allele):
-                if (rule.id, allele_key(variant)) not in fired:
-                    add_variant(
-                        variant,
-                        NearMiss(
-                            rule.id,
-                            rule.gene,
-                            alteration.label,
-                            variant,
-                            NearMissReason.TRANSCRIPT,
-                            self._transcript_detail(rule, alteration),
-                        ),
-                    )
-        for finding, reason in filtered_findings:
-            if finding.variant is not None:
-                add_variant(
-                    finding.variant,
-                    NearMiss(
-                        finding.rule_id,
-                        finding.gene,
-                        finding.alteration,
-                        finding.variant,
-                        NearMissReason.FILTERED,
-                        reason,
-                    ),
-                )
-        for allele in filtered_alleles:
-            variant = allele.variant
-            for rule, alteration, _match_type in self._candidates(allele):
-                label = self._label(rule, variant, alteration)
-                details = [
-                    f"FILTER {';'.join(variant.filters)} (record {variant.record_index})"
-                    if variant.filters
-                    else f"not in the tumor sample's GT or reads (record {variant.record_index})"
-                ]
-                unmet = self._unmet(rule, sample, variant, f"{rule.gene} {label}", alteration)
-                if unmet is not None:
-                    details.append(f"also {unmet[1]}")
-                if tumor_type_match(rule.tumor_types, self.tumor_type, self.oncotree) is (
-                    TumorTypeMatch.OFF_LABEL
-                ):
-                    details.append(f"also {self._off_label_detail(rule)}")
-                add_variant(
-                    variant,
-                    NearMiss(
-                        rule.id,
-                        rule.gene,
-                        label,
-                        variant,
-                        NearMissReason.FILTERED,
-                        "; ".join(details),
-                    ),
-                )
-        for item in unclassified:
-            for rule in self.rules.for_gene(item.gene):
-                if rule.gene == item.gene and self._could_apply(rule, item.variant):
-                    add_variant(
-                        item.variant,
-                        NearMiss(
-                            rule.id,
-                            rule.gene,
-                            variant_label(item.variant),
-                            item.variant,
-                            NearMissReason.UNCLASSIFIED,
-                            item.reason,
-                        ),
-                    )
-        for index, event in enumerate(events):
-            subject = (event.gene, event.event)
-            for rule, _match_type in self._event_candidates(event):
-                unmet = self._unmet(rule, sample, None, f"{event.gene} {event.label}")
-                if unmet is not None:
-                    miss = NearMiss(rule.id, rule.gene, event.label, None, *unmet)
-                elif tumor_type_match(rule.tumor_types, self.tumor_type, self.oncotree) is (
-                    TumorTypeMatch.OFF_LABEL
-                ):
-                    miss = NearMiss(
-                        rule.id,
-                        rule.gene,
-                        event.label,
-                        None,
-                        NearMissReason.OFF_LABEL,
-                        self._off_label_detail(rule),
-                    )
-                else:
-                    continue
-                add((1, index, 0), subject, miss)
-        return [miss for _order, miss in sorted(misses.values(), key=lambda item: item[0])]
-
-    def _rule(self, rule_id: str) -> Rule:
-        return next(rule for rule in self.rules.rules if rule.id == rule_id)
-
-    def _off_label_detail(self, rule: Rule) -> str:
-        types = describe_tumor_types(rule.tumor_types.include, rule.tumor_types.exclude)
-        return f"rule needs {types} (sample {self.tumor_type})"
-
-    def _unmet(
-        self,
-        rule: Rule,
-        sample: Sample,
-        anchor: Variant | None,
-        anchor_label: str,
-        anchored: Alteration | None = None,
-    ) -> tuple[NearMissReason, str] | None:
-        """Why the rule's conditions stop it (the first condition that does), or None."""
-        for condition in rule.requires:
-            if self.condition_present(condition, sample, anchor, anchored):
-                continue
-            wanted = f"{condition.gene} {condition.describe()}"
-            # Whether an allele other than the anchor has it (the first one found tells: a
-            # gene of a large input has thousands); the phase of every one only for a phase.
-            having = self.condition_alleles(condition, sample)
-            if condition.within_rule_allele and any(variant != anchor for variant in having):
-                span = residue_span(anchored) if anchored is not None else None
-                where = f"residues {span[0]}-{span[1]}" if span else "no known residues"
-                return (
-                    NearMissReason.REQUIRES_UNMET,
-                    f"requires {wanted} at a residue {anchor_label} spans ({where}); "
-                    "found elsewhere",
-                )
-            if condition.phase is not None and anchor is not None:
-                phases = {phase_between(anchor, variant) for variant in having if variant != anchor}
-                if Phase.UNKNOWN in phases:
-                    return (
-                        NearMissReason.PHASE_UNKNOWN,
-                        f"phase of {wanted} to {anchor_label} unknown (rule needs "
-                        f"{condition.phase}; give a phased VCF or --bam)",
-                    )
-                if phases:
-                    found = "/".join(sorted(phase.value for phase in phases))
-                    return (
-                        NearMissReason.REQUIRES_UNMET,
-                        f"requires {wanted} in {condition.phase} with {anchor_label}; "
-                        f"found in {found}",
-                    )
-            return NearMissReason.REQUIRES_UNMET, f"requires {wanted} not present"
-        for condition in rule.excludes:
-            if self.condition_present(condition, sample, anchor, anchored):
-                phase = f" in {condition.phase}" if condition.phase else ""
-                return (
-                    NearMissReason.EXCLUDED,
-                    f"excluded by {condition.gene} {condition.describe()}{phase} present",
-                )
-        return None
-
-    def _other_transcript_hits(self, allele: SampleAllele) -> list[tuple[Rule, Alteration]]:
+    def other_transcript_hits(self, allele: SampleAllele) -> list[tuple[Rule, Alteration]]:
         """Rules an alteration on a non-preferred transcript would fire on the rules' one."""
         hits = []
         for alteration in allele.alterations:
@@ -1336,38 +1142,6 @@ class RuleMatcher:
                 if self.selectors.match_alteration(rule.alteration, as_preferred) is not None:
                     hits.append((rule, alteration))
         return sorted(hits, key=lambda hit: hit[0].id)
-
-    def _transcript_detail(self, rule: Rule, alteration: Alteration) -> str:
-        spec = self.rules.genes.get(rule.gene)
-        expected = spec.ensembl_transcript if spec else "its MANE Select transcript"
-        change = "protein change" if alteration.protein is not None else "change"
-        return (
-            f"{change} {alteration.label} on {alteration.transcript or 'another transcript'} "
-            f"only; the rule reads {expected}"
-        )
-
-    def _could_apply(self, rule: Rule, variant: Variant) -> bool:
-        """Whether a small-variant rule could concern this unclassified variant: False for
-        event and genomic rules (decided without annotation) and when the gene table places
-        every exon the rule's selector names away from the variant."""
-        kind = rule.alteration.kind
-        if kind in EVENT_SELECTORS or kind == "genomic":
-            return False
-        spec = self.rules.genes.get(rule.gene)
-        numbers = _selector_exons(rule.alteration, spec) if spec is not None else None
-        if spec is None or numbers is None:
-            return True
-        chrom = normalize_chrom(variant.chrom)
-        end = variant.pos + max(len(variant.ref), 1) - 1
-        for exon in spec.exons:
-            if exon.number not in numbers:
-                continue
-            span = exon.spans.get(self.selectors.build)  # type: ignore[call-overload]
-            if span is None:
-                return True
-            if span.chrom == chrom and span.start <= end and variant.pos <= span.end:
-                return True
-        return False
 
 
 def drugs_by_class(rules: RuleSet) -> dict[str, tuple[str, ...]]:
@@ -1404,32 +1178,6 @@ def phase_source(first: Variant, second: Variant) -> str:
 
 def variant_label(variant: Variant) -> str:
     return f"{variant.chrom}:{variant.pos}{variant.ref}>{variant.alt}"
-
-
-def _selector_exons(selector: Selector, spec: GeneSpec) -> frozenset[int] | None:
-    """The exons of the gene table a selector's alterations lie in; None when unknown."""
-    if not spec.exons:
-        return None
-    kind = selector.kind
-    codons: list[int] = []
-    if kind == "exon":
-        return frozenset({selector.exon}) if selector.exon is not None else None
-    if kind == "codons":
-        codons = [number for _residue, number in _parsed_codons(selector)]
-    elif kind == "protein_changes":
-        for text in selector.protein_changes or []:
-            change = parse_protein_change(text)
-            codons.extend({change.start, change.end or change.start})
-    elif kind == "protein_range" and selector.protein_range is not None:
-        span = range(selector.protein_range.start, selector.protein_range.end + 1)
-        numbers = {exon.number for exon in spec.exons if _overlaps(exon.codons, span)}
-        return frozenset(numbers) if numbers else None
-    else:
-        return None
-    found = [spec.exon_of_codon(codon) for codon in codons]
-    if not found or any(number is None for number in found):
-        return None
-    return frozenset(number for number in found if number is not None)
 
 
 def _preferred_in_gene(allele: SampleAllele, gene: str) -> Alteration | None:

@@ -94,7 +94,7 @@ ALTERATIONS = st.builds(
 @given(alterations=st.lists(ALTERATIONS, min_size=1, max_size=4))
 def test_candidates_are_every_rule_matched_in_turn(alterations: list[Alteration]) -> None:
     allele = SampleAllele(VARIANT, tuple(alterations), annotated=True)
-    assert list(MATCHER._candidates(allele)) == reference(MATCHER, allele)
+    assert list(MATCHER.candidates(allele)) == reference(MATCHER, allele)
 
 
 def test_a_named_change_is_found() -> None:
@@ -105,7 +105,7 @@ def test_a_named_change_is_found() -> None:
         preferred=True,
         protein=parse_protein_change("p.Thr790Met"),
     )
-    hits = list(MATCHER._candidates(SampleAllele(VARIANT, (egfr,), annotated=True)))
+    hits = list(MATCHER.candidates(SampleAllele(VARIANT, (egfr,), annotated=True)))
     assert hits
     assert hits == reference(MATCHER, SampleAllele(VARIANT, (egfr,), annotated=True))
     assert {match_type for _rule, _alteration, match_type in hits} == {MatchType.PROTEIN}
@@ -113,7 +113,7 @@ def test_a_named_change_is_found() -> None:
 
 def candidate_rules(alteration: Alteration) -> list[str]:
     allele = SampleAllele(VARIANT, (alteration,), annotated=True)
-    found = [rule.id for rule, _alteration, _match in MATCHER._candidates(allele)]
+    found = [rule.id for rule, _alteration, _match in MATCHER.candidates(allele)]
     assert found == [rule.id for rule, _alteration, _match in reference(MATCHER, allele)]
     return found
 

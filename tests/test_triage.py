@@ -82,7 +82,7 @@ def test_a_conditions_alteration_matters_without_a_rule_of_its_own() -> None:
         preferred=True,
         protein=parse_protein_change(f"p.{change}"),
     )
-    assert not matcher._candidates(SampleAllele(variant, (found,), True, genes=(condition.gene,)))
+    assert not matcher.candidates(SampleAllele(variant, (found,), True, genes=(condition.gene,)))
     assert matcher.matters(SampleAllele(variant, (found,), True, genes=(condition.gene,)))
 
 
