@@ -54,10 +54,8 @@ from annotator.models import (
     CodonChange,
     Finding,
     MatchType,
-    NearMiss,
     Phase,
     TumorTypeMatch,
-    Unclassified,
     Variant,
     VariantClass,
     allele_key,
@@ -753,10 +751,11 @@ class RuleMatcher:
         )
 
     def explains(self, allele: SampleAllele) -> bool:
-        """Whether a near miss (:meth:`find_near_misses`) may name the allele, or it can change
-        a result (:meth:`matters`): a rule's candidate, a condition's allele or an unclassified
-        variant, or a change a rule would take on the rules' transcript that the annotation
-        gives on another one. The others name no rule: ``--explain`` need not keep them."""
+        """Whether a near miss (:func:`annotator.near_misses.find_near_misses`) may name the
+        allele, or it can change a result (:meth:`matters`): a rule's candidate, a condition's
+        allele or an unclassified variant, or a change a rule would take on the rules'
+        transcript that the annotation gives on another one. The others name no rule:
+        ``--explain`` need not keep them."""
         return self.matters(allele) or bool(self.other_transcript_hits(allele))
 
     def takes(self, allele: SampleAllele) -> bool:
@@ -1106,30 +1105,7 @@ class RuleMatcher:
             therapies_via_class=via_class,
         )
 
-    # --- near misses (--explain) ---------------------------------------------------------------
-
-    def find_near_misses(
-        self,
-        alleles: Sequence[SampleAllele],
-        events: Sequence[Alteration],
-        findings: Sequence[Finding],
-        *,
-        filtered_findings: Sequence[tuple[Finding, str]] = (),
-        filtered_alleles: Sequence[SampleAllele] = (),
-        unclassified: Sequence[Unclassified] = (),
-    ) -> list[NearMiss]:
-        """The near misses of the sample (:func:`annotator.near_misses.find_near_misses`)."""
-        from annotator.near_misses import find_near_misses  # noqa: PLC0415 - it imports this
-
-        return find_near_misses(
-            self,
-            alleles,
-            events,
-            findings,
-            filtered_findings=filtered_findings,
-            filtered_alleles=filtered_alleles,
-            unclassified=unclassified,
-        )
+    # --- near misses (--explain: annotator.near_misses) -------------------------------------
 
     def other_transcript_hits(self, allele: SampleAllele) -> list[tuple[Rule, Alteration]]:
         """Rules an alteration on a non-preferred transcript would fire on the rules' one."""

@@ -33,6 +33,7 @@ from annotator.interpret import (
 )
 from annotator.matcher import RuleMatcher
 from annotator.models import EVENT_KINDS, Finding, Result, Summary, Variant
+from annotator.near_misses import find_near_misses
 from annotator.noted import UnclassifiedList
 from annotator.phasing import apply_read_backed_phase, open_alignments
 from annotator.readers.maf_format import is_maf
@@ -163,7 +164,8 @@ def annotate(
     )
     therapy_calls = call_therapies(findings)
     near_misses = (
-        matcher.find_near_misses(
+        find_near_misses(
+            matcher,
             alleles,
             events,
             findings,

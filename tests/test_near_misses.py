@@ -21,6 +21,7 @@ from annotator.models import (
     Variant,
     VariantClass,
 )
+from annotator.near_misses import find_near_misses
 from annotator.rules import RuleSet, load_rules
 from annotator.tumor_types import load_oncotree
 from annotator.unclassified import UNANNOTATED_REASON
@@ -49,7 +50,7 @@ def near_misses(
 ) -> list[NearMiss]:
     matcher = RuleMatcher(rules, build="GRCh38", tumor_type=tumor_type, oncotree=load_oncotree())
     findings = matcher.match(alleles, events)
-    return matcher.find_near_misses(alleles, events, findings, **kwargs)
+    return find_near_misses(matcher, alleles, events, findings, **kwargs)
 
 
 def allele(on: Variant, protein: str, **kwargs: Any) -> SampleAllele:
@@ -147,8 +148,8 @@ def test_excluded(bundled: RuleSet) -> None:
 def test_filtered_by_vaf_or_depth(bundled: RuleSet) -> None:
     matcher = RuleMatcher(bundled, build="GRCh38", tumor_type="LUAD", oncotree=load_oncotree())
     (finding,) = matcher.match([allele(L858R, "L858R")])
-    misses = matcher.find_near_misses(
-        [], [], [], filtered_findings=[(finding, "VAF 0.02 below --min-vaf 0.05")]
+    misses = find_near_misses(
+        matcher, [], [], [], filtered_findings=[(finding, "VAF 0.02 below --min-vaf 0.05")]
     )
     assert reasons(misses) == {
         "EGFR-L858R-EGFRTKI-S": (NearMissReason.FILTERED, "VAF 0.02 below --min-vaf 0.05")
@@ -168,7 +169,7 @@ def test_filtered_by_vaf_is_not_transcript_differs(bundled: RuleSet) -> None:
     )
     matcher = RuleMatcher(bundled, build="GRCh38", tumor_type="LUAD", oncotree=load_oncotree())
     set_aside = [(f, "VAF 0.05 below --min-vaf 0.06") for f in matcher.match([on_both])]
-    misses = matcher.find_near_misses([on_both], [], [], filtered_findings=set_aside)
+    misses = find_near_misses(matcher, [on_both], [], [], filtered_findings=set_aside)
     assert reasons(misses) == {
         f.rule_id: (NearMissReason.FILTERED, "VAF 0.05 below --min-vaf 0.06") for f, _ in set_aside
     }

@@ -11,6 +11,7 @@ import pytest
 
 from annotator.matcher import RuleMatcher, SampleAllele, residue_span
 from annotator.models import Alteration, CodonChange, Variant, VariantClass
+from annotator.near_misses import find_near_misses
 from annotator.rules import load_rules
 from annotator.rules.schema import Rule
 from annotator.tumor_types import load_oncotree
@@ -122,7 +123,7 @@ def test_the_near_miss_says_where_the_partner_lies(matcher: RuleMatcher) -> None
     deletion = allele(100, "S1982del", DELETION)
     primary = allele(200, "E23Vfs*17", FRAMESHIFT)
     findings = matcher.match((deletion, primary))
-    misses = matcher.find_near_misses((deletion, primary), (), findings)
+    misses = find_near_misses(matcher, (deletion, primary), (), findings)
     (miss,) = [m for m in misses if m.rule_id == REVERSION]
     assert "at a residue" in miss.detail
     assert "residues 1982-1982" in miss.detail
@@ -151,7 +152,7 @@ def test_near_misses_do_not_list_every_partner(
         sample += [allele(9000 + at, f"S{1004 + 9 * at}Rfs*22", FRAMESHIFT) for at in range(size)]
         findings = matcher.match(sample)
         compared = 0
-        misses = matcher.find_near_misses(sample, (), findings)
+        misses = find_near_misses(matcher, sample, (), findings)
         assert sum("found elsewhere" in miss.detail for miss in misses) == size
         return compared
 
