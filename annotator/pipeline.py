@@ -206,8 +206,9 @@ def annotate(
             + structural_in_genes
             + len(small.not_carried)
         ),
-        # Of those that could change a result: reading lets the others go uncounted as such
-        # (their GT is not read), and --explain, which keeps them all, counts as it does.
+        # Of those that could change a result: reading does not read the GT of the others
+        # (counted among the rule-gene alleles alone); --explain keeps some of those
+        # (RuleMatcher.explains), which must not count here either.
         alleles_not_in_sample=sum(1 for allele in small.not_carried if matcher.matters(allele)),
         findings=len(findings),
         unclassified=len(listed) + len(small.noted),
