@@ -62,11 +62,7 @@ class CodonNeighbours:
 
     def add(self, variant: Variant) -> None:
         """Keep an SNV (one base each of REF and ALT)."""
-        number = self._numbers.get(variant.chrom)
-        if number is None:
-            number = self._numbers[variant.chrom] = len(self._chroms)
-            self._chroms.append(variant.chrom)
-        self._chrom.append(number)
+        self._chrom.append(self._number(variant.chrom))
         self._pos.append(variant.pos)
         self._ref.append(ord(variant.ref))
         self._alt.append(ord(variant.alt))
@@ -74,8 +70,21 @@ class CodonNeighbours:
         self._alt_index.append(variant.alt_index)
 
     def merge(self, other: CodonNeighbours) -> None:
-        for row in range(len(other)):
-            self.add(other._variant(row))
+        """Add the rows of another pass (a worker's part), column by column."""
+        numbers = [self._number(chrom) for chrom in other._chroms]
+        self._chrom.extend(numbers[number] for number in other._chrom)
+        self._pos.extend(other._pos)
+        self._ref.extend(other._ref)
+        self._alt.extend(other._alt)
+        self._record.extend(other._record)
+        self._alt_index.extend(other._alt_index)
+
+    def _number(self, chrom: str) -> int:
+        number = self._numbers.get(chrom)
+        if number is None:
+            number = self._numbers[chrom] = len(self._chroms)
+            self._chroms.append(chrom)
+        return number
 
     def __len__(self) -> int:
         return len(self._pos)
