@@ -14,12 +14,9 @@ from collections.abc import Sequence
 
 from annotator.genome import normalize_chrom
 from annotator.matcher import (
-    EVENT_SELECTORS,
     RuleMatcher,
     Sample,
     SampleAllele,
-    parsed_codons,
-    ranges_overlap,
     residue_span,
     tumor_type_match,
     variant_label,
@@ -38,6 +35,7 @@ from annotator.models import (
 )
 from annotator.protein import parse_protein_change
 from annotator.rules.schema import GeneSpec, Rule, Selector
+from annotator.selector_match import EVENT_SELECTORS, parsed_codons, ranges_overlap
 from annotator.tumor_types import describe_tumor_types
 
 

@@ -19,10 +19,11 @@ from annotator.biomarkers import MAF_TMB_DEFINITION, TmbResult
 from annotator.codon_neighbours import CodonNeighbours
 from annotator.config import AnnotateConfig
 from annotator.errors import InputError
-from annotator.matcher import SampleAllele, SelectorMatcher
+from annotator.matcher import SampleAllele
 from annotator.models import AlleleKey
 from annotator.noted import NotedAlleles
 from annotator.rules.ruleset import RuleSet
+from annotator.selector_match import SelectorMatcher
 
 if TYPE_CHECKING:
     from annotator.structural import Breakend

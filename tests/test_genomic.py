@@ -26,7 +26,7 @@ from annotator.genomic import (
     codon_of,
     codon_position_of,
 )
-from annotator.matcher import RuleMatcher, SampleAllele, SelectorMatcher
+from annotator.matcher import RuleMatcher, SampleAllele
 from annotator.models import (
     AlleleKey,
     CodonChange,
@@ -40,6 +40,7 @@ from annotator.models import (
 from annotator.protein import ChangeKind
 from annotator.rules import RuleSet, load_rules
 from annotator.rules.schema import GeneSpec, Hotspot, Selector
+from annotator.selector_match import SelectorMatcher
 from annotator.tumor_types import load_oncotree
 from annotator.unclassified import find_unclassified
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from annotator.matcher import RuleMatcher, Sample, SampleAllele, SelectorMatcher
+from annotator.matcher import RuleMatcher, Sample, SampleAllele
 from annotator.models import (
     Alteration,
     CodonChange,
@@ -29,6 +29,7 @@ from annotator.protein import parse_protein_change
 from annotator.rules import RuleSet
 from annotator.rules.loader import load_rules
 from annotator.rules.schema import SELECTOR_KINDS, Condition, GeneSpec, Selector
+from annotator.selector_match import SelectorMatcher
 from annotator.tumor_types import load_oncotree
 from annotator.unclassified import find_unclassified
 from tests.factories import EGFR, KRAS, alteration, variant

@@ -1,9 +1,10 @@
 """The matcher's memoised outcomes of a codon change agree with the genetic code read afresh.
 
-:func:`annotator.matcher._outcome_classes` and :func:`annotator.matcher._residues_after` are
-remembered per place, bases and residue (and whether the codon is the first); these tests work
-each one out again (the function past its memo, or :func:`annotator.genetic_code.codon_outcomes`)
-for every combination, the first codon and another one in both orders, so that a memo keyed on
+:func:`annotator.selector_match._outcome_classes` and
+:func:`annotator.selector_match._residues_after` are remembered per place, bases and residue
+(and whether the codon is the first); these tests work each one out again (the function past
+its memo, or :func:`annotator.genetic_code.codon_outcomes`) for every combination, the first
+codon and another one in both orders, so that a memo keyed on
 too little shows.
 """
 
@@ -14,8 +15,8 @@ import itertools
 import pytest
 
 from annotator.genetic_code import STANDARD_CODE, codon_outcomes
-from annotator.matcher import _base_change_classes, _outcome_classes, _residues_after
 from annotator.models import CodonChange, VariantClass
+from annotator.selector_match import _base_change_classes, _outcome_classes, _residues_after
 
 RESIDUES = sorted(set(STANDARD_CODE.values()))
 BASE_CHANGES = [(ref, alt) for ref, alt in itertools.product("ACGT", repeat=2) if ref != alt]

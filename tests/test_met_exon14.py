@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
-from annotator.matcher import SelectorMatcher
 from annotator.models import Alteration, MatchType, Variant, VariantClass
 from annotator.rules import RuleSet, load_rules
 from annotator.rules.schema import Selector
+from annotator.selector_match import SelectorMatcher
 from tests.runs import run_json
 from tests.test_maf import EGFR_L858R, write_maf
 from tests.vcfgen import BCFTOOLS_BCSQ_LINE, SNPEFF_ANN_LINE, vcf_text, write_vcf
