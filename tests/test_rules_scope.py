@@ -1,5 +1,6 @@
 """The bundled rules' scope, end to end: which tumor types and co-alterations a rule's
-therapy call reaches (rules 0.5.0 corrections; sources in rules/SOURCES.md)."""
+therapy call reaches, and at which level (rules 0.5.0 and 0.9.0 corrections; sources in
+rules/SOURCES.md)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,9 @@ EGFR_L858R = "EGFR\t7\t55191822\t55191822\tT\tG\tMissense_Mutation\tp.L858R\tS1\
 BRAF_V600E = "BRAF\t7\t140753336\t140753336\tA\tT\tMissense_Mutation\tp.V600E\tS1\tGRCh38\n"
 # BRCA2 c.5946del (p.S1982Rfs*22), as in the demo VCF
 BRCA2_FS = "BRCA2\t13\t32340300\t32340300\tT\t-\tFrame_Shift_Del\tp.S1982Rfs*22\tS1\tGRCh38\n"
+# ABL1 c.749G>A and c.1052T>C, placed by the gene table's exons 4 and 6 (NM_005157.6)
+ABL1_G250E = "ABL1\t9\t130862962\t130862962\tG\tA\tMissense_Mutation\tp.G250E\tS1\tGRCh38\n"
+ABL1_M351T = "ABL1\t9\t130873004\t130873004\tT\tC\tMissense_Mutation\tp.M351T\tS1\tGRCh38\n"
 
 
 def maf(tmp_path: Path, *rows: str) -> Path:
@@ -127,3 +131,19 @@ def test_braf_v600e_on_the_grch37_canonical_transcript_fires(
     result = run_json(path, tumor_type="SKCM")
     assert ("BRAF-V600E-BRAFMEKI-S" in rule_ids(result)) is fires
     assert bool(result["unclassified"]) is not fires
+
+
+@pytest.mark.parametrize(
+    ("row", "rule", "level"),
+    [
+        (ABL1_G250E, "ABL1-G250E-IMATINIB-R", "A"),  # NCCN CML, as OncoKB's R1 reports
+        (ABL1_M351T, "ABL1-M351T-IMATINIB-R", "B"),  # Soverini 2006 only
+    ],
+)
+def test_abl1_g250e_and_m351t_imatinib_resistance_levels(
+    tmp_path: Path, row: str, rule: str, level: str
+) -> None:
+    result = run_json(maf(tmp_path, row), tumor_type="CML")
+    (finding,) = result["findings"]
+    assert (finding["rule_id"], finding["evidence_level"]) == (rule, level)
+    assert calls(result) == {"imatinib": "resistance"}
