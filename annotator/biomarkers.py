@@ -261,7 +261,7 @@ def _parse_count(text: str, column: str, path: Path, line: int) -> int:
 #
 # Tumor mutational burden is computed in the same single pass over the VCF that annotates it:
 # the number of PASS alleles with a coding non-synonymous consequence on any transcript (SO
-# terms in ``annotator.consequence.NONSYNONYMOUS_TERMS``: missense, stop gained/lost, start
+# terms in ``annotator.consequence_terms.NONSYNONYMOUS_TERMS``: missense, stop gained/lost, start
 # lost, frameshift, in-frame insertion/deletion, protein altering), divided by the size of
 # the sequenced territory in megabases (``--panel-size-mb``, which the user must give: the
 # tool cannot know it). TMB-high at ``--tmb-threshold`` mutations/Mb or more, 10 by default:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from annotator.consequence import class_from_protein
+from annotator.consequence_terms import class_from_protein
 from annotator.models import AlleleKey, Alteration, Variant, allele_key
 from annotator.protein import parse_protein_change
 from annotator.rules.schema import GeneSpec, Hotspot

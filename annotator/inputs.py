@@ -29,11 +29,8 @@ from annotator.candidate_triage import CandidateTriage, declares_csq
 from annotator.codon_neighbours import may_share_a_codon
 from annotator.collector import collector_paused
 from annotator.config import INDEX_MIN_BYTES, AnnotateConfig
-from annotator.consequence import (
-    NONSYNONYMOUS_NAMES,
-    ConsequenceResolver,
-    read_annotation_format,
-)
+from annotator.consequence import ConsequenceResolver, read_annotation_format
+from annotator.consequence_terms import NONSYNONYMOUS_NAMES
 from annotator.errors import InputError, UnreadableRegion, UsageError
 from annotator.gene_padding import gene_padding
 from annotator.gene_regions import GeneLocator

@@ -13,15 +13,13 @@ import pytest
 
 from annotator.consequence import (
     BCSQ_FIELDS,
-    SEVERITY_ORDER,
     SNPEFF_ANN_FIELDS,
-    TERM_CLASSES,
     AnnotationFormat,
     ConsequenceResolver,
-    classify,
     read_annotation_format,
     vep_alleles,
 )
+from annotator.consequence_terms import SEVERITY_ORDER, TERM_CLASSES, classify
 from annotator.errors import InputError
 from annotator.models import Alteration, Variant, VariantClass
 from annotator.protein import try_parse_protein_change

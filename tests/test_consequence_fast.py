@@ -24,10 +24,10 @@ from annotator.consequence import (
     _vep_allele,
     _vep_entries,
     _without_reference,
-    classify,
     read_annotation_format,
     vep_alleles,
 )
+from annotator.consequence_terms import classify
 from annotator.models import Variant
 from annotator.protein import try_parse_protein_change
 from annotator.rules.schema import GeneSpec

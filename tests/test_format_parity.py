@@ -18,7 +18,8 @@ from typing import Any
 
 import pytest
 
-from annotator.consequence import class_from_protein, vep_alleles
+from annotator.consequence import vep_alleles
+from annotator.consequence_terms import class_from_protein
 from annotator.models import VariantClass
 from annotator.protein import ChangeKind, ProteinChange, parse_protein_change
 from annotator.rules import RuleSet, load_rules

@@ -28,13 +28,8 @@ import yaml
 from hypothesis import HealthCheck, assume, given, note, settings
 from hypothesis import strategies as st
 
-from annotator.consequence import (
-    BCSQ_TERMS,
-    SEVERITY_ORDER,
-    SNPEFF_ANN_FIELDS,
-    ConsequenceResolver,
-    read_annotation_format,
-)
+from annotator.consequence import SNPEFF_ANN_FIELDS, ConsequenceResolver, read_annotation_format
+from annotator.consequence_terms import BCSQ_TERMS, SEVERITY_ORDER
 from annotator.errors import InputError, ProteinNotationError, RulesError
 from annotator.models import Variant
 from annotator.normalize import normalize_allele

@@ -26,7 +26,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
-from annotator.consequence import class_from_protein
+from annotator.consequence_terms import class_from_protein
 from annotator.errors import ProteinNotationError
 from annotator.genomic import GenomicAnnotator
 from annotator.matcher import RuleMatcher, SampleAllele
