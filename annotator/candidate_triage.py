@@ -24,16 +24,19 @@ it), unless its annotation names a gene of the table; and each allele taken in t
 carries its own answer. On v1m.csq that takes the TMB run from 13.5 s of CPU to 8-9 s.
 
 Not taken (parsed as before): in the rule regions, a CSQ with an HGVSp (a protein change:
-deciding it costs what the parse does, and its key seldom recurs); multi-allelic records,
-records failing FILTER, records with ANN or BCSQ, or with a CHROM or INFO value that is not
-plain ASCII; and no triage at all with ``--explain`` or ``--bam``. On the benchmark's VEP input
-(make_vcf, 64% of the gene records coding) a third of the candidates in the regions are taken:
-13% less wall time on v1m.csq in two processes; on a real genome, whose gene spans are mostly
-introns, nearly all.
+deciding it costs what the parse does, and its key seldom recurs), and an SNV whose entries
+give a protein change another way (VEP's ``Protein_position`` and ``Amino_acids``): the parse
+keeps its place, for the findings it may share a codon with (:mod:`annotator.codon_neighbours`);
+multi-allelic records, records failing FILTER, records with ANN or BCSQ, or with a CHROM or
+INFO value that is not plain ASCII; and no triage at all with ``--explain`` or ``--bam``. On
+the benchmark's VEP input (make_vcf, 64% of the gene records coding) a third of the
+candidates in the regions are taken: 13% less wall time on v1m.csq in two processes; on a real
+genome, whose gene spans are mostly introns, nearly all.
 """
 
 from __future__ import annotations
 
+from annotator.codon_neighbours import may_share_a_codon
 from annotator.consequence import ConsequenceResolver
 from annotator.errors import InputError
 from annotator.gene_regions import GeneLocator
@@ -141,7 +144,9 @@ class CandidateTriage:
             outcome = COUNTED | (self._nonsynonymous(variant) if self.count_tmb else 0)
         else:
             allele = SampleAllele(variant, alterations, True, (), in_genes)
-            outcome = PARSE if self.matcher.matters(allele) else UNEVENTFUL
+            # The parse keeps it, or keeps its place (an SNV a finding may name).
+            kept = self.matcher.matters(allele) or may_share_a_codon(allele)
+            outcome = PARSE if kept else UNEVENTFUL
             if outcome is not PARSE and self.count_tmb:
                 outcome |= self._nonsynonymous(variant)
             if self.matcher.place_may_decide(allele):

@@ -156,3 +156,39 @@ def test_two_snvs_at_one_neighbouring_place_are_both_named_in_record_order(
     detail = found["EGFR-T790M-1GTKI-R"]
     assert detail is not None
     assert "within 2 bases (chr7:55181379 G>A, chr7:55181379 G>C)" in detail
+
+
+#: VEP without ``--hgvs``: the protein change only in Protein_position and Amino_acids.
+CSQ_FIELDS_LINE = (
+    '##INFO=<ID=CSQ,Number=.,Type=String,Description="Consequence annotations from '
+    "Ensembl VEP. Format: Allele|Consequence|IMPACT|SYMBOL|Feature|HGVSp|Protein_position|"
+    'Amino_acids">'
+)
+
+
+def csq_fields_record(pos: int, ref: str, alt: str, consequence: str, amino_acids: str) -> str:
+    return (
+        f"chr7\t{pos}\t.\t{ref}\t{alt}\t.\tPASS\tCSQ={alt}|{consequence}|LOW|EGFR|"
+        f"ENST00000275493.7||790|{amino_acids}\t{SAMPLE}"
+    )
+
+
+@pytest.mark.parametrize("explain", [False, True], ids=["findings", "explain"])
+@pytest.mark.parametrize("options", PATHS)
+def test_a_synonymous_snv_named_by_vep_fields_alone_is_named_in_every_mode(
+    tmp_path: Path, options: dict[str, Any], explain: bool
+) -> None:
+    """Its protein change read from Protein_position and Amino_acids (no HGVSp): the text
+    triage of the prefilter, which takes such a candidate without parsing it, must leave it to
+    the parse, which keeps its place."""
+    records = [
+        csq_fields_record(55181378, "C", "T", "missense_variant", "T/M"),
+        csq_fields_record(55181379, "G", "A", "synonymous_variant", "T"),
+    ]
+    path = write_vcf(tmp_path, vcf_text(records, info_lines=(CSQ_FIELDS_LINE,)), "vcf.gz")
+    if options.get("use_index"):
+        pysam.tabix_index(str(path), preset="vcf", force=True)
+    (result,) = run(AnnotateConfig(input=path, tumor_type="LUAD", explain=explain, **options))
+    (detail,) = {f.detail for f in result.findings if f.rule_id == "EGFR-T790M-1GTKI-R"}
+    assert detail is not None
+    assert "another SNV of the sample within 2 bases (chr7:55181379 G>A)" in detail
