@@ -1,5 +1,8 @@
 """Deciding from its text that a candidate record of the prefilter can change no result.
 
+Two triages, one per kind of input: :class:`CandidateTriage` for a VEP-annotated VCF (below),
+:class:`TableTriage` for an unannotated one, where the gene tables decide (its docstring).
+
 The text prefilter (:mod:`annotator.prefilter`) picks the records in the rule regions; each is
 then parsed (cyvcf2), its alleles resolved and triaged (:meth:`RuleMatcher.matters`), and most
 of a large input's are only counted (``SmallVariants.uneventful``). In a VEP-annotated input
@@ -40,6 +43,7 @@ from annotator.codon_neighbours import may_share_a_codon
 from annotator.consequence import ConsequenceResolver
 from annotator.errors import InputError
 from annotator.gene_regions import GeneLocator
+from annotator.genomic import GenomicAnnotator
 from annotator.matcher import RuleMatcher, SampleAllele
 from annotator.models import Variant
 
@@ -172,6 +176,92 @@ class CandidateTriage:
 
     def _nonsynonymous(self, variant: Variant) -> int:
         return NONSYNONYMOUS if self.resolver.changes_protein(variant) else 0
+
+
+class TableTriage:
+    """The triage of an unannotated input's candidates (:class:`CandidateTriage`'s call): the
+    gene tables decide, as the parse asks them (:meth:`GenomicAnnotator.annotate`). Taken
+    (only counted): an allele with one ALT, passing FILTER, in the rule regions, that the
+    tables place without a note (an intron variant of a gene whose coding exons they list),
+    that can change no result (:meth:`RuleMatcher.matters`) and whose place no finding may
+    name (:func:`may_share_a_codon`). The others are parsed, among them every allele the
+    tables leave unclassified (a note), which the parse reports with its evidence.
+
+    An SNV is decided once for its piece of the tables (:meth:`GenomicAnnotator.snv_piece`:
+    between the ends of the gene spans, exons and splice sites, away from the hotspots) and
+    the rule genes it lies in: the tables give every SNV there the same notes and the same
+    kind of alteration, and :meth:`RuleMatcher.matters` of an intron variant does not turn on
+    its place (:meth:`RuleMatcher.place_may_decide`; the genomic rules' and conditions'
+    positions are parsed). An indel, and an SNV of an exon or splice site, is asked about each
+    time. On the benchmark's v1m, 20,469 of its 31,621 candidates are taken, and the tables
+    asked 5,202 times."""
+
+    def __init__(
+        self, genomic: GenomicAnnotator, locator: GeneLocator, matcher: RuleMatcher
+    ) -> None:
+        self.genomic = genomic
+        self.locator = locator
+        self.matcher = matcher
+        self.placed = matcher.placed_positions()
+        self._chroms: dict[bytes, str] = {}
+        #: The outcome of every SNV of a piece (:meth:`GenomicAnnotator.snv_piece`) in the
+        #: same rule genes: a few hundred pieces at most.
+        self._known: dict[tuple[str, int, tuple[str, ...]], int | None] = {}
+
+    def __call__(
+        self,
+        chrom: bytes,
+        pos: int,
+        ref: bytes,
+        alt: bytes,
+        filters: bytes,
+        info: bytes,
+        in_regions: bool = True,
+    ) -> int | None:
+        if (
+            not in_regions
+            or filters not in _PASSED
+            or pos in self.placed
+            or not ref
+            or not alt
+            or ref.strip(_BASES)
+            or alt.strip(_BASES)
+        ):
+            return PARSE
+        name = self._chroms.get(chrom)
+        if name is None:
+            if not chrom.isascii():
+                return PARSE
+            name = self._chroms.setdefault(chrom, chrom.decode())
+        in_genes = self.locator.genes_at(name, pos, pos + len(ref) - 1)
+        key = None
+        if len(ref) == len(alt) == 1 and ref != alt:
+            piece = self.genomic.snv_piece(name, pos)
+            if piece is not None:
+                key = (name, piece, in_genes)
+                if key in self._known:
+                    return self._known[key]
+        outcome = self._decide(name, pos, ref.decode(), alt.decode(), in_genes)
+        if key is not None:
+            self._known[key] = outcome
+        return outcome
+
+    def _decide(
+        self, name: str, pos: int, ref: str, alt: str, in_genes: tuple[str, ...]
+    ) -> int | None:
+        variant = Variant(name, pos, ref, alt, 0, 0, (alt,), (), None, None, None)
+        try:
+            found = self.genomic.annotate(variant)
+        except InputError:
+            return PARSE  # the parse reports it
+        if found.notes:
+            return PARSE
+        if not found.alterations and not in_genes:
+            return COUNTED
+        allele = SampleAllele(variant, tuple(found.alterations), False, (), in_genes)
+        if self.matcher.matters(allele) or may_share_a_codon(allele):
+            return PARSE
+        return UNEVENTFUL
 
 
 def _variant(name: str, pos: int, ref: str, alt: str, csq: str) -> Variant:

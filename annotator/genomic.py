@@ -298,6 +298,18 @@ class GenomicAnnotator:
                 notes.append(self._note(("outside", symbol, 0, 0)))
         return tuple(notes), tuple(introns)
 
+    def snv_piece(self, chrom: str, pos: int) -> int | None:
+        """Where an SNV at ``chrom:pos`` lies, when :meth:`annotate` gives every SNV of other
+        bases there the same notes, and alterations of the same kind (intron variants of the
+        same genes, or none): the index of its piece. None when its place decides (a hotspot
+        position, a piece that holds an exon or a splice site) or when a FASTA normalizes
+        it."""
+        if self._fasta is not None or pos in self._hotspot_positions:
+            return None
+        segments, notes = self._named[chrom]
+        piece = bisect.bisect_right(segments.bounds, pos)
+        return piece if notes[piece] is not None else None
+
     def annotate(self, variant: Variant) -> GenomicResult:
         chrom, pos, ref, alt = variant.chrom, variant.pos, variant.ref, variant.alt
         if not (_is_sequence(ref) and _is_sequence(alt)):

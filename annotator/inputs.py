@@ -25,7 +25,11 @@ from typing import TYPE_CHECKING, NamedTuple
 import cyvcf2
 
 from annotator.bgzf import Part
-from annotator.candidate_triage import CandidateTriage, declares_csq
+from annotator.candidate_triage import (
+    CandidateTriage,
+    TableTriage,
+    declares_csq,
+)
 from annotator.codon_neighbours import may_share_a_codon
 from annotator.collector import collector_paused
 from annotator.config import INDEX_MIN_BYTES, AnnotateConfig
@@ -413,7 +417,7 @@ def _read_prefiltered(
         keep_failed=config.include_filtered or config.explain,
         failed_counted_in=matching.rule_genes.regions,
         columns=header_columns(header),
-        triage=_candidate_triage(matching, header, count_tmb=tmb),
+        triage=_candidate_triage(matching, header, annotation_keys, count_tmb=tmb),
     )
     job = PartJob(config, vcf, regions, text_rules, caller, matching, result)
     halves = split_for_workers(vcf, config.threads)
@@ -444,17 +448,21 @@ def _read_prefiltered(
 
 
 def _candidate_triage(
-    matching: _Matching, header: bytes, *, count_tmb: bool
-) -> CandidateTriage | None:
+    matching: _Matching, header: bytes, annotation_keys: Sequence[str], *, count_tmb: bool
+) -> CandidateTriage | TableTriage | None:
     """What decides from their text that candidates annotated by VEP change nothing, and
     counts their non-synonymous alleles for TMB (see :mod:`annotator.candidate_triage`):
     with the matcher's triage (not for ``--explain`` or ``--bam``), when the header declares
     CSQ as the String the reader reads."""
-    if matching.triage is None or not declares_csq(header):
+    if matching.triage is None:
         return None
-    return CandidateTriage(
-        matching.resolver, matching.locator, matching.triage, count_tmb=count_tmb
-    )
+    if declares_csq(header):
+        return CandidateTriage(
+            matching.resolver, matching.locator, matching.triage, count_tmb=count_tmb
+        )
+    if not annotation_keys:  # no consequence annotation declared: the tables decide
+        return TableTriage(matching.genomic, matching.locator, matching.triage)
+    return None
 
 
 class _Matching(NamedTuple):
