@@ -24,6 +24,7 @@ import gzip
 import struct
 import zlib
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -317,3 +318,29 @@ def _compress_bins(tids: Any, bins: Any, begins: Any, ends: Any) -> tuple[Any, A
     new[1:] = (keys[1:] != keys[:-1]) | ((ends[:-1] >> 16) < (begins[1:] >> 16))
     firsts = np.flatnonzero(new)
     return tids[firsts], bins[firsts], begins[firsts], np.maximum.reduceat(ends, firsts)
+
+
+@dataclass
+class RecordOrder:
+    """Tracks whether records are sorted as tabix needs: chromosome blocks, rising POS."""
+
+    chrom: bytes = b""
+    pos: int = 0
+    finished: set[bytes] = field(default_factory=set)
+
+    def check(self, chrom: bytes, pos: int) -> str | None:
+        """Why this record breaks the order, or None."""
+        if chrom == self.chrom:
+            if pos < self.pos:
+                return f"position {pos} on {chrom.decode(errors='replace')} follows {self.pos}"
+            self.pos = pos
+            return None
+        if chrom in self.finished:
+            return (
+                f"chromosome {chrom.decode(errors='replace')} appears again after "
+                f"{self.chrom.decode(errors='replace')}"
+            )
+        if self.chrom:
+            self.finished.add(self.chrom)
+        self.chrom, self.pos = chrom, pos
+        return None

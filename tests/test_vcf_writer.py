@@ -13,6 +13,7 @@ import pysam.bcftools
 import pytest
 
 import annotator.writers.vcf as vcf_writer
+import annotator.writers.vcf_copy as vcf_copy
 from annotator import bgzf
 from annotator.cli import main
 from annotator.config import AnnotateConfig
@@ -597,9 +598,9 @@ def test_a_stale_csi_index_is_removed(tmp_path: Path) -> None:
 
 def line_by_line(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*_args: object, **_kwargs: object) -> None:
-        raise vcf_writer._NotFast
+        raise vcf_copy.NotFast
 
-    monkeypatch.setattr(vcf_writer, "_write_fast", refuse)
+    monkeypatch.setattr(vcf_writer, "write_fast", refuse)
 
 
 def write_both(
@@ -740,7 +741,7 @@ def test_multi_block_bgzf_input_gives_the_line_by_line_output(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     if batch is not None:
-        monkeypatch.setattr(vcf_writer, "_BATCH_TEXT", batch)
+        monkeypatch.setattr(vcf_copy, "_BATCH_TEXT", batch)
     source = write_input(tmp_path / "in.bgzf.vcf.gz", synthetic_lines(6000), ending=ending)
     crossing, inside = spanning_records(source)
     total = len(crossing) + len(inside)
@@ -766,7 +767,7 @@ def test_plain_and_gzip_inputs_give_the_line_by_line_output(
 ) -> None:
     source = write_input(tmp_path / name, synthetic_lines(3000, seed=5))
     result = findings_on(source, [2, 1500, 2999])
-    monkeypatch.setattr(vcf_writer, "_BATCH_TEXT", 100_000)
+    monkeypatch.setattr(vcf_copy, "_BATCH_TEXT", 100_000)
     for suffix in ("vcf.gz", "vcf"):
         fast, slow, _note, _slow = write_both(result, source, tmp_path, suffix, monkeypatch)
         assert text_of(fast) == text_of(slow)
