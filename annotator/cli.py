@@ -57,7 +57,8 @@ from annotator.errors import (
 from annotator.models import DEFAULT_SUBCLONAL_FRACTION, Result, Summary, TumorTypeMatch
 from annotator.readers.cnv import CopyNumberThresholds
 from annotator.readers.expression import ExpressionThresholds
-from annotator.readers.vcf import CALLER_CHOICES, set_htslib_messages
+from annotator.readers.htslib_messages import set_htslib_messages
+from annotator.readers.vcf_header import CALLER_CHOICES
 
 if _RESUME_GC:
     gc.freeze()

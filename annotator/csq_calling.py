@@ -59,7 +59,7 @@ from pathlib import Path
 from typing import Final
 
 from annotator.errors import InputError
-from annotator.readers.vcf import pysam_htslib_quiet
+from annotator.readers.htslib_messages import pysam_htslib_quiet
 
 __all__ = ["CSQ_SUFFIX", "call_consequences"]
 

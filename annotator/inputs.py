@@ -56,7 +56,8 @@ from annotator.prefilter import (
 )
 from annotator.progress import Progress, file_offset
 from annotator.readers.maf_format import is_maf
-from annotator.readers.vcf import ANNOTATION_KEYS, VcfReader, header_values, is_bcf
+from annotator.readers.vcf import ANNOTATION_KEYS, VcfReader, is_bcf
+from annotator.readers.vcf_header import header_values
 from annotator.reference import ReferenceFile, open_reference
 from annotator.rules.ruleset import RuleSet
 from annotator.small_variants import SmallVariants, genomic_rule_alleles

@@ -12,7 +12,8 @@ import pytest
 
 from annotator.errors import UsageError
 from annotator.models import Variant
-from annotator.readers.vcf import CALLER_CHOICES, CALLERS, VcfReader
+from annotator.readers.vcf import VcfReader
+from annotator.readers.vcf_header import CALLER_CHOICES, CALLERS
 from tests.vcfgen import FORMS, Form, vcf_text, write_vcf
 
 DATA = Path(__file__).parent / "data"

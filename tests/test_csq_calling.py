@@ -20,7 +20,8 @@ from annotator.consequence import ConsequenceResolver, read_annotation_format
 from annotator.csq_calling import CSQ_SUFFIX, GFF_HINT, call_consequences
 from annotator.errors import InputError
 from annotator.models import Alteration, Variant, VariantClass
-from annotator.readers.vcf import VcfReader, set_htslib_messages
+from annotator.readers.htslib_messages import set_htslib_messages
+from annotator.readers.vcf import VcfReader
 from annotator.rules.schema import GeneSpec
 
 DATA = Path(__file__).parent / "data" / "csq"

@@ -1,4 +1,6 @@
-"""Read VCF, VCF.gz and BCF files into ``Variant`` records: the only module that imports cyvcf2.
+"""Read VCF, VCF.gz and BCF files into ``Variant`` records: the annotator's reader over cyvcf2
+(the header's tumor sample and caller: :mod:`annotator.readers.vcf_header`; htslib's own
+messages: :mod:`annotator.readers.htslib_messages`).
 
 cyvcf2 (over htslib) is fast but terse: it raises bare ``Exception``s, and on some inputs it
 crashes the interpreter instead. This module stands between it and the rest of the annotator:
@@ -25,6 +27,7 @@ Caller fields
 Each variant caller writes the tumor sample's variant allele fraction (VAF) and read depth in
 fields of its own (read by :mod:`annotator.readers.caller_fields`, whose docstring has the
 table). ``VcfReader(path, caller="auto")`` recognises the caller by its header lines
+(:func:`annotator.readers.vcf_header.detect_caller`)
 (``reader.caller`` says which one it took); ``caller=`` names it instead.
 
 ``auto`` takes the caller named by the header:
@@ -63,12 +66,8 @@ the header declares them; a ``MATEID`` with one value per ALT is split). ``phase
 from __future__ import annotations
 
 import bisect
-import contextlib
 import gzip
-import os
 import re
-import sys
-import tempfile
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -79,7 +78,7 @@ from typing import Any
 
 import cyvcf2
 
-from annotator.errors import InputError, UnreadableRegion, UsageError
+from annotator.errors import InputError, UnreadableRegion
 from annotator.genome import normalize_chrom
 from annotator.models import Variant
 from annotator.readers.caller_fields import (
@@ -96,6 +95,9 @@ from annotator.readers.caller_fields import (
     read_phase,
     read_with_fallback,
 )
+from annotator.readers.htslib_messages import (
+    htslib_errors,
+)
 from annotator.readers.index_later import index_later
 from annotator.readers.vcf_diagnosis import (
     check_file,
@@ -103,45 +105,20 @@ from annotator.readers.vcf_diagnosis import (
     diagnose,
     parse_structured,
 )
+from annotator.readers.vcf_header import (
+    check_caller,
+    choose_sample,
+    detect_caller,
+    header_values,
+)
 from annotator.tabix import sequence_names
 
 #: INFO fields whose raw strings are kept in ``Variant.annotations`` (when the header declares
 #: them).
 ANNOTATION_KEYS = ("CSQ", "ANN", "BCSQ")
 
-#: The callers whose VAF and depth fields the reader knows (see "Caller fields" above).
-CALLERS = (
-    "mutect2",
-    "strelka2",
-    "vardict",
-    "freebayes",
-    "varscan2",
-    "deepvariant",
-    "octopus",
-    "info",
-    "generic",
-)
-#: What ``VcfReader(caller=...)`` accepts: ``auto`` (detect from the header) or a caller.
-CALLER_CHOICES = ("auto", *CALLERS)
-
-# Header line prefixes (lower case) that name the caller which wrote the file.
-_CALLER_LINES: tuple[tuple[str, str], ...] = (
-    ("##source=mutect2", "mutect2"),
-    ("##source=filtermutectcalls", "mutect2"),
-    ("##mutectversion=", "mutect2"),
-    ("##gatkcommandline=<id=mutect2,", "mutect2"),
-    ("##gatkcommandline.mutect2=", "mutect2"),  # GATK 3 MuTect2
-    ("##source=strelka", "strelka2"),
-    ("##source=vardict", "vardict"),
-    ("##source=freebayes", "freebayes"),
-    ("##source=varscan", "varscan2"),
-    ("##deepvariant_version=", "deepvariant"),
-    ("##source=deepvariant", "deepvariant"),
-    ("##octopus=", "octopus"),
-)
 _SV_KEYS = ("END", "SVTYPE", "MATEID")
 
-_MAX_LISTED_SAMPLES = 10
 _READ_HINT = "check the file with 'bcftools view'"
 
 # REF: bases (IUPAC ambiguity codes too: some references hold them at a few positions).
@@ -272,7 +249,7 @@ class VcfReader:
         self._refs: dict[str, str] = {}
         self._alt_tuples: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._filter_tuples: dict[tuple[str, ...], tuple[str, ...]] = {}
-        requested_caller = _check_caller(caller)
+        requested_caller = check_caller(caller)
         check_file(self.path)
         # An indexed VCF.gz is opened without its index, which is loaded once regions are
         # read (see annotator.readers.index_later); else as it is.
@@ -297,7 +274,7 @@ class VcfReader:
             self.close()
             raise
         #: The caller whose fields give VAF and depth: one of ``CALLERS``.
-        self.caller: str = requested_caller or _detect_caller(
+        self.caller: str = requested_caller or detect_caller(
             self.header.lines, self._info_ids, has_sample=self.header.sample is not None
         )
         self._read_evidence = EVIDENCE_READERS[self.caller]
@@ -346,7 +323,7 @@ class VcfReader:
                 path=self.path,
                 hint="rename the samples with 'bcftools reheader --samples'",
             ) from None
-        chosen = _choose_sample(samples, requested, lines, self.path)
+        chosen = choose_sample(samples, requested, lines, self.path)
         if chosen is not None and len(samples) > 1:
             self._vcf.set_samples([chosen])  # column 0 from now on; parses one sample only
         info_descriptions: dict[str, str] = {}
@@ -911,65 +888,6 @@ class VcfReader:
         return end, svtype, mate_ids
 
 
-def _header_value(lines: Sequence[str], key: str) -> str | None:
-    return next(header_values(lines, key), None)
-
-
-def header_values(lines: Sequence[str], key: str) -> Iterator[str]:
-    """The values of the ``##key=value`` lines, in order."""
-    prefix = f"##{key}="
-    for line in lines:
-        if line.startswith(prefix):
-            yield line[len(prefix) :].strip().strip('"')
-
-
-def _list_samples(samples: Sequence[str]) -> str:
-    shown = ", ".join(samples[:_MAX_LISTED_SAMPLES])
-    if len(samples) > _MAX_LISTED_SAMPLES:
-        shown += f" and {len(samples) - _MAX_LISTED_SAMPLES} more"
-    return shown
-
-
-def _choose_sample(
-    samples: tuple[str, ...], requested: str | None, lines: Sequence[str], path: str
-) -> str | None:
-    """The tumor sample: the one requested, else ``##tumor_sample``, else the only one."""
-    if requested is not None:
-        if not samples:
-            raise UsageError(
-                f"--sample {requested} was given but the file has no sample columns",
-                path=path,
-                hint="leave out --sample for a sites-only VCF",
-            )
-        if requested not in samples:
-            raise UsageError(
-                f"sample '{requested}' is not in the file",
-                path=path,
-                hint=f"choose one of: {_list_samples(samples)}",
-            )
-        return requested
-    if not samples:
-        return None
-    tumor = _header_value(lines, "tumor_sample")
-    if tumor is not None:
-        if tumor in samples:
-            return tumor
-        raise InputError(
-            f"##tumor_sample={tumor} names no sample of the file "
-            f"(samples: {_list_samples(samples)})",
-            path=path,
-            hint="choose the tumor sample with --sample NAME",
-        )
-    if len(samples) == 1:
-        return samples[0]
-    raise UsageError(
-        f"the file has {len(samples)} samples ({_list_samples(samples)}) and no "
-        "##tumor_sample line to tell which is the tumor",
-        path=path,
-        hint="choose the tumor sample with --sample NAME",
-    )
-
-
 def _is_unsplit_line(record: Any) -> bool:
     """True for what htslib returns for a line it could not split into columns.
 
@@ -977,114 +895,3 @@ def _is_unsplit_line(record: Any) -> bool:
     a REF, so a length of at least one. Only ALT, start, end and CHROM are safe to read.
     """
     return record.end <= record.start and not record.ALT
-
-
-def _check_caller(caller: str | None) -> str | None:
-    """The caller named by ``caller=``; None for ``auto`` (detect it from the header)."""
-    if caller is None:
-        return None
-    name = caller.strip().lower()
-    if name == "auto":
-        return None
-    if name not in CALLERS:
-        raise UsageError(
-            f"unknown variant caller '{caller}'", hint=f"choose one of: {', '.join(CALLER_CHOICES)}"
-        )
-    return name
-
-
-def _detect_caller(lines: Sequence[str], info_ids: frozenset[str], *, has_sample: bool) -> str:
-    """The caller named by the header lines; ``info`` or ``generic`` when none is."""
-    found: set[str] = set()
-    for line in lines:
-        if not line.startswith("##"):
-            continue
-        lowered = line.lower()
-        found.update(name for prefix, name in _CALLER_LINES if lowered.startswith(prefix))
-    if len(found) == 1:
-        (only,) = found
-        return only
-    if found:
-        return "generic"  # two callers named: no one set of fields to trust
-    if "TVAF" in info_ids or "TDP" in info_ids:
-        return "info"
-    # A sites-only file's INFO AF is as often a population frequency (gnomAD, 1000 Genomes)
-    # as a tumor VAF: it is read only when the user says --caller info.
-    del has_sample
-    return "generic"
-
-
-#: htslib's log levels: none, errors only, and warnings (with errors).
-_HTS_LOG_OFF, _HTS_LOG_ERROR, _HTS_LOG_WARNING = 0, 1, 3
-_htslib_level = _HTS_LOG_WARNING
-
-
-def set_htslib_messages(shown: bool) -> None:
-    """Show or hide htslib's own ``[W::…]``/``[E::…]`` lines on stderr.
-
-    Our errors already name the file and record; the CLI hides htslib's unless ``--debug``.
-    """
-    global _htslib_level  # noqa: PLW0603 (the one setting, as htslib's own is global)
-    _htslib_level = _HTS_LOG_WARNING if shown else _HTS_LOG_OFF
-    cyvcf2.cyvcf2.set_htslib_log_level(_htslib_level)
-
-
-@contextlib.contextmanager
-def pysam_htslib_quiet() -> Iterator[None]:
-    """Hide the ``[E::…]``/``[W::…]`` lines of pysam's own copy of htslib (another library
-    than cyvcf2's, with its own log level) while the block runs, as :func:`set_htslib_messages`
-    hides cyvcf2's: a BCF without index makes it say "Could not retrieve index file"."""
-    import pysam  # noqa: PLC0415 (pysam only where it is used: 18 ms of every start)
-
-    previous = pysam.set_verbosity(_htslib_level)
-    try:
-        yield
-    finally:
-        pysam.set_verbosity(previous)
-
-
-@contextlib.contextmanager
-def htslib_errors() -> Iterator[list[str]]:
-    """The ``[E::…]`` lines htslib writes while the block runs, caught from the standard
-    error stream (shown as well when its messages are, with ``--debug``).
-
-    Reading a region through the index, htslib says only there that a BGZF block is corrupt
-    or that the index points into the middle of one (an index of another compression of the
-    file): cyvcf2 then ends the region's records as if it were complete."""
-    found: list[str] = []
-    sink = _error_sink()
-    sys.stderr.flush()
-    saved = os.dup(2)
-    os.dup2(sink, 2)
-    cyvcf2.cyvcf2.set_htslib_log_level(max(_htslib_level, _HTS_LOG_ERROR))
-    try:
-        yield found
-    finally:
-        cyvcf2.cyvcf2.set_htslib_log_level(_htslib_level)
-        os.dup2(saved, 2)
-        os.close(saved)
-        size = os.lseek(sink, 0, os.SEEK_END)
-        text = os.pread(sink, size, 0).decode("utf-8", errors="replace") if size else ""
-        if size:
-            os.ftruncate(sink, 0)
-            os.lseek(sink, 0, os.SEEK_SET)
-        found.extend(line for line in text.splitlines() if line.startswith("[E::"))
-        if text and _htslib_level != _HTS_LOG_OFF:
-            sys.stderr.write(text)
-
-
-_sinks: dict[int, int] = {}
-
-
-def _error_sink() -> int:
-    """The descriptor of an unlinked temporary file for :func:`htslib_errors`, one per process
-    (a forked worker must not share its parent's: their writes would mix), made once: a
-    region is read in a few tens of microseconds. A bare descriptor, closed with the
-    process."""
-    pid = os.getpid()
-    sink = _sinks.get(pid)
-    if sink is None:
-        sink, name = tempfile.mkstemp(prefix="resistance-annotator-htslib-")
-        os.unlink(name)
-        _sinks[pid] = sink
-    return sink

@@ -1,7 +1,7 @@
 """Why a VCF cannot be read, said in one line with the line it is on.
 
 htslib's own messages are terse (``cannot parse VCF header``, ``error parsing variant``) and
-hidden (:func:`annotator.readers.vcf.set_htslib_messages`). Before a file is opened,
+hidden (:func:`annotator.readers.htslib_messages.set_htslib_messages`). Before a file is opened,
 :func:`check_file` refuses what is no complete VCF or BCF (missing, empty, a directory, not
 VCF text, a BGZF file without its end-of-file block, a plain VCF cut inside its last record);
 when htslib refuses one anyway, :func:`diagnose` reads its text again, on failure only, for

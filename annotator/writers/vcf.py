@@ -77,7 +77,7 @@ from typing import Any, Protocol
 from annotator import bgzf
 from annotator.errors import InputError, UsageError
 from annotator.models import Result
-from annotator.readers.vcf import pysam_htslib_quiet
+from annotator.readers.htslib_messages import pysam_htslib_quiet
 from annotator.tabix import RecordOrder
 from annotator.writers.atomic import is_stream, put_in_place, temporary_beside
 from annotator.writers.vcf_copy import NotFast, write_fast
