@@ -95,7 +95,7 @@ class CandidateTriage:
         self.placed = matcher.placed_positions()
         self._known: dict[object, int | None] = {}
         self._room = _KEPT_ENTRIES
-        self._chroms: dict[bytes, str] = {}
+        self._chroms = _ChromNames()
 
     def __call__(
         self,
@@ -107,23 +107,14 @@ class CandidateTriage:
         info: bytes,
         in_regions: bool = True,
     ) -> int | None:
-        if (
-            filters not in _PASSED
-            or pos in self.placed
-            or not ref
-            or not alt
-            or ref.strip(_BASES)
-            or alt.strip(_BASES)
-        ):
+        if not _plain(filters, pos, ref, alt, self.placed):
             return PARSE
         csq = _csq_text(info)
         if csq is None:
             return PARSE
-        name = self._chroms.get(chrom)
+        name = self._chroms(chrom)
         if name is None:
-            if not chrom.isascii():
-                return PARSE
-            name = self._chroms.setdefault(chrom, chrom.decode())
+            return PARSE
         ref_text, alt_text = ref.decode(), alt.decode()
         if not in_regions:
             return self._for_tmb(name, pos, ref_text, alt_text, csq)
@@ -203,7 +194,7 @@ class TableTriage:
         self.locator = locator
         self.matcher = matcher
         self.placed = matcher.placed_positions()
-        self._chroms: dict[bytes, str] = {}
+        self._chroms = _ChromNames()
         #: The outcome of every SNV of a piece (:meth:`GenomicAnnotator.snv_piece`) in the
         #: same rule genes: a few hundred pieces at most.
         self._known: dict[tuple[str, int, tuple[str, ...]], int | None] = {}
@@ -218,21 +209,11 @@ class TableTriage:
         info: bytes,
         in_regions: bool = True,
     ) -> int | None:
-        if (
-            not in_regions
-            or filters not in _PASSED
-            or pos in self.placed
-            or not ref
-            or not alt
-            or ref.strip(_BASES)
-            or alt.strip(_BASES)
-        ):
+        if not in_regions or not _plain(filters, pos, ref, alt, self.placed):
             return PARSE
-        name = self._chroms.get(chrom)
+        name = self._chroms(chrom)
         if name is None:
-            if not chrom.isascii():
-                return PARSE
-            name = self._chroms.setdefault(chrom, chrom.decode())
+            return PARSE
         in_genes = self.locator.genes_at(name, pos, pos + len(ref) - 1)
         key = None
         if len(ref) == len(alt) == 1 and ref != alt:
@@ -262,6 +243,36 @@ class TableTriage:
         if self.matcher.matters(allele) or may_share_a_codon(allele):
             return PARSE
         return UNEVENTFUL
+
+
+def _plain(filters: bytes, pos: int, ref: bytes, alt: bytes, placed: frozenset[int]) -> bool:
+    """Whether a triage may take a candidate by its columns: passing FILTER, at no position
+    the genomic rules and conditions name, one ALT, REF and ALT plain bases as the reader
+    writes them."""
+    return (
+        filters in _PASSED
+        and pos not in placed
+        and bool(ref)
+        and bool(alt)
+        and not ref.strip(_BASES)
+        and not alt.strip(_BASES)
+    )
+
+
+class _ChromNames:
+    """CHROM as text, decoded once per name; None for one that is not plain ASCII (the parse
+    reads it)."""
+
+    def __init__(self) -> None:
+        self._names: dict[bytes, str] = {}
+
+    def __call__(self, chrom: bytes) -> str | None:
+        name = self._names.get(chrom)
+        if name is None:
+            if not chrom.isascii():
+                return None
+            name = self._names.setdefault(chrom, chrom.decode())
+        return name
 
 
 def _variant(name: str, pos: int, ref: str, alt: str, csq: str) -> Variant:

@@ -273,17 +273,20 @@ def without_triage(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(annotator.inputs, "_candidate_triage", lambda *_args, **_kwargs: None)
 
 
-def decisions(monkeypatch: pytest.MonkeyPatch) -> Counter[int | None]:
-    """The triage's outcomes, counted as it gives them (in this process)."""
+def decisions(
+    monkeypatch: pytest.MonkeyPatch, kind: type[Any] = CandidateTriage
+) -> Counter[int | None]:
+    """The outcomes of the triage of this ``kind``, counted as it gives them (in this
+    process)."""
     counted: Counter[int | None] = Counter()
-    decide = CandidateTriage.__call__
+    decide = kind.__call__
 
-    def counting(self: CandidateTriage, *fields: Any) -> int | None:
+    def counting(self: Any, *fields: Any) -> int | None:
         outcome = decide(self, *fields)
         counted[outcome] += 1
         return outcome
 
-    monkeypatch.setattr(CandidateTriage, "__call__", counting)
+    monkeypatch.setattr(kind, "__call__", counting)
     return counted
 
 

@@ -5,7 +5,6 @@ only where the place cannot decide."""
 
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ from annotator.rules import load_rules
 from annotator.tumor_types import load_oncotree
 from tests.generated import make_vcf
 from tests.runs import run_json
+from tests.test_candidate_triage import decisions, without_triage
 from tests.vcfgen import vcf_text, write_vcf
 
 RULES = load_rules()
@@ -107,24 +107,6 @@ def test_a_gene_without_exons_leaves_its_snvs_to_the_parse(triage: TableTriage) 
     assert triage(*fields) is PARSE
 
 
-def decisions(monkeypatch: pytest.MonkeyPatch) -> Counter[int | None]:
-    """The triage's outcomes, counted as it gives them (in this process)."""
-    counted: Counter[int | None] = Counter()
-    decide = TableTriage.__call__
-
-    def counting(self: TableTriage, *fields: Any) -> int | None:
-        outcome = decide(self, *fields)
-        counted[outcome] += 1
-        return outcome
-
-    monkeypatch.setattr(TableTriage, "__call__", counting)
-    return counted
-
-
-def without_triage(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(annotator.inputs, "_candidate_triage", lambda *_args, **_kwargs: None)
-
-
 def test_records_of_one_piece_give_what_parsing_them_gives(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -140,7 +122,7 @@ def test_records_of_one_piece_give_what_parsing_them_gives(
         ]
     ]
     path = write_vcf(tmp_path, vcf_text(lines, info_lines=()), "vcf.gz")
-    counted = decisions(monkeypatch)
+    counted = decisions(monkeypatch, TableTriage)
     triaged = run_json(path, "LUAD", prefilter=True, threads=1)
     assert counted == {UNEVENTFUL: 3, PARSE: 2}
     assert [f["rule_id"] for f in triaged["findings"]][:1] == ["EGFR-T790M-1GTKI-R"]
@@ -162,7 +144,7 @@ def test_a_generated_vcf_gives_the_result_of_parsing_every_candidate(
 ) -> None:
     """(TMB needs an annotated VCF: no TMB here.)"""
     monkeypatch.setattr(annotator.parts, "SPLIT_MIN_BYTES", 0)
-    counted = decisions(monkeypatch)
+    counted = decisions(monkeypatch, TableTriage)
     triaged = run_json(unannotated, "LUAD", prefilter=True, threads=threads)
     if threads == 1:  # the worker's decisions are its own
         assert counted[UNEVENTFUL] > 100
