@@ -154,3 +154,21 @@ def test_a_generated_vcf_gives_the_result_of_parsing_every_candidate(
     without_triage(monkeypatch)
     assert run_json(unannotated, "LUAD", prefilter=True, threads=threads) == triaged
     assert run_json(unannotated, "LUAD", use_index=False) == triaged
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize("build", ["grch37", "grch38"])
+def test_real_unannotated_files_give_the_result_of_the_full_pass(
+    build: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PCGR's T001-COAD tumor VCF (tests/data/SOURCES.md): an intron SNV of a rule gene taken,
+    coding and unclassified alleles parsed."""
+    path = ROOT / f"tests/data/pcgr.T001-COAD.{build}.vcf.gz"
+    counted = decisions(monkeypatch, TableTriage)
+    triaged = run_json(path, "COAD", prefilter=True, threads=1)
+    assert counted[UNEVENTFUL] >= 1
+    assert counted[PARSE] >= 3
+    assert triaged["findings"]
+    assert run_json(path, "COAD", use_index=False) == triaged
