@@ -92,17 +92,8 @@ def find_near_misses(
 
     for finding in findings:
         if finding.variant is not None and finding.tumor_type_match is TumorTypeMatch.OFF_LABEL:
-            add_variant(
-                finding.variant,
-                NearMiss(
-                    finding.rule_id,
-                    finding.gene,
-                    finding.alteration,
-                    finding.variant,
-                    NearMissReason.OFF_LABEL,
-                    _off_label_detail(matcher, _rule(matcher, finding.rule_id)),
-                ),
-            )
+            detail = _off_label_detail(matcher, _rule(matcher, finding.rule_id))
+            add_variant(finding.variant, _of_finding(finding, NearMissReason.OFF_LABEL, detail))
     for allele in alleles:
         variant = allele.variant
         for rule, alteration, _match_type in matcher.candidates(allele):
@@ -127,17 +118,7 @@ def find_near_misses(
                 )
     for finding, reason in filtered_findings:
         if finding.variant is not None:
-            add_variant(
-                finding.variant,
-                NearMiss(
-                    finding.rule_id,
-                    finding.gene,
-                    finding.alteration,
-                    finding.variant,
-                    NearMissReason.FILTERED,
-                    reason,
-                ),
-            )
+            add_variant(finding.variant, _of_finding(finding, NearMissReason.FILTERED, reason))
     for allele in filtered_alleles:
         variant = allele.variant
         for rule, alteration, _match_type in matcher.candidates(allele):
@@ -200,6 +181,14 @@ def find_near_misses(
                 continue
             add((1, index, 0), subject, miss)
     return [miss for _order, miss in sorted(misses.values(), key=lambda item: item[0])]
+
+
+def _of_finding(finding: Finding, reason: NearMissReason, detail: str) -> NearMiss:
+    """The near miss of a finding that did not count (off-label, or set aside by a filter),
+    named as the finding is."""
+    return NearMiss(
+        finding.rule_id, finding.gene, finding.alteration, finding.variant, reason, detail
+    )
 
 
 def _rule(matcher: RuleMatcher, rule_id: str) -> Rule:

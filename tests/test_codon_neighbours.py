@@ -20,7 +20,7 @@ import annotator.parts
 from annotator.codon_neighbours import CodonNeighbours, may_share_a_codon
 from annotator.config import AnnotateConfig
 from annotator.matcher import SampleAllele
-from annotator.models import Alteration, CodonChange, Variant, VariantClass
+from annotator.models import Alteration, CodonChange, Result, Variant, VariantClass
 from annotator.pipeline import run
 from tests.test_deferred_evidence import CSQ_LINE, PATHS
 from tests.vcfgen import vcf_text, write_vcf
@@ -49,12 +49,25 @@ def _small_files_in_two_parts(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(annotator.parts, "SPLIT_MIN_BYTES", 0)
 
 
-def details(tmp_path: Path, records: list[str], **options: Any) -> dict[str, str | None]:
-    path = write_vcf(tmp_path, vcf_text(records, info_lines=(CSQ_LINE,)), "vcf.gz")
+def annotated(
+    tmp_path: Path, records: list[str], info_lines: tuple[str, ...] = (CSQ_LINE,), **options: Any
+) -> Result:
+    """The LUAD result of these records, bgzipped (and indexed for ``use_index``)."""
+    path = write_vcf(tmp_path, vcf_text(records, info_lines=info_lines), "vcf.gz")
     if options.get("use_index"):
         pysam.tabix_index(str(path), preset="vcf", force=True)
     (result,) = run(AnnotateConfig(input=path, tumor_type="LUAD", **options))
+    return result
+
+
+def details(tmp_path: Path, records: list[str], **options: Any) -> dict[str, str | None]:
+    result = annotated(tmp_path, records, **options)
     return {finding.rule_id: finding.detail for finding in result.findings}
+
+
+def t790m_detail(result: Result) -> str | None:
+    (detail,) = {f.detail for f in result.findings if f.rule_id == "EGFR-T790M-1GTKI-R"}
+    return detail
 
 
 @pytest.mark.parametrize("explain", [False, True], ids=["findings", "explain"])
@@ -134,11 +147,8 @@ def test_unannotated_the_table_places_the_neighbour_in_the_codon(
         f"chr7\t55181378\t.\tC\tT\t.\tPASS\t.\t{SAMPLE}",
         f"chr7\t55181379\t.\tG\tA\t.\tPASS\t.\t{SAMPLE}",
     ]
-    path = write_vcf(tmp_path, vcf_text(records, info_lines=()), "vcf.gz")
-    if options.get("use_index"):
-        pysam.tabix_index(str(path), preset="vcf", force=True)
-    (result,) = run(AnnotateConfig(input=path, tumor_type="LUAD", explain=explain, **options))
-    (detail,) = {f.detail for f in result.findings if f.rule_id == "EGFR-T790M-1GTKI-R"}
+    result = annotated(tmp_path, records, (), explain=explain, **options)
+    detail = t790m_detail(result)
     assert detail is not None
     assert "(chr7:55181379 G>A)" in detail
     assert [item.variant.pos for item in result.unclassified] == [55181379]
@@ -185,10 +195,7 @@ def test_a_synonymous_snv_named_by_vep_fields_alone_is_named_in_every_mode(
         csq_fields_record(55181378, "C", "T", "missense_variant", "T/M"),
         csq_fields_record(55181379, "G", "A", "synonymous_variant", "T"),
     ]
-    path = write_vcf(tmp_path, vcf_text(records, info_lines=(CSQ_FIELDS_LINE,)), "vcf.gz")
-    if options.get("use_index"):
-        pysam.tabix_index(str(path), preset="vcf", force=True)
-    (result,) = run(AnnotateConfig(input=path, tumor_type="LUAD", explain=explain, **options))
-    (detail,) = {f.detail for f in result.findings if f.rule_id == "EGFR-T790M-1GTKI-R"}
+    result = annotated(tmp_path, records, (CSQ_FIELDS_LINE,), explain=explain, **options)
+    detail = t790m_detail(result)
     assert detail is not None
     assert "another SNV of the sample within 2 bases (chr7:55181379 G>A)" in detail
